@@ -1,0 +1,1 @@
+"""Adapters: translate between the outside world (terminal, Slack, Discord) and the core."""

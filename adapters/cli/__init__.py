@@ -1,0 +1,1 @@
+"""The ``feedbackbot`` command: settings, the composition root and the subcommands."""

@@ -1,0 +1,49 @@
+"""The composition root: the one place that builds the engine, the storage and the core."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.cli.settings import Settings
+from bot.clock import SystemClock
+from bot.errors import StorageError
+from bot.ports import Clock
+from bot.service import FeedbackService
+from storage.engine import create_engine
+from storage.schema import ensure_schema
+from storage.unit_of_work import DATABASE_FAILURES, SqlUnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    service: FeedbackService
+
+
+@asynccontextmanager
+async def open_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings.database_url)
+    try:
+        yield engine
+    except DATABASE_FAILURES as error:
+        raise StorageError(f"cannot use the database: {_first_line(error)}") from error
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncIterator[App]:
+    """The core on the configured database, its schema brought up to date (or refused)."""
+    async with open_engine(settings) as engine:
+        await ensure_schema(engine, auto_migrate=settings.auto_migrate)
+        service = FeedbackService(lambda: SqlUnitOfWork(engine), clock or SystemClock())
+        yield App(settings, engine, service)
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -1,0 +1,169 @@
+"""``feedbackbot``: the command line. Every failure a person can fix ends in one clear line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from importlib.metadata import version
+from pathlib import Path
+from typing import TextIO
+
+from dotenv import dotenv_values
+
+from adapters.cli.composition import open_app, open_engine
+from adapters.cli.settings import Settings, configure_logging, load_settings
+from adapters.console.session import ConsoleSession, Seat, person_named
+from bot.errors import ConfigError, FeedbackBotError
+from bot.export import FIELDS, export_row
+from bot.identity import Platform, Workspace
+from bot.items import Stakeholder
+from storage.schema import current_revision, head_revision, migrate
+
+
+def read_environment(environ: Mapping[str, str], env_file: Path) -> dict[str, str]:
+    """The process environment over an optional ``.env`` file: a variable set in the
+    environment wins, so a deployment can always override the file."""
+    merged: dict[str, str] = {}
+    if env_file.is_file():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(environ)
+    return merged
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="feedbackbot",
+        description="Record /feedback and /request from Slack, Discord or a terminal.",
+    )
+    parser.add_argument("--version", action="version", version=version("feedbackbot"))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    console = commands.add_parser("console", help="chat with the bot in this terminal")
+    console.add_argument("--name", help="your display name (default: $USER)")
+    console.add_argument("--channel", default="general", help="channel name (default: general)")
+    console.add_argument(
+        "--workspace", default="local", help="workspace id, to keep trials apart (default: local)"
+    )
+    console.add_argument(
+        "--external", action="store_true", help="speak as an external stakeholder"
+    )
+
+    commands.add_parser("run", help="serve the configured chat platforms")
+
+    export = commands.add_parser("export", help="write every item to stdout")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument(
+        "--workspace", type=Workspace.parse, help="only this workspace, as platform:id"
+    )
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True, metavar="ACTION"
+    )
+    upgrade = db.add_parser("upgrade", help="apply migrations (default: to the newest)")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    downgrade = db.add_parser("downgrade", help="undo migrations down to REVISION")
+    downgrade.add_argument("revision")
+    db.add_parser("current", help="show the schema revision of the database")
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    arguments = build_parser().parse_args(argv)
+    env = read_environment(os.environ if environ is None else environ, Path(".env"))
+    out = stdout or sys.stdout
+    try:
+        settings = load_settings(env)
+        configure_logging(settings, default="WARNING" if arguments.command != "run" else "INFO")
+        return asyncio.run(_dispatch(arguments, settings, env, stdin or sys.stdin, out))
+    except ConfigError as error:
+        print(f"feedbackbot: configuration error: {error}", file=sys.stderr)
+        return 2
+    except FeedbackBotError as error:
+        print(f"feedbackbot: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(
+    arguments: argparse.Namespace,
+    settings: Settings,
+    env: Mapping[str, str],
+    stdin: TextIO,
+    out: TextIO,
+) -> int:
+    if arguments.command == "db":
+        return await _db(arguments, settings, out)
+    async with open_app(settings) as app:
+        if arguments.command == "console":
+            name = arguments.name or env.get("USER") or "you"
+            seat = Seat(
+                workspace=Workspace(Platform.CONSOLE, arguments.workspace),
+                channel_id=arguments.channel,
+                person=person_named(name),
+                stakeholder=Stakeholder.EXTERNAL if arguments.external else Stakeholder.INTERNAL,
+            )
+            await ConsoleSession(app.service, seat, stdin, out, interactive=stdin.isatty()).run()
+            return 0
+        if arguments.command == "export":
+            rows = [export_row(item) async for item in app.service.export(arguments.workspace)]
+            _write_export(rows, arguments.format, out)
+            return 0
+        return _run(settings)
+
+
+def _write_export(rows: list[dict[str, object]], form: str, out: TextIO) -> None:
+    if form == "json":
+        json.dump(rows, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+def _run(settings: Settings) -> int:
+    # The Slack and Discord adapters are the next issues; until they land, say so plainly.
+    configured = [
+        name
+        for name, present in (("Slack", settings.slack_configured),
+                              ("Discord", settings.discord_configured))
+        if present
+    ]
+    if configured:
+        print(
+            f"feedbackbot run: {' and '.join(configured)} is configured, but this version of "
+            "feedbackbot has no adapter for it yet. Try the bot with `feedbackbot console`.",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            "feedbackbot run: no chat platform is configured, so there is nothing to serve. "
+            "Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (Slack) or DISCORD_TOKEN (Discord) "
+            "once those adapters are released; try the bot now with `feedbackbot console`.",
+            file=sys.stderr,
+        )
+    return 2
+
+
+async def _db(arguments: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    async with open_engine(settings) as engine:
+        if arguments.db_command == "current":
+            current = await current_revision(engine)
+            state = "up to date" if current == head_revision() else f"newest is {head_revision()}"
+            print(f"{current or 'empty'} ({state})", file=out)
+            return 0
+        down = arguments.db_command == "downgrade"
+        await migrate(engine, arguments.revision, down=down)
+        print(f"database schema is now at {await current_revision(engine) or 'empty'}", file=out)
+        return 0

@@ -1,0 +1,76 @@
+"""Settings read from an injected mapping (the environment plus an optional ``.env``), checked
+once at start. A wrong value raises ``ConfigError`` naming the variable; nothing here exits."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.errors import ConfigError
+from storage.url import database_url
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str
+    auto_migrate: bool
+    log_level: str | None
+    port: int
+    slack_configured: bool
+    discord_configured: bool
+
+
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ConfigError(name, f"expected true or false, got {raw!r}")
+
+
+def _number(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(name, f"expected a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(name, f"expected a number from {low} to {high}, got {value}")
+    return value
+
+
+def _log_level(environ: Mapping[str, str]) -> str | None:
+    raw = environ.get("LOG_LEVEL", "").strip().upper()
+    if not raw:
+        return None
+    if raw not in _LOG_LEVELS:
+        raise ConfigError("LOG_LEVEL", f"expected one of {', '.join(_LOG_LEVELS)}, got {raw!r}")
+    return raw
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    return Settings(
+        database_url=database_url(environ.get("DATABASE_URL", "").strip() or None),
+        auto_migrate=_flag(environ, "AUTO_MIGRATE", True),
+        log_level=_log_level(environ),
+        port=_number(environ, "PORT", 3000, 1, 65535),
+        slack_configured=bool(environ.get("SLACK_BOT_TOKEN")),
+        discord_configured=bool(environ.get("DISCORD_TOKEN")),
+    )
+
+
+def configure_logging(settings: Settings, default: str) -> None:
+    logging.basicConfig(
+        level=settings.log_level or default,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )

@@ -1,0 +1,1 @@
+"""A terminal chat on the same core and database, for trying the bot with no platform account."""

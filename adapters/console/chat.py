@@ -1,0 +1,36 @@
+"""The ``Chat`` port on a terminal: the channel is the screen."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from bot.identity import MessageRef, Person
+from bot.messages import Message
+
+BOT_NAME = "feedbackbot"
+
+
+def _mention(person: Person) -> str:
+    return f"@{person.display_name}"
+
+
+def render(message: Message) -> str:
+    # A terminal interprets nothing, so what people typed is shown exactly as typed.
+    return message.render(lambda text: text, _mention)
+
+
+class ConsoleChat:
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._posted = 0
+
+    def say(self, text: str) -> None:
+        print(f"{BOT_NAME}: {text}", file=self._out, flush=True)
+
+    async def post(self, channel_id: str, message: Message) -> MessageRef:
+        self._posted += 1
+        self.say(render(message))
+        return MessageRef(channel_id, f"console-{self._posted}")
+
+    async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
+        print(f"{BOT_NAME} (only you can see this): {render(message)}", file=self._out, flush=True)

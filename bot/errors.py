@@ -1,0 +1,26 @@
+"""Errors the core raises or expects its ports to raise."""
+
+
+class FeedbackBotError(Exception):
+    """Base of every error the core knows how to explain to a person."""
+
+
+class StorageError(FeedbackBotError):
+    """The database could not do what was asked; storage adapters wrap their driver errors in it."""
+
+
+class InvalidTransition(FeedbackBotError):
+    """A status change that the lifecycle does not allow."""
+
+
+class ItemNotFound(FeedbackBotError):
+    """No item with that number in that workspace."""
+
+
+class ConfigError(FeedbackBotError):
+    """A configuration value is missing or wrong; names the variable so the fix is obvious."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+        self.problem = problem

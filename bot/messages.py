@@ -1,0 +1,61 @@
+"""Messages the core composes, kept as parts so each adapter can escape what people typed.
+
+The core never formats for a platform. It marks which words it wrote (``Plain``), which words a
+person typed (``Quote``: adapters must escape them so no ``<!channel>`` or ``@everyone`` can
+ring), and whom it names (``Mention``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.identity import Person
+
+
+@dataclass(frozen=True, slots=True)
+class Plain:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    person: Person
+
+
+Part = Plain | Quote | Mention
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    parts: tuple[Part, ...]
+
+    @classmethod
+    def of(cls, *parts: Part | str) -> Message:
+        return cls(tuple(Plain(p) if isinstance(p, str) else p for p in parts))
+
+    def render(
+        self,
+        escape: Callable[[str], str],
+        mention: Callable[[Person], str],
+    ) -> str:
+        """Join the parts, escaping quotes with ``escape`` and naming people with ``mention``."""
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, Plain):
+                out.append(part.text)
+            elif isinstance(part, Quote):
+                out.append(escape(part.text))
+            else:
+                out.append(mention(part.person))
+        return "".join(out)
+
+    @property
+    def plain(self) -> str:
+        """The text as a terminal shows it: nothing escaped, people by display name."""
+        return self.render(lambda text: text, lambda person: person.display_name)

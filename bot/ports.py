@@ -1,0 +1,122 @@
+"""The ports: what the core needs from the world, stated as the business rules it relies on.
+
+Storage adapters implement ``UnitOfWork``/``ItemRepository``; platform adapters implement
+``Chat``; the composition root passes a ``Clock``. Tests implement them with small fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from bot.identity import MessageRef, Person, Workspace
+from bot.items import Item, ItemKind, Priority, Stakeholder, Status
+from bot.messages import Message
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ItemQuery:
+    """Which items of one workspace to list; ``None`` means any."""
+
+    kind: ItemKind | None = None
+    statuses: frozenset[Status] | None = None
+    priority: Priority | None = None
+    stakeholder: Stakeholder | None = None
+    author_id: str | None = None
+    limit: int = 50
+
+
+class ItemRepository(Protocol):
+    """Items, their votes and their history. Every method is scoped to one workspace: nothing
+    of one workspace is ever read or changed through another."""
+
+    async def add(self, item: Item) -> Item:
+        """Store a new item and give it the next public number of its workspace (1, 2, ...).
+
+        Numbers are never reused, and two items of one workspace never share one, even when
+        several processes add items at once."""
+        ...
+
+    async def get(self, workspace: Workspace, number: int) -> Item | None:
+        """The item with that number, with its status history, or ``None``."""
+        ...
+
+    async def get_by_thanks(self, workspace: Workspace, thanks: MessageRef) -> Item | None:
+        """The item whose thank-you is that message, so a reaction on it can find the item."""
+        ...
+
+    async def update(self, item: Item) -> None:
+        """Save the item's acknowledgement, status, priority and stakeholder kind, and append
+        any status changes not yet stored."""
+        ...
+
+    async def add_vote(self, workspace: Workspace, number: int, voter_id: str, at: datetime) -> bool:
+        """Count one vote of that person for that item; ``False`` if they had already voted."""
+        ...
+
+    async def remove_vote(self, workspace: Workspace, number: int, voter_id: str) -> bool:
+        """Withdraw that person's vote; ``False`` if they had none."""
+        ...
+
+    async def list(self, workspace: Workspace, query: ItemQuery) -> list[Item]:
+        """Matching items, newest first, at most ``query.limit``."""
+        ...
+
+    def export(self, workspace: Workspace) -> AsyncIterator[Item]:
+        """Every item of the workspace in number order, read in pages so memory stays flat."""
+        ...
+
+    async def workspaces(self) -> list[Workspace]:
+        """Every workspace that has recorded anything (for operators' exports)."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Nothing is kept unless ``commit`` is called before the block ends;
+    storage failures surface as ``bot.errors.StorageError``."""
+
+    items: ItemRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class ChannelUnavailable(Exception):
+    """The bot may not post in that channel (not invited, a DM, archived); the platform's reason
+    is kept for the log."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Chat(Protocol):
+    """Where the core's messages reach people on one platform."""
+
+    async def post(self, channel_id: str, message: Message) -> MessageRef:
+        """Post for everyone in the channel; raise ``ChannelUnavailable`` if the bot may not."""
+        ...
+
+    async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
+        """Show the message to that person alone, in that channel (an ephemeral message)."""
+        ...

@@ -1,0 +1,245 @@
+"""The use cases: submit, acknowledge, vote, find, list, export, change status."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.acknowledgement import compose_thanks
+from bot.errors import ItemNotFound, StorageError
+from bot.identity import MessageRef, Person, Workspace
+from bot.items import Item, ItemKind, Priority, Stakeholder, Status
+from bot.messages import Message, Quote
+from bot.ports import ChannelUnavailable, Chat, Clock, ItemQuery, UnitOfWorkFactory
+from bot.syntax import USAGE
+from bot.text import MAX_TEXT_LENGTH, clean
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """What a person asked to record, already translated from their platform."""
+
+    workspace: Workspace
+    channel_id: str
+    author: Person
+    kind: ItemKind
+    text: str
+    stakeholder: Stakeholder = Stakeholder.INTERNAL
+    priority: Priority | None = None
+    anonymous: bool = False
+
+
+class Refusal(StrEnum):
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    NOT_STORED = "not_stored"
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Nothing was stored. ``message`` tells the person why and gives their ``text`` back."""
+
+    reason: Refusal
+    message: Message
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """The item is stored; ``posted`` is where the thank-you went, ``None`` if only privately."""
+
+    item: Item
+    thanks: Message
+    posted: MessageRef | None
+
+
+@dataclass(frozen=True, slots=True)
+class VoteResult:
+    number: int
+    counted: bool
+    votes: int
+
+
+class FeedbackService:
+    """Every rule about recording, thanking and voting lives here, the same for every platform."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def submit(self, submission: Submission) -> Item | Refused:
+        """Record feedback or a request.
+
+        Control characters are dropped and everything else is kept exactly. Empty text gets the
+        usage, text over ``MAX_TEXT_LENGTH`` is refused whole (never truncated), and a storage
+        failure is reported; in each of those cases nothing is stored and the text is given
+        back. An anonymous item keeps no trace of its author.
+        """
+        text = clean(submission.text)
+        if not text:
+            return Refused(
+                Refusal.EMPTY,
+                Message.of(
+                    f"Tell me a little more, nothing was recorded. Usage: "
+                    f"`{USAGE[submission.kind]}`"
+                ),
+                submission.text,
+            )
+        if len(text) > MAX_TEXT_LENGTH:
+            return Refused(
+                Refusal.TOO_LONG,
+                Message.of(
+                    f"That is {len(text):,} characters and the limit is {MAX_TEXT_LENGTH:,}, "
+                    "so nothing was stored. Here is your text to shorten and send again:\n",
+                    Quote(submission.text),
+                ),
+                submission.text,
+            )
+        item = Item(
+            workspace=submission.workspace,
+            kind=submission.kind,
+            text=text,
+            channel_id=submission.channel_id,
+            author=None if submission.anonymous else submission.author,
+            stakeholder=submission.stakeholder,
+            priority=submission.priority,
+            created_at=self._clock.now(),
+        )
+        try:
+            async with self._uow() as uow:
+                item = await uow.items.add(item)
+                await uow.commit()
+        except StorageError:
+            log.exception("could not store a %s in %s", submission.kind.value, submission.workspace)
+            return Refused(
+                Refusal.NOT_STORED,
+                Message.of(
+                    "Sorry, I could not store that just now, so nothing was recorded. "
+                    "Here is your text to send again in a moment:\n",
+                    Quote(submission.text),
+                ),
+                submission.text,
+            )
+        log.info("recorded %s #%s in %s", item.kind.value, item.number, item.workspace)
+        return item
+
+    async def submit_and_thank(self, submission: Submission, chat: Chat) -> Recorded | Refused:
+        """Record the item, then thank the person in the channel so others can vote on it.
+
+        The item is committed before any thank-you is shown. Where the bot may not post in the
+        channel, the person is thanked privately and the item is kept. A refusal is shown to the
+        person alone.
+        """
+        outcome = await self.submit(submission)
+        if isinstance(outcome, Refused):
+            await chat.post_private(submission.channel_id, submission.author, outcome.message)
+            return outcome
+        item = outcome
+        thanks = compose_thanks(item)
+        posted: MessageRef | None
+        try:
+            posted = await chat.post(submission.channel_id, thanks)
+        except ChannelUnavailable as unavailable:
+            log.info("thanking #%s privately: %s", item.number, unavailable.reason)
+            await chat.post_private(submission.channel_id, submission.author, thanks)
+            posted = None
+        await self.acknowledge(item, posted)
+        return Recorded(item, thanks, posted)
+
+    async def acknowledge(self, item: Item, thanks: MessageRef | None) -> None:
+        """Note when the person was thanked, and which message carries the thank-you (votes are
+        reactions on it). A failure here is logged and never un-thanks anyone."""
+        assert item.number is not None
+        item.acknowledged_at = self._clock.now()
+        item.thanks = thanks
+        try:
+            async with self._uow() as uow:
+                stored = await uow.items.get(item.workspace, item.number)
+                if stored is None:
+                    return
+                stored.acknowledged_at, stored.thanks = item.acknowledged_at, thanks
+                await uow.items.update(stored)
+                await uow.commit()
+        except StorageError:
+            log.exception("could not note the thank-you of #%s", item.number)
+
+    async def vote(self, workspace: Workspace, number: int, voter: Person) -> VoteResult:
+        """One vote per person per item. A vote for a duplicate counts for the item it
+        duplicates."""
+        async with self._uow() as uow:
+            item = await self._require(uow.items.get(workspace, number), number)
+            if item.status is Status.DUPLICATE and item.duplicate_of is not None:
+                item = await self._require(
+                    uow.items.get(workspace, item.duplicate_of), item.duplicate_of
+                )
+            assert item.number is not None
+            counted = await uow.items.add_vote(
+                workspace, item.number, voter.user_id, self._clock.now()
+            )
+            await uow.commit()
+            return VoteResult(item.number, counted, item.votes + (1 if counted else 0))
+
+    async def withdraw_vote(self, workspace: Workspace, number: int, voter: Person) -> VoteResult:
+        """Take back a person's vote; withdrawing a vote never cast changes nothing."""
+        async with self._uow() as uow:
+            item = await self._require(uow.items.get(workspace, number), number)
+            if item.status is Status.DUPLICATE and item.duplicate_of is not None:
+                number = item.duplicate_of
+                item = await self._require(uow.items.get(workspace, number), number)
+            removed = await uow.items.remove_vote(workspace, number, voter.user_id)
+            await uow.commit()
+            return VoteResult(number, removed, item.votes - (1 if removed else 0))
+
+    async def item_for_thanks(self, workspace: Workspace, thanks: MessageRef) -> Item | None:
+        """The item a thank-you message belongs to, for votes cast as reactions."""
+        async with self._uow() as uow:
+            return await uow.items.get_by_thanks(workspace, thanks)
+
+    async def find(self, workspace: Workspace, number: int) -> Item | None:
+        async with self._uow() as uow:
+            return await uow.items.get(workspace, number)
+
+    async def list(self, workspace: Workspace, query: ItemQuery | None = None) -> list[Item]:
+        async with self._uow() as uow:
+            return await uow.items.list(workspace, query or ItemQuery())
+
+    async def export(self, workspace: Workspace | None = None) -> AsyncIterator[Item]:
+        """Every item of one workspace, or of every workspace one after the other."""
+        async with self._uow() as uow:
+            workspaces = [workspace] if workspace else await uow.items.workspaces()
+            for each in workspaces:
+                async for item in uow.items.export(each):
+                    yield item
+
+    async def change_status(
+        self,
+        workspace: Workspace,
+        number: int,
+        to: Status,
+        *,
+        by: Person | None = None,
+        note: str = "",
+        duplicate_of: int | None = None,
+    ) -> Item:
+        """Move an item along the lifecycle that ``bot.items.ALLOWED_TRANSITIONS`` defines; a
+        duplicate must point at an existing item of the same workspace."""
+        async with self._uow() as uow:
+            item = await self._require(uow.items.get(workspace, number), number)
+            if duplicate_of is not None:
+                await self._require(uow.items.get(workspace, duplicate_of), duplicate_of)
+            item.change_status(to, self._clock.now(), by=by, note=clean(note),
+                               duplicate_of=duplicate_of)
+            await uow.items.update(item)
+            await uow.commit()
+            return item
+
+    @staticmethod
+    async def _require(pending: Awaitable[Item | None], number: int) -> Item:
+        item = await pending
+        if item is None:
+            raise ItemNotFound(f"there is no item #{number} here")
+        return item

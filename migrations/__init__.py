@@ -1,0 +1,1 @@
+"""Alembic migrations. ``storage.schema`` runs them; ``alembic`` works too (see alembic.ini)."""

@@ -1,0 +1,315 @@
+"""``ItemRepository`` on SQLAlchemy Core. Every statement is scoped by workspace."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.identity import MessageRef, Person, Platform, Workspace
+from bot.items import Item, ItemKind, Priority, Stakeholder, Status, StatusChange
+from bot.ports import ItemQuery
+from storage.tables import items, status_changes, votes, workspaces
+
+EXPORT_PAGE = 500
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; every moment we store is UTC.
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class SqlItemRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._conn = connection
+        self._workspace_ids: dict[Workspace, int] = {}
+
+    # -- workspaces -------------------------------------------------------------------------
+
+    async def _workspace_id(self, workspace: Workspace, *, create: bool = False) -> int | None:
+        if workspace in self._workspace_ids:
+            return self._workspace_ids[workspace]
+        found = select(workspaces.c.id).where(
+            workspaces.c.platform == workspace.platform.value,
+            workspaces.c.external_id == workspace.id,
+        )
+        workspace_id = (await self._conn.execute(found)).scalar_one_or_none()
+        if workspace_id is None and create:
+            row = {
+                "platform": workspace.platform.value,
+                "external_id": workspace.id,
+                "created_at": datetime.now(UTC),
+            }
+            await self._conn.execute(self._insert_ignoring_duplicates(workspaces, row))
+            workspace_id = (await self._conn.execute(found)).scalar_one()
+        if workspace_id is not None:
+            self._workspace_ids[workspace] = workspace_id
+        return workspace_id
+
+    def _insert_ignoring_duplicates(self, table: Any, row: dict[str, Any]) -> Any:
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table).values(**row).on_conflict_do_nothing()
+
+    async def workspaces(self) -> list[Workspace]:
+        rows = await self._conn.execute(
+            select(workspaces.c.platform, workspaces.c.external_id).order_by(workspaces.c.id)
+        )
+        return [Workspace(Platform(platform), external_id) for platform, external_id in rows]
+
+    # -- items ------------------------------------------------------------------------------
+
+    async def add(self, item: Item) -> Item:
+        workspace_id = await self._workspace_id(item.workspace, create=True)
+        # The UPDATE takes a row lock, so concurrent adders in one workspace queue up here.
+        number = (
+            await self._conn.execute(
+                update(workspaces)
+                .where(workspaces.c.id == workspace_id)
+                .values(last_number=workspaces.c.last_number + 1)
+                .returning(workspaces.c.last_number)
+            )
+        ).scalar_one()
+        item.number = number
+        await self._conn.execute(insert(items).values(workspace_id=workspace_id, **_columns(item)))
+        return item
+
+    def _in(self, workspace_id: int) -> Select[Any]:
+        return select(items).where(items.c.workspace_id == workspace_id)
+
+    async def get(self, workspace: Workspace, number: int) -> Item | None:
+        workspace_id = await self._workspace_id(workspace)
+        if workspace_id is None:
+            return None
+        row = (
+            await self._conn.execute(self._in(workspace_id).where(items.c.number == number))
+        ).mappings().one_or_none()
+        if row is None:
+            return None
+        item = _to_item(row, workspace)
+        history = await self._conn.execute(
+            select(status_changes)
+            .where(status_changes.c.item_id == row["id"])
+            .order_by(status_changes.c.at, status_changes.c.id)
+        )
+        item.history = [_to_change(change) for change in history.mappings()]
+        return item
+
+    async def get_by_thanks(self, workspace: Workspace, thanks: MessageRef) -> Item | None:
+        workspace_id = await self._workspace_id(workspace)
+        if workspace_id is None:
+            return None
+        number = (
+            await self._conn.execute(
+                select(items.c.number).where(
+                    items.c.workspace_id == workspace_id,
+                    items.c.thanks_channel_id == thanks.channel_id,
+                    items.c.thanks_message_id == thanks.message_id,
+                )
+            )
+        ).scalar_one_or_none()
+        return None if number is None else await self.get(workspace, number)
+
+    async def update(self, item: Item) -> None:
+        workspace_id = await self._workspace_id(item.workspace)
+        assert workspace_id is not None and item.number is not None
+        item_id = (
+            await self._conn.execute(
+                update(items)
+                .where(items.c.workspace_id == workspace_id, items.c.number == item.number)
+                .values(
+                    status=item.status.value,
+                    duplicate_of=item.duplicate_of,
+                    priority=item.priority.value if item.priority else None,
+                    stakeholder=item.stakeholder.value,
+                    acknowledged_at=item.acknowledged_at,
+                    status_changed_at=item.status_changed_at,
+                    thanks_channel_id=item.thanks.channel_id if item.thanks else None,
+                    thanks_message_id=item.thanks.message_id if item.thanks else None,
+                )
+                .returning(items.c.id)
+            )
+        ).scalar_one()
+        stored = (
+            await self._conn.execute(
+                select(func.count()).where(status_changes.c.item_id == item_id)
+            )
+        ).scalar_one()
+        for change in item.history[stored:]:
+            await self._conn.execute(
+                insert(status_changes).values(
+                    item_id=item_id,
+                    from_status=change.from_status.value,
+                    to_status=change.to_status.value,
+                    duplicate_of=change.duplicate_of,
+                    note=change.note,
+                    by_id=change.by.user_id if change.by else None,
+                    by_name=change.by.display_name if change.by else None,
+                    at=change.at,
+                )
+            )
+
+    async def list(self, workspace: Workspace, query: ItemQuery) -> list[Item]:
+        workspace_id = await self._workspace_id(workspace)
+        if workspace_id is None:
+            return []
+        conditions = []
+        if query.kind is not None:
+            conditions.append(items.c.kind == query.kind.value)
+        if query.statuses is not None:
+            conditions.append(items.c.status.in_([s.value for s in query.statuses]))
+        if query.priority is not None:
+            conditions.append(items.c.priority == query.priority.value)
+        if query.stakeholder is not None:
+            conditions.append(items.c.stakeholder == query.stakeholder.value)
+        if query.author_id is not None:
+            conditions.append(items.c.author_id == query.author_id)
+        rows = await self._conn.execute(
+            self._in(workspace_id)
+            .where(and_(True, *conditions))
+            .order_by(items.c.number.desc())
+            .limit(query.limit)
+        )
+        return [_to_item(row, workspace) for row in rows.mappings()]
+
+    async def export(self, workspace: Workspace) -> AsyncIterator[Item]:
+        workspace_id = await self._workspace_id(workspace)
+        if workspace_id is None:
+            return
+        after = 0
+        while True:
+            rows = (
+                await self._conn.execute(
+                    self._in(workspace_id)
+                    .where(items.c.number > after)
+                    .order_by(items.c.number)
+                    .limit(EXPORT_PAGE)
+                )
+            ).mappings().all()
+            for row in rows:
+                yield _to_item(row, workspace)
+            if len(rows) < EXPORT_PAGE:
+                return
+            after = rows[-1]["number"]
+
+    # -- votes ------------------------------------------------------------------------------
+
+    async def _item_id(self, workspace: Workspace, number: int) -> int | None:
+        workspace_id = await self._workspace_id(workspace)
+        if workspace_id is None:
+            return None
+        return (
+            await self._conn.execute(
+                select(items.c.id).where(
+                    items.c.workspace_id == workspace_id, items.c.number == number
+                )
+            )
+        ).scalar_one_or_none()
+
+    async def add_vote(self, workspace: Workspace, number: int, voter_id: str, at: datetime) -> bool:
+        item_id = await self._item_id(workspace, number)
+        if item_id is None:
+            return False
+        added = (
+            await self._conn.execute(
+                self._insert_ignoring_duplicates(
+                    votes, {"item_id": item_id, "voter_id": voter_id, "created_at": at}
+                ).returning(votes.c.id)
+            )
+        ).first()
+        if added is None:
+            return False
+        await self._count_vote(item_id, +1)
+        return True
+
+    async def remove_vote(self, workspace: Workspace, number: int, voter_id: str) -> bool:
+        item_id = await self._item_id(workspace, number)
+        if item_id is None:
+            return False
+        removed = (
+            await self._conn.execute(
+                delete(votes)
+                .where(votes.c.item_id == item_id, votes.c.voter_id == voter_id)
+                .returning(votes.c.id)
+            )
+        ).first()
+        if removed is None:
+            return False
+        await self._count_vote(item_id, -1)
+        return True
+
+    async def _count_vote(self, item_id: int, delta: int) -> None:
+        await self._conn.execute(
+            update(items).where(items.c.id == item_id).values(votes=items.c.votes + delta)
+        )
+
+
+def _columns(item: Item) -> dict[str, Any]:
+    return {
+        "number": item.number,
+        "kind": item.kind.value,
+        "text": item.text,
+        "channel_id": item.channel_id,
+        "author_id": item.author.user_id if item.author else None,
+        "author_name": item.author.display_name if item.author else None,
+        "stakeholder": item.stakeholder.value,
+        "priority": item.priority.value if item.priority else None,
+        "status": item.status.value,
+        "duplicate_of": item.duplicate_of,
+        "votes": item.votes,
+        "created_at": item.created_at,
+        "acknowledged_at": item.acknowledged_at,
+        "status_changed_at": item.status_changed_at,
+        "thanks_channel_id": item.thanks.channel_id if item.thanks else None,
+        "thanks_message_id": item.thanks.message_id if item.thanks else None,
+    }
+
+
+def _to_item(row: RowMapping, workspace: Workspace) -> Item:
+    author = (
+        Person(row["author_id"], row["author_name"] or "") if row["author_id"] is not None else None
+    )
+    thanks = (
+        MessageRef(row["thanks_channel_id"], row["thanks_message_id"])
+        if row["thanks_message_id"] is not None
+        else None
+    )
+    created_at = _utc(row["created_at"])
+    assert created_at is not None
+    return Item(
+        workspace=workspace,
+        number=row["number"],
+        kind=ItemKind(row["kind"]),
+        text=row["text"],
+        channel_id=row["channel_id"],
+        author=author,
+        stakeholder=Stakeholder(row["stakeholder"]),
+        priority=Priority(row["priority"]) if row["priority"] else None,
+        status=Status(row["status"]),
+        duplicate_of=row["duplicate_of"],
+        votes=row["votes"],
+        created_at=created_at,
+        acknowledged_at=_utc(row["acknowledged_at"]),
+        status_changed_at=_utc(row["status_changed_at"]),
+        thanks=thanks,
+    )
+
+
+def _to_change(row: RowMapping) -> StatusChange:
+    by = Person(row["by_id"], row["by_name"] or "") if row["by_id"] is not None else None
+    at = _utc(row["at"])
+    assert at is not None
+    return StatusChange(
+        from_status=Status(row["from_status"]),
+        to_status=Status(row["to_status"]),
+        at=at,
+        by=by,
+        note=row["note"],
+        duplicate_of=row["duplicate_of"],
+    )

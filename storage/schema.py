@@ -1,0 +1,101 @@
+"""Bringing a database to the schema this version needs, safely when replicas start together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+import migrations
+from bot.errors import FeedbackBotError
+
+# Any fixed number works; it only has to be the same in every feedbackbot process.
+_MIGRATION_LOCK = 0x0FEEDB07
+
+
+class SchemaOutOfDate(FeedbackBotError):
+    """The database is not at the schema this version of feedbackbot needs."""
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    async with engine.connect() as connection:
+        return await connection.run_sync(_current)
+
+
+async def migrate(engine: AsyncEngine, revision: str = "head", *, down: bool = False) -> None:
+    """Upgrade (or downgrade) to ``revision``. On PostgreSQL an advisory lock makes processes
+    that start together take turns: the first migrates, the others then find nothing to do.
+    On SQLite the write lock taken by ``BEGIN IMMEDIATE`` does the same."""
+    async with engine.connect() as connection:
+        locked = connection.dialect.name == "postgresql"
+        if locked:
+            await _advisory(connection, "pg_advisory_lock")
+        try:
+            await connection.run_sync(_run, revision, down)
+            await connection.commit()
+        finally:
+            if locked:
+                await _advisory(connection, "pg_advisory_unlock")
+
+
+def _run(connection: Connection, revision: str, down: bool) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    if down:
+        command.downgrade(config, revision)
+    else:
+        command.upgrade(config, revision)
+
+
+async def _advisory(connection: AsyncConnection, function: str) -> None:
+    await connection.execute(text(f"SELECT {function}(:key)"), {"key": _MIGRATION_LOCK})
+    await connection.commit()
+
+
+async def ensure_schema(engine: AsyncEngine, *, auto_migrate: bool) -> None:
+    """Meet an out-of-date schema by migrating it (``auto_migrate``) or by stopping with the
+    command to run; a schema newer than this version always stops, since downgrading would
+    lose data that the newer version wrote."""
+    current = await current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return
+    if current is not None:
+        try:
+            known = ScriptDirectory.from_config(alembic_config()).get_revision(current)
+        except CommandError:
+            known = None
+        if known is None:
+            raise SchemaOutOfDate(
+                f"the database schema ({current}) is newer than this feedbackbot knows; "
+                "run the newer feedbackbot version that wrote it"
+            )
+    if not auto_migrate:
+        raise SchemaOutOfDate(
+            f"the database schema is at {current or 'nothing yet'} and this version needs "
+            f"{head}: run `feedbackbot db upgrade`"
+        )
+    await migrate(engine)

@@ -1,0 +1,90 @@
+"""The schema, as SQLAlchemy Core tables. Alembic's migrations must agree with it (a test checks)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Named constraints keep migrations reproducible on every database (and SQLite batch mode happy).
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform", String(16), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    # The last public number handed out; incremented under a row lock so replicas never clash.
+    Column("last_number", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("platform", "external_id", name="uq_workspaces_platform_external_id"),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("channel_id", String(64), nullable=False),
+    # Both NULL exactly when the item is anonymous: nothing else records who wrote it.
+    Column("author_id", String(64), nullable=True),
+    Column("author_name", String(255), nullable=True),
+    Column("stakeholder", String(16), nullable=False),
+    Column("priority", String(16), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("duplicate_of", Integer, nullable=True),
+    Column("votes", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("acknowledged_at", DateTime(timezone=True), nullable=True),
+    Column("status_changed_at", DateTime(timezone=True), nullable=True),
+    Column("thanks_channel_id", String(64), nullable=True),
+    Column("thanks_message_id", String(64), nullable=True),
+    UniqueConstraint("workspace_id", "number", name="uq_items_workspace_id_number"),
+    Index("ix_items_thanks", "workspace_id", "thanks_channel_id", "thanks_message_id"),
+    Index("ix_items_workspace_status", "workspace_id", "status"),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("voter_id", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("item_id", "voter_id", name="uq_votes_item_id_voter_id"),
+)
+
+status_changes = Table(
+    "status_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("from_status", String(16), nullable=False),
+    Column("to_status", String(16), nullable=False),
+    Column("duplicate_of", Integer, nullable=True),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("by_id", String(64), nullable=True),
+    Column("by_name", String(255), nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,56 @@
+"""``UnitOfWork`` on one database connection and transaction."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.errors import StorageError
+from storage.repository import SqlItemRepository
+
+# What a database can throw at us: the driver's errors (wrapped by SQLAlchemy) and the network's.
+DATABASE_FAILURES = (SQLAlchemyError, OSError)
+
+
+class SqlUnitOfWork:
+    items: SqlItemRepository
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+
+    async def __aenter__(self) -> Self:
+        try:
+            self._conn = await self._engine.connect()
+            await self._conn.begin()
+        except DATABASE_FAILURES as error:
+            await self._close()
+            raise StorageError(f"cannot reach the database: {error}") from error
+        self.items = SqlItemRepository(self._conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._close()
+        if isinstance(exc, DATABASE_FAILURES):
+            raise StorageError(f"the database failed: {exc}") from exc
+
+    async def commit(self) -> None:
+        assert self._conn is not None, "commit outside the unit of work"
+        await self._conn.commit()
+
+    async def _close(self) -> None:
+        if self._conn is None:
+            return
+        conn, self._conn = self._conn, None
+        try:
+            await conn.close()  # rolls back whatever was not committed
+        except DATABASE_FAILURES:
+            pass  # the connection is already gone; nothing of it was committed
