@@ -48,9 +48,7 @@ class Status(StrEnum):
 # The lifecycle runs idea -> review -> plan -> pilot -> ship. Shipped and duplicate are final;
 # a declined item can be reconsidered, and a pilot that did not convince goes back to planned.
 ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.NEW: frozenset(
-        {Status.UNDER_REVIEW, Status.PLANNED, Status.DECLINED, Status.DUPLICATE}
-    ),
+    Status.NEW: frozenset({Status.UNDER_REVIEW, Status.PLANNED, Status.DECLINED, Status.DUPLICATE}),
     Status.UNDER_REVIEW: frozenset({Status.PLANNED, Status.DECLINED, Status.DUPLICATE}),
     Status.PLANNED: frozenset(
         {Status.IN_PILOT, Status.SHIPPED, Status.DECLINED, Status.UNDER_REVIEW}

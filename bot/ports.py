@@ -59,7 +59,9 @@ class ItemRepository(Protocol):
         any status changes not yet stored."""
         ...
 
-    async def add_vote(self, workspace: Workspace, number: int, voter_id: str, at: datetime) -> bool:
+    async def add_vote(
+        self, workspace: Workspace, number: int, voter_id: str, at: datetime
+    ) -> bool:
         """Count one vote of that person for that item; ``False`` if they had already voted."""
         ...
 
@@ -67,7 +69,7 @@ class ItemRepository(Protocol):
         """Withdraw that person's vote; ``False`` if they had none."""
         ...
 
-    async def list(self, workspace: Workspace, query: ItemQuery) -> list[Item]:
+    async def search(self, workspace: Workspace, query: ItemQuery) -> list[Item]:
         """Matching items, newest first, at most ``query.limit``."""
         ...
 

@@ -44,9 +44,8 @@ def describe(item: Item) -> Message:
     ]
     for change in item.history:
         by = f" by {change.by.display_name}" if change.by else ""
-        parts.append(
-            f"\n{change.at:%Y-%m-%d %H:%M} {change.from_status.label} → {change.to_status.label}{by}"
-        )
+        moved = f"{change.from_status.label} → {change.to_status.label}"
+        parts.append(f"\n{change.at:%Y-%m-%d %H:%M} {moved}{by}")
         if change.note:
             parts += [": ", Quote(change.note)]
     return Message.of(*parts)

@@ -8,13 +8,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.acknowledgement import compose_thanks
-from bot.errors import ItemNotFound, StorageError
+from bot.errors import InvalidTransition, ItemNotFound, StorageError
 from bot.identity import MessageRef, Person, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
 from bot.messages import Message, Quote
-from bot.ports import ChannelUnavailable, Chat, Clock, ItemQuery, UnitOfWorkFactory
+from bot.ports import (
+    ChannelUnavailable,
+    Chat,
+    Clock,
+    ItemQuery,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from bot.syntax import USAGE
-from bot.text import MAX_TEXT_LENGTH, clean
+from bot.text import MAX_TEXT_LENGTH, clean, is_blank
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +87,7 @@ class FeedbackService:
         back. An anonymous item keeps no trace of its author.
         """
         text = clean(submission.text)
-        if not text:
+        if is_blank(text):
             return Refused(
                 Refusal.EMPTY,
                 Message.of(
@@ -168,14 +175,10 @@ class FeedbackService:
             log.exception("could not note the thank-you of #%s", item.number)
 
     async def vote(self, workspace: Workspace, number: int, voter: Person) -> VoteResult:
-        """One vote per person per item. A vote for a duplicate counts for the item it
-        duplicates."""
+        """One vote per person per item. A vote for a duplicate counts for the item it was
+        merged into."""
         async with self._uow() as uow:
-            item = await self._require(uow.items.get(workspace, number), number)
-            if item.status is Status.DUPLICATE and item.duplicate_of is not None:
-                item = await self._require(
-                    uow.items.get(workspace, item.duplicate_of), item.duplicate_of
-                )
+            item = await self._kept(uow, workspace, number)
             assert item.number is not None
             counted = await uow.items.add_vote(
                 workspace, item.number, voter.user_id, self._clock.now()
@@ -186,13 +189,11 @@ class FeedbackService:
     async def withdraw_vote(self, workspace: Workspace, number: int, voter: Person) -> VoteResult:
         """Take back a person's vote; withdrawing a vote never cast changes nothing."""
         async with self._uow() as uow:
-            item = await self._require(uow.items.get(workspace, number), number)
-            if item.status is Status.DUPLICATE and item.duplicate_of is not None:
-                number = item.duplicate_of
-                item = await self._require(uow.items.get(workspace, number), number)
-            removed = await uow.items.remove_vote(workspace, number, voter.user_id)
+            item = await self._kept(uow, workspace, number)
+            assert item.number is not None
+            removed = await uow.items.remove_vote(workspace, item.number, voter.user_id)
             await uow.commit()
-            return VoteResult(number, removed, item.votes - (1 if removed else 0))
+            return VoteResult(item.number, removed, item.votes - (1 if removed else 0))
 
     async def item_for_thanks(self, workspace: Workspace, thanks: MessageRef) -> Item | None:
         """The item a thank-you message belongs to, for votes cast as reactions."""
@@ -203,9 +204,9 @@ class FeedbackService:
         async with self._uow() as uow:
             return await uow.items.get(workspace, number)
 
-    async def list(self, workspace: Workspace, query: ItemQuery | None = None) -> list[Item]:
+    async def list_items(self, workspace: Workspace, query: ItemQuery | None = None) -> list[Item]:
         async with self._uow() as uow:
-            return await uow.items.list(workspace, query or ItemQuery())
+            return await uow.items.search(workspace, query or ItemQuery())
 
     async def export(self, workspace: Workspace | None = None) -> AsyncIterator[Item]:
         """Every item of one workspace, or of every workspace one after the other."""
@@ -225,17 +226,36 @@ class FeedbackService:
         note: str = "",
         duplicate_of: int | None = None,
     ) -> Item:
-        """Move an item along the lifecycle that ``bot.items.ALLOWED_TRANSITIONS`` defines; a
-        duplicate must point at an existing item of the same workspace."""
+        """Move an item along the lifecycle that ``bot.items.ALLOWED_TRANSITIONS`` defines.
+
+        A duplicate points at the item that is kept: naming a duplicate follows it to the item
+        it was merged into, and an item cannot be merged into its own duplicate."""
         async with self._uow() as uow:
             item = await self._require(uow.items.get(workspace, number), number)
             if duplicate_of is not None:
-                await self._require(uow.items.get(workspace, duplicate_of), duplicate_of)
-            item.change_status(to, self._clock.now(), by=by, note=clean(note),
-                               duplicate_of=duplicate_of)
+                kept = await self._kept(uow, workspace, duplicate_of)
+                if kept.number == number and duplicate_of != number:
+                    raise InvalidTransition(
+                        f"#{duplicate_of} was merged into #{number}, so #{number} cannot "
+                        f"become its duplicate"
+                    )
+                duplicate_of = kept.number
+            item.change_status(
+                to, self._clock.now(), by=by, note=clean(note), duplicate_of=duplicate_of
+            )
             await uow.items.update(item)
             await uow.commit()
             return item
+
+    async def _kept(self, uow: UnitOfWork, workspace: Workspace, number: int) -> Item:
+        """The item that stands for ``number``: itself, or the item its duplicates lead to."""
+        item = await self._require(uow.items.get(workspace, number), number)
+        seen = {number}
+        while item.status is Status.DUPLICATE and item.duplicate_of not in (None, *seen):
+            assert item.duplicate_of is not None
+            seen.add(item.duplicate_of)
+            item = await self._require(uow.items.get(workspace, item.duplicate_of), number)
+        return item
 
     @staticmethod
     async def _require(pending: Awaitable[Item | None], number: int) -> Item:

@@ -14,9 +14,7 @@ def clean(raw: str) -> str:
     Everything else, including emoji sequences with their zero-width joiners, is kept exactly.
     A Windows line ending becomes a plain newline because its carriage return is a control.
     """
-    kept = "".join(
-        ch for ch in raw if ch in _KEPT_CONTROLS or unicodedata.category(ch) != "Cc"
-    )
+    kept = "".join(ch for ch in raw if ch in _KEPT_CONTROLS or unicodedata.category(ch) != "Cc")
     return kept.strip()
 
 
@@ -29,4 +27,10 @@ def excerpt(text: str, limit: int = 80) -> str:
     space = cut.rfind(" ")
     if space > limit // 2:
         cut = cut[:space]
-    return cut.rstrip(" ,.;:-") + "…"
+    # Never end on a joiner or variation selector: half an emoji sequence renders as garbage.
+    return cut.rstrip(" ,.;:-\u200d\ufe0f") + "…"
+
+
+def is_blank(text: str) -> bool:
+    """Nothing a person could read: only spaces and invisible format characters."""
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text)

@@ -88,8 +88,10 @@ class SqlItemRepository:
         if workspace_id is None:
             return None
         row = (
-            await self._conn.execute(self._in(workspace_id).where(items.c.number == number))
-        ).mappings().one_or_none()
+            (await self._conn.execute(self._in(workspace_id).where(items.c.number == number)))
+            .mappings()
+            .one_or_none()
+        )
         if row is None:
             return None
         item = _to_item(row, workspace)
@@ -155,7 +157,7 @@ class SqlItemRepository:
                 )
             )
 
-    async def list(self, workspace: Workspace, query: ItemQuery) -> list[Item]:
+    async def search(self, workspace: Workspace, query: ItemQuery) -> list[Item]:
         workspace_id = await self._workspace_id(workspace)
         if workspace_id is None:
             return []
@@ -185,13 +187,17 @@ class SqlItemRepository:
         after = 0
         while True:
             rows = (
-                await self._conn.execute(
-                    self._in(workspace_id)
-                    .where(items.c.number > after)
-                    .order_by(items.c.number)
-                    .limit(EXPORT_PAGE)
+                (
+                    await self._conn.execute(
+                        self._in(workspace_id)
+                        .where(items.c.number > after)
+                        .order_by(items.c.number)
+                        .limit(EXPORT_PAGE)
+                    )
                 )
-            ).mappings().all()
+                .mappings()
+                .all()
+            )
             for row in rows:
                 yield _to_item(row, workspace)
             if len(rows) < EXPORT_PAGE:
@@ -212,7 +218,9 @@ class SqlItemRepository:
             )
         ).scalar_one_or_none()
 
-    async def add_vote(self, workspace: Workspace, number: int, voter_id: str, at: datetime) -> bool:
+    async def add_vote(
+        self, workspace: Workspace, number: int, voter_id: str, at: datetime
+    ) -> bool:
         item_id = await self._item_id(workspace, number)
         if item_id is None:
             return False

@@ -1,4 +1,4 @@
-"""The schema, as SQLAlchemy Core tables. Alembic's migrations must agree with it (a test checks)."""
+"""The schema as SQLAlchemy Core tables; Alembic's migrations must agree with it (a test checks)."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from types import TracebackType
 from typing import Self
 
@@ -9,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.errors import StorageError
+from bot.ports import ItemRepository
 from storage.repository import SqlItemRepository
 
 # What a database can throw at us: the driver's errors (wrapped by SQLAlchemy) and the network's.
@@ -16,7 +18,7 @@ DATABASE_FAILURES = (SQLAlchemyError, OSError)
 
 
 class SqlUnitOfWork:
-    items: SqlItemRepository
+    items: ItemRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -50,7 +52,6 @@ class SqlUnitOfWork:
         if self._conn is None:
             return
         conn, self._conn = self._conn, None
-        try:
-            await conn.close()  # rolls back whatever was not committed
-        except DATABASE_FAILURES:
-            pass  # the connection is already gone; nothing of it was committed
+        # Closing rolls back whatever was not committed; a connection already gone kept nothing.
+        with suppress(*DATABASE_FAILURES):
+            await conn.close()

@@ -36,9 +36,7 @@ def database_url(raw: str | None) -> str:
                 "PostgreSQL needs its driver: pip install 'feedbackbot[postgres]'",
             )
         return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
-    raise ConfigError(
-        "DATABASE_URL", f"unsupported database {url.drivername!r} ({_EXAMPLES})"
-    )
+    raise ConfigError("DATABASE_URL", f"unsupported database {url.drivername!r} ({_EXAMPLES})")
 
 
 def is_sqlite(url: str) -> bool:

@@ -36,7 +36,10 @@ async def _admin(sql: str) -> None:
 
     url = make_url(POSTGRES_URL)
     connection = await asyncpg.connect(
-        user=url.username, password=url.password, host=url.host, port=url.port,
+        user=url.username,
+        password=url.password,
+        host=url.host,
+        port=url.port,
         database=url.database,
     )
     try:
@@ -46,7 +49,9 @@ async def _admin(sql: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def database_url_for_test(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+async def database_url_for_test(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[str]:
     """A fresh, empty database of each kind, with its async URL."""
     if request.param == "sqlite":
         yield database_url(f"sqlite:///{tmp_path / 'feedbackbot.db'}")
@@ -81,5 +86,3 @@ async def engine(empty_engine: AsyncEngine) -> AsyncEngine:
 def clean_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """An environment for running ``feedbackbot`` as a new user would: nothing configured."""
     yield {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "USER": "alice"}
-
-

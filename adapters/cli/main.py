@@ -19,7 +19,7 @@ from adapters.cli.composition import open_app, open_engine
 from adapters.cli.settings import Settings, configure_logging, load_settings
 from adapters.console.session import ConsoleSession, Seat, person_named
 from bot.errors import ConfigError, FeedbackBotError
-from bot.export import FIELDS, export_row
+from bot.export import FIELDS, ExportValue, export_row
 from bot.identity import Platform, Workspace
 from bot.items import Stakeholder
 from storage.schema import current_revision, head_revision, migrate
@@ -49,9 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument(
         "--workspace", default="local", help="workspace id, to keep trials apart (default: local)"
     )
-    console.add_argument(
-        "--external", action="store_true", help="speak as an external stakeholder"
-    )
+    console.add_argument("--external", action="store_true", help="speak as an external stakeholder")
 
     commands.add_parser("run", help="serve the configured chat platforms")
 
@@ -122,7 +120,7 @@ async def _dispatch(
         return _run(settings)
 
 
-def _write_export(rows: list[dict[str, object]], form: str, out: TextIO) -> None:
+def _write_export(rows: list[dict[str, ExportValue]], form: str, out: TextIO) -> None:
     if form == "json":
         json.dump(rows, out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -136,8 +134,10 @@ def _run(settings: Settings) -> int:
     # The Slack and Discord adapters are the next issues; until they land, say so plainly.
     configured = [
         name
-        for name, present in (("Slack", settings.slack_configured),
-                              ("Discord", settings.discord_configured))
+        for name, present in (
+            ("Slack", settings.slack_configured),
+            ("Discord", settings.discord_configured),
+        )
         if present
     ]
     if configured:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TextIO
@@ -106,7 +107,7 @@ class ConsoleSession:
             if self._interactive:
                 prompt = "... " if collected else f"{self._seat.person.display_name}> "
                 print(prompt, end="", file=self._out, flush=True)
-            line = await asyncio.to_thread(self._lines.readline)
+            line = await self._next_line()
             if not line:
                 return "\n".join(collected) if collected else None
             line = line.rstrip("\r\n")
@@ -115,6 +116,22 @@ class ConsoleSession:
                 continue
             collected.append(line)
             return "\n".join(collected)
+
+    async def _next_line(self) -> str:
+        # A daemon thread reads, so Ctrl-C ends the program at once instead of waiting for a
+        # blocked readline in the event loop's executor.
+        loop = asyncio.get_running_loop()
+        arrived: asyncio.Future[str] = loop.create_future()
+
+        def deliver(line: str) -> None:
+            if not arrived.done():
+                arrived.set_result(line)
+
+        def read() -> None:
+            loop.call_soon_threadsafe(deliver, self._lines.readline())
+
+        threading.Thread(target=read, daemon=True, name="console-input").start()
+        return await arrived
 
     async def handle(self, entry: str) -> bool:
         """Answer one entry; ``False`` when the person has left."""
@@ -201,7 +218,9 @@ class ConsoleSession:
         if which not in _LISTS:
             self._chat.say(f"List what? Try /list {'|'.join(_LISTS)}.")
             return True
-        found = await self._service.list(self._seat.workspace, _LISTS[which](self._seat.person))
+        found = await self._service.list_items(
+            self._seat.workspace, _LISTS[which](self._seat.person)
+        )
         if not found:
             self._chat.say(f"Nothing to list ({which}).")
         for item in found:

@@ -17,8 +17,14 @@ def feedbackbot(
     *arguments: str, env: dict[str, str], cwd: Path, typed: str = ""
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [FEEDBACKBOT, *arguments], input=typed, env=env, cwd=cwd,
-        capture_output=True, text=True, timeout=60, check=False,
+        [FEEDBACKBOT, *arguments],
+        input=typed,
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -26,7 +32,9 @@ def test_a_piped_session_thanks_twice_and_exports_both(
     clean_env: dict[str, str], tmp_path: Path
 ) -> None:
     session = feedbackbot(
-        "console", env=clean_env, cwd=tmp_path,
+        "console",
+        env=clean_env,
+        cwd=tmp_path,
         typed="/feedback The new runbooks are great\n/request must-have: SSO for Grafana\n",
     )
     assert session.returncode == 0, session.stderr
@@ -51,8 +59,10 @@ def test_an_anonymous_item_has_no_author_anywhere_in_the_database(
     exported = feedbackbot("export", "--format", "csv", env=clean_env, cwd=tmp_path)
     assert "alice" not in exported.stdout
     with sqlite3.connect(tmp_path / "feedbackbot.db") as db:
-        tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        dump = "\n".join(str(row) for table in tables for row in db.execute(f"SELECT * FROM {table}"))
+        tables = db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+        dump = "\n".join(
+            str(row) for (table,) in tables for row in db.execute(f"SELECT * FROM {table}")
+        )
     assert "psst" in dump and "alice" not in dump
 
 
@@ -111,9 +121,7 @@ def test_without_auto_migrate_a_fresh_database_names_the_upgrade_command(
     assert exported.returncode == 0
 
 
-def test_run_with_no_platform_configured_says_so(
-    clean_env: dict[str, str], tmp_path: Path
-) -> None:
+def test_run_with_no_platform_configured_says_so(clean_env: dict[str, str], tmp_path: Path) -> None:
     result = feedbackbot("run", env=clean_env, cwd=tmp_path)
     assert result.returncode == 2
     assert "no chat platform is configured" in result.stderr

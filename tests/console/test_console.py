@@ -72,7 +72,7 @@ async def test_empty_feedback_shows_the_usage_and_records_nothing(
 ) -> None:
     lines = await chat(service, "/feedback   \n")
     assert "only you" in lines[0] and "/feedback [anonymous:] <what you think>" in lines[0]
-    assert await service.list(LOCAL) == []
+    assert await service.list_items(LOCAL) == []
 
 
 async def test_text_over_the_limit_is_refused_and_given_back(service: FeedbackService) -> None:
@@ -80,7 +80,7 @@ async def test_text_over_the_limit_is_refused_and_given_back(service: FeedbackSe
     output = "\n".join(await chat(service, f"/feedback {long_text}\n"))
     assert "4,001 characters" in output and "nothing was stored" in output
     assert long_text in output
-    assert await service.list(LOCAL) == []
+    assert await service.list_items(LOCAL) == []
 
 
 async def test_a_backslash_continues_the_text_on_the_next_line(service: FeedbackService) -> None:
@@ -125,4 +125,4 @@ async def test_an_unknown_command_points_to_help(service: FeedbackService) -> No
 
 async def test_quit_ends_the_session_before_later_lines(service: FeedbackService) -> None:
     await chat(service, "/quit\n/feedback never recorded\n")
-    assert await service.list(LOCAL) == []
+    assert await service.list_items(LOCAL) == []

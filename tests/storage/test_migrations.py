@@ -29,9 +29,7 @@ from storage.tables import metadata
 
 def revisions_oldest_first() -> list[tuple[str, str]]:
     script = ScriptDirectory.from_config(alembic_config())
-    steps = [
-        (rev.revision, rev.down_revision or "base") for rev in script.walk_revisions()
-    ]
+    steps = [(rev.revision, rev.down_revision or "base") for rev in script.walk_revisions()]
     return list(reversed(steps))  # type: ignore[arg-type]
 
 
@@ -87,8 +85,13 @@ async def test_two_processes_starting_together_on_a_fresh_database_both_come_up(
 
     async def start(words: str) -> tuple[int, str]:
         process = await asyncio.create_subprocess_exec(
-            str(script), "console", env=env, cwd=tmp_path,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            str(script),
+            "console",
+            env=env,
+            cwd=tmp_path,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         output, _ = await process.communicate(f"/feedback {words}\n".encode())
         return process.returncode or 0, output.decode()

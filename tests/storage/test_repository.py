@@ -78,7 +78,10 @@ async def test_an_item_reads_back_exactly_as_recorded(
     assert item is not None
     assert item.text == words
     assert (item.kind, item.priority, item.stakeholder, item.status) == (
-        ItemKind.REQUEST, Priority.MUST_HAVE, Stakeholder.EXTERNAL, Status.NEW,
+        ItemKind.REQUEST,
+        Priority.MUST_HAVE,
+        Stakeholder.EXTERNAL,
+        Status.NEW,
     )
     assert item.author == ALICE
     assert item.channel_id == "C-GENERAL"
@@ -157,8 +160,8 @@ async def test_lists_filter_within_one_workspace(service: FeedbackService) -> No
     await record(service, submission("must", priority=Priority.MUST_HAVE))
     await record(service, submission("nice"))
     await record(service, submission("theirs", workspace=GLOBEX, priority=Priority.MUST_HAVE))
-    must = await service.list(ACME, ItemQuery(priority=Priority.MUST_HAVE))
-    everything = await service.list(ACME)
+    must = await service.list_items(ACME, ItemQuery(priority=Priority.MUST_HAVE))
+    everything = await service.list_items(ACME)
     assert [i.text for i in must] == ["must"]
     assert [i.text for i in everything] == ["nice", "must"]
 
@@ -203,4 +206,3 @@ async def test_an_unreachable_database_refuses_and_gives_the_text_back(
     assert isinstance(outcome, Refused)
     assert outcome.reason is Refusal.NOT_STORED
     assert "please keep this" in outcome.message.plain
-

@@ -1,0 +1,291 @@
+"""Small hand-written fakes of the core's ports, for unit tests (no mocks of our own code).
+
+``FakeUnitOfWorkFactory`` holds the committed state; every unit of work it opens works on a
+staged copy of that state, and only ``commit`` makes the copy the new committed state. Items
+handed out are copies too, so a use case that changes an item without ``update`` keeps nothing,
+just as with the real database.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any, Self
+
+from bot.errors import StorageError
+from bot.identity import MessageRef, Person, Platform, Workspace
+from bot.items import Item, ItemKind, Priority, Stakeholder
+from bot.messages import Message
+from bot.ports import ChannelUnavailable, ItemQuery, ItemRepository
+from bot.service import FeedbackService, Submission
+
+START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+
+
+class FixedClock:
+    """A clock that moves only when a test says so."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now_value = now
+
+    def now(self) -> datetime:
+        return self.now_value
+
+    def set(self, now: datetime) -> None:
+        self.now_value = now
+
+    def advance(self, delta: timedelta) -> datetime:
+        self.now_value += delta
+        return self.now_value
+
+
+@dataclass
+class FakeState:
+    """What a database would hold: items by workspace and number, votes, last numbers."""
+
+    items: dict[Workspace, dict[int, Item]] = field(default_factory=dict)
+    votes: dict[tuple[Workspace, int], dict[str, datetime]] = field(default_factory=dict)
+    last_number: dict[Workspace, int] = field(default_factory=dict)
+
+
+class FakeItemRepository:
+    """``bot.ports.ItemRepository`` in memory, scoped by workspace like the real one."""
+
+    def __init__(self, state: FakeState | None = None) -> None:
+        self.state = state if state is not None else FakeState()
+
+    def _items(self, workspace: Workspace) -> dict[int, Item]:
+        return self.state.items.get(workspace, {})
+
+    async def add(self, item: Item) -> Item:
+        number = self.state.last_number.get(item.workspace, 0) + 1
+        self.state.last_number[item.workspace] = number
+        item.number = number
+        self.state.items.setdefault(item.workspace, {})[number] = copy.deepcopy(item)
+        return item
+
+    async def get(self, workspace: Workspace, number: int) -> Item | None:
+        item = self._items(workspace).get(number)
+        return copy.deepcopy(item)
+
+    async def get_by_thanks(self, workspace: Workspace, thanks: MessageRef) -> Item | None:
+        for item in self._items(workspace).values():
+            if item.thanks == thanks:
+                return copy.deepcopy(item)
+        return None
+
+    async def update(self, item: Item) -> None:
+        # Like the SQL repository: only these fields are saved, and new history is appended.
+        assert item.number is not None
+        stored = self._items(item.workspace)[item.number]
+        stored.status = item.status
+        stored.duplicate_of = item.duplicate_of
+        stored.priority = item.priority
+        stored.stakeholder = item.stakeholder
+        stored.acknowledged_at = item.acknowledged_at
+        stored.status_changed_at = item.status_changed_at
+        stored.thanks = item.thanks
+        stored.history.extend(copy.deepcopy(item.history[len(stored.history) :]))
+
+    async def add_vote(
+        self, workspace: Workspace, number: int, voter_id: str, at: datetime
+    ) -> bool:
+        item = self._items(workspace).get(number)
+        if item is None:
+            return False
+        voters = self.state.votes.setdefault((workspace, number), {})
+        if voter_id in voters:
+            return False
+        voters[voter_id] = at
+        item.votes += 1
+        return True
+
+    async def remove_vote(self, workspace: Workspace, number: int, voter_id: str) -> bool:
+        item = self._items(workspace).get(number)
+        voters = self.state.votes.get((workspace, number), {})
+        if item is None or voter_id not in voters:
+            return False
+        del voters[voter_id]
+        item.votes -= 1
+        return True
+
+    async def export(self, workspace: Workspace) -> AsyncIterator[Item]:
+        for number in sorted(self._items(workspace)):
+            yield copy.deepcopy(self._items(workspace)[number])
+
+    async def workspaces(self) -> list[Workspace]:
+        return [workspace for workspace, items in self.state.items.items() if items]
+
+    def voters(self, workspace: Workspace, number: int) -> set[str]:
+        return set(self.state.votes.get((workspace, number), {}))
+
+    # Defined last: inside the class body, ``list`` names this method from here on.
+    async def search(self, workspace: Workspace, query: ItemQuery) -> list[Item]:
+        found = [
+            item
+            for item in self._items(workspace).values()
+            if (query.kind is None or item.kind is query.kind)
+            and (query.statuses is None or item.status in query.statuses)
+            and (query.priority is None or item.priority is query.priority)
+            and (query.stakeholder is None or item.stakeholder is query.stakeholder)
+            and (
+                query.author_id is None
+                or (item.author is not None and item.author.user_id == query.author_id)
+            )
+        ]
+        found.sort(key=lambda item: item.number or 0, reverse=True)
+        return [copy.deepcopy(item) for item in found[: query.limit]]
+
+
+class FakeUnitOfWork:
+    """One transaction over a staged copy of the factory's committed state."""
+
+    # Declared as the port (a protocol attribute is invariant); ``staged`` is the fake itself.
+    items: ItemRepository
+    staged: FakeItemRepository
+
+    def __init__(self, factory: FakeUnitOfWorkFactory, *, fail: bool = False) -> None:
+        self._factory = factory
+        self._fail = fail
+        self.committed = False
+
+    async def __aenter__(self) -> Self:
+        if self._fail:
+            raise StorageError("cannot reach the database (fake)")
+        self.staged = FakeItemRepository(copy.deepcopy(self._factory.state))
+        self.items = self.staged
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Whatever was not committed is dropped with the staged copy.
+        return None
+
+    async def commit(self) -> None:
+        if self._factory.fail_on_commit:
+            raise StorageError("the database failed at commit (fake)")
+        self._factory.state = copy.deepcopy(self.staged.state)
+        self.committed = True
+
+
+class FakeUnitOfWorkFactory:
+    """Hands out units of work and keeps what they committed.
+
+    ``unreachable`` makes every new unit of work fail with ``StorageError``; ``fail_after``
+    lets that many units of work succeed first; ``fail_on_commit`` makes commits fail.
+    """
+
+    def __init__(self) -> None:
+        self.state = FakeState()
+        self.units: list[FakeUnitOfWork] = []
+        self.unreachable = False
+        self.fail_after: int | None = None
+        self.fail_on_commit = False
+
+    def __call__(self) -> FakeUnitOfWork:
+        fail = self.unreachable or (
+            self.fail_after is not None and len(self.units) >= self.fail_after
+        )
+        unit = FakeUnitOfWork(self, fail=fail)
+        self.units.append(unit)
+        return unit
+
+    @property
+    def committed(self) -> FakeItemRepository:
+        """A read-only view of what is committed (do not change it through this)."""
+        return FakeItemRepository(self.state)
+
+    def stored(self, workspace: Workspace, number: int) -> Item | None:
+        return self.state.items.get(workspace, {}).get(number)
+
+    def stored_items(self, workspace: Workspace) -> list[Item]:
+        items = self.state.items.get(workspace, {})
+        return [items[number] for number in sorted(items)]
+
+    def all_items(self) -> list[Item]:
+        return [item for items in self.state.items.values() for item in items.values()]
+
+
+class FakeChat:
+    """``bot.ports.Chat`` that records what a person would read, rendered as plain text."""
+
+    def __init__(self) -> None:
+        self.posted: list[tuple[str, str]] = []
+        self.private: list[tuple[str, str]] = []
+        self.private_to: list[Person] = []
+        self.unavailable: set[str] = set()
+        self._next_id = 0
+
+    def make_unavailable(self, channel_id: str) -> None:
+        self.unavailable.add(channel_id)
+
+    async def post(self, channel_id: str, message: Message) -> MessageRef:
+        if channel_id in self.unavailable:
+            raise ChannelUnavailable("not_in_channel")
+        self._next_id += 1
+        self.posted.append((channel_id, message.plain))
+        return MessageRef(channel_id, f"msg-{self._next_id}")
+
+    async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
+        self.private.append((channel_id, message.plain))
+        self.private_to.append(person)
+
+
+# -- builders shared by the unit tests ---------------------------------------------------------
+
+ACME = Workspace(Platform.SLACK, "T-ACME")
+GLOBEX = Workspace(Platform.DISCORD, "G-GLOBEX")
+ADA = Person("U-ADA", "Ada")
+BOB = Person("U-BOB", "Bob")
+CY = Person("U-CY", "Cy")
+GENERAL = "C-GENERAL"
+
+
+@dataclass
+class Harness:
+    """The core service wired to fakes, with the fakes at hand for assertions."""
+
+    service: FeedbackService
+    uow: FakeUnitOfWorkFactory
+    clock: FixedClock
+    chat: FakeChat
+
+
+def build() -> Harness:
+    uow = FakeUnitOfWorkFactory()
+    clock = FixedClock()
+    return Harness(FeedbackService(uow, clock), uow, clock, FakeChat())
+
+
+def submission(
+    text: str,
+    *,
+    kind: ItemKind = ItemKind.FEEDBACK,
+    workspace: Workspace = ACME,
+    author: Person = ADA,
+    channel_id: str = GENERAL,
+    priority: Priority | None = None,
+    anonymous: bool = False,
+    stakeholder: Stakeholder = Stakeholder.INTERNAL,
+) -> Submission:
+    return Submission(
+        workspace=workspace,
+        channel_id=channel_id,
+        author=author,
+        kind=kind,
+        text=text,
+        stakeholder=stakeholder,
+        priority=priority,
+        anonymous=anonymous,
+    )
+
+
+def request(text: str, **kwargs: Any) -> Submission:
+    return submission(text, kind=ItemKind.REQUEST, **kwargs)
