@@ -94,6 +94,8 @@ class Item:
     acknowledged_at: datetime | None = None
     status_changed_at: datetime | None = None
     thanks: MessageRef | None = None
+    # The message this item was captured from (a reaction on someone's message), if any.
+    source: MessageRef | None = None
     history: list[StatusChange] = field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -54,6 +54,10 @@ class ItemRepository(Protocol):
         """The item whose thank-you is that message, so a reaction on it can find the item."""
         ...
 
+    async def get_by_source(self, workspace: Workspace, source: MessageRef) -> Item | None:
+        """The item captured from that message, so a message is never recorded twice."""
+        ...
+
     async def update(self, item: Item) -> None:
         """Save the item's acknowledgement, status, priority and stakeholder kind, and append
         any status changes not yet stored."""
@@ -82,11 +86,21 @@ class ItemRepository(Protocol):
         ...
 
 
+class DeliveryLog(Protocol):
+    """Platforms deliver some events more than once (Slack retries with the same event id)."""
+
+    async def first_delivery(self, workspace: Workspace, delivery_id: str, at: datetime) -> bool:
+        """Claim the delivery; ``False`` if it was claimed before, so its effect is skipped.
+        The claim belongs to the unit of work, so it only sticks if the effect is committed."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Nothing is kept unless ``commit`` is called before the block ends;
     storage failures surface as ``bot.errors.StorageError``."""
 
     items: ItemRepository
+    deliveries: DeliveryLog
 
     async def __aenter__(self) -> Self: ...
 
@@ -103,22 +117,33 @@ class UnitOfWork(Protocol):
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 
-class ChannelUnavailable(Exception):
-    """The bot may not post in that channel (not invited, a DM, archived); the platform's reason
-    is kept for the log."""
+class ChatFailed(Exception):
+    """The platform refused or failed a post; ``reason`` is its own error code, for the log."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
+class ChannelUnavailable(ChatFailed):
+    """The bot may not post in that channel (not invited, a DM, archived)."""
+
+
 class Chat(Protocol):
     """Where the core's messages reach people on one platform."""
 
     async def post(self, channel_id: str, message: Message) -> MessageRef:
-        """Post for everyone in the channel; raise ``ChannelUnavailable`` if the bot may not."""
+        """Post for everyone in the channel; raise ``ChannelUnavailable`` if the bot may not,
+        ``ChatFailed`` if the platform failed otherwise (after its own retries)."""
         ...
 
     async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
-        """Show the message to that person alone, in that channel (an ephemeral message)."""
+        """Show the message to that person alone, in that channel (an ephemeral message), or
+        by direct message where that is the only private way."""
+        ...
+
+    async def reply_in_thread(
+        self, channel_id: str, thread: MessageRef, message: Message
+    ) -> MessageRef:
+        """Reply in the thread of that message, for everyone in the channel to see."""
         ...

@@ -13,8 +13,8 @@ from bot.identity import MessageRef, Person, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
 from bot.messages import Message, Quote
 from bot.ports import (
-    ChannelUnavailable,
     Chat,
+    ChatFailed,
     Clock,
     ItemQuery,
     UnitOfWork,
@@ -38,10 +38,13 @@ class Submission:
     stakeholder: Stakeholder = Stakeholder.INTERNAL
     priority: Priority | None = None
     anonymous: bool = False
+    source: MessageRef | None = None
+    delivery_id: str | None = None
 
 
 class Refusal(StrEnum):
     EMPTY = "empty"
+    REPEATED = "repeated"
     TOO_LONG = "too_long"
     NOT_STORED = "not_stored"
 
@@ -107,6 +110,7 @@ class FeedbackService:
                 submission.text,
             )
         item = Item(
+            source=submission.source,
             workspace=submission.workspace,
             kind=submission.kind,
             text=text,
@@ -118,6 +122,16 @@ class FeedbackService:
         )
         try:
             async with self._uow() as uow:
+                if not await self._first(uow, submission.workspace, submission.delivery_id):
+                    return Refused(Refusal.REPEATED, Message.of("Already recorded."), "")
+                if submission.source is not None:
+                    earlier = await uow.items.get_by_source(submission.workspace, submission.source)
+                    if earlier is not None:
+                        return Refused(
+                            Refusal.REPEATED,
+                            Message.of(f"That message is already recorded as #{earlier.number}."),
+                            "",
+                        )
                 item = await uow.items.add(item)
                 await uow.commit()
         except StorageError:
@@ -137,8 +151,8 @@ class FeedbackService:
     async def submit_and_thank(self, submission: Submission, chat: Chat) -> Recorded | Refused:
         """Record the item, then thank the person in the channel so others can vote on it.
 
-        The item is committed before any thank-you is shown. Where the bot may not post in the
-        channel, the person is thanked privately and the item is kept. A refusal is shown to the
+        The item is committed before any thank-you is shown. Where the bot may not (or could not)
+        post in the channel, the person is thanked privately and the item is kept. A refusal is shown to the
         person alone.
         """
         outcome = await self.submit(submission)
@@ -150,12 +164,38 @@ class FeedbackService:
         posted: MessageRef | None
         try:
             posted = await chat.post(submission.channel_id, thanks)
-        except ChannelUnavailable as unavailable:
-            log.info("thanking #%s privately: %s", item.number, unavailable.reason)
+        except ChatFailed as failed:
+            log.info("thanking #%s privately: %s", item.number, failed.reason)
             await chat.post_private(submission.channel_id, submission.author, thanks)
             posted = None
         await self.acknowledge(item, posted)
         return Recorded(item, thanks, posted)
+
+    async def capture(
+        self,
+        submission: Submission,
+        requested_by: Person,
+        chat: Chat,
+        thread: MessageRef | None = None,
+    ) -> Recorded | Refused:
+        """Record someone's message (``submission.source``) as feedback from its author, when
+        another person asks for it with a reaction, and thank the author in its thread
+        (``thread``: the thread the message is in, when it is a reply).
+
+        A message is recorded once however many people ask. A refusal is shown to the person
+        who asked, not to the author."""
+        assert submission.source is not None, "a capture names the message it captures"
+        outcome = await self.submit(submission)
+        if isinstance(outcome, Refused):
+            if outcome.reason is not Refusal.REPEATED:
+                await chat.post_private(submission.channel_id, requested_by, outcome.message)
+            return outcome
+        thanks = compose_thanks(outcome)
+        posted = await chat.reply_in_thread(
+            submission.channel_id, thread or submission.source, thanks
+        )
+        await self.acknowledge(outcome, posted)
+        return Recorded(outcome, thanks, posted)
 
     async def acknowledge(self, item: Item, thanks: MessageRef | None) -> None:
         """Note when the person was thanked, and which message carries the thank-you (votes are
@@ -174,11 +214,15 @@ class FeedbackService:
         except StorageError:
             log.exception("could not note the thank-you of #%s", item.number)
 
-    async def vote(self, workspace: Workspace, number: int, voter: Person) -> VoteResult:
+    async def vote(
+        self, workspace: Workspace, number: int, voter: Person, delivery_id: str | None = None
+    ) -> VoteResult:
         """One vote per person per item. A vote for a duplicate counts for the item it was
-        merged into."""
+        merged into. A repeated delivery of the same vote changes nothing."""
         async with self._uow() as uow:
             item = await self._kept(uow, workspace, number)
+            if not await self._first(uow, workspace, delivery_id):
+                return VoteResult(number, False, item.votes)
             assert item.number is not None
             counted = await uow.items.add_vote(
                 workspace, item.number, voter.user_id, self._clock.now()
@@ -186,10 +230,14 @@ class FeedbackService:
             await uow.commit()
             return VoteResult(item.number, counted, item.votes + (1 if counted else 0))
 
-    async def withdraw_vote(self, workspace: Workspace, number: int, voter: Person) -> VoteResult:
+    async def withdraw_vote(
+        self, workspace: Workspace, number: int, voter: Person, delivery_id: str | None = None
+    ) -> VoteResult:
         """Take back a person's vote; withdrawing a vote never cast changes nothing."""
         async with self._uow() as uow:
             item = await self._kept(uow, workspace, number)
+            if not await self._first(uow, workspace, delivery_id):
+                return VoteResult(number, False, item.votes)
             assert item.number is not None
             removed = await uow.items.remove_vote(workspace, item.number, voter.user_id)
             await uow.commit()
@@ -246,6 +294,11 @@ class FeedbackService:
             await uow.items.update(item)
             await uow.commit()
             return item
+
+    async def _first(self, uow: UnitOfWork, workspace: Workspace, delivery_id: str | None) -> bool:
+        if delivery_id is None:
+            return True
+        return await uow.deliveries.first_delivery(workspace, delivery_id, self._clock.now())
 
     async def _kept(self, uow: UnitOfWork, workspace: Workspace, number: int) -> Item:
         """The item that stands for ``number``: itself, or the item its duplicates lead to."""

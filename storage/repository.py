@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, insert, select, update
@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status, StatusChange
 from bot.ports import ItemQuery
-from storage.tables import items, status_changes, votes, workspaces
+from storage.tables import deliveries, items, status_changes, votes, workspaces
 
 EXPORT_PAGE = 500
+DELIVERY_MEMORY = timedelta(days=1)
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -56,6 +57,21 @@ class SqlItemRepository:
     def _insert_ignoring_duplicates(self, table: Any, row: dict[str, Any]) -> Any:
         dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
         return dialect.insert(table).values(**row).on_conflict_do_nothing()
+
+    async def first_delivery(self, workspace: Workspace, delivery_id: str, at: datetime) -> bool:
+        workspace_id = await self._workspace_id(workspace, create=True)
+        await self._conn.execute(
+            delete(deliveries).where(deliveries.c.received_at < at - DELIVERY_MEMORY)
+        )
+        claimed = (
+            await self._conn.execute(
+                self._insert_ignoring_duplicates(
+                    deliveries,
+                    {"workspace_id": workspace_id, "delivery_id": delivery_id, "received_at": at},
+                ).returning(deliveries.c.id)
+            )
+        ).first()
+        return claimed is not None
 
     async def workspaces(self) -> list[Workspace]:
         rows = await self._conn.execute(
@@ -113,6 +129,21 @@ class SqlItemRepository:
                     items.c.workspace_id == workspace_id,
                     items.c.thanks_channel_id == thanks.channel_id,
                     items.c.thanks_message_id == thanks.message_id,
+                )
+            )
+        ).scalar_one_or_none()
+        return None if number is None else await self.get(workspace, number)
+
+    async def get_by_source(self, workspace: Workspace, source: MessageRef) -> Item | None:
+        workspace_id = await self._workspace_id(workspace)
+        if workspace_id is None:
+            return None
+        number = (
+            await self._conn.execute(
+                select(items.c.number).where(
+                    items.c.workspace_id == workspace_id,
+                    items.c.source_channel_id == source.channel_id,
+                    items.c.source_message_id == source.message_id,
                 )
             )
         ).scalar_one_or_none()
@@ -276,6 +307,8 @@ def _columns(item: Item) -> dict[str, Any]:
         "status_changed_at": item.status_changed_at,
         "thanks_channel_id": item.thanks.channel_id if item.thanks else None,
         "thanks_message_id": item.thanks.message_id if item.thanks else None,
+        "source_channel_id": item.source.channel_id if item.source else None,
+        "source_message_id": item.source.message_id if item.source else None,
     }
 
 
@@ -306,6 +339,11 @@ def _to_item(row: RowMapping, workspace: Workspace) -> Item:
         acknowledged_at=_utc(row["acknowledged_at"]),
         status_changed_at=_utc(row["status_changed_at"]),
         thanks=thanks,
+        source=(
+            MessageRef(row["source_channel_id"], row["source_message_id"])
+            if row["source_message_id"] is not None
+            else None
+        ),
     )
 
 

@@ -60,7 +60,15 @@ items = Table(
     Column("status_changed_at", DateTime(timezone=True), nullable=True),
     Column("thanks_channel_id", String(64), nullable=True),
     Column("thanks_message_id", String(64), nullable=True),
+    Column("source_channel_id", String(64), nullable=True),
+    Column("source_message_id", String(64), nullable=True),
     UniqueConstraint("workspace_id", "number", name="uq_items_workspace_id_number"),
+    UniqueConstraint(
+        "workspace_id",
+        "source_channel_id",
+        "source_message_id",
+        name="uq_items_workspace_id_source",
+    ),
     Index("ix_items_thanks", "workspace_id", "thanks_channel_id", "thanks_message_id"),
     Index("ix_items_workspace_status", "workspace_id", "status"),
 )
@@ -73,6 +81,18 @@ votes = Table(
     Column("voter_id", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("item_id", "voter_id", name="uq_votes_item_id_voter_id"),
+)
+
+# Event deliveries already handled, so a platform's retry never counts twice; pruned after a day.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("delivery_id", String(128), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("workspace_id", "delivery_id", name="uq_deliveries_workspace_id_delivery_id"),
+    Index("ix_deliveries_received_at", "received_at"),
 )
 
 status_changes = Table(

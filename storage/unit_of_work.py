@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.errors import StorageError
-from bot.ports import ItemRepository
+from bot.ports import DeliveryLog, ItemRepository
 from storage.repository import SqlItemRepository
 
 # What a database can throw at us: the driver's errors (wrapped by SQLAlchemy) and the network's.
@@ -19,6 +19,7 @@ DATABASE_FAILURES = (SQLAlchemyError, OSError)
 
 class SqlUnitOfWork:
     items: ItemRepository
+    deliveries: DeliveryLog
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -32,6 +33,8 @@ class SqlUnitOfWork:
             await self._close()
             raise StorageError(f"cannot reach the database: {error}") from error
         self.items = SqlItemRepository(self._conn)
+        # One class serves both ports: they share the connection and the workspace lookups.
+        self.deliveries = self.items
         return self
 
     async def __aexit__(

@@ -19,7 +19,7 @@ from bot.errors import StorageError
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder
 from bot.messages import Message
-from bot.ports import ChannelUnavailable, ItemQuery, ItemRepository
+from bot.ports import ChannelUnavailable, DeliveryLog, ItemQuery, ItemRepository
 from bot.service import FeedbackService, Submission
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -49,6 +49,7 @@ class FakeState:
     items: dict[Workspace, dict[int, Item]] = field(default_factory=dict)
     votes: dict[tuple[Workspace, int], dict[str, datetime]] = field(default_factory=dict)
     last_number: dict[Workspace, int] = field(default_factory=dict)
+    deliveries: set[tuple[Workspace, str]] = field(default_factory=set)
 
 
 class FakeItemRepository:
@@ -116,6 +117,18 @@ class FakeItemRepository:
         for number in sorted(self._items(workspace)):
             yield copy.deepcopy(self._items(workspace)[number])
 
+    async def get_by_source(self, workspace: Workspace, source: MessageRef) -> Item | None:
+        for item in self._items(workspace).values():
+            if item.source == source:
+                return copy.deepcopy(item)
+        return None
+
+    async def first_delivery(self, workspace: Workspace, delivery_id: str, at: datetime) -> bool:
+        if (workspace, delivery_id) in self.state.deliveries:
+            return False
+        self.state.deliveries.add((workspace, delivery_id))
+        return True
+
     async def workspaces(self) -> list[Workspace]:
         return [workspace for workspace, items in self.state.items.items() if items]
 
@@ -145,6 +158,7 @@ class FakeUnitOfWork:
 
     # Declared as the port (a protocol attribute is invariant); ``staged`` is the fake itself.
     items: ItemRepository
+    deliveries: DeliveryLog
     staged: FakeItemRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, *, fail: bool = False) -> None:
@@ -157,6 +171,7 @@ class FakeUnitOfWork:
             raise StorageError("cannot reach the database (fake)")
         self.staged = FakeItemRepository(copy.deepcopy(self._factory.state))
         self.items = self.staged
+        self.deliveries = self.staged
         return self
 
     async def __aexit__(
@@ -220,6 +235,7 @@ class FakeChat:
         self.posted: list[tuple[str, str]] = []
         self.private: list[tuple[str, str]] = []
         self.private_to: list[Person] = []
+        self.threads: list[tuple[str, str, str]] = []
         self.unavailable: set[str] = set()
         self._next_id = 0
 
@@ -236,6 +252,12 @@ class FakeChat:
     async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
         self.private.append((channel_id, message.plain))
         self.private_to.append(person)
+
+    async def reply_in_thread(
+        self, channel_id: str, thread: MessageRef, message: Message
+    ) -> MessageRef:
+        self.threads.append((channel_id, thread.message_id, message.plain))
+        return MessageRef(channel_id, f"{thread.message_id}-reply-{len(self.threads)}")
 
 
 # -- builders shared by the unit tests ---------------------------------------------------------

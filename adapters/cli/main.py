@@ -15,7 +15,8 @@ from typing import TextIO
 
 from dotenv import dotenv_values
 
-from adapters.cli.composition import open_app, open_engine
+from adapters.cli.composition import App, open_app, open_engine
+from adapters.cli.runner import NothingToServe, run_until_stopped
 from adapters.cli.settings import Settings, configure_logging, load_settings
 from adapters.console.session import ConsoleSession, Seat, person_named
 from bot.errors import ConfigError, FeedbackBotError
@@ -117,7 +118,7 @@ async def _dispatch(
             rows = [export_row(item) async for item in app.service.export(arguments.workspace)]
             _write_export(rows, arguments.format, out)
             return 0
-        return _run(settings)
+        return await _run(app)
 
 
 def _write_export(rows: list[dict[str, ExportValue]], form: str, out: TextIO) -> None:
@@ -130,30 +131,24 @@ def _write_export(rows: list[dict[str, ExportValue]], form: str, out: TextIO) ->
     writer.writerows(rows)
 
 
-def _run(settings: Settings) -> int:
-    # The Slack and Discord adapters are the next issues; until they land, say so plainly.
-    configured = [
-        name
-        for name, present in (
-            ("Slack", settings.slack_configured),
-            ("Discord", settings.discord_configured),
-        )
-        if present
-    ]
-    if configured:
-        print(
-            f"feedbackbot run: {' and '.join(configured)} is configured, but this version of "
-            "feedbackbot has no adapter for it yet. Try the bot with `feedbackbot console`.",
-            file=sys.stderr,
-        )
-    else:
+async def _run(app: App) -> int:
+    try:
+        await run_until_stopped(app)
+    except NothingToServe:
+        if app.settings.discord_configured:
+            print(
+                "feedbackbot run: DISCORD_TOKEN is set, but this version has no Discord adapter "
+                "yet.",
+                file=sys.stderr,
+            )
         print(
             "feedbackbot run: no chat platform is configured, so there is nothing to serve. "
-            "Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (Slack) or DISCORD_TOKEN (Discord) "
-            "once those adapters are released; try the bot now with `feedbackbot console`.",
+            "Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack (see README.md); "
+            "try the bot without one with `feedbackbot console`.",
             file=sys.stderr,
         )
-    return 2
+        return 2
+    return 0
 
 
 async def _db(arguments: argparse.Namespace, settings: Settings, out: TextIO) -> int:

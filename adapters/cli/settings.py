@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from adapters.slack.settings import SlackSettings, load_slack_settings
 from bot.errors import ConfigError
 from storage.url import database_url
 
@@ -20,8 +21,9 @@ class Settings:
     database_url: str
     auto_migrate: bool
     log_level: str | None
+    host: str
     port: int
-    slack_configured: bool
+    slack: SlackSettings | None
     discord_configured: bool
 
 
@@ -63,8 +65,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         database_url=database_url(environ.get("DATABASE_URL", "").strip() or None),
         auto_migrate=_flag(environ, "AUTO_MIGRATE", True),
         log_level=_log_level(environ),
-        port=_number(environ, "PORT", 3000, 1, 65535),
-        slack_configured=bool(environ.get("SLACK_BOT_TOKEN")),
+        host=environ.get("HOST", "").strip() or "0.0.0.0",
+        port=_number(environ, "PORT", 3000, 0, 65535),
+        slack=load_slack_settings(environ),
         discord_configured=bool(environ.get("DISCORD_TOKEN")),
     )
 

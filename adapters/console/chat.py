@@ -34,3 +34,10 @@ class ConsoleChat:
 
     async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
         print(f"{BOT_NAME} (only you can see this): {render(message)}", file=self._out, flush=True)
+
+    async def reply_in_thread(
+        self, channel_id: str, thread: MessageRef, message: Message
+    ) -> MessageRef:
+        self._posted += 1
+        print(f"{BOT_NAME} (in thread): {render(message)}", file=self._out, flush=True)
+        return MessageRef(channel_id, f"console-{self._posted}")

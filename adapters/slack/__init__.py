@@ -1,0 +1,1 @@
+"""Slack: slash commands, a modal, reactions and posts, on the real slack-bolt ``AsyncApp``."""

@@ -1,0 +1,87 @@
+"""The ``Chat`` port on Slack's Web API, for one incoming request."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.formatting import render
+from bot.identity import MessageRef, Person
+from bot.messages import Message
+from bot.ports import ChannelUnavailable, ChatFailed
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "the bot may not post here", as opposed to Slack failing.
+UNAVAILABLE = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "restricted_action_non_threadable_channel",
+        "team_access_not_granted",
+        "cannot_reply_to_message",
+    }
+)
+
+
+def slack_error(error: SlackApiError) -> str:
+    return str(error.response.get("error", "unknown_error"))
+
+
+class SlackChat:
+    """Posts through the Web API. ``respond`` (a slash command's response URL) is the private
+    way to reach the person when there is one; otherwise an ephemeral message, else a DM."""
+
+    def __init__(self, client: AsyncWebClient, respond: AsyncRespond | None = None) -> None:
+        self._client = client
+        self._respond = respond
+
+    async def _post(self, **arguments: Any) -> MessageRef:
+        # No link_names: nothing we post may turn a typed @name into a ping. 429s are retried
+        # by the client's rate-limit handler; a post is never retried on a network error, since
+        # Slack may have posted it already.
+        try:
+            response = await self._client.chat_postMessage(
+                unfurl_links=False, unfurl_media=False, **arguments
+            )
+        except SlackApiError as error:
+            code = slack_error(error)
+            if code in UNAVAILABLE:
+                raise ChannelUnavailable(code) from error
+            log.error("chat.postMessage failed in %s: %s", arguments.get("channel"), code)
+            raise ChatFailed(code) from error
+        return MessageRef(str(response["channel"]), str(response["ts"]))
+
+    async def post(self, channel_id: str, message: Message) -> MessageRef:
+        return await self._post(channel=channel_id, text=render(message))
+
+    async def reply_in_thread(
+        self, channel_id: str, thread: MessageRef, message: Message
+    ) -> MessageRef:
+        return await self._post(
+            channel=channel_id, thread_ts=thread.message_id, text=render(message)
+        )
+
+    async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
+        text = render(message)
+        if self._respond is not None:
+            await self._respond(text=text, response_type="ephemeral", replace_original=False)
+            return
+        try:
+            await self._client.chat_postEphemeral(
+                channel=channel_id, user=person.user_id, text=text
+            )
+            return
+        except SlackApiError as error:
+            log.info("ephemeral message failed (%s); sending a DM", slack_error(error))
+        try:
+            await self._client.chat_postMessage(channel=person.user_id, text=text)
+        except SlackApiError as error:
+            log.error("could not reach a person privately: %s", slack_error(error))

@@ -1,0 +1,64 @@
+"""Slack settings, read from the same injected mapping as every other setting."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class SlackSettings:
+    bot_token: str
+    signing_secret: str
+    app_token: str | None = None
+    api_url: str | None = None
+    vote_emoji: str = "+1"
+    capture_emoji: str = "memo"
+    external_channels: frozenset[str] = frozenset()
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.app_token is not None
+
+
+def _emoji(environ: Mapping[str, str], name: str, default: str) -> str:
+    raw = environ.get(name, "").strip().strip(":")
+    if not raw:
+        return default
+    if any(ch.isspace() for ch in raw):
+        raise ConfigError(name, f"expected an emoji name such as {default}, got {raw!r}")
+    return raw
+
+
+def load_slack_settings(environ: Mapping[str, str]) -> SlackSettings | None:
+    """``None`` when Slack is not configured at all; half a configuration is an error."""
+    token = environ.get("SLACK_BOT_TOKEN", "").strip()
+    secret = environ.get("SLACK_SIGNING_SECRET", "").strip()
+    if not token:
+        if secret or environ.get("SLACK_APP_TOKEN"):
+            raise ConfigError("SLACK_BOT_TOKEN", "missing (the bot token, xoxb-...)")
+        return None
+    if not token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN", "expected a bot token starting with xoxb-")
+    if not secret:
+        raise ConfigError("SLACK_SIGNING_SECRET", "missing (Basic Information > App Credentials)")
+    app_token = environ.get("SLACK_APP_TOKEN", "").strip() or None
+    if app_token is not None and not app_token.startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN", "expected an app-level token starting with xapp-")
+    api_url = environ.get("SLACK_API_URL", "").strip() or None
+    if api_url is not None:
+        if not api_url.startswith(("https://", "http://")):
+            raise ConfigError("SLACK_API_URL", f"expected an http(s) URL, got {api_url!r}")
+        api_url = api_url.rstrip("/") + "/"
+    channels = environ.get("SLACK_EXTERNAL_CHANNELS", "")
+    return SlackSettings(
+        bot_token=token,
+        signing_secret=secret,
+        app_token=app_token,
+        api_url=api_url,
+        vote_emoji=_emoji(environ, "SLACK_VOTE_EMOJI", "+1"),
+        capture_emoji=_emoji(environ, "SLACK_CAPTURE_EMOJI", "memo"),
+        external_channels=frozenset(c.strip() for c in channels.split(",") if c.strip()),
+    )

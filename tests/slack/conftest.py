@@ -1,0 +1,98 @@
+"""The real Bolt app behind the real HTTP server, a fake Slack Web API, a real SQLite database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.slack.app import SlackAdapter
+from adapters.slack.settings import SlackSettings
+from adapters.web import build_web_app
+from bot.identity import Platform, Workspace
+from bot.items import Item
+from bot.service import FeedbackService
+from storage.engine import create_engine
+from storage.schema import migrate
+from storage.unit_of_work import SqlUnitOfWork
+from tests.fakes import FixedClock
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.signed import SlackSender
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+ACME = Workspace(Platform.SLACK, "T1")
+GLOBEX = Workspace(Platform.SLACK, "T2")
+
+
+@dataclass
+class SlackBot:
+    fake: FakeSlack
+    slack: SlackSender
+    service: FeedbackService
+    base_url: str
+
+    async def items(self, workspace: Workspace = ACME) -> list[Item]:
+        return [item async for item in self.service.export(workspace)]
+
+
+@pytest.fixture
+async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'slack.db'}")
+    await migrate(engine)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as fake:
+        fake.add_user("U1", "alice", "T1", display_name="Alice")
+        fake.add_user("U2", "bob", "T1", display_name="Bob")
+        fake.add_user("U9", "gina", "T-PARTNER", display_name="Gina (Partner Co)")
+        fake.add_channel("C1")
+        yield fake
+
+
+@pytest.fixture
+def slack_settings(fake: FakeSlack) -> SlackSettings:
+    return SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, api_url=fake.api_url)
+
+
+async def start_bot(
+    fake: FakeSlack, engine: AsyncEngine, settings: SlackSettings
+) -> AsyncIterator[SlackBot]:
+    service = FeedbackService(lambda: SqlUnitOfWork(engine), FixedClock())
+    runner = web.AppRunner(build_web_app(SlackAdapter(service, settings).build()))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base_url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        yield SlackBot(
+            fake, SlackSender(base_url, SECRET, response_url=fake.response_url()), service, base_url
+        )
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def bot(
+    fake: FakeSlack, sqlite_engine: AsyncEngine, slack_settings: SlackSettings
+) -> AsyncIterator[SlackBot]:
+    async for running in start_bot(fake, sqlite_engine, slack_settings):
+        yield running
+
+
+@pytest.fixture
+async def bot_with_external_channel(
+    fake: FakeSlack, sqlite_engine: AsyncEngine, slack_settings: SlackSettings
+) -> AsyncIterator[SlackBot]:
+    settings = replace(slack_settings, external_channels=frozenset({"C-SHARED"}))
+    async for running in start_bot(fake, sqlite_engine, settings):
+        yield running

@@ -1,0 +1,540 @@
+"""A fake Slack Web API on 127.0.0.1 that records every call the bot makes.
+
+Point ``AsyncWebClient(base_url=fake.api_url)`` (or Bolt's ``AsyncApp(client=...)``) at it, drive
+the bot, then assert on ``fake.calls`` / ``fake.posted_texts()`` and on what came in at the
+response URLs. Nothing here sleeps: ``wait_for`` wakes up on every recorded call.
+
+Semantics kept close to Slack's where tests can observe them:
+
+- messages posted with ``chat.postMessage`` are stored and show up in ``conversations.history``
+  and ``conversations.replies``, like messages added with ``add_message``;
+- ``conversations.history`` lists top-level messages only (thread parents included, replies
+  not), newest first; ``conversations.replies`` lists the thread parent first, then its replies
+  oldest first, also when asked with the ``ts`` of a reply;
+- ``latest``/``oldest`` are exclusive unless ``inclusive`` is true.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from aiohttp import web
+
+JsonDict = dict[str, Any]
+
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+DEFAULT_TEAM_ID = "T1"
+_FIRST_TS_MICROS = 1_700_000_000_000_101
+
+
+@dataclass
+class Call:
+    """One request to the Web API, as the fake saw it."""
+
+    method: str
+    args: dict[str, Any]
+    headers: dict[str, str]  # keys lower-cased
+    answered_ok: bool = True
+    http_method: str = "POST"
+
+    def json_arg(self, name: str) -> Any:
+        """The argument ``name``, parsed when it came as a JSON string (form-encoded calls)."""
+        value = self.args.get(name)
+        if isinstance(value, str | bytes):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return value
+
+    @property
+    def token(self) -> str | None:
+        """The token sent with the call (``Authorization: Bearer ...`` or a ``token`` arg)."""
+        auth = self.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            return auth[len("bearer ") :].strip()
+        token = self.args.get("token")
+        return str(token) if token is not None else None
+
+
+@dataclass
+class _Rule:
+    method: str
+    times: int
+    when: Callable[[dict[str, Any]], bool] | None
+    error: str
+    status: int = 200
+    retry_after: int | None = None
+
+    def matches(self, method: str, args: dict[str, Any]) -> bool:
+        if self.times <= 0 or self.method != method:
+            return False
+        return self.when is None or bool(self.when(args))
+
+
+@dataclass
+class _User:
+    id: str
+    name: str
+    team_id: str
+    real_name: str
+    display_name: str
+
+
+@dataclass
+class _Message:
+    channel: str
+    ts: str
+    user: str | None
+    text: str
+    thread_ts: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_reply(self) -> bool:
+        return self.thread_ts is not None and self.thread_ts != self.ts
+
+
+def _ts_value(ts: Any) -> Decimal | None:
+    if ts is None or ts == "":
+        return None
+    try:
+        return Decimal(str(ts))
+    except InvalidOperation:
+        return None
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes"}
+    return bool(value)
+
+
+class FakeSlack:
+    """A fake Slack Web API (``/api/{method}``) plus response URLs (``/response/{name}``)."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.responses: list[tuple[str, dict[str, Any]]] = []
+        self._rules: list[_Rule] = []
+        self._users: dict[str, _User] = {}
+        self._token_teams: dict[str, str] = {}
+        self._channels: dict[str, list[_Message]] = {}
+        self._next_ts = _FIRST_TS_MICROS
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_post("/response/{name}", self._handle_response)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        self._runner = runner
+        self._port = int(runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeSlack:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if self._port is None:
+            raise RuntimeError("FakeSlack is not started")
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.base_url}/response/{name}"
+
+    # -- set-up ------------------------------------------------------------------------------
+
+    def add_token(self, token: str, team_id: str) -> None:
+        """Make ``auth.test`` answer ``team_id`` for ``token`` (any other token is team T1)."""
+        self._token_teams[token] = team_id
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        team_id: str = DEFAULT_TEAM_ID,
+        real_name: str | None = None,
+        display_name: str | None = None,
+    ) -> None:
+        self._users[user_id] = _User(
+            id=user_id,
+            name=name,
+            team_id=team_id,
+            real_name=real_name if real_name is not None else name,
+            display_name=display_name if display_name is not None else "",
+        )
+
+    def add_channel(self, channel: str) -> None:
+        """Make an empty channel known (a channel with no messages is otherwise not found)."""
+        self._channels.setdefault(channel, [])
+
+    def add_message(
+        self,
+        channel: str,
+        ts: str,
+        user: str | None,
+        text: str,
+        thread_ts: str | None = None,
+        **fields: Any,
+    ) -> None:
+        """Store a message; extra ``fields`` (``bot_id``, ``blocks`` ...) are returned as given."""
+        self._store(_Message(channel, ts, user, text, thread_ts, dict(fields)))
+
+    def new_ts(self) -> str:
+        """A fresh message timestamp, greater than every one handed out before."""
+        micros = self._next_ts
+        self._next_ts += 1
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    # -- failure injection ---------------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        error: str,
+        times: int = 1,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """The next ``times`` calls of ``method`` (matching ``when``) answer ok=false."""
+        self._rules.append(_Rule(method, times, when, error))
+
+    def rate_limit(self, method: str, retry_after: int = 0, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` answer HTTP 429 with ``Retry-After``."""
+        self._rules.append(_Rule(method, times, None, "ratelimited", 429, retry_after))
+
+    # -- inspection ------------------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    def posted_texts(self, channel: str | None = None) -> list[str]:
+        """The ``text`` of every ``chat.postMessage`` that answered ok, optionally per channel."""
+        return [
+            str(call.args.get("text", ""))
+            for call in self.calls_to("chat.postMessage")
+            if call.answered_ok and (channel is None or call.args.get("channel") == channel)
+        ]
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Everything stored in ``channel`` (posted or added), oldest first."""
+        return [self._render(m) for m in self._sorted(self._channels.get(channel, []))]
+
+    async def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a bounded wait is this helper's point
+    ) -> list[Call]:
+        """Return the calls of ``method`` once at least ``count`` were recorded."""
+        await self._wait(
+            lambda: len(self.calls_to(method)) >= count,
+            timeout,
+            lambda: (
+                f"expected {count} call(s) of {method}; recorded: {[c.method for c in self.calls]}"
+            ),
+        )
+        return self.calls_to(method)
+
+    async def wait_for_responses(
+        self,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a bounded wait is this helper's point
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Return the response URL posts once at least ``count`` were recorded."""
+        await self._wait(
+            lambda: len(self.responses) >= count,
+            timeout,
+            lambda: (
+                f"expected {count} response URL post(s); got {self.responses}; "
+                f"Web API calls: {[c.method for c in self.calls]}"
+            ),
+        )
+        return list(self.responses)
+
+    async def _wait(
+        self, predicate: Callable[[], bool], seconds: float, describe: Callable[[], str]
+    ) -> None:
+        async def until() -> None:
+            async with self._changed:
+                await self._changed.wait_for(predicate)
+
+        try:
+            await asyncio.wait_for(until(), seconds)
+        except TimeoutError:
+            raise AssertionError(f"timed out after {seconds}s: {describe()}") from None
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # -- HTTP handlers ---------------------------------------------------------------------------
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._read_args(request)
+        call = Call(
+            method=method,
+            args=args,
+            headers={k.lower(): v for k, v in request.headers.items()},
+            http_method=request.method,
+        )
+        rule = next((r for r in self._rules if r.matches(method, args)), None)
+        headers: dict[str, str] = {}
+        if rule is not None:
+            rule.times -= 1
+            status, body = rule.status, {"ok": False, "error": rule.error}
+            if rule.retry_after is not None:
+                headers["Retry-After"] = str(rule.retry_after)
+        else:
+            status, body = 200, self._answer(call)
+        call.answered_ok = bool(body.get("ok"))
+        self.calls.append(call)
+        await self._notify()
+        return _json_response(body, status, headers)
+
+    async def _handle_response(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        try:
+            payload = json.loads(raw) if raw else {}
+        except ValueError:
+            payload = {"_raw": raw.decode(errors="replace")}
+        if not isinstance(payload, dict):
+            payload = {"_json": payload}
+        self.responses.append((request.match_info["name"], payload))
+        await self._notify()
+        return _json_response({"ok": True})
+
+    @staticmethod
+    async def _read_args(request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        if request.method in {"POST", "PUT", "PATCH"} and request.can_read_body:
+            if request.content_type == "application/json":
+                raw = await request.read()
+                data = json.loads(raw) if raw else {}
+                if isinstance(data, dict):
+                    args.update(data)
+            else:
+                form = await request.post()
+                for key, value in form.items():
+                    if isinstance(value, web.FileField):
+                        args[key] = value.file.read()
+                    else:
+                        args[key] = value
+        return args
+
+    # -- Web API methods -------------------------------------------------------------------------
+
+    def _answer(self, call: Call) -> JsonDict:
+        handlers: dict[str, Callable[[Call], JsonDict]] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.update": self._chat_update,
+            "views.open": self._views,
+            "views.push": self._views,
+            "views.update": self._views,
+            "users.info": self._users_info,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
+        }
+        handler = handlers.get(call.method)
+        return handler(call) if handler is not None else {"ok": True}
+
+    def _auth_test(self, call: Call) -> JsonDict:
+        team_id = self._token_teams.get(call.token or "", DEFAULT_TEAM_ID)
+        return {
+            "ok": True,
+            "url": "https://acme.slack.com/",
+            "team": "Acme",
+            "user": "feedbackbot",
+            "team_id": team_id,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+        }
+
+    def _chat_post_message(self, call: Call) -> JsonDict:
+        channel = call.args.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        text = call.args.get("text")
+        if not text and not call.args.get("blocks") and not call.args.get("attachments"):
+            return {"ok": False, "error": "no_text"}
+        ts = self.new_ts()
+        thread_ts = call.args.get("thread_ts") or None
+        extra: dict[str, Any] = {"bot_id": BOT_ID}
+        if call.args.get("blocks"):
+            extra["blocks"] = call.json_arg("blocks")
+        message = _Message(str(channel), ts, BOT_USER_ID, str(text or ""), thread_ts, extra)
+        self._store(message)
+        return {"ok": True, "channel": channel, "ts": ts, "message": self._render(message)}
+
+    def _chat_post_ephemeral(self, call: Call) -> JsonDict:
+        if not call.args.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        if not call.args.get("user"):
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "message_ts": self.new_ts()}
+
+    def _chat_update(self, call: Call) -> JsonDict:
+        channel, ts = call.args.get("channel"), call.args.get("ts")
+        for message in self._channels.get(str(channel), []):
+            if message.ts == ts and "text" in call.args:
+                message.text = str(call.args["text"])
+        return {"ok": True, "channel": channel, "ts": ts, "text": call.args.get("text", "")}
+
+    def _views(self, call: Call) -> JsonDict:
+        view = call.json_arg("view")
+        view = dict(view) if isinstance(view, dict) else {}
+        view.setdefault("type", "modal")
+        view.update({"id": "V1", "team_id": DEFAULT_TEAM_ID, "app_id": "A1", "bot_id": BOT_ID})
+        return {"ok": True, "view": view}
+
+    def _users_info(self, call: Call) -> JsonDict:
+        user = self._users.get(str(call.args.get("user", "")))
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {
+            "ok": True,
+            "user": {
+                "id": user.id,
+                "team_id": user.team_id,
+                "name": user.name,
+                "real_name": user.real_name,
+                "is_bot": False,
+                "profile": {"display_name": user.display_name, "real_name": user.real_name},
+            },
+        }
+
+    def _conversations_history(self, call: Call) -> JsonDict:
+        channel = str(call.args.get("channel", ""))
+        if channel not in self._channels:
+            return {"ok": False, "error": "channel_not_found"}
+        top = [m for m in self._channels[channel] if not m.is_reply]
+        picked = self._window(call.args, top)
+        picked.reverse()  # newest first
+        limit = self._limit(call.args)
+        return {
+            "ok": True,
+            "messages": [self._render(m) for m in picked[:limit]],
+            "has_more": len(picked) > limit,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _conversations_replies(self, call: Call) -> JsonDict:
+        channel = str(call.args.get("channel", ""))
+        if channel not in self._channels:
+            return {"ok": False, "error": "channel_not_found"}
+        messages = self._channels[channel]
+        asked = next((m for m in messages if m.ts == call.args.get("ts")), None)
+        if asked is None:
+            return {"ok": False, "error": "thread_not_found"}
+        parent_ts = asked.thread_ts if asked.is_reply else asked.ts
+        parent = next((m for m in messages if m.ts == parent_ts), None)
+        replies = self._window(
+            call.args, [m for m in messages if m.is_reply and m.thread_ts == parent_ts]
+        )
+        limit = self._limit(call.args)
+        thread = ([parent] if parent is not None else []) + replies
+        return {
+            "ok": True,
+            "messages": [self._render(m) for m in thread[:limit]],
+            "has_more": len(thread) > limit,
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    # -- message store -----------------------------------------------------------------------
+
+    def _store(self, message: _Message) -> None:
+        self._channels.setdefault(message.channel, []).append(message)
+
+    @staticmethod
+    def _sorted(messages: list[_Message]) -> list[_Message]:
+        return sorted(messages, key=lambda m: _ts_value(m.ts) or Decimal(0))
+
+    def _window(self, args: Mapping[str, Any], messages: list[_Message]) -> list[_Message]:
+        """Messages between ``oldest`` and ``latest`` (exclusive unless ``inclusive``), oldest
+        first."""
+        latest, oldest = _ts_value(args.get("latest")), _ts_value(args.get("oldest"))
+        inclusive = _truthy(args.get("inclusive", False))
+        picked = []
+        for message in self._sorted(messages):
+            ts = _ts_value(message.ts) or Decimal(0)
+            if latest is not None and (ts > latest or (ts == latest and not inclusive)):
+                continue
+            if oldest is not None and (ts < oldest or (ts == oldest and not inclusive)):
+                continue
+            picked.append(message)
+        return picked
+
+    @staticmethod
+    def _limit(args: Mapping[str, Any]) -> int:
+        try:
+            limit = int(args.get("limit") or 100)
+        except (TypeError, ValueError):
+            limit = 100
+        return max(1, min(limit, 1000))
+
+    def _render(self, message: _Message) -> JsonDict:
+        out: JsonDict = {"type": "message", "text": message.text, "ts": message.ts}
+        if message.user is not None:
+            out["user"] = message.user
+        out.update(message.extra)
+        if message.is_reply:
+            out["thread_ts"] = message.thread_ts
+            out["parent_user_id"] = self._user_of(message.channel, message.thread_ts)
+        else:
+            replies = [
+                m
+                for m in self._channels.get(message.channel, [])
+                if m.is_reply and m.thread_ts == message.ts
+            ]
+            if replies:
+                ordered = self._sorted(replies)
+                out["thread_ts"] = message.ts
+                out["reply_count"] = len(replies)
+                out["reply_users"] = sorted({m.user for m in replies if m.user})
+                out["latest_reply"] = ordered[-1].ts
+        return out
+
+    def _user_of(self, channel: str, ts: str | None) -> str | None:
+        return next((m.user for m in self._channels.get(channel, []) if m.ts == ts), None)
+
+
+def _json_response(
+    body: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    # Exactly "application/json" (no charset), like Slack.
+    return web.Response(
+        body=json.dumps(body).encode(),
+        status=status,
+        headers=dict(headers or {}),
+        content_type="application/json",
+    )

@@ -1,0 +1,228 @@
+"""Send requests to the bot's ``/slack/events`` endpoint signed exactly as Slack signs them.
+
+The signature is computed over the exact bytes sent (``v0=HMAC-SHA256(secret,
+"v0:{ts}:{body}")``), so Bolt's real verification runs. Payload shapes follow Slack's docs:
+slash commands and interactions are form-encoded, Events API deliveries are JSON envelopes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from slack_sdk.signature import SignatureVerifier
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+DEFAULT_TRIGGER_ID = "13345224609.738474920.8088930838d88f008e0"
+# Port 9 (discard) on the loopback: a response URL nobody listens on, never off this machine.
+UNSET_RESPONSE_URL = "http://127.0.0.1:9/response/unset"
+DEFAULT_MESSAGE_TS = "1700000000.000101"
+VERIFICATION_TOKEN = "verification-token"
+
+
+class SlackSender:
+    """Signed requests to ``POST {base_url}{path}``; every method returns the ``httpx.Response``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        signing_secret: str,
+        now: Callable[[], int] = lambda: int(time.time()),
+        *,
+        path: str = "/slack/events",
+        response_url: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.url = base_url.rstrip("/") + path
+        self.signing_secret = signing_secret
+        self.now = now
+        self.response_url = response_url or UNSET_RESPONSE_URL
+        self.timeout = timeout
+        self._verifier = SignatureVerifier(signing_secret)
+
+    # -- low level ---------------------------------------------------------------------------
+
+    def sign(self, body: bytes, timestamp: int) -> str:
+        signature = self._verifier.generate_signature(timestamp=str(timestamp), body=body)
+        if signature is None:  # only when the secret is empty
+            raise ValueError("cannot sign without a signing secret")
+        return signature
+
+    async def raw(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send ``body`` as is; a given ``timestamp``/``signature`` replaces the correct one."""
+        ts = self.now() if timestamp is None else timestamp
+        sent_headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": str(ts),
+            "X-Slack-Signature": signature if signature is not None else self.sign(body, ts),
+            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+        }
+        sent_headers.update(headers or {})
+        async with httpx.AsyncClient(timeout=self.timeout) as client:
+            return await client.post(self.url, content=body, headers=sent_headers)
+
+    async def form(
+        self, fields: Mapping[str, str], *, headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        return await self.raw(urlencode(fields).encode(), FORM, headers=headers)
+
+    async def json(
+        self, payload: Mapping[str, Any], *, headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        return await self.raw(json.dumps(payload).encode(), JSON, headers=headers)
+
+    # -- slash commands ------------------------------------------------------------------------
+
+    async def command(
+        self,
+        command: str = "/feedback",
+        text: str = "",
+        *,
+        team_id: str = "T1",
+        team_domain: str = "acme",
+        user_id: str = "U1",
+        user_name: str = "alice",
+        channel_id: str = "C1",
+        channel_name: str = "general",
+        trigger_id: str = DEFAULT_TRIGGER_ID,
+        response_url: str | None = None,
+    ) -> httpx.Response:
+        fields = {
+            "token": VERIFICATION_TOKEN,
+            "team_id": team_id,
+            "team_domain": team_domain,
+            "channel_id": channel_id,
+            "channel_name": channel_name,
+            "user_id": user_id,
+            "user_name": user_name,
+            "command": command,
+            "text": text,
+            "api_app_id": "A1",
+            "is_enterprise_install": "false",
+            "response_url": response_url or self.response_url,
+            "trigger_id": trigger_id,
+        }
+        return await self.form(fields)
+
+    # -- Events API --------------------------------------------------------------------------
+
+    async def event(
+        self,
+        event: Mapping[str, Any],
+        *,
+        team_id: str = "T1",
+        event_id: str = "Ev1",
+        retry_num: int | None = None,
+        retry_reason: str = "http_timeout",
+    ) -> httpx.Response:
+        envelope = {
+            "token": VERIFICATION_TOKEN,
+            "team_id": team_id,
+            "context_team_id": team_id,
+            "api_app_id": "A1",
+            "event": dict(event),
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": self.now(),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": team_id,
+                    "user_id": "UBOT",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
+        headers: dict[str, str] = {}
+        if retry_num is not None:
+            headers["X-Slack-Retry-Num"] = str(retry_num)
+            headers["X-Slack-Retry-Reason"] = retry_reason
+        return await self.json(envelope, headers=headers)
+
+    async def reaction(
+        self,
+        added: bool,
+        *,
+        user: str = "U2",
+        reaction: str = "+1",
+        channel: str = "C1",
+        ts: str = DEFAULT_MESSAGE_TS,
+        item_user: str = "UBOT",
+        team_id: str = "T1",
+        event_id: str = "Ev1",
+        retry_num: int | None = None,
+    ) -> httpx.Response:
+        event = {
+            "type": "reaction_added" if added else "reaction_removed",
+            "user": user,
+            "reaction": reaction,
+            "item_user": item_user,
+            "item": {"type": "message", "channel": channel, "ts": ts},
+            "event_ts": f"{self.now()}.000200",
+        }
+        return await self.event(event, team_id=team_id, event_id=event_id, retry_num=retry_num)
+
+    # -- interactivity -------------------------------------------------------------------------
+
+    async def interaction(self, payload: Mapping[str, Any]) -> httpx.Response:
+        """Any interaction payload (block_actions, shortcut ...), sent as ``payload=<json>``."""
+        return await self.form({"payload": json.dumps(payload)})
+
+    async def view_submission(
+        self,
+        *,
+        callback_id: str,
+        private_metadata: str,
+        values: Mapping[str, Any],
+        team_id: str = "T1",
+        user_id: str = "U1",
+        user_name: str = "alice",
+        view_id: str = "V1",
+        trigger_id: str = DEFAULT_TRIGGER_ID,
+    ) -> httpx.Response:
+        payload = {
+            "type": "view_submission",
+            "team": {"id": team_id, "domain": "acme"},
+            "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id},
+            "api_app_id": "A1",
+            "token": VERIFICATION_TOKEN,
+            "trigger_id": trigger_id,
+            "view": {
+                "id": view_id,
+                "team_id": team_id,
+                "type": "modal",
+                "blocks": [],
+                "private_metadata": private_metadata,
+                "callback_id": callback_id,
+                "state": {"values": dict(values)},
+                "hash": "1",
+                "title": {"type": "plain_text", "text": "feedbackbot"},
+                "clear_on_close": False,
+                "notify_on_close": False,
+                "root_view_id": view_id,
+                "previous_view_id": None,
+                "app_id": "A1",
+                "external_id": "",
+                "app_installed_team_id": team_id,
+                "bot_id": "BBOT",
+            },
+            "response_urls": [],
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+        return await self.interaction(payload)

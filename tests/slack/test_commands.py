@@ -1,0 +1,252 @@
+"""/feedback and /request as Slack delivers them: signed HTTP requests to the real Bolt app."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.slack.settings import SlackSettings
+from bot.items import ItemKind, Priority, Stakeholder
+from storage.engine import create_engine
+from tests.slack.conftest import ACME, GLOBEX, SlackBot, start_bot
+from tests.slack.fake_slack import FakeSlack
+
+
+async def test_feedback_is_thanked_in_the_channel_after_it_is_stored(bot: SlackBot) -> None:
+    answer = await bot.slack.command("/feedback", "The new runners are fast")
+    posted = await bot.fake.wait_for("chat.postMessage")
+    await bot.fake.wait_for_responses()  # the private confirmation comes once all is done
+    items = await bot.items()
+    assert answer.status_code == 200
+    assert posted[0].args["channel"] == "C1"
+    text = posted[0].args["text"]
+    assert "<@U1>" in text and "#1" in text and "The new runners are fast" in text
+    assert [(i.number, i.kind, i.text, i.author and i.author.display_name) for i in items] == [
+        (1, ItemKind.FEEDBACK, "The new runners are fast", "Alice")
+    ]
+    assert items[0].acknowledged_at is not None
+
+
+async def test_the_author_sees_a_private_confirmation_with_the_number(bot: SlackBot) -> None:
+    await bot.slack.command("/feedback", "Nice docs")
+    (url, body), *_ = await bot.fake.wait_for_responses()
+    assert body["response_type"] == "ephemeral"
+    assert "Recorded as #1" in body["text"]
+
+
+async def test_a_request_states_its_priority_in_the_text(bot: SlackBot) -> None:
+    await bot.slack.command("/request", "must-have: SSO for Grafana")
+    await bot.fake.wait_for("chat.postMessage")
+    (item,) = await bot.items()
+    assert (item.kind, item.priority, item.text) == (
+        ItemKind.REQUEST, Priority.MUST_HAVE, "SSO for Grafana"
+    )
+
+
+async def test_a_request_without_priority_is_good_to_have(bot: SlackBot) -> None:
+    await bot.slack.command("/request", "dark mode")
+    await bot.fake.wait_for("chat.postMessage")
+    (item,) = await bot.items()
+    assert item.priority is Priority.GOOD_TO_HAVE
+
+
+async def test_a_bare_command_opens_a_modal_and_its_submission_records_the_item(
+    bot: SlackBot,
+) -> None:
+    await bot.slack.command("/request", "")
+    (opened,) = await bot.fake.wait_for("views.open")
+    view = opened.json_arg("view")
+    assert opened.args["trigger_id"]
+    assert {block["block_id"] for block in view["blocks"]} == {"text", "priority", "anonymous"}
+    answer = await bot.slack.view_submission(
+        callback_id=view["callback_id"],
+        private_metadata=view["private_metadata"],
+        values={
+            "text": {"value": {"type": "plain_text_input", "value": "Audit logs\nfor SOC2 🔐"}},
+            "priority": {
+                "value": {"type": "radio_buttons", "selected_option": {"value": "must-have"}}
+            },
+            "anonymous": {"value": {"type": "checkboxes", "selected_options": []}},
+        },
+    )
+    posted = await bot.fake.wait_for("chat.postMessage")
+    (item,) = await bot.items()
+    assert answer.status_code == 200
+    assert posted[0].args["channel"] == "C1"
+    assert (item.text, item.priority, item.author is not None) == (
+        "Audit logs\nfor SOC2 🔐", Priority.MUST_HAVE, True
+    )
+
+
+async def test_an_anonymous_modal_submission_names_nobody(bot: SlackBot) -> None:
+    await bot.slack.command("/feedback", "")
+    (opened,) = await bot.fake.wait_for("views.open")
+    view = opened.json_arg("view")
+    await bot.slack.view_submission(
+        callback_id=view["callback_id"],
+        private_metadata=view["private_metadata"],
+        values={
+            "text": {"value": {"type": "plain_text_input", "value": "standups run long"}},
+            "anonymous": {
+                "value": {"type": "checkboxes", "selected_options": [{"value": "anonymous"}]}
+            },
+        },
+    )
+    posted = await bot.fake.wait_for("chat.postMessage")
+    (item,) = await bot.items()
+    assert item.author is None
+    assert "U1" not in posted[0].args["text"] and "Alice" not in posted[0].args["text"]
+
+
+async def test_a_bad_signature_is_rejected_and_nothing_is_stored(bot: SlackBot) -> None:
+    body = b"command=%2Ffeedback&text=forged&team_id=T1&user_id=U1&channel_id=C1"
+    answer = await bot.slack.raw(
+        body, "application/x-www-form-urlencoded", signature="v0=" + "0" * 64
+    )
+    assert answer.status_code == 401
+    assert await bot.items() == []
+    assert bot.fake.calls_to("chat.postMessage") == []
+
+
+async def test_a_request_older_than_five_minutes_is_rejected(bot: SlackBot) -> None:
+    body = b"command=%2Ffeedback&text=replayed&team_id=T1&user_id=U1&channel_id=C1"
+    stale = int(time.time()) - 6 * 60
+    answer = await bot.slack.raw(
+        body, "application/x-www-form-urlencoded", timestamp=stale,
+        signature=bot.slack.sign(body, stale),
+    )
+    assert answer.status_code == 401
+    assert await bot.items() == []
+
+
+async def test_where_the_bot_is_not_in_the_channel_the_person_is_thanked_privately(
+    bot: SlackBot,
+) -> None:
+    bot.fake.fail("chat.postMessage", "not_in_channel")
+    await bot.slack.command("/feedback", "private channel idea", channel_id="G-PRIVATE")
+    (_, body), *_ = await bot.fake.wait_for_responses()
+    (item,) = await bot.items()
+    assert "#1" in body["text"] and body["response_type"] == "ephemeral"
+    assert item.text == "private channel idea"
+    assert item.thanks is None
+
+
+async def test_a_rate_limited_post_waits_and_is_posted_once(bot: SlackBot) -> None:
+    bot.fake.rate_limit("chat.postMessage", retry_after=0)
+    await bot.slack.command("/feedback", "patience")
+    calls = await bot.fake.wait_for("chat.postMessage", count=2)
+    await bot.fake.wait_for_responses()
+    assert [call.answered_ok for call in calls] == [False, True]
+    assert len(bot.fake.posted_texts("C1")) == 1
+
+
+async def test_typed_mentions_and_broadcasts_are_escaped(bot: SlackBot) -> None:
+    typed = "<!channel> please ask <@U123> & <!here> about <https://evil|this>"
+    await bot.slack.command("/feedback", typed)
+    (posted,) = await bot.fake.wait_for("chat.postMessage")
+    (item,) = await bot.items()
+    text = posted.args["text"]
+    assert "<!channel>" not in text and "<@U123>" not in text and "<!here>" not in text
+    assert "&lt;!channel&gt;" in text and "&lt;@U123&gt;" in text and "&amp;" in text
+    assert "link_names" not in posted.args
+    assert item.text == typed
+
+
+async def test_slack_escaped_input_is_stored_as_the_person_typed_it(bot: SlackBot) -> None:
+    await bot.slack.command("/feedback", "R&amp;D wants a &lt;faster&gt; CI")
+    await bot.fake.wait_for("chat.postMessage")
+    (item,) = await bot.items()
+    assert item.text == "R&D wants a <faster> CI"
+
+
+async def test_text_over_the_limit_is_refused_privately_with_the_text_given_back(
+    bot: SlackBot,
+) -> None:
+    long_text = "y" * 4001
+    await bot.slack.command("/feedback", long_text)
+    (_, body), *_ = await bot.fake.wait_for_responses()
+    assert "nothing was stored" in body["text"] and long_text in body["text"]
+    assert await bot.items() == []
+    assert bot.fake.calls_to("chat.postMessage") == []
+
+
+async def test_two_workspaces_never_mix(bot: SlackBot) -> None:
+    bot.fake.add_user("U5", "erin", "T2")
+    await bot.slack.command("/feedback", "from acme")
+    await bot.slack.command("/feedback", "from globex", team_id="T2", user_id="U5")
+    await bot.fake.wait_for("chat.postMessage", count=2)
+    acme, globex = await bot.items(ACME), await bot.items(GLOBEX)
+    assert [(i.number, i.text) for i in acme] == [(1, "from acme")]
+    assert [(i.number, i.text) for i in globex] == [(1, "from globex")]
+
+
+async def test_a_slack_connect_guest_is_an_external_stakeholder(bot: SlackBot) -> None:
+    await bot.slack.command("/request", "partner API", user_id="U9", user_name="gina")
+    await bot.fake.wait_for("chat.postMessage")
+    (item,) = await bot.items()
+    assert item.stakeholder is Stakeholder.EXTERNAL
+
+
+async def test_a_channel_configured_as_external_makes_its_people_external(
+    bot_with_external_channel: SlackBot,
+) -> None:
+    bot = bot_with_external_channel
+    await bot.slack.command("/feedback", "from the shared channel", channel_id="C-SHARED")
+    await bot.fake.wait_for("chat.postMessage")
+    (item,) = await bot.items()
+    assert item.stakeholder is Stakeholder.EXTERNAL
+
+
+async def test_the_command_is_acknowledged_at_once_while_the_database_is_busy(
+    bot: SlackBot, tmp_path: Path
+) -> None:
+    # Another writer holds SQLite's write lock: the item must wait for it, the ack must not.
+    blocker = sqlite3.connect(tmp_path / "slack.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.perf_counter()
+        answer = await bot.slack.command("/feedback", "patient idea")
+        acked_in = time.perf_counter() - started
+        assert bot.fake.calls_to("chat.postMessage") == []
+    finally:
+        blocker.rollback()
+        blocker.close()
+    await bot.fake.wait_for("chat.postMessage")
+    assert answer.status_code == 200 and acked_in < 3
+    assert [i.text for i in await bot.items()] == ["patient idea"]
+
+
+@pytest.fixture
+async def bot_without_database(
+    fake: FakeSlack, slack_settings: SlackSettings
+) -> AsyncIterator[SlackBot]:
+    engine: AsyncEngine = create_engine("postgresql+asyncpg://nobody@127.0.0.1:9/nowhere")
+    try:
+        async for running in start_bot(fake, engine, slack_settings):
+            yield running
+    finally:
+        await engine.dispose()
+
+
+async def test_when_the_item_cannot_be_stored_the_person_gets_the_text_back(
+    bot_without_database: SlackBot,
+) -> None:
+    bot = bot_without_database
+    await bot.slack.command("/feedback", "please do not lose this")
+    (_, body), *_ = await bot.fake.wait_for_responses()
+    assert "nothing was recorded" in body["text"] and "please do not lose this" in body["text"]
+    assert bot.fake.calls_to("chat.postMessage") == []
+
+
+async def test_health_answers_ok(bot: SlackBot) -> None:
+    import httpx
+
+    async with httpx.AsyncClient() as client:
+        answer = await client.get(f"{bot.base_url}/healthz")
+    assert answer.status_code == 200 and json.loads(answer.text) == {"status": "ok"}
