@@ -64,12 +64,20 @@ class SlackAdapter:
         self._people = SlackPeople(self.client)
 
     def build(self) -> AsyncApp:
-        app = AsyncApp(signing_secret=self._settings.signing_secret, client=self.client)
+        # Slack wants an answer within 3 s. Commands and the modal are answered at once and
+        # worked on afterwards ("lazy"); a reaction's vote is a single quick transaction, done
+        # before answering so that a failure makes Slack retry; reading a message to capture
+        # it calls Slack's API, so it runs afterwards too.
+        app = AsyncApp(
+            signing_secret=self._settings.signing_secret,
+            client=self.client,
+            process_before_response=True,
+        )
         for command in COMMANDS:
-            app.command(command)(self.on_command)
-        app.view(CALLBACK_ID)(self.on_modal)
-        app.event("reaction_added")(self.on_reaction)
-        app.event("reaction_removed")(self.on_reaction)
+            app.command(command)(ack=self.acknowledge, lazy=[self.on_command])
+        app.view(CALLBACK_ID)(ack=self.acknowledge, lazy=[self.on_modal])
+        app.event("reaction_added")(ack=self.on_vote, lazy=[self.on_capture])
+        app.event("reaction_removed")(self.on_vote)
         # Messages are read on demand (:memo:), never followed; answer their events quietly.
         app.event("message")(self.ignore)
         return app
@@ -77,12 +85,14 @@ class SlackAdapter:
     async def ignore(self) -> None:
         return None
 
+    async def acknowledge(self, ack: AsyncAck) -> None:
+        await ack()
+
     # -- /feedback and /request ---------------------------------------------------------------
 
     async def on_command(
-        self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        self, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
-        await ack()
         kind = COMMANDS[command["command"]]
         asker = Asker(
             Workspace(Platform.SLACK, command["team_id"]),
@@ -123,8 +133,7 @@ class SlackAdapter:
                 response_type="ephemeral",
             )
 
-    async def on_modal(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        await ack()
+    async def on_modal(self, body: dict[str, Any], view: dict[str, Any]) -> None:
         answer = read_submission(view)
         user = body.get("user", {})
         asker = Asker(
@@ -180,30 +189,46 @@ class SlackAdapter:
 
     # -- reactions ----------------------------------------------------------------------------
 
-    async def on_reaction(
+    def _reaction(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
+    ) -> tuple[Workspace, MessageRef, Person, str] | None:
+        """Where, on what and by whom a reaction was made; ``None`` for what is not ours."""
         item = event.get("item") or {}
         if item.get("type") != "message" or event.get("user") == context.bot_user_id:
+            return None
+        return (
+            Workspace(Platform.SLACK, body["team_id"]),
+            MessageRef(item["channel"], item["ts"]),
+            Person(event["user"], event["user"]),
+            emoji_name(event.get("reaction", "")),
+        )
+
+    async def on_vote(
+        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        reaction = self._reaction(event, body, context)
+        if reaction is None or reaction[3] != self._settings.vote_emoji:
             return
-        workspace = Workspace(Platform.SLACK, body["team_id"])
-        message = MessageRef(item["channel"], item["ts"])
-        reactor = Person(event["user"], event["user"])
-        emoji = emoji_name(event.get("reaction", ""))
+        workspace, message, voter, _ = reaction
+        voted = await self._service.item_for_thanks(workspace, message)
+        if voted is None or voted.number is None:
+            return
         delivery = body.get("event_id")
-        added = event.get("type") == "reaction_added"
-        if emoji == self._settings.vote_emoji:
-            voted = await self._service.item_for_thanks(workspace, message)
-            if voted is None or voted.number is None:
-                return
-            if added:
-                await self._service.vote(workspace, voted.number, reactor, delivery)
-            else:
-                await self._service.withdraw_vote(workspace, voted.number, reactor, delivery)
-        elif emoji == self._settings.capture_emoji and added:
-            if event.get("item_user") == context.bot_user_id:
-                return
-            await self._capture(workspace, body, message, reactor, context)
+        if event.get("type") == "reaction_added":
+            await self._service.vote(workspace, voted.number, voter, delivery)
+        else:
+            await self._service.withdraw_vote(workspace, voted.number, voter, delivery)
+
+    async def on_capture(
+        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        reaction = self._reaction(event, body, context)
+        if reaction is None or reaction[3] != self._settings.capture_emoji:
+            return
+        if event.get("item_user") == context.bot_user_id:
+            return
+        workspace, message, reactor, _ = reaction
+        await self._capture(workspace, body, message, reactor, context)
 
     async def _capture(
         self,
