@@ -78,12 +78,7 @@ class SlackAdapter:
         app.view(CALLBACK_ID)(ack=self.acknowledge, lazy=[self.on_modal])
         app.event("reaction_added")(ack=self.on_vote, lazy=[self.on_capture])
         app.event("reaction_removed")(self.on_vote)
-        # Messages are read on demand (:memo:), never followed; answer their events quietly.
-        app.event("message")(self.ignore)
         return app
-
-    async def ignore(self) -> None:
-        return None
 
     async def acknowledge(self, ack: AsyncAck) -> None:
         await ack()

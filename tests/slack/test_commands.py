@@ -45,7 +45,9 @@ async def test_a_request_states_its_priority_in_the_text(bot: SlackBot) -> None:
     await bot.fake.wait_for("chat.postMessage")
     (item,) = await bot.items()
     assert (item.kind, item.priority, item.text) == (
-        ItemKind.REQUEST, Priority.MUST_HAVE, "SSO for Grafana"
+        ItemKind.REQUEST,
+        Priority.MUST_HAVE,
+        "SSO for Grafana",
     )
 
 
@@ -80,7 +82,9 @@ async def test_a_bare_command_opens_a_modal_and_its_submission_records_the_item(
     assert answer.status_code == 200
     assert posted[0].args["channel"] == "C1"
     assert (item.text, item.priority, item.author is not None) == (
-        "Audit logs\nfor SOC2 🔐", Priority.MUST_HAVE, True
+        "Audit logs\nfor SOC2 🔐",
+        Priority.MUST_HAVE,
+        True,
     )
 
 
@@ -118,7 +122,9 @@ async def test_a_request_older_than_five_minutes_is_rejected(bot: SlackBot) -> N
     body = b"command=%2Ffeedback&text=replayed&team_id=T1&user_id=U1&channel_id=C1"
     stale = int(time.time()) - 6 * 60
     answer = await bot.slack.raw(
-        body, "application/x-www-form-urlencoded", timestamp=stale,
+        body,
+        "application/x-www-form-urlencoded",
+        timestamp=stale,
         signature=bot.slack.sign(body, stale),
     )
     assert answer.status_code == 401

@@ -68,11 +68,18 @@ async def test_a_memo_records_a_thread_reply_and_thanks_its_author_in_the_thread
 ) -> None:
     bot.fake.add_message("C1", "1600000000.000100", "U2", "Deploys this week?")
     bot.fake.add_message(
-        "C1", "1600000000.000200", "U9", "Rollbacks take &gt; 20 min &amp; hurt",
+        "C1",
+        "1600000000.000200",
+        "U9",
+        "Rollbacks take &gt; 20 min &amp; hurt",
         thread_ts="1600000000.000100",
     )
     await bot.slack.reaction(
-        True, user="U1", reaction="memo", ts="1600000000.000200", item_user="U9",
+        True,
+        user="U1",
+        reaction="memo",
+        ts="1600000000.000200",
+        item_user="U9",
         event_id="Ev-memo",
     )
     (reply,) = await bot.fake.wait_for("chat.postMessage")
@@ -88,7 +95,11 @@ async def test_a_message_is_captured_once_however_many_ask(bot: SlackBot) -> Non
     bot.fake.add_message("C1", "1600000000.000300", "U2", "The wiki search is broken")
     for reactor, event_id in (("U1", "Ev-a"), ("U9", "Ev-b")):
         await bot.slack.reaction(
-            True, user=reactor, reaction="memo", ts="1600000000.000300", item_user="U2",
+            True,
+            user=reactor,
+            reaction="memo",
+            ts="1600000000.000300",
+            item_user="U2",
             event_id=event_id,
         )
     await bot.fake.wait_for("chat.postMessage")
@@ -104,7 +115,9 @@ async def test_a_memo_on_the_bots_own_message_records_nothing(bot: SlackBot) -> 
 
 async def test_a_memo_on_an_unreadable_message_tells_the_person_who_asked(bot: SlackBot) -> None:
     bot.fake.fail("conversations.history", "not_in_channel")
-    await bot.slack.reaction(True, user="U1", reaction="memo", ts="1600000000.000900", item_user="U2")
+    await bot.slack.reaction(
+        True, user="U1", reaction="memo", ts="1600000000.000900", item_user="U2"
+    )
     (note,) = await bot.fake.wait_for("chat.postEphemeral")
     assert note.args["user"] == "U1" and "nothing was recorded" in note.args["text"]
     assert await bot.items() == []

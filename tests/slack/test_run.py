@@ -1,0 +1,99 @@
+"""``feedbackbot run`` with Slack settings, as an operator starts it: a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import yaml
+
+from adapters.slack.app import COMMANDS
+from tests.slack.conftest import SECRET
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.signed import SlackSender
+
+FEEDBACKBOT = str(Path(sys.executable).parent / "feedbackbot")
+MANIFESTS = Path(__file__).parents[2] / "adapters" / "slack"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_run_serves_slack_and_health_until_stopped(fake: FakeSlack, tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "LOG_LEVEL": "INFO",
+    }
+    process = await asyncio.create_subprocess_exec(
+        FEEDBACKBOT, "run", env=env, cwd=tmp_path, stderr=subprocess.PIPE
+    )
+    assert process.stderr is not None
+    try:
+        # Wait for the line that says the server listens, not for time to pass.
+        async with asyncio.timeout(20):
+            while b"serving Slack" not in (line := await process.stderr.readline()):
+                assert line, "feedbackbot run ended before serving"
+        base = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient() as client:
+            health = await client.get(f"{base}/healthz")
+        sender = SlackSender(base, SECRET, response_url=fake.response_url())
+        answer = await sender.command("/feedback", "served for real")
+        (posted,) = await fake.wait_for("chat.postMessage")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 20)
+    assert health.status_code == 200 and answer.status_code == 200
+    assert "served for real" in posted.args["text"]
+    assert code == 0
+
+
+def test_half_a_slack_configuration_is_named(tmp_path: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "SLACK_BOT_TOKEN": "xoxb-test"}
+    result = subprocess.run(
+        [FEEDBACKBOT, "run"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("feedbackbot: configuration error: SLACK_SIGNING_SECRET")
+
+
+def test_the_manifests_ask_for_what_the_bot_handles_and_nothing_more() -> None:
+    http = yaml.safe_load((MANIFESTS / "manifest.yml").read_text())
+    socket_mode = yaml.safe_load((MANIFESTS / "manifest.socket-mode.yml").read_text())
+    for manifest in (http, socket_mode):
+        commands = {c["command"] for c in manifest["features"]["slash_commands"]}
+        events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+        assert commands == set(COMMANDS)
+        assert events == {"reaction_added", "reaction_removed"}
+        assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
+            "commands",
+            "chat:write",
+            "reactions:read",
+            "channels:history",
+            "groups:history",
+            "users:read",
+        }
+        assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert socket_mode["settings"]["socket_mode_enabled"] is True
+    assert http["settings"]["socket_mode_enabled"] is False
