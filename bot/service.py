@@ -151,9 +151,9 @@ class FeedbackService:
     async def submit_and_thank(self, submission: Submission, chat: Chat) -> Recorded | Refused:
         """Record the item, then thank the person in the channel so others can vote on it.
 
-        The item is committed before any thank-you is shown. Where the bot may not (or could not)
-        post in the channel, the person is thanked privately and the item is kept. A refusal is shown to the
-        person alone.
+        The item is committed before any thank-you is shown. Where the bot may not (or could
+        not) post in the channel, the person is thanked privately and the item is kept. A
+        refusal is shown to the person alone.
         """
         outcome = await self.submit(submission)
         if isinstance(outcome, Refused):

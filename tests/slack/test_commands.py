@@ -35,7 +35,7 @@ async def test_feedback_is_thanked_in_the_channel_after_it_is_stored(bot: SlackB
 
 async def test_the_author_sees_a_private_confirmation_with_the_number(bot: SlackBot) -> None:
     await bot.slack.command("/feedback", "Nice docs")
-    (url, body), *_ = await bot.fake.wait_for_responses()
+    (_, body), *_ = await bot.fake.wait_for_responses()
     assert body["response_type"] == "ephemeral"
     assert "Recorded as #1" in body["text"]
 
