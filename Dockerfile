@@ -56,10 +56,13 @@ VOLUME ["/data"]
 
 EXPOSE 3000
 
-# No HEALTHCHECK yet: the HTTP server (and a health endpoint on $PORT) arrives with a later issue.
+# `feedbackbot run` answers GET /healthz on $PORT (HTTP and Socket Mode alike). The slim image
+# has no curl, so Python asks.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4)"]
 
-# The bot is PID 1 and a Python PID 1 ignores SIGTERM unless it installs a handler; SIGINT always
-# reaches Python's default handler (KeyboardInterrupt), so `docker stop` shuts it down cleanly.
+# `feedbackbot run` stops cleanly on SIGTERM and SIGINT; SIGINT also ends the other commands
+# (console, db), which install no handler of their own while running as PID 1.
 STOPSIGNAL SIGINT
 
 ENTRYPOINT ["feedbackbot"]

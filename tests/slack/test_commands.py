@@ -256,3 +256,23 @@ async def test_health_answers_ok(bot: SlackBot) -> None:
     async with httpx.AsyncClient() as client:
         answer = await client.get(f"{bot.base_url}/healthz")
     assert answer.status_code == 200 and json.loads(answer.text) == {"status": "ok"}
+
+
+async def test_a_slack_failure_is_logged_with_its_code_and_the_person_thanked_privately(
+    bot: SlackBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.fake.fail("chat.postMessage", "fatal_error")
+    await bot.slack.command("/feedback", "kept despite Slack")
+    (_, body), *_ = await bot.fake.wait_for_responses()
+    (item,) = await bot.items()
+    assert "#1" in body["text"] and item.text == "kept despite Slack"
+    assert "fatal_error" in caplog.text
+
+
+async def test_when_the_form_cannot_open_the_person_gets_the_one_line_syntax(
+    bot: SlackBot,
+) -> None:
+    bot.fake.fail("views.open", "expired_trigger_id")
+    await bot.slack.command("/request", "")
+    (_, body), *_ = await bot.fake.wait_for_responses()
+    assert "expired_trigger_id" in body["text"] and "/request must-have:" in body["text"]

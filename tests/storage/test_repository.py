@@ -206,3 +206,43 @@ async def test_an_unreachable_database_refuses_and_gives_the_text_back(
     assert isinstance(outcome, Refused)
     assert outcome.reason is Refusal.NOT_STORED
     assert "please keep this" in outcome.message.plain
+
+
+async def test_a_captured_message_keeps_its_source(service: FeedbackService) -> None:
+    source = MessageRef("C-GENERAL", "1600000000.000200")
+    number = await record(service, submission("from a thread", source=source))
+    found = await service.find(ACME, number)
+    captured = [item async for item in service.export(GLOBEX)]
+    assert found is not None and found.source == source
+    assert captured == []
+
+
+async def test_a_delivery_is_claimed_once_per_workspace(
+    engine: AsyncEngine, clock: FixedClock
+) -> None:
+    async with SqlUnitOfWork(engine) as uow:
+        first = await uow.deliveries.first_delivery(ACME, "Ev-1", clock.now())
+        again = await uow.deliveries.first_delivery(ACME, "Ev-1", clock.now())
+        other = await uow.deliveries.first_delivery(GLOBEX, "Ev-1", clock.now())
+        await uow.commit()
+    assert (first, again, other) == (True, False, True)
+
+
+async def test_an_uncommitted_delivery_can_be_claimed_again(
+    engine: AsyncEngine, clock: FixedClock
+) -> None:
+    async with SqlUnitOfWork(engine) as uow:
+        await uow.deliveries.first_delivery(ACME, "Ev-lost", clock.now())
+    async with SqlUnitOfWork(engine) as uow:
+        assert await uow.deliveries.first_delivery(ACME, "Ev-lost", clock.now())
+
+
+async def test_the_same_message_cannot_be_captured_twice(engine: AsyncEngine) -> None:
+    source = MessageRef("C-GENERAL", "1600000000.000300")
+    service = FeedbackService(lambda: SqlUnitOfWork(engine), FixedClock())
+    await record(service, submission("once", source=source))
+    again = await service.submit(submission("once", source=source))
+    assert isinstance(again, Refused) and again.reason is Refusal.REPEATED
+    async with SqlUnitOfWork(engine) as uow:
+        found = await uow.items.get_by_source(ACME, source)
+    assert found is not None and found.number == 1
