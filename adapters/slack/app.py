@@ -70,6 +70,7 @@ class SlackAdapter:
         # it calls Slack's API, so it runs afterwards too.
         app = AsyncApp(
             signing_secret=self._settings.signing_secret,
+            request_verification_enabled=self._settings.signing_secret is not None,
             client=self.client,
             process_before_response=True,
         )

@@ -11,7 +11,7 @@ from bot.errors import ConfigError
 @dataclass(frozen=True, slots=True)
 class SlackSettings:
     bot_token: str
-    signing_secret: str
+    signing_secret: str | None
     app_token: str | None = None
     api_url: str | None = None
     vote_emoji: str = "+1"
@@ -42,11 +42,12 @@ def load_slack_settings(environ: Mapping[str, str]) -> SlackSettings | None:
         return None
     if not token.startswith("xoxb-"):
         raise ConfigError("SLACK_BOT_TOKEN", "expected a bot token starting with xoxb-")
-    if not secret:
-        raise ConfigError("SLACK_SIGNING_SECRET", "missing (Basic Information > App Credentials)")
     app_token = environ.get("SLACK_APP_TOKEN", "").strip() or None
     if app_token is not None and not app_token.startswith("xapp-"):
         raise ConfigError("SLACK_APP_TOKEN", "expected an app-level token starting with xapp-")
+    # Socket Mode needs no signature: its requests come over the bot's own connection.
+    if not secret and app_token is None:
+        raise ConfigError("SLACK_SIGNING_SECRET", "missing (Basic Information > App Credentials)")
     api_url = environ.get("SLACK_API_URL", "").strip() or None
     if api_url is not None:
         if not api_url.startswith(("https://", "http://")):
@@ -55,7 +56,7 @@ def load_slack_settings(environ: Mapping[str, str]) -> SlackSettings | None:
     channels = environ.get("SLACK_EXTERNAL_CHANNELS", "")
     return SlackSettings(
         bot_token=token,
-        signing_secret=secret,
+        signing_secret=secret or None,
         app_token=app_token,
         api_url=api_url,
         vote_emoji=_emoji(environ, "SLACK_VOTE_EMOJI", "+1"),

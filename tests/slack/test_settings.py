@@ -1,0 +1,56 @@
+"""Slack settings: what is required, what is optional, and how a mistake is named."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.slack.settings import load_slack_settings
+from bot.errors import ConfigError
+
+HTTP = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s3cret"}
+
+
+def test_slack_stays_off_without_a_bot_token() -> None:
+    assert load_slack_settings({}) is None
+
+
+def test_http_mode_needs_the_signing_secret() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_slack_settings({"SLACK_BOT_TOKEN": "xoxb-1"})
+    assert raised.value.variable == "SLACK_SIGNING_SECRET"
+
+
+def test_socket_mode_runs_without_a_signing_secret() -> None:
+    settings = load_slack_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"})
+    assert settings is not None and settings.socket_mode and settings.signing_secret is None
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxp-user-token"),
+        ("SLACK_APP_TOKEN", "xoxb-1"),
+        ("SLACK_API_URL", "slack.example"),
+        ("SLACK_VOTE_EMOJI", "thumbs up"),
+    ],
+)
+def test_a_wrong_value_is_named(variable: str, value: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_slack_settings({**HTTP, variable: value})
+    assert raised.value.variable == variable
+
+
+def test_emoji_channels_and_api_url_are_read_as_people_write_them() -> None:
+    settings = load_slack_settings(
+        {
+            **HTTP,
+            "SLACK_VOTE_EMOJI": ":heart:",
+            "SLACK_CAPTURE_EMOJI": "pushpin",
+            "SLACK_EXTERNAL_CHANNELS": "C1, C2 ,",
+            "SLACK_API_URL": "https://slack-gov.com/api",
+        }
+    )
+    assert settings is not None
+    assert (settings.vote_emoji, settings.capture_emoji) == ("heart", "pushpin")
+    assert settings.external_channels == frozenset({"C1", "C2"})
+    assert settings.api_url == "https://slack-gov.com/api/"
