@@ -120,21 +120,18 @@ class SqlItemRepository:
         return item
 
     async def get_by_thanks(self, workspace: Workspace, thanks: MessageRef) -> Item | None:
-        workspace_id = await self._workspace_id(workspace)
-        if workspace_id is None:
-            return None
-        number = (
-            await self._conn.execute(
-                select(items.c.number).where(
-                    items.c.workspace_id == workspace_id,
-                    items.c.thanks_channel_id == thanks.channel_id,
-                    items.c.thanks_message_id == thanks.message_id,
-                )
-            )
-        ).scalar_one_or_none()
-        return None if number is None else await self.get(workspace, number)
+        return await self._get_by_message(
+            workspace, items.c.thanks_channel_id, items.c.thanks_message_id, thanks
+        )
 
     async def get_by_source(self, workspace: Workspace, source: MessageRef) -> Item | None:
+        return await self._get_by_message(
+            workspace, items.c.source_channel_id, items.c.source_message_id, source
+        )
+
+    async def _get_by_message(
+        self, workspace: Workspace, channel: Any, message_id: Any, message: MessageRef
+    ) -> Item | None:
         workspace_id = await self._workspace_id(workspace)
         if workspace_id is None:
             return None
@@ -142,8 +139,8 @@ class SqlItemRepository:
             await self._conn.execute(
                 select(items.c.number).where(
                     items.c.workspace_id == workspace_id,
-                    items.c.source_channel_id == source.channel_id,
-                    items.c.source_message_id == source.message_id,
+                    channel == message.channel_id,
+                    message_id == message.message_id,
                 )
             )
         ).scalar_one_or_none()
