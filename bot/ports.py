@@ -58,6 +58,13 @@ class ItemRepository(Protocol):
         """The item captured from that message, so a message is never recorded twice."""
         ...
 
+    async def record_thanks(
+        self, workspace: Workspace, number: int, at: datetime, thanks: MessageRef | None
+    ) -> None:
+        """Note when the item was acknowledged and which message (if any) carries the thanks;
+        one cheap write, since every item makes it."""
+        ...
+
     async def update(self, item: Item) -> None:
         """Save the item's acknowledgement, status, priority and stakeholder kind, and append
         any status changes not yet stored."""

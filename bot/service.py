@@ -205,11 +205,9 @@ class FeedbackService:
         item.thanks = thanks
         try:
             async with self._uow() as uow:
-                stored = await uow.items.get(item.workspace, item.number)
-                if stored is None:
-                    return
-                stored.acknowledged_at, stored.thanks = item.acknowledged_at, thanks
-                await uow.items.update(stored)
+                await uow.items.record_thanks(
+                    item.workspace, item.number, item.acknowledged_at, thanks
+                )
                 await uow.commit()
         except StorageError:
             log.exception("could not note the thank-you of #%s", item.number)

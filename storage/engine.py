@@ -10,13 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from storage.url import is_sqlite
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_QUEUE_S = 300
 
 
 def create_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys and write-ahead locking of transactions."""
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True)
-    engine = create_async_engine(url)
+    # SQLite has one writer at a time anyway. One connection makes writers queue in asyncio,
+    # in order, instead of polling in SQLite's busy handler; other processes (a console beside
+    # `run`) still wait on the file lock with BEGIN IMMEDIATE.
+    engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=SQLITE_QUEUE_S)
     event.listen(engine.sync_engine, "connect", _configure_sqlite)
     event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine

@@ -28,21 +28,31 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 
 class SqlItemRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(
+        self, connection: AsyncConnection, known: dict[Workspace, int] | None = None
+    ) -> None:
         self._conn = connection
+        # ``known`` is shared by every unit of work of one engine and holds only committed
+        # rows; a workspace created in this transaction is remembered here alone.
+        self._known = known if known is not None else {}
         self._workspace_ids: dict[Workspace, int] = {}
 
     # -- workspaces -------------------------------------------------------------------------
 
     async def _workspace_id(self, workspace: Workspace, *, create: bool = False) -> int | None:
+        if workspace in self._known:
+            return self._known[workspace]
         if workspace in self._workspace_ids:
             return self._workspace_ids[workspace]
         found = select(workspaces.c.id).where(
             workspaces.c.platform == workspace.platform.value,
             workspaces.c.external_id == workspace.id,
         )
-        workspace_id = (await self._conn.execute(found)).scalar_one_or_none()
-        if workspace_id is None and create:
+        workspace_id: int | None = (await self._conn.execute(found)).scalar_one_or_none()
+        if workspace_id is not None:
+            self._known[workspace] = workspace_id
+            return workspace_id
+        if create:
             row = {
                 "platform": workspace.platform.value,
                 "external_id": workspace.id,
@@ -145,6 +155,20 @@ class SqlItemRepository:
             )
         ).scalar_one_or_none()
         return None if number is None else await self.get(workspace, number)
+
+    async def record_thanks(
+        self, workspace: Workspace, number: int, at: datetime, thanks: MessageRef | None
+    ) -> None:
+        workspace_id = await self._workspace_id(workspace)
+        await self._conn.execute(
+            update(items)
+            .where(items.c.workspace_id == workspace_id, items.c.number == number)
+            .values(
+                acknowledged_at=at,
+                thanks_channel_id=thanks.channel_id if thanks else None,
+                thanks_message_id=thanks.message_id if thanks else None,
+            )
+        )
 
     async def update(self, item: Item) -> None:
         workspace_id = await self._workspace_id(item.workspace)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.errors import StorageError
+from bot.identity import Workspace
 from bot.ports import DeliveryLog, ItemRepository
 from storage.repository import SqlItemRepository
 
@@ -21,8 +22,9 @@ class SqlUnitOfWork:
     items: ItemRepository
     deliveries: DeliveryLog
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, known: dict[Workspace, int] | None = None) -> None:
         self._engine = engine
+        self._known = known
         self._conn: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
@@ -32,7 +34,7 @@ class SqlUnitOfWork:
         except DATABASE_FAILURES as error:
             await self._close()
             raise StorageError(f"cannot reach the database: {error}") from error
-        self.items = SqlItemRepository(self._conn)
+        self.items = SqlItemRepository(self._conn, self._known)
         # One class serves both ports: they share the connection and the workspace lookups.
         self.deliveries = self.items
         return self
@@ -58,3 +60,14 @@ class SqlUnitOfWork:
         # Closing rolls back whatever was not committed; a connection already gone kept nothing.
         with suppress(*DATABASE_FAILURES):
             await conn.close()
+
+
+class SqlStorage:
+    """Units of work on one engine, sharing what they learnt of committed workspaces."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._known: dict[Workspace, int] = {}
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._engine, self._known)

@@ -117,6 +117,13 @@ class FakeItemRepository:
         for number in sorted(self._items(workspace)):
             yield copy.deepcopy(self._items(workspace)[number])
 
+    async def record_thanks(
+        self, workspace: Workspace, number: int, at: datetime, thanks: MessageRef | None
+    ) -> None:
+        item = self._items(workspace).get(number)
+        if item is not None:
+            item.acknowledged_at, item.thanks = at, thanks
+
     async def get_by_source(self, workspace: Workspace, source: MessageRef) -> Item | None:
         for item in self._items(workspace).values():
             if item.source == source:

@@ -15,7 +15,7 @@ from bot.ports import Clock
 from bot.service import FeedbackService
 from storage.engine import create_engine
 from storage.schema import ensure_schema
-from storage.unit_of_work import DATABASE_FAILURES, SqlUnitOfWork
+from storage.unit_of_work import DATABASE_FAILURES, SqlStorage
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncItera
     """The core on the configured database, its schema brought up to date (or refused)."""
     async with open_engine(settings) as engine:
         await ensure_schema(engine, auto_migrate=settings.auto_migrate)
-        service = FeedbackService(lambda: SqlUnitOfWork(engine), clock or SystemClock())
+        service = FeedbackService(SqlStorage(engine).unit_of_work, clock or SystemClock())
         yield App(settings, engine, service)
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: measurements run by hand, not part of the test suite."""

@@ -1,0 +1,563 @@
+"""How fast `feedbackbot run` acknowledges `/feedback`, and how fast it gets the work done,
+compared with a bare slack-bolt app that only acknowledges.
+
+Run from the repository root::
+
+    python -m bench.slack_ack [--requests N]
+
+Both servers run as subprocesses on 127.0.0.1 and are driven the same way: N signed
+`/feedback` requests per concurrency level (1, 10, 50) from one shared HTTP client (aiohttp by
+default, ``--client httpx`` for httpx; see ``load_client`` for why).
+The fake Slack Web API (``tests.slack.fake_slack.FakeSlack``) runs in this process and records
+the bot's thank-yous. The exit status is 0 unless a request failed or a thank-you was lost.
+
+``python -m bench.slack_ack --serve-bare PORT`` is the bare server itself (used internally).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+import httpx
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from tests.slack.fake_slack import FakeSlack
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FEEDBACKBOT = str(Path(sys.executable).parent / "feedbackbot")
+SIGNING_SECRET = "bench-8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-bench"
+SLACK_PATH = "/slack/events"
+CONCURRENCIES = (1, 10, 50)
+USERS = (("U1", "alice"), ("U2", "bob"), ("U3", "carol"), ("U4", "dave"), ("U5", "erin"))
+CHANNELS = ("C1", "C2", "C3")
+READY = "bench-bare-ready"
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 20.0
+# Targets, checked at the highest concurrency.
+TARGET_ACK_P99_MS = 300.0
+TARGET_RATIO = 0.5
+
+
+# -- the bare server (a subprocess) ------------------------------------------------------------
+
+
+async def serve_bare(port: int) -> None:
+    """A slack-bolt AsyncApp that only acknowledges ``/feedback``, served by aiohttp like the
+    bot's own server (same signing secret; its client asks the fake Slack for ``auth.test``)."""
+    client = AsyncWebClient(
+        token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]
+    )
+    bolt = AsyncApp(
+        signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+        client=client,
+        process_before_response=True,
+    )
+
+    async def ack_only(ack: AsyncAck) -> None:
+        await ack()
+
+    bolt.command("/feedback")(ack_only)
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post(SLACK_PATH, events)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        actual = runner.addresses[0][1] if runner.addresses else port
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        print(f"{READY} {actual}", flush=True)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+# -- the two servers under test ------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    name: str
+    base_url: str
+    process: asyncio.subprocess.Process
+    log_tail: deque[str] = field(default_factory=lambda: deque(maxlen=40))
+    problems: int = 0  # log lines at WARNING or above, and tracebacks
+
+    @property
+    def url(self) -> str:
+        return self.base_url + SLACK_PATH
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _read_until(
+    stream: asyncio.StreamReader, marker: str, tail: deque[str], what: str
+) -> str:
+    """Lines of ``stream`` until one containing ``marker`` (returned); no sleeping."""
+    async with asyncio.timeout(START_TIMEOUT):
+        while True:
+            raw = await stream.readline()
+            if not raw:
+                shown = "\n".join(tail)
+                raise RuntimeError(f"{what} ended before it was ready:\n{shown}")
+            line = raw.decode(errors="replace").rstrip()
+            tail.append(line)
+            if marker in line:
+                return line
+
+
+async def _drain(stream: asyncio.StreamReader, server: Server) -> None:
+    """Keep reading a server's log so its pipe never fills; count what looks like trouble."""
+    while raw := await stream.readline():
+        line = raw.decode(errors="replace").rstrip()
+        server.log_tail.append(line)
+        if any(word in line for word in ("WARNING", "ERROR", "CRITICAL", "Traceback")):
+            server.problems += 1
+
+
+async def _stop(server: Server, codes: dict[str, int | None]) -> None:
+    process = server.process
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
+        except TimeoutError:
+            print(f"!! {server.name} did not stop within {STOP_TIMEOUT:.0f}s on SIGTERM; killed")
+            process.kill()
+            await process.wait()
+    codes[server.name] = process.returncode
+
+
+@asynccontextmanager
+async def started_bot(
+    env: Mapping[str, str], workdir: Path, codes: dict[str, int | None]
+) -> AsyncIterator[Server]:
+    """``feedbackbot run``, ready once it logs that it is serving Slack."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        FEEDBACKBOT,
+        "run",
+        env={**env, "PORT": str(port), "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}"},
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    server = Server("bot", f"http://127.0.0.1:{port}", process)
+    assert process.stderr is not None
+    drain: asyncio.Task[None] | None = None
+    try:
+        await _read_until(process.stderr, "serving Slack", server.log_tail, "feedbackbot run")
+        drain = asyncio.create_task(_drain(process.stderr, server))
+        yield server
+    finally:
+        await _stop(server, codes)
+        if drain is not None:
+            with suppress(Exception):
+                await drain
+
+
+@asynccontextmanager
+async def started_bare(
+    env: Mapping[str, str], workdir: Path, codes: dict[str, int | None]
+) -> AsyncIterator[Server]:
+    """This script in ``--serve-bare`` mode, ready once it prints its port."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.slack_ack",
+        "--serve-bare",
+        "0",
+        env={**env, "PYTHONPATH": str(REPO_ROOT)},
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert process.stdout is not None
+    server = Server("bare", "", process)
+    drain: asyncio.Task[None] | None = None
+    try:
+        line = await _read_until(process.stdout, READY, server.log_tail, "the bare server")
+        server.base_url = f"http://127.0.0.1:{int(line.split()[-1])}"
+        drain = asyncio.create_task(_drain(process.stdout, server))
+        yield server
+    finally:
+        await _stop(server, codes)
+        if drain is not None:
+            with suppress(Exception):
+                await drain
+
+
+# -- load ------------------------------------------------------------------------------------
+
+
+# POST ``body`` with ``headers`` to ``url``; the HTTP status and the response text.
+Ack = tuple[int, str]
+Post = Callable[[str, bytes, Mapping[str, str]], Awaitable[Ack]]
+
+
+@asynccontextmanager
+async def load_client(kind: str, connections: int) -> AsyncIterator[Post]:
+    """One shared HTTP client with ``connections`` keep-alive connections.
+
+    ``aiohttp`` by default: httpx 0.28 / httpcore 1.0 spends time quadratic in the number of
+    pooled connections on every request (``AsyncConnectionPool._assign_requests_to_connections``
+    calls ``is_idle`` on every connection for every queued request), so at concurrency 50 the
+    load generator, not the server, sets the pace (about 100 req/s against a bare Bolt app that
+    answers 1,500/s to aiohttp). ``--client httpx`` keeps that variant for comparison.
+    """
+    if kind == "httpx":
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
+
+            async def post_httpx(url: str, body: bytes, headers: Mapping[str, str]) -> Ack:
+                answer = await client.post(url, content=body, headers=dict(headers))
+                return answer.status_code, answer.text
+
+            yield post_httpx
+        return
+    connector = aiohttp.TCPConnector(limit=connections)
+    timeout = aiohttp.ClientTimeout(total=30.0)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+
+        async def post_aiohttp(url: str, body: bytes, headers: Mapping[str, str]) -> Ack:
+            async with session.post(url, data=body, headers=dict(headers)) as answer:
+                return answer.status, await answer.text()
+
+        yield post_aiohttp
+
+
+@dataclass
+class Round:
+    server: str
+    concurrency: int
+    requests: int
+    latencies: list[float] = field(default_factory=list)  # seconds, answered 200 only
+    failures: list[str] = field(default_factory=list)
+    acks_seconds: float = 0.0  # first request sent -> last answer received
+    job_seconds: float | None = None  # first request sent -> last thank-you seen (bot)
+    done_seconds: float | None = None  # first request sent -> last private confirmation (bot)
+    lost: list[str] = field(default_factory=list)
+
+    def percentile_ms(self, p: float) -> float:
+        if not self.latencies:
+            return math.nan
+        ordered = sorted(self.latencies)
+        rank = max(1, math.ceil(p / 100 * len(ordered)))  # nearest rank
+        return ordered[rank - 1] * 1000
+
+    @property
+    def acks_per_second(self) -> float:
+        return self.requests / self.acks_seconds if self.acks_seconds else math.nan
+
+    @property
+    def items_per_second(self) -> float:
+        return self.requests / self.job_seconds if self.job_seconds else math.nan
+
+
+def marker(tag: str, index: int) -> str:
+    return f"bench-{tag}-{index:04d}"
+
+
+def command_body(tag: str, index: int, response_url: str) -> bytes:
+    user_id, user_name = USERS[index % len(USERS)]
+    channel = CHANNELS[index % len(CHANNELS)]
+    fields = {
+        "token": "verification-token",
+        "team_id": "T1",
+        "team_domain": "acme",
+        "channel_id": channel,
+        "channel_name": channel.lower(),
+        "user_id": user_id,
+        "user_name": user_name,
+        "command": "/feedback",
+        "text": f"{marker(tag, index)}: the new runners are fast, thanks ({index})",
+        "api_app_id": "A1",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": f"13345224609.738474920.{index:08x}",
+    }
+    return urlencode(fields).encode()
+
+
+async def send_commands(
+    post: Post,
+    server: Server,
+    tag: str,
+    requests: int,
+    concurrency: int,
+    response_url: Callable[[str], str],
+) -> Round:
+    """Send ``requests`` signed ``/feedback`` commands, at most ``concurrency`` at a time."""
+    verifier = SignatureVerifier(SIGNING_SECRET)
+    result = Round(server.name, concurrency, requests)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(index: int) -> None:
+        body = command_body(tag, index, response_url(marker(tag, index)))
+        async with gate:
+            timestamp = str(int(time.time()))
+            headers = {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Slack-Request-Timestamp": timestamp,
+                "X-Slack-Signature": str(
+                    verifier.generate_signature(timestamp=timestamp, body=body)
+                ),
+                "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+            }
+            sent = time.perf_counter()
+            try:
+                status, text = await post(server.url, body, headers)
+            except (OSError, TimeoutError, aiohttp.ClientError, httpx.HTTPError) as error:
+                result.failures.append(f"#{index}: {type(error).__name__}: {error}")
+                return
+            elapsed = time.perf_counter() - sent
+        if status == 200:
+            result.latencies.append(elapsed)
+        else:
+            result.failures.append(f"#{index}: HTTP {status} {text[:80]!r}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(index) for index in range(requests)))
+    result.acks_seconds = time.perf_counter() - started
+    return result
+
+
+async def bot_round(
+    post: Post,
+    fake: FakeSlack,
+    bot: Server,
+    tag: str,
+    requests: int,
+    concurrency: int,
+) -> Round:
+    """Send to the bot and time the whole job: until the fake has seen every thank-you."""
+    posts_before = len(fake.calls_to("chat.postMessage"))
+    responses_before = len(fake.responses)
+    job_timeout = max(60.0, requests * 0.5)
+    started = time.perf_counter()
+
+    async def when(waiting: Awaitable[object]) -> float | None:
+        """Seconds from ``started`` until ``waiting`` is over; ``None`` when it timed out."""
+        try:
+            await waiting
+        except AssertionError:  # FakeSlack's bounded waits fail this way
+            return None
+        return time.perf_counter() - started
+
+    thanked = asyncio.create_task(
+        when(fake.wait_for("chat.postMessage", posts_before + requests, job_timeout))
+    )
+    confirmed = asyncio.create_task(
+        when(fake.wait_for_responses(responses_before + requests, job_timeout))
+    )
+    result = await send_commands(post, bot, tag, requests, concurrency, fake.response_url)
+    result.job_seconds = await thanked
+    result.done_seconds = await confirmed
+
+    posts = fake.calls_to("chat.postMessage")[posts_before:]
+    texts = [str(call.args.get("text", "")) for call in posts if call.answered_ok]
+    if len(posts) != len(texts):
+        result.lost.append(f"{len(posts) - len(texts)} chat.postMessage call(s) answered not ok")
+    for index in range(requests):
+        wanted = marker(tag, index)
+        seen = sum(wanted in text for text in texts)
+        if seen != 1:
+            result.lost.append(f"{wanted}: {seen} thank-you(s) instead of 1")
+    if result.done_seconds is None:
+        got = len(fake.responses) - responses_before
+        result.lost.append(f"only {got} of {requests} private confirmations (response_url)")
+    return result
+
+
+async def warm_up(post: Post, fake: FakeSlack, bare: Server, bot: Server) -> None:
+    """One request per user to each server before measuring (Bolt's auth.test, the bot's
+    users.info cache, database connections), so round 1 measures the steady state."""
+    warm = len(USERS)
+    bare_warm = await send_commands(post, bare, "warmup", warm, 1, fake.response_url)
+    bot_warm = await bot_round(post, fake, bot, "warmup", warm, 1)
+    problems = bare_warm.failures + bot_warm.failures + bot_warm.lost
+    if problems:
+        raise RuntimeError("warm-up failed: " + "; ".join(problems[:5]))
+
+
+# -- report ------------------------------------------------------------------------------------
+
+
+def _cell(value: float | None, digits: int = 1) -> str:
+    if value is None or math.isnan(value):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+def print_table(rows: Sequence[tuple[Round, Round]]) -> None:
+    header = (
+        f"{'conc':>4} | {'bare p50':>8} {'bare p99':>8} {'bare ack/s':>10} | "
+        f"{'bot p50':>8} {'bot p99':>8} {'bot ack/s':>9} {'bot items/s':>11} | {'ratio':>5}"
+    )
+    print(header)
+    print("-" * len(header))
+    for bare, bot in rows:
+        ratio = bot.items_per_second / bare.acks_per_second
+        print(
+            f"{bare.concurrency:>4} | {_cell(bare.percentile_ms(50)):>8} "
+            f"{_cell(bare.percentile_ms(99)):>8} {_cell(bare.acks_per_second):>10} | "
+            f"{_cell(bot.percentile_ms(50)):>8} {_cell(bot.percentile_ms(99)):>8} "
+            f"{_cell(bot.acks_per_second):>9} {_cell(bot.items_per_second):>11} | "
+            f"{_cell(ratio, 2):>5}"
+        )
+    print(
+        "(latencies in ms, send -> HTTP 200; bot items/s: N / (first request sent -> fake Slack "
+        "got the last thank-you); ratio: bot items/s / bare ack/s)"
+    )
+    for _, bot in rows:
+        print(
+            f"  c={bot.concurrency}: all {bot.requests} thank-yous after "
+            f"{_cell(bot.job_seconds, 2)} s, all private confirmations after "
+            f"{_cell(bot.done_seconds, 2)} s (acks took {bot.acks_seconds:.2f} s)"
+        )
+
+
+def print_targets(bare: Round, bot: Round) -> None:
+    p99 = bot.percentile_ms(99)
+    ratio = bot.items_per_second / bare.acks_per_second
+    ack_ok = p99 < TARGET_ACK_P99_MS
+    ratio_ok = ratio >= TARGET_RATIO
+    print(f"\nTargets at concurrency {bot.concurrency}:")
+    print(
+        f"  bot ack p99 < {TARGET_ACK_P99_MS:.0f} ms: {_cell(p99)} ms -> "
+        f"{'MET' if ack_ok else 'MISSED'}"
+    )
+    print(
+        f"  bot items/s / bare acks/s >= {TARGET_RATIO}: {_cell(ratio, 2)} -> "
+        f"{'MET' if ratio_ok else 'MISSED'}"
+    )
+
+
+# -- the whole run -----------------------------------------------------------------------------
+
+
+async def bench(requests: int, client_kind: str) -> int:
+    codes: dict[str, int | None] = {}
+    rows: list[tuple[Round, Round]] = []
+    async with AsyncExitStack() as stack:
+        fake = await stack.enter_async_context(FakeSlack())
+        for user_id, name in USERS:
+            fake.add_user(user_id, name, "T1", display_name=name.title())
+        for channel in CHANNELS:
+            fake.add_channel(channel)
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fb-bench-")))
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(workdir),
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake.api_url,
+            "HOST": "127.0.0.1",
+            "LOG_LEVEL": "INFO",
+        }
+        bot = await stack.enter_async_context(started_bot(env, workdir, codes))
+        bare = await stack.enter_async_context(started_bare(env, workdir, codes))
+        most = max(CONCURRENCIES)
+        post = await stack.enter_async_context(load_client(client_kind, most + 10))
+
+        print(
+            f"feedbackbot Slack ack benchmark: {requests} requests per round, "
+            f"{client_kind} client, Python {platform.python_version()}, "
+            f"{os.cpu_count()} CPU(s)\n"
+        )
+        await warm_up(post, fake, bare, bot)
+        for concurrency in CONCURRENCIES:
+            tag = f"c{concurrency}"
+            bare_round = await send_commands(
+                post, bare, tag, requests, concurrency, fake.response_url
+            )
+            bot_round_ = await bot_round(post, fake, bot, tag, requests, concurrency)
+            rows.append((bare_round, bot_round_))
+        print_table(rows)
+        print_targets(*rows[-1])
+        servers = (bot, bare)
+
+    failed = False
+    for bare_round, bot_round_ in rows:
+        for result in (bare_round, bot_round_):
+            if result.failures:
+                failed = True
+                print(
+                    f"\n!! {result.server} c={result.concurrency}: {len(result.failures)} of "
+                    f"{result.requests} requests FAILED, e.g. {result.failures[:3]}"
+                )
+        if bot_round_.lost:
+            failed = True
+            print(
+                f"\n!! bot c={bot_round_.concurrency}: THANK-YOUS LOST OR WRONG "
+                f"({len(bot_round_.lost)}): {bot_round_.lost[:5]}"
+            )
+    for server in servers:
+        if server.problems:
+            print(f"\n! {server.name} logged {server.problems} warning/error line(s); last lines:")
+            print("\n".join(f"    {line}" for line in list(server.log_tail)[-10:]))
+        if codes.get(server.name) != 0:
+            print(f"\n! {server.name} exited with {codes.get(server.name)} after SIGTERM")
+    if not failed:
+        print("\nEvery request was answered 200 and every thank-you was posted exactly once.")
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.slack_ack", description=__doc__)
+    parser.add_argument("--requests", type=int, default=300, help="requests per round")
+    parser.add_argument(
+        "--client",
+        choices=("aiohttp", "httpx"),
+        default="aiohttp",
+        help="the load generator's HTTP client (default aiohttp; see load_client)",
+    )
+    parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve_bare is not None:
+        asyncio.run(serve_bare(args.serve_bare))
+        return 0
+    if args.requests < 1:
+        parser.error("--requests must be at least 1")
+    return asyncio.run(bench(args.requests, args.client))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
