@@ -217,29 +217,37 @@ class FeedbackService:
     ) -> VoteResult:
         """One vote per person per item. A vote for a duplicate counts for the item it was
         merged into. A repeated delivery of the same vote changes nothing."""
-        async with self._uow() as uow:
-            item = await self._kept(uow, workspace, number)
-            if not await self._first(uow, workspace, delivery_id):
-                return VoteResult(number, False, item.votes)
-            assert item.number is not None
-            counted = await uow.items.add_vote(
-                workspace, item.number, voter.user_id, self._clock.now()
-            )
-            await uow.commit()
-            return VoteResult(item.number, counted, item.votes + (1 if counted else 0))
+        return await self._ballot(workspace, number, voter, delivery_id, withdraw=False)
 
     async def withdraw_vote(
         self, workspace: Workspace, number: int, voter: Person, delivery_id: str | None = None
     ) -> VoteResult:
         """Take back a person's vote; withdrawing a vote never cast changes nothing."""
+        return await self._ballot(workspace, number, voter, delivery_id, withdraw=True)
+
+    async def _ballot(
+        self,
+        workspace: Workspace,
+        number: int,
+        voter: Person,
+        delivery_id: str | None,
+        *,
+        withdraw: bool,
+    ) -> VoteResult:
         async with self._uow() as uow:
             item = await self._kept(uow, workspace, number)
             if not await self._first(uow, workspace, delivery_id):
                 return VoteResult(number, False, item.votes)
             assert item.number is not None
-            removed = await uow.items.remove_vote(workspace, item.number, voter.user_id)
+            if withdraw:
+                changed = await uow.items.remove_vote(workspace, item.number, voter.user_id)
+            else:
+                changed = await uow.items.add_vote(
+                    workspace, item.number, voter.user_id, self._clock.now()
+                )
             await uow.commit()
-            return VoteResult(item.number, removed, item.votes - (1 if removed else 0))
+            step = (-1 if withdraw else 1) if changed else 0
+            return VoteResult(item.number, changed, item.votes + step)
 
     async def item_for_thanks(self, workspace: Workspace, thanks: MessageRef) -> Item | None:
         """The item a thank-you message belongs to, for votes cast as reactions."""

@@ -130,17 +130,13 @@ class SqlItemRepository:
         return item
 
     async def get_by_thanks(self, workspace: Workspace, thanks: MessageRef) -> Item | None:
-        return await self._get_by_message(
-            workspace, items.c.thanks_channel_id, items.c.thanks_message_id, thanks
-        )
+        return await self._get_by_message(workspace, "thanks", thanks)
 
     async def get_by_source(self, workspace: Workspace, source: MessageRef) -> Item | None:
-        return await self._get_by_message(
-            workspace, items.c.source_channel_id, items.c.source_message_id, source
-        )
+        return await self._get_by_message(workspace, "source", source)
 
     async def _get_by_message(
-        self, workspace: Workspace, channel: Any, message_id: Any, message: MessageRef
+        self, workspace: Workspace, prefix: str, message: MessageRef
     ) -> Item | None:
         workspace_id = await self._workspace_id(workspace)
         if workspace_id is None:
@@ -149,8 +145,10 @@ class SqlItemRepository:
             await self._conn.execute(
                 select(items.c.number).where(
                     items.c.workspace_id == workspace_id,
-                    channel == message.channel_id,
-                    message_id == message.message_id,
+                    *(
+                        items.c[column] == value
+                        for column, value in _message_columns(prefix, message).items()
+                    ),
                 )
             )
         ).scalar_one_or_none()
@@ -163,11 +161,7 @@ class SqlItemRepository:
         await self._conn.execute(
             update(items)
             .where(items.c.workspace_id == workspace_id, items.c.number == number)
-            .values(
-                acknowledged_at=at,
-                thanks_channel_id=thanks.channel_id if thanks else None,
-                thanks_message_id=thanks.message_id if thanks else None,
-            )
+            .values(acknowledged_at=at, **_message_columns("thanks", thanks))
         )
 
     async def update(self, item: Item) -> None:
@@ -184,8 +178,7 @@ class SqlItemRepository:
                     stakeholder=item.stakeholder.value,
                     acknowledged_at=item.acknowledged_at,
                     status_changed_at=item.status_changed_at,
-                    thanks_channel_id=item.thanks.channel_id if item.thanks else None,
-                    thanks_message_id=item.thanks.message_id if item.thanks else None,
+                    **_message_columns("thanks", item.thanks),
                 )
                 .returning(items.c.id)
             )
@@ -326,21 +319,28 @@ def _columns(item: Item) -> dict[str, Any]:
         "created_at": item.created_at,
         "acknowledged_at": item.acknowledged_at,
         "status_changed_at": item.status_changed_at,
-        "thanks_channel_id": item.thanks.channel_id if item.thanks else None,
-        "thanks_message_id": item.thanks.message_id if item.thanks else None,
-        "source_channel_id": item.source.channel_id if item.source else None,
-        "source_message_id": item.source.message_id if item.source else None,
+        **_message_columns("thanks", item.thanks),
+        **_message_columns("source", item.source),
     }
+
+
+def _message_columns(prefix: str, message: MessageRef | None) -> dict[str, str | None]:
+    """A message reference as its pair of columns (``thanks_*`` or ``source_*``)."""
+    return {
+        f"{prefix}_channel_id": message.channel_id if message else None,
+        f"{prefix}_message_id": message.message_id if message else None,
+    }
+
+
+def _message_ref(row: RowMapping, prefix: str) -> MessageRef | None:
+    if row[f"{prefix}_message_id"] is None:
+        return None
+    return MessageRef(row[f"{prefix}_channel_id"], row[f"{prefix}_message_id"])
 
 
 def _to_item(row: RowMapping, workspace: Workspace) -> Item:
     author = (
         Person(row["author_id"], row["author_name"] or "") if row["author_id"] is not None else None
-    )
-    thanks = (
-        MessageRef(row["thanks_channel_id"], row["thanks_message_id"])
-        if row["thanks_message_id"] is not None
-        else None
     )
     created_at = _utc(row["created_at"])
     assert created_at is not None
@@ -359,12 +359,8 @@ def _to_item(row: RowMapping, workspace: Workspace) -> Item:
         created_at=created_at,
         acknowledged_at=_utc(row["acknowledged_at"]),
         status_changed_at=_utc(row["status_changed_at"]),
-        thanks=thanks,
-        source=(
-            MessageRef(row["source_channel_id"], row["source_message_id"])
-            if row["source_message_id"] is not None
-            else None
-        ),
+        thanks=_message_ref(row, "thanks"),
+        source=_message_ref(row, "source"),
     )
 
 

@@ -273,19 +273,21 @@ class SlackAdapter:
             history = await self.client.conversations_history(
                 channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
             )
-            for found in history.get("messages") or []:
-                if found.get("ts") == ts:
-                    return dict(found)
+            found = _message_at(history.get("messages"), ts)
+            if found is not None:
+                return found
             # Asked for a reply, Slack answers with its thread's parent first, then the reply.
             thread = await self.client.conversations_replies(
                 channel=channel, ts=ts, latest=ts, oldest=ts, inclusive=True
             )
-            for found in thread.get("messages") or []:
-                if found.get("ts") == ts:
-                    return dict(found)
+            return _message_at(thread.get("messages"), ts)
         except SlackApiError as error:
             log.warning("could not read a message to capture: %s", slack_error(error))
         return None
+
+
+def _message_at(messages: list[dict[str, Any]] | None, ts: str) -> dict[str, Any] | None:
+    return next((dict(message) for message in messages or [] if message.get("ts") == ts), None)
 
 
 def build_slack_app(service: FeedbackService, settings: SlackSettings) -> AsyncApp:
