@@ -6,7 +6,7 @@ Storage adapters implement ``UnitOfWork``/``ItemRepository``; platform adapters 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -35,6 +35,16 @@ class ItemQuery:
     limit: int = 50
 
 
+@dataclass(frozen=True, slots=True)
+class ThanksNote:
+    """When item ``number`` was acknowledged, and which message (if any) carries the thanks."""
+
+    workspace: Workspace
+    number: int
+    at: datetime
+    message: MessageRef | None
+
+
 class ItemRepository(Protocol):
     """Items, their votes and their history. Every method is scoped to one workspace: nothing
     of one workspace is ever read or changed through another."""
@@ -44,6 +54,10 @@ class ItemRepository(Protocol):
 
         Numbers are never reused, and two items of one workspace never share one, even when
         several processes add items at once."""
+        ...
+
+    async def add_all(self, items: Sequence[Item]) -> list[Item]:
+        """Store new items together, numbered as ``add`` would, in the order given."""
         ...
 
     async def get(self, workspace: Workspace, number: int) -> Item | None:
@@ -58,11 +72,8 @@ class ItemRepository(Protocol):
         """The item captured from that message, so a message is never recorded twice."""
         ...
 
-    async def record_thanks(
-        self, workspace: Workspace, number: int, at: datetime, thanks: MessageRef | None
-    ) -> None:
-        """Note when the item was acknowledged and which message (if any) carries the thanks;
-        one cheap write, since every item makes it."""
+    async def record_thanks(self, notes: Sequence[ThanksNote]) -> None:
+        """Note the thank-yous of items (of any workspaces); cheap, since every item makes one."""
         ...
 
     async def update(self, item: Item) -> None:

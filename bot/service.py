@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.acknowledgement import compose_thanks
+from bot.batching import GroupCommit
 from bot.errors import InvalidTransition, ItemNotFound, StorageError
 from bot.identity import MessageRef, Person, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
@@ -17,6 +18,7 @@ from bot.ports import (
     ChatFailed,
     Clock,
     ItemQuery,
+    ThanksNote,
     UnitOfWork,
     UnitOfWorkFactory,
 )
@@ -80,6 +82,9 @@ class FeedbackService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
+        # Items and thank-you notes that arrive together are written in one transaction.
+        self._add_together = GroupCommit(self._add_all)
+        self._note_together = GroupCommit(self._note_thanks)
 
     async def submit(self, submission: Submission) -> Item | Refused:
         """Record feedback or a request.
@@ -121,19 +126,12 @@ class FeedbackService:
             created_at=self._clock.now(),
         )
         try:
-            async with self._uow() as uow:
-                if not await self._first(uow, submission.workspace, submission.delivery_id):
-                    return Refused(Refusal.REPEATED, Message.of("Already recorded."), "")
-                if submission.source is not None:
-                    earlier = await uow.items.get_by_source(submission.workspace, submission.source)
-                    if earlier is not None:
-                        return Refused(
-                            Refusal.REPEATED,
-                            Message.of(f"That message is already recorded as #{earlier.number}."),
-                            "",
-                        )
-                item = await uow.items.add(item)
-                await uow.commit()
+            if submission.delivery_id is None and submission.source is None:
+                item = await self._add_together(item)
+            else:
+                refused = await self._add_once(item, submission.delivery_id)
+                if refused is not None:
+                    return refused
         except StorageError:
             log.exception("could not store a %s in %s", submission.kind.value, submission.workspace)
             return Refused(
@@ -148,6 +146,30 @@ class FeedbackService:
         log.info("recorded %s #%s in %s", item.kind.value, item.number, item.workspace)
         return item
 
+    async def _add_all(self, items: list[Item]) -> list[Item]:
+        async with self._uow() as uow:
+            added = await uow.items.add_all(items)
+            await uow.commit()
+            return added
+
+    async def _add_once(self, item: Item, delivery_id: str | None) -> Refused | None:
+        """Add an item that comes from a delivery that may repeat or from a message that may be
+        recorded already; ``None`` when it was added."""
+        async with self._uow() as uow:
+            if not await self._first(uow, item.workspace, delivery_id):
+                return Refused(Refusal.REPEATED, Message.of("Already recorded."), "")
+            if item.source is not None:
+                earlier = await uow.items.get_by_source(item.workspace, item.source)
+                if earlier is not None:
+                    return Refused(
+                        Refusal.REPEATED,
+                        Message.of(f"That message is already recorded as #{earlier.number}."),
+                        "",
+                    )
+            await uow.items.add(item)
+            await uow.commit()
+            return None
+
     async def submit_and_thank(self, submission: Submission, chat: Chat) -> Recorded | Refused:
         """Record the item, then thank the person in the channel so others can vote on it.
 
@@ -159,14 +181,21 @@ class FeedbackService:
         if isinstance(outcome, Refused):
             await chat.post_private(submission.channel_id, submission.author, outcome.message)
             return outcome
-        item = outcome
+        return await self.thank(outcome, submission.author, chat)
+
+    async def thank(self, item: Item, author: Person, chat: Chat) -> Recorded:
+        """Thank the person for a stored item in the item's channel, so others can vote on it,
+        or privately where the bot may not (or could not) post there; then note the thank-you.
+
+        Adapters that confirm the item to its author before thanking (Slack answers the
+        command itself once the item is stored) call ``submit`` and then this."""
         thanks = compose_thanks(item)
         posted: MessageRef | None
         try:
-            posted = await chat.post(submission.channel_id, thanks)
+            posted = await chat.post(item.channel_id, thanks)
         except ChatFailed as failed:
             log.info("thanking #%s privately: %s", item.number, failed.reason)
-            await chat.post_private(submission.channel_id, submission.author, thanks)
+            await chat.post_private(item.channel_id, author, thanks)
             posted = None
         await self.acknowledge(item, posted)
         return Recorded(item, thanks, posted)
@@ -204,13 +233,17 @@ class FeedbackService:
         item.acknowledged_at = self._clock.now()
         item.thanks = thanks
         try:
-            async with self._uow() as uow:
-                await uow.items.record_thanks(
-                    item.workspace, item.number, item.acknowledged_at, thanks
-                )
-                await uow.commit()
+            await self._note_together(
+                ThanksNote(item.workspace, item.number, item.acknowledged_at, thanks)
+            )
         except StorageError:
             log.exception("could not note the thank-you of #%s", item.number)
+
+    async def _note_thanks(self, notes: list[ThanksNote]) -> list[None]:
+        async with self._uow() as uow:
+            await uow.items.record_thanks(notes)
+            await uow.commit()
+        return [None] * len(notes)
 
     async def vote(
         self, workspace: Workspace, number: int, voter: Person, delivery_id: str | None = None

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, insert, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status, StatusChange
-from bot.ports import ItemQuery
+from bot.ports import ItemQuery, ThanksNote
 from storage.tables import deliveries, items, status_changes, votes, workspaces
 
 EXPORT_PAGE = 500
@@ -92,19 +92,31 @@ class SqlItemRepository:
     # -- items ------------------------------------------------------------------------------
 
     async def add(self, item: Item) -> Item:
-        workspace_id = await self._workspace_id(item.workspace, create=True)
-        # The UPDATE takes a row lock, so concurrent adders in one workspace queue up here.
-        number = (
-            await self._conn.execute(
-                update(workspaces)
-                .where(workspaces.c.id == workspace_id)
-                .values(last_number=workspaces.c.last_number + 1)
-                .returning(workspaces.c.last_number)
-            )
-        ).scalar_one()
-        item.number = number
-        await self._conn.execute(insert(items).values(workspace_id=workspace_id, **_columns(item)))
-        return item
+        (added,) = await self.add_all([item])
+        return added
+
+    async def add_all(self, new_items: Sequence[Item]) -> list[Item]:
+        by_workspace: dict[Workspace, list[Item]] = {}
+        for item in new_items:
+            by_workspace.setdefault(item.workspace, []).append(item)
+        rows = []
+        for workspace, added in by_workspace.items():
+            workspace_id = await self._workspace_id(workspace, create=True)
+            # The UPDATE takes a row lock, so concurrent adders in one workspace queue up here;
+            # it reserves one number per item at once.
+            last = (
+                await self._conn.execute(
+                    update(workspaces)
+                    .where(workspaces.c.id == workspace_id)
+                    .values(last_number=workspaces.c.last_number + len(added))
+                    .returning(workspaces.c.last_number)
+                )
+            ).scalar_one()
+            for number, item in enumerate(added, start=last - len(added) + 1):
+                item.number = number
+                rows.append({"workspace_id": workspace_id, **_columns(item)})
+        await self._conn.execute(insert(items), rows)
+        return list(new_items)
 
     def _in(self, workspace_id: int) -> Select[Any]:
         return select(items).where(items.c.workspace_id == workspace_id)
@@ -154,14 +166,33 @@ class SqlItemRepository:
         ).scalar_one_or_none()
         return None if number is None else await self.get(workspace, number)
 
-    async def record_thanks(
-        self, workspace: Workspace, number: int, at: datetime, thanks: MessageRef | None
-    ) -> None:
-        workspace_id = await self._workspace_id(workspace)
+    async def record_thanks(self, notes: Sequence[ThanksNote]) -> None:
+        rows = []
+        for note in notes:
+            workspace_id = await self._workspace_id(note.workspace)
+            thanks = _message_columns("thanks", note.message)
+            rows.append(
+                {
+                    "w_id": workspace_id,
+                    "w_number": note.number,
+                    "w_at": note.at,
+                    "w_channel": thanks["thanks_channel_id"],
+                    "w_message": thanks["thanks_message_id"],
+                }
+            )
+        if not rows:
+            return
         await self._conn.execute(
             update(items)
-            .where(items.c.workspace_id == workspace_id, items.c.number == number)
-            .values(acknowledged_at=at, **_message_columns("thanks", thanks))
+            .where(
+                items.c.workspace_id == bindparam("w_id"), items.c.number == bindparam("w_number")
+            )
+            .values(
+                acknowledged_at=bindparam("w_at"),
+                thanks_channel_id=bindparam("w_channel"),
+                thanks_message_id=bindparam("w_message"),
+            ),
+            rows,
         )
 
     async def update(self, item: Item) -> None:

@@ -9,7 +9,7 @@ just as with the real database.
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -19,7 +19,13 @@ from bot.errors import StorageError
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder
 from bot.messages import Message
-from bot.ports import ChannelUnavailable, DeliveryLog, ItemQuery, ItemRepository
+from bot.ports import (
+    ChannelUnavailable,
+    DeliveryLog,
+    ItemQuery,
+    ItemRepository,
+    ThanksNote,
+)
 from bot.service import FeedbackService, Submission
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -67,6 +73,9 @@ class FakeItemRepository:
         item.number = number
         self.state.items.setdefault(item.workspace, {})[number] = copy.deepcopy(item)
         return item
+
+    async def add_all(self, items: Sequence[Item]) -> list[Item]:
+        return [await self.add(item) for item in items]
 
     async def get(self, workspace: Workspace, number: int) -> Item | None:
         item = self._items(workspace).get(number)
@@ -117,12 +126,11 @@ class FakeItemRepository:
         for number in sorted(self._items(workspace)):
             yield copy.deepcopy(self._items(workspace)[number])
 
-    async def record_thanks(
-        self, workspace: Workspace, number: int, at: datetime, thanks: MessageRef | None
-    ) -> None:
-        item = self._items(workspace).get(number)
-        if item is not None:
-            item.acknowledged_at, item.thanks = at, thanks
+    async def record_thanks(self, notes: Sequence[ThanksNote]) -> None:
+        for note in notes:
+            item = self._items(note.workspace).get(note.number)
+            if item is not None:
+                item.acknowledged_at, item.thanks = note.at, note.message
 
     async def get_by_source(self, workspace: Workspace, source: MessageRef) -> Item | None:
         for item in self._items(workspace).values():

@@ -36,7 +36,7 @@ async def serving(app: App) -> AsyncIterator[Serving]:
     if settings.slack is None:
         raise NothingToServe()
     async with AsyncExitStack() as stack:
-        slack = SlackAdapter(app.service, settings.slack)
+        slack = await stack.enter_async_context(SlackAdapter(app.service, settings.slack))
         bolt = slack.build()
         socket_mode = settings.slack.socket_mode
         runner = web.AppRunner(build_web_app(None if socket_mode else bolt), access_log=None)

@@ -1,38 +1,46 @@
 """The Bolt app: Slack's slash commands, modal and reactions, translated into core calls.
 
-Every listener acknowledges first (Slack allows 3 s) and then does the work; Bolt runs the rest
-after the HTTP response has gone.
+Slack wants every request answered within 3 s. A command is answered as soon as its item is
+stored (the answer confirms it to the author), or empty once ``ACK_BUDGET_S`` has passed; the
+thank-you in the channel, and anything that calls Slack back, is finished in the background.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.chat import SlackChat, slack_error
-from adapters.slack.formatting import emoji_name, unescape
+from adapters.background import BackgroundWork, EarlyOrLate
+from adapters.slack.chat import SlackChat, respond_privately, slack_error
+from adapters.slack.formatting import emoji_name, render, unescape
 from adapters.slack.modal import CALLBACK_ID, build_view, read_submission
 from adapters.slack.people import SlackPeople
 from adapters.slack.settings import SlackSettings
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import ItemKind, Priority, Stakeholder
 from bot.messages import Message
-from bot.service import FeedbackService, Recorded, Submission
+from bot.service import FeedbackService, Refused, Submission
 from bot.syntax import parse_qualifiers
 
 log = logging.getLogger(__name__)
 
 COMMANDS = {"/feedback": ItemKind.FEEDBACK, "/request": ItemKind.REQUEST}
 DEFAULT_API_URL = "https://slack.com/api/"
+# How long a command waits for its item to be stored before answering Slack without it; well
+# inside Slack's 3 s, which include the network both ways.
+ACK_BUDGET_S = 1.5
+# How long a stopping server lets stored items finish being thanked.
+DRAIN_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,30 +52,57 @@ class Asker:
     channel_id: str
     user_id: str
     user_name: str | None
+    response_url: str | None
 
 
-def web_client(settings: SlackSettings) -> AsyncWebClient:
+def web_client(settings: SlackSettings, session: aiohttp.ClientSession) -> AsyncWebClient:
     # Only 429s are retried (after Retry-After): retrying a post after a network error could
-    # post it twice.
+    # post it twice. One HTTP session keeps connections to Slack open between calls.
     return AsyncWebClient(
         token=settings.bot_token,
         base_url=settings.api_url or DEFAULT_API_URL,
+        session=session,
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
     )
 
 
 class SlackAdapter:
-    def __init__(self, service: FeedbackService, settings: SlackSettings) -> None:
+    """Open it with ``async with``: it holds the HTTP session to Slack and the work still under
+    way, which it lets finish (up to ``DRAIN_S``) when it closes."""
+
+    def __init__(
+        self, service: FeedbackService, settings: SlackSettings, ack_budget_s: float = ACK_BUDGET_S
+    ) -> None:
         self._service = service
         self._settings = settings
-        self.client = web_client(settings)
+        self._ack_budget_s = ack_budget_s
+        self._work = BackgroundWork()
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Self:
+        self._session = aiohttp.ClientSession()
+        self.client = web_client(self._settings, self._session)
         self._people = SlackPeople(self.client)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._work.drain(DRAIN_S)
+        if self._session is not None:
+            await self._session.close()
+
+    async def settled(self) -> None:
+        """Wait until everything started for the requests answered so far is done."""
+        await self._work.settled()
 
     def build(self) -> AsyncApp:
-        # Slack wants an answer within 3 s. Commands and the modal are answered at once and
-        # worked on afterwards ("lazy"); a reaction's vote is a single quick transaction, done
-        # before answering so that a failure makes Slack retry; reading a message to capture
-        # it calls Slack's API, so it runs afterwards too.
+        # Bolt answers Slack once a listener returns (process_before_response), so listeners
+        # return quickly and leave the rest to ``self._work``. A reaction's vote is one short
+        # transaction done before answering, so that a failure makes Slack retry.
         app = AsyncApp(
             signing_secret=self._settings.signing_secret,
             request_verification_enabled=self._settings.signing_secret is not None,
@@ -75,20 +110,15 @@ class SlackAdapter:
             process_before_response=True,
         )
         for command in COMMANDS:
-            app.command(command)(ack=self.acknowledge, lazy=[self.on_command])
-        app.view(CALLBACK_ID)(ack=self.acknowledge, lazy=[self.on_modal])
-        app.event("reaction_added")(ack=self.on_vote, lazy=[self.on_capture])
+            app.command(command)(self.on_command)
+        app.view(CALLBACK_ID)(self.on_modal)
+        app.event("reaction_added")(self.on_reaction_added)
         app.event("reaction_removed")(self.on_vote)
         return app
 
-    async def acknowledge(self, ack: AsyncAck) -> None:
-        await ack()
-
     # -- /feedback and /request ---------------------------------------------------------------
 
-    async def on_command(
-        self, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
+    async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         kind = COMMANDS[command["command"]]
         asker = Asker(
             Workspace(Platform.SLACK, command["team_id"]),
@@ -96,26 +126,30 @@ class SlackAdapter:
             command["channel_id"],
             command["user_id"],
             command.get("user_name"),
+            command.get("response_url"),
         )
         text = unescape(command.get("text") or "")
         if not text.strip():
-            await self._open_modal(kind, command, respond, client)
+            await ack()
+            self._work.start(self._open_modal(kind, command))
             return
         qualified = parse_qualifiers(kind, text)
-        await self._record(
-            asker, kind, qualified.text, qualified.priority, qualified.anonymous, respond
+        answer: EarlyOrLate[Message] = EarlyOrLate()
+        self._work.start(
+            self._record(
+                asker, kind, qualified.text, qualified.priority, qualified.anonymous, answer
+            )
         )
+        early = await answer.wait(self._ack_budget_s)
+        if early is None:
+            await ack()  # the answer follows through the response URL
+        else:
+            await ack(text=render(early), response_type="ephemeral")
 
-    async def _open_modal(
-        self,
-        kind: ItemKind,
-        command: dict[str, Any],
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-    ) -> None:
+    async def _open_modal(self, kind: ItemKind, command: dict[str, Any]) -> None:
         view = build_view(kind, command["channel_id"], command.get("response_url"))
         try:
-            await client.views_open(trigger_id=command["trigger_id"], view=view)
+            await self.client.views_open(trigger_id=command["trigger_id"], view=view)
         except SlackApiError as error:
             log.error("views.open failed: %s", slack_error(error))
             example = (
@@ -123,13 +157,16 @@ class SlackAdapter:
                 if kind is ItemKind.FEEDBACK
                 else ("/request must-have: <what you need>")
             )
-            await respond(
-                text=f"I could not open the form ({slack_error(error)}). "
-                f"You can also type it in one go: `{example}`",
-                response_type="ephemeral",
-            )
+            if command.get("response_url"):
+                await respond_privately(
+                    self.client,
+                    command["response_url"],
+                    f"I could not open the form ({slack_error(error)}). "
+                    f"You can also type it in one go: `{example}`",
+                )
 
-    async def on_modal(self, body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def on_modal(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        await ack()  # closes the form; the confirmation goes through the command's response URL
         answer = read_submission(view)
         user = body.get("user", {})
         asker = Asker(
@@ -138,10 +175,14 @@ class SlackAdapter:
             answer.channel_id,
             user["id"],
             user.get("name") or user.get("username"),
+            answer.response_url,
         )
-        respond = AsyncRespond(response_url=answer.response_url) if answer.response_url else None
-        await self._record(
-            asker, answer.kind, unescape(answer.text), answer.priority, answer.anonymous, respond
+        late: EarlyOrLate[Message] = EarlyOrLate()
+        late.expire()
+        self._work.start(
+            self._record(
+                asker, answer.kind, unescape(answer.text), answer.priority, answer.anonymous, late
+            )
         )
 
     async def _record(
@@ -151,8 +192,10 @@ class SlackAdapter:
         text: str,
         priority: Priority | None,
         anonymous: bool,
-        respond: AsyncRespond | None,
+        answer: EarlyOrLate[Message],
     ) -> None:
+        """Store the item, tell the author (through ``answer`` while Slack still waits for
+        one, else privately), then thank them in the channel."""
         member = await self._people.member(asker.user_id, asker.user_name)
         submission = Submission(
             workspace=asker.workspace,
@@ -166,17 +209,20 @@ class SlackAdapter:
             priority=priority,
             anonymous=anonymous,
         )
-        chat = SlackChat(self.client, respond)
-        outcome = await self._service.submit_and_thank(submission, chat)
-        if isinstance(outcome, Recorded) and outcome.posted is not None:
-            await chat.post_private(
-                asker.channel_id,
-                member.person,
-                Message.of(
-                    f"Recorded as #{outcome.item.number}. The thank-you is in the channel; "
-                    f"others can vote for it with :{self._settings.vote_emoji}:."
-                ),
-            )
+        chat = SlackChat(self.client, asker.response_url)
+        outcome = await self._service.submit(submission)
+        if isinstance(outcome, Refused):
+            if not answer.give(outcome.message):
+                await chat.post_private(asker.channel_id, member.person, outcome.message)
+            return
+        confirmation = Message.of(
+            f"Recorded as #{outcome.number}. The thank-you goes in the channel; "
+            f"others can vote for it with :{self._settings.vote_emoji}:."
+        )
+        told = answer.give(confirmation)
+        recorded = await self._service.thank(outcome, member.person, chat)
+        if not told and recorded.posted is not None:
+            await chat.post_private(asker.channel_id, member.person, confirmation)
 
     def _stakeholder(self, channel_id: str, by_membership: Stakeholder) -> Stakeholder:
         if channel_id in self._settings.external_channels:
@@ -215,16 +261,18 @@ class SlackAdapter:
         else:
             await self._service.withdraw_vote(workspace, voted.number, voter, delivery)
 
-    async def on_capture(
+    async def on_reaction_added(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
+        await self.on_vote(event, body, context)
         reaction = self._reaction(event, body, context)
         if reaction is None or reaction[3] != self._settings.capture_emoji:
             return
         if event.get("item_user") == context.bot_user_id:
             return
         workspace, message, reactor, _ = reaction
-        await self._capture(workspace, body, message, reactor, context)
+        # Reading the message calls Slack, so it happens after Slack has its answer.
+        self._work.start(self._capture(workspace, body, message, reactor, context))
 
     async def _capture(
         self,
@@ -288,7 +336,3 @@ class SlackAdapter:
 
 def _message_at(messages: list[dict[str, Any]] | None, ts: str) -> dict[str, Any] | None:
     return next((dict(message) for message in messages or [] if message.get("ts") == ts), None)
-
-
-def build_slack_app(service: FeedbackService, settings: SlackSettings) -> AsyncApp:
-    return SlackAdapter(service, settings).build()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.formatting import render
 from bot.identity import MessageRef, Person
@@ -36,12 +36,12 @@ def slack_error(error: SlackApiError) -> str:
 
 
 class SlackChat:
-    """Posts through the Web API. ``respond`` (a slash command's response URL) is the private
-    way to reach the person when there is one; otherwise an ephemeral message, else a DM."""
+    """Posts through the Web API. ``response_url`` (a slash command's) is the private way to
+    reach the person when there is one; otherwise an ephemeral message, else a DM."""
 
-    def __init__(self, client: AsyncWebClient, respond: AsyncRespond | None = None) -> None:
+    def __init__(self, client: AsyncWebClient, response_url: str | None = None) -> None:
         self._client = client
-        self._respond = respond
+        self._response_url = response_url
 
     async def _post(self, **arguments: Any) -> MessageRef:
         # No link_names: nothing we post may turn a typed @name into a ping. 429s are retried
@@ -71,8 +71,8 @@ class SlackChat:
 
     async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
         text = render(message)
-        if self._respond is not None:
-            await self._respond(text=text, response_type="ephemeral", replace_original=False)
+        if self._response_url is not None:
+            await respond_privately(self._client, self._response_url, text)
             return
         try:
             await self._client.chat_postEphemeral(
@@ -85,3 +85,12 @@ class SlackChat:
             await self._client.chat_postMessage(channel=person.user_id, text=text)
         except SlackApiError as error:
             log.error("could not reach a person privately: %s", slack_error(error))
+
+
+async def respond_privately(client: AsyncWebClient, response_url: str, text: str) -> None:
+    """An ephemeral answer through a command's response URL, on the Web API client's HTTP
+    session (Bolt's own ``respond`` opens a new connection each time)."""
+    webhook = AsyncWebhookClient(response_url, session=client.session)
+    response = await webhook.send(text=text, response_type="ephemeral", replace_original=False)
+    if response.status_code != 200:
+        log.error("response URL answered %s: %s", response.status_code, response.body)

@@ -34,6 +34,11 @@ class SlackBot:
     slack: SlackSender
     service: FeedbackService
     base_url: str
+    adapter: SlackAdapter
+
+    async def settled(self) -> None:
+        """Wait until the bot has finished what it does after answering Slack."""
+        await self.adapter.settled()
 
     async def items(self, workspace: Workspace = ACME) -> list[Item]:
         return [item async for item in self.service.export(workspace)]
@@ -65,20 +70,25 @@ def slack_settings(fake: FakeSlack) -> SlackSettings:
 
 
 async def start_bot(
-    fake: FakeSlack, engine: AsyncEngine, settings: SlackSettings
+    fake: FakeSlack, engine: AsyncEngine, settings: SlackSettings, **options: float
 ) -> AsyncIterator[SlackBot]:
     service = FeedbackService(lambda: SqlUnitOfWork(engine), FixedClock())
-    runner = web.AppRunner(build_web_app(SlackAdapter(service, settings).build()))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    base_url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    try:
-        yield SlackBot(
-            fake, SlackSender(base_url, SECRET, response_url=fake.response_url()), service, base_url
-        )
-    finally:
-        await runner.cleanup()
+    async with SlackAdapter(service, settings, **options) as adapter:
+        runner = web.AppRunner(build_web_app(adapter.build()))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        base_url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        try:
+            yield SlackBot(
+                fake,
+                SlackSender(base_url, SECRET, response_url=fake.response_url()),
+                service,
+                base_url,
+                adapter,
+            )
+        finally:
+            await runner.cleanup()
 
 
 @pytest.fixture

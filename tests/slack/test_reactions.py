@@ -9,8 +9,7 @@ from tests.slack.conftest import SlackBot
 async def thanked(bot: SlackBot, text: str = "Faster CI") -> str:
     """Record an item through /feedback and return the ts of its thank-you."""
     await bot.slack.command("/feedback", text)
-    await bot.fake.wait_for("chat.postMessage")
-    await bot.fake.wait_for_responses()
+    await bot.settled()
     return str(bot.fake.messages("C1")[-1]["ts"])
 
 

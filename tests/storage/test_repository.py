@@ -246,3 +246,33 @@ async def test_the_same_message_cannot_be_captured_twice(engine: AsyncEngine) ->
     async with SqlUnitOfWork(engine) as uow:
         found = await uow.items.get_by_source(ACME, source)
     assert found is not None and found.number == 1
+
+
+async def test_items_submitted_together_from_two_workspaces_keep_their_own_numbers(
+    service: FeedbackService,
+) -> None:
+    spaces = [ACME, GLOBEX] * 30
+    await asyncio.gather(
+        *(service.submit(submission(f"idea {n}", workspace=ws)) for n, ws in enumerate(spaces))
+    )
+    for workspace in (ACME, GLOBEX):
+        stored = [item async for item in service.export(workspace)]
+        assert [item.number for item in stored] == list(range(1, 31))
+        assert {item.workspace for item in stored} == {workspace}
+
+
+async def test_thank_yous_noted_together_land_on_their_own_items(
+    service: FeedbackService,
+) -> None:
+    items = await asyncio.gather(*(service.submit(submission(f"idea {n}")) for n in range(10)))
+    await asyncio.gather(
+        *(
+            service.acknowledge(item, MessageRef("C-GENERAL", f"ts-{item.number}"))
+            for item in items
+            if not isinstance(item, Refused)
+        )
+    )
+    stored = [item async for item in service.export(ACME)]
+    assert [item.thanks for item in stored] == [
+        MessageRef("C-GENERAL", f"ts-{n}") for n in range(1, 11)
+    ]

@@ -1,0 +1,80 @@
+"""Work a platform adapter finishes after it has answered the platform, and answers that go out
+early when they are ready in time and late otherwise."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from contextlib import suppress
+from typing import Any, Generic, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class BackgroundWork:
+    """Tasks started after answering a request. They are kept referenced until they end (the
+    event loop holds tasks weakly), their failures are logged, and ``drain`` lets them finish
+    when the server stops, so a stored item is still thanked."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def start(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background work failed", exc_info=task.exception())
+
+    async def settled(self) -> None:
+        """Return once no work is under way, including work that work started."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    async def drain(self, seconds: float) -> None:
+        """Wait up to ``seconds`` for the work under way, then cancel what is left."""
+        if not self._tasks:
+            return
+        _, late = await asyncio.wait(set(self._tasks), timeout=seconds)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning("stopped %d unfinished background task(s)", len(late))
+            await asyncio.wait(late)
+
+
+class EarlyOrLate(Generic[T]):
+    """An answer that rides on the platform's acknowledgement when it is ready within the
+    deadline, and is sent another way (a response URL, a follow-up) when it is not."""
+
+    def __init__(self) -> None:
+        self._ready = asyncio.Event()
+        self._value: T | None = None
+        self._late = False
+
+    def give(self, value: T) -> bool:
+        """Hand over the answer; ``False`` when the acknowledgement has already gone without
+        it, so the caller must deliver it itself."""
+        if self._late:
+            return False
+        self._value = value
+        self._ready.set()
+        return True
+
+    async def wait(self, seconds: float) -> T | None:
+        """The answer if it arrives within ``seconds``, else ``None`` (and it is late)."""
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), seconds)
+        if self._value is None:
+            self.expire()
+        return self._value
+
+    def expire(self) -> None:
+        """The acknowledgement goes (or went) without the answer."""
+        self._late = True
