@@ -19,6 +19,7 @@ from adapters.cli.composition import App, open_app, open_engine
 from adapters.cli.runner import NothingToServe, run_until_stopped
 from adapters.cli.settings import Settings, configure_logging, load_settings
 from adapters.console.session import ConsoleSession, Seat, person_named
+from adapters.discord.app import sync_commands
 from bot.errors import ConfigError, FeedbackBotError
 from bot.export import FIELDS, ExportValue, export_row
 from bot.identity import Platform, Workspace
@@ -53,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--external", action="store_true", help="speak as an external stakeholder")
 
     commands.add_parser("run", help="serve the configured chat platforms")
+
+    discord = commands.add_parser("discord", help="Discord set-up").add_subparsers(
+        dest="discord_command", required=True, metavar="ACTION"
+    )
+    discord.add_parser(
+        "sync",
+        help="register /feedback and /request with Discord (in DISCORD_GUILD_IDS, or globally)",
+    )
 
     export = commands.add_parser("export", help="write every item to stdout")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
@@ -103,6 +112,8 @@ async def _dispatch(
 ) -> int:
     if arguments.command == "db":
         return await _db(arguments, settings, out)
+    if arguments.command == "discord":
+        return await _discord_sync(settings, out)
     async with open_app(settings) as app:
         if arguments.command == "console":
             name = arguments.name or env.get("USER") or "you"
@@ -135,19 +146,21 @@ async def _run(app: App) -> int:
     try:
         await run_until_stopped(app)
     except NothingToServe:
-        if app.settings.discord_configured:
-            print(
-                "feedbackbot run: DISCORD_TOKEN is set, but this version has no Discord adapter "
-                "yet.",
-                file=sys.stderr,
-            )
         print(
             "feedbackbot run: no chat platform is configured, so there is nothing to serve. "
-            "Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack (see README.md); "
-            "try the bot without one with `feedbackbot console`.",
+            "Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack, or DISCORD_TOKEN for "
+            "Discord (see README.md); try the bot without one with `feedbackbot console`.",
             file=sys.stderr,
         )
         return 2
+    return 0
+
+
+async def _discord_sync(settings: Settings, out: TextIO) -> int:
+    if settings.discord is None:
+        raise ConfigError("DISCORD_TOKEN", "missing (the bot token of your Discord application)")
+    for line in await sync_commands(settings.discord):
+        print(line, file=out)
     return 0
 
 

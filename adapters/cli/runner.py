@@ -7,12 +7,14 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
 
 from adapters.cli.composition import App
+from adapters.discord.app import DiscordAdapter
 from adapters.slack.app import SlackAdapter
 from adapters.web import SLACK_PATH, build_web_app
 
@@ -27,33 +29,48 @@ class NothingToServe(Exception):
 class Serving:
     port: int
     platforms: list[str]
+    # Connections that run until stopped; one that ends on its own has failed.
+    connections: list[asyncio.Task[None]] = field(default_factory=list)
 
 
 @asynccontextmanager
 async def serving(app: App) -> AsyncIterator[Serving]:
-    """Start the HTTP server and the platforms; stop them all when the block ends."""
+    """Start the HTTP server and the platforms (Slack, Discord, or both, on one database);
+    stop them all when the block ends."""
     settings = app.settings
-    if settings.slack is None:
+    if settings.slack is None and settings.discord is None:
         raise NothingToServe()
     async with AsyncExitStack() as stack:
-        slack = await stack.enter_async_context(SlackAdapter(app.service, settings.slack))
-        bolt = slack.build()
-        socket_mode = settings.slack.socket_mode
+        platforms: list[str] = []
+        connections: list[asyncio.Task[None]] = []
+        bolt: AsyncApp | None = None
+        if settings.slack is not None:
+            slack = await stack.enter_async_context(SlackAdapter(app.service, settings.slack))
+            bolt = slack.build()
+        socket_mode = settings.slack is not None and settings.slack.socket_mode
         runner = web.AppRunner(build_web_app(None if socket_mode else bolt), access_log=None)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
         port = runner.addresses[0][1] if runner.addresses else settings.port
-        if socket_mode:
-            handler = AsyncSocketModeHandler(bolt, settings.slack.app_token)
-            await handler.connect_async()  # type: ignore[no-untyped-call]
-            stack.push_async_callback(handler.close_async)
-            platforms = ["Slack (Socket Mode)"]
-        else:
-            platforms = [f"Slack (HTTP, POST {SLACK_PATH})"]
+        if settings.slack is not None and bolt is not None:
+            if socket_mode:
+                handler = AsyncSocketModeHandler(bolt, settings.slack.app_token)
+                await handler.connect_async()  # type: ignore[no-untyped-call]
+                stack.push_async_callback(handler.close_async)
+                platforms.append("Slack (Socket Mode)")
+            else:
+                platforms.append(f"Slack (HTTP, POST {SLACK_PATH})")
+        if settings.discord is not None:
+            discord = DiscordAdapter(app.service, settings.discord)
+            stack.push_async_callback(discord.close)
+            await discord.start()
+            assert discord.connection is not None
+            connections.append(discord.connection)
+            platforms.append("Discord (gateway)")
         log.info("serving %s; health at GET /healthz on port %s", ", ".join(platforms), port)
-        yield Serving(port, platforms)
+        yield Serving(port, platforms, connections)
 
 
 async def run_until_stopped(app: App) -> None:
@@ -61,6 +78,13 @@ async def run_until_stopped(app: App) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with serving(app):
-        await stop.wait()
+    async with serving(app) as served:
+        stopped = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait(
+            {stopped, *served.connections}, return_when=asyncio.FIRST_COMPLETED
+        )
+        stopped.cancel()
+        for ended in done - {stopped}:
+            # A connection ends on its own only when it failed for good; its error says why.
+            ended.result()
     log.info("stopped")

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from adapters.discord.settings import DiscordSettings, load_discord_settings
 from adapters.slack.settings import SlackSettings, load_slack_settings
 from bot.errors import ConfigError
 from storage.url import database_url
@@ -24,7 +25,7 @@ class Settings:
     host: str
     port: int
     slack: SlackSettings | None
-    discord_configured: bool
+    discord: DiscordSettings | None
 
 
 def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
@@ -68,7 +69,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         host=environ.get("HOST", "").strip() or "0.0.0.0",
         port=_number(environ, "PORT", 3000, 0, 65535),
         slack=load_slack_settings(environ),
-        discord_configured=bool(environ.get("DISCORD_TOKEN")),
+        discord=load_discord_settings(environ),
     )
 
 

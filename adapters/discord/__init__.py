@@ -1,0 +1,1 @@
+"""Discord: application commands, a modal and reactions on discord.py, translated to core calls."""

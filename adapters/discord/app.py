@@ -1,0 +1,497 @@
+"""The discord.py client: ``/feedback`` and ``/request``, their form, and reactions, translated
+into core calls. Handlers only translate; every rule is the core's."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+
+from adapters.discord.chat import NO_PINGS, ChannelChat, InteractionChat
+from adapters.discord.formatting import same_emoji
+from adapters.discord.modal import FormChoices, build_form, submitted_text
+from adapters.discord.settings import DiscordSettings
+from bot.errors import ConfigError, FeedbackBotError
+from bot.identity import MessageRef, Person, Platform, Workspace
+from bot.items import ItemKind, Priority, Stakeholder
+from bot.messages import Message
+from bot.service import FeedbackService, Recorded, Submission
+from bot.text import MAX_TEXT_LENGTH
+
+log = logging.getLogger(__name__)
+
+# Discord wants the first answer to an interaction within 3 s. The work normally takes a few
+# milliseconds and is answered with the thank-you itself; when it is not done after this long
+# (a busy database), the bot defers and the thank-you replaces the placeholder later.
+DEFER_AFTER = 1.0
+PriorityChoice = Literal["must-have", "good-to-have"]
+REACTION_EVENTS = frozenset({"raw_reaction_add", "raw_reaction_remove"})
+
+
+def intents(settings: DiscordSettings) -> discord.Intents:
+    """The fewest the features need: guilds (servers, channels and roles, for stakeholder
+    kinds), guild reactions (votes and captures), and message content (to read a message
+    marked with the capture emoji; privileged, so it can be turned off)."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_reactions = True
+    wanted.message_content = settings.message_content
+    return wanted
+
+
+def permissions() -> discord.Permissions:
+    """What the bot needs in a channel (the README's invite link asks for exactly these): to
+    read a message marked for capture, to reply to it, and to post an anonymous thank-you.
+    A command's own answer needs no permission."""
+    return discord.Permissions(
+        view_channel=True,
+        send_messages=True,
+        send_messages_in_threads=True,
+        read_message_history=True,
+    )
+
+
+def apply_endpoints(settings: DiscordSettings) -> None:
+    """Point discord.py at another REST base or gateway (a rate-limit proxy, a test fake).
+
+    discord.py reads both from class attributes, so this holds for the whole process; it is
+    called once by whoever starts the client."""
+    if settings.api_url:
+        discord.http.Route.BASE = settings.api_url
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+def stream_position(ws: Any) -> str | None:
+    """Where the event being dispatched sits in the gateway's stream: its session and sequence
+    number. Discord replays events with the same pair after a resume, so it names one delivery.
+    """
+    session, sequence = getattr(ws, "session_id", None), getattr(ws, "sequence", None)
+    if session is None or sequence is None:
+        return None
+    return f"{session}:{sequence}"
+
+
+class Tally:
+    """How many events of a kind were taken in, with a way to wait for a number of them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._changed = asyncio.Condition()
+
+    @asynccontextmanager
+    async def counting(self) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self.count += 1
+                self._changed.notify_all()
+
+    async def reach(self, count: int) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.count >= count)
+
+
+class FeedbackClient(discord.Client):
+    """A ``Client`` that hands raw reactions to the adapter with their place in the stream."""
+
+    def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
+        super().__init__(**options)
+        self.adapter = adapter
+
+    def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
+        # discord.py parses an event and dispatches it in one synchronous step, so the
+        # socket's sequence number here is this event's own.
+        super().dispatch(event, *args, **kwargs)
+        if event in REACTION_EVENTS:
+            super().dispatch("feedback_reaction", args[0], stream_position(self.ws))
+
+    async def on_feedback_reaction(
+        self, payload: discord.RawReactionActionEvent, position: str | None
+    ) -> None:
+        await self.adapter.on_reaction(payload, position)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await self.adapter.on_interaction(interaction)
+
+
+class ShardedFeedbackClient(discord.AutoShardedClient):
+    """The same for bots in many servers: one gateway connection per shard."""
+
+    def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
+        super().__init__(**options)
+        self.adapter = adapter
+
+    def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
+        super().dispatch(event, *args, **kwargs)
+        if event in REACTION_EVENTS:
+            super().dispatch("feedback_reaction", args[0], self._position(args[0]))
+
+    def _position(self, payload: discord.RawReactionActionEvent) -> str | None:
+        if payload.guild_id is None or not self.shard_count:
+            return None
+        shard = self.get_shard((payload.guild_id >> 22) % self.shard_count)
+        # ShardInfo does not expose its socket; without it the delivery is not deduplicated,
+        # and a vote stays one per person anyway.
+        position = stream_position(getattr(getattr(shard, "_parent", None), "ws", None))
+        return f"{shard.id if shard else '-'}:{position}" if position else None
+
+    async def on_feedback_reaction(
+        self, payload: discord.RawReactionActionEvent, position: str | None
+    ) -> None:
+        await self.adapter.on_reaction(payload, position)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await self.adapter.on_interaction(interaction)
+
+
+class DiscordAdapter:
+    def __init__(
+        self,
+        service: FeedbackService | None,
+        settings: DiscordSettings,
+        *,
+        defer_after: float = DEFER_AFTER,
+    ) -> None:
+        """``service`` is ``None`` only to register commands (``feedbackbot discord sync``)."""
+        self._service = service
+        self._settings = settings
+        self._defer_after = defer_after
+        client_class = ShardedFeedbackClient if settings.sharded else FeedbackClient
+        self.client: discord.Client = client_class(
+            self,
+            intents=intents(settings),
+            allowed_mentions=NO_PINGS,
+            # No member list is needed: an interaction carries its member and roles.
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            chunk_guilds_at_startup=False,
+            max_messages=None,
+        )
+        self.tree = self._build_tree()
+        self._connection: asyncio.Task[None] | None = None
+        # Events taken in so far (handled or ignored), so a caller can wait for them: a vote
+        # leaves no trace on Discord to wait on, and an item is noted as thanked only after
+        # its thank-you shows.
+        self.reactions = Tally()
+        self.interactions = Tally()
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def _build_tree(self) -> app_commands.CommandTree[discord.Client]:
+        # Commands synced to a guild (DISCORD_GUILD_IDS) arrive with its id; falling back to
+        # the global definitions serves them without registering each guild here.
+        tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(
+            self.client, fallback_to_global=True
+        )
+        adapter = self
+
+        @app_commands.command(name="feedback", description="Tell the team what you think")
+        @app_commands.describe(
+            text="What you think (leave out to write it in a form)",
+            anonymous="Record it with no name attached",
+        )
+        @app_commands.guild_only()
+        async def feedback(
+            interaction: discord.Interaction,
+            text: app_commands.Range[str, 1, MAX_TEXT_LENGTH] | None = None,
+            anonymous: bool = False,
+        ) -> None:
+            await adapter.on_command(interaction, ItemKind.FEEDBACK, text, None, anonymous)
+
+        @app_commands.command(name="request", description="Ask the team for something")
+        @app_commands.describe(
+            text="What you need (leave out to write it in a form)",
+            priority="must-have or good-to-have (the default)",
+            anonymous="Record it with no name attached",
+        )
+        @app_commands.guild_only()
+        async def request(
+            interaction: discord.Interaction,
+            text: app_commands.Range[str, 1, MAX_TEXT_LENGTH] | None = None,
+            priority: PriorityChoice | None = None,
+            anonymous: bool = False,
+        ) -> None:
+            chosen = Priority(priority) if priority else Priority.GOOD_TO_HAVE
+            await adapter.on_command(interaction, ItemKind.REQUEST, text, chosen, anonymous)
+
+        tree.add_command(feedback)
+        tree.add_command(request)
+        return tree
+
+    async def on_command(
+        self,
+        interaction: discord.Interaction,
+        kind: ItemKind,
+        text: str | None,
+        priority: Priority | None,
+        anonymous: bool,
+    ) -> None:
+        async with self.interactions.counting():
+            if not (text or "").strip():
+                form = build_form(FormChoices(kind, priority, anonymous))
+                await interaction.response.send_modal(form)
+                return
+            await self._record(interaction, kind, text or "", priority, anonymous)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Form submissions; commands reach ``on_command`` through the command tree."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        choices = FormChoices.parse(str(data.get("custom_id", "")))
+        if choices is None:
+            return
+        async with self.interactions.counting():
+            await self._record(
+                interaction, choices.kind, submitted_text(data), choices.priority, choices.anonymous
+            )
+
+    async def _record(
+        self,
+        interaction: discord.Interaction,
+        kind: ItemKind,
+        text: str,
+        priority: Priority | None,
+        anonymous: bool,
+    ) -> None:
+        assert self._service is not None, "this adapter only registers commands"
+        chat = InteractionChat(interaction, anonymous=anonymous)
+        if interaction.guild_id is None or interaction.channel_id is None:
+            await chat.post_private("", _person(interaction.user), Message.of(_SERVERS_ONLY))
+            return
+        author = _person(interaction.user)
+        submission = Submission(
+            workspace=Workspace(Platform.DISCORD, str(interaction.guild_id)),
+            channel_id=str(interaction.channel_id),
+            author=author,
+            kind=kind,
+            text=text,
+            stakeholder=self.stakeholder(interaction.user),
+            priority=priority,
+            anonymous=anonymous,
+            # A replayed INTERACTION_CREATE (after a resume) must not record the item twice.
+            delivery_id=f"interaction:{interaction.id}",
+        )
+        work = asyncio.create_task(self._service.submit_and_thank(submission, chat))
+        done, _ = await asyncio.wait({work}, timeout=self._defer_after)
+        if not done:
+            try:
+                await chat.defer()
+            except discord.HTTPException as error:
+                log.error("could not defer a slow interaction: %s", error)
+        try:
+            outcome = await work
+        except Exception:
+            log.exception("recording a %s from Discord failed", kind.value)
+            await chat.post_private(submission.channel_id, author, Message.of(_WENT_WRONG))
+            return
+        if isinstance(outcome, Recorded) and anonymous and outcome.posted is not None:
+            await chat.post_private(
+                submission.channel_id,
+                author,
+                Message.of(
+                    f"Recorded anonymously as #{outcome.item.number}. The thank-you is in the "
+                    f"channel with no name on it; others can vote for it with "
+                    f"{self._settings.vote_emoji}."
+                ),
+            )
+
+    def stakeholder(self, user: discord.User | discord.Member) -> Stakeholder:
+        """External when the member has one of the configured roles (by name or id)."""
+        wanted = self._settings.external_roles
+        if not wanted or not isinstance(user, discord.Member):
+            return Stakeholder.INTERNAL
+        for role in user.roles:
+            if role.name.casefold() in wanted or str(role.id) in wanted:
+                return Stakeholder.EXTERNAL
+        return Stakeholder.INTERNAL
+
+    # -- reactions ----------------------------------------------------------------------------
+
+    async def on_reaction(
+        self, payload: discord.RawReactionActionEvent, position: str | None
+    ) -> None:
+        async with self.reactions.counting():
+            await self._reaction(payload, position)
+
+    async def _reaction(
+        self, payload: discord.RawReactionActionEvent, position: str | None
+    ) -> None:
+        assert self._service is not None, "this adapter only registers commands"
+        me = self.client.user
+        if payload.guild_id is None or me is None or payload.user_id == me.id:
+            return
+        emoji = payload.emoji.name or ""
+        added = payload.event_type == "REACTION_ADD"
+        workspace = Workspace(Platform.DISCORD, str(payload.guild_id))
+        message = MessageRef(str(payload.channel_id), str(payload.message_id))
+        delivery = (
+            f"reaction:{payload.event_type}:{message.channel_id}:{message.message_id}:"
+            f"{payload.user_id}:{emoji}:{position}"
+            if position
+            else None
+        )
+        if same_emoji(emoji, self._settings.vote_emoji):
+            if added and payload.message_author_id not in (None, me.id):
+                return  # only the bot's thank-yous carry votes
+            voted = await self._service.item_for_thanks(workspace, message)
+            if voted is None or voted.number is None:
+                return
+            voter = Person(str(payload.user_id), str(payload.user_id))
+            if added:
+                await self._service.vote(workspace, voted.number, voter, delivery)
+            else:
+                await self._service.withdraw_vote(workspace, voted.number, voter, delivery)
+        elif added and same_emoji(emoji, self._settings.capture_emoji):
+            if payload.message_author_id == me.id:
+                return  # the bot's own messages are nobody's feedback
+            await self._capture(workspace, payload, message, delivery)
+
+    async def _capture(
+        self,
+        workspace: Workspace,
+        payload: discord.RawReactionActionEvent,
+        message: MessageRef,
+        delivery: str | None,
+    ) -> None:
+        assert self._service is not None
+        chat = ChannelChat(self.client)
+        reactor = Person(str(payload.user_id), str(payload.user_id))
+        channel = self.client.get_partial_messageable(payload.channel_id)
+        try:
+            found = await channel.fetch_message(payload.message_id)
+        except discord.HTTPException as error:
+            log.warning("could not read a message to capture: %s", error)
+            await chat.post_private(message.channel_id, reactor, Message.of(_UNREADABLE))
+            return
+        if found.author.bot or found.webhook_id is not None:
+            return  # a bot's message is nobody's feedback
+        if not found.content.strip():
+            await chat.post_private(message.channel_id, reactor, Message.of(self._no_text()))
+            return
+        member = await self._member(payload.guild_id, found.author)
+        submission = Submission(
+            workspace=workspace,
+            channel_id=message.channel_id,
+            author=_person(member),
+            kind=ItemKind.FEEDBACK,
+            text=found.content,
+            stakeholder=self.stakeholder(member),
+            source=message,
+            delivery_id=delivery,
+        )
+        await self._service.capture(submission, reactor, chat, message)
+
+    def _no_text(self) -> str:
+        if not self._settings.message_content:
+            return (
+                "I cannot read messages, so nothing was recorded: feedbackbot runs without "
+                "the Message Content intent (DISCORD_MESSAGE_CONTENT=false). Ask an admin to "
+                "enable it, or use /feedback instead."
+            )
+        return (
+            "I could not read any text in that message, so nothing was recorded. If it does "
+            "have text, feedbackbot lacks the Message Content intent (Developer Portal > Bot); "
+            "you can also use /feedback."
+        )
+
+    async def _member(
+        self, guild_id: int | None, author: discord.User | discord.Member
+    ) -> discord.User | discord.Member:
+        """The author with their roles, to tell external stakeholders; a message read over
+        REST names its author without them."""
+        guild = self.client.get_guild(guild_id) if guild_id else None
+        if guild is None or isinstance(author, discord.Member):
+            return author
+        try:
+            return await guild.fetch_member(author.id)
+        except discord.HTTPException as error:
+            log.info("could not look up a member's roles: %s", error)
+            return author
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Log in over REST (a bad token fails here, at once), then keep the gateway connection
+        in the background. Commands are never synced here: see ``sync_commands``."""
+        apply_endpoints(self._settings)
+        await login(self.client, self._settings.token)
+        self._connection = asyncio.create_task(self._connect(), name="discord-gateway")
+
+    async def _connect(self) -> None:
+        try:
+            await self.client.connect()
+        except discord.PrivilegedIntentsRequired as error:
+            raise DiscordUnavailable(
+                "Discord refused the Message Content intent: enable it in the Developer Portal "
+                "(Bot > Privileged Gateway Intents) or set DISCORD_MESSAGE_CONTENT=false"
+            ) from error
+        except (discord.DiscordException, aiohttp.ClientError, OSError) as error:
+            raise DiscordUnavailable(f"the Discord connection ended: {error}") from error
+
+    @property
+    def connection(self) -> asyncio.Task[None] | None:
+        """The gateway connection; it ends only when the client is closed or fails for good."""
+        return self._connection
+
+    async def close(self) -> None:
+        await self.client.close()
+        if self._connection is not None:
+            try:
+                await self._connection
+            except Exception:
+                log.exception("the Discord connection ended with an error")
+
+
+async def sync_commands(settings: DiscordSettings) -> list[str]:
+    """Register ``/feedback`` and ``/request`` with Discord: in each guild of
+    ``DISCORD_GUILD_IDS`` (available at once, for trying the bot) or else globally (may take
+    up to an hour to show everywhere). Discord rate-limits this, so it is run once after
+    installing or upgrading, never at every start. Returns one line per target."""
+    adapter = DiscordAdapter(None, settings)
+    apply_endpoints(settings)
+    done: list[str] = []
+    async with adapter.client:
+        await login(adapter.client, settings.token)
+        targets: list[discord.Object | None] = [
+            discord.Object(gid) for gid in sorted(settings.guild_ids)
+        ] or [None]
+        for guild in targets:
+            if guild is not None:
+                adapter.tree.copy_global_to(guild=guild)
+            synced = await adapter.tree.sync(guild=guild)
+            where = f"in guild {guild.id}" if guild else "globally"
+            done.append(f"synced {', '.join('/' + c.name for c in synced)} {where}")
+    return done
+
+
+class DiscordUnavailable(FeedbackBotError):
+    """Discord cannot be reached, or refused the bot for good; the message says why."""
+
+
+async def login(client: discord.Client, token: str) -> None:
+    try:
+        await client.login(token)
+    except discord.LoginFailure as error:
+        raise ConfigError(
+            "DISCORD_TOKEN", "Discord refused the token (reset it and try again)"
+        ) from error
+    except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
+        raise DiscordUnavailable(f"cannot reach Discord: {error}") from error
+
+
+def _person(user: discord.User | discord.Member) -> Person:
+    return Person(str(user.id), user.display_name)
+
+
+_SERVERS_ONLY = "feedbackbot records feedback in server channels; use the command in one."
+_WENT_WRONG = "Something went wrong on my side and I cannot say whether that was recorded."
+_UNREADABLE = "I could not read that message, so nothing was recorded. Can feedbackbot see it?"

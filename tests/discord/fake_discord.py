@@ -1,0 +1,710 @@
+"""A fake Discord on 127.0.0.1: the REST API and the gateway, enough for the real discord.py.
+
+Point discord.py at it with ``discord.http.Route.BASE = fake.api_url`` and
+``DiscordWebSocket.DEFAULT_GATEWAY = fake.gateway_url`` (``adapters.discord.app.apply_endpoints``
+does both), drive it with ``command``/``submit_form``/``react``, then assert on ``fake.requests``
+and on the messages it keeps per channel. Nothing here sleeps: waits wake on every request.
+
+Kept close to Discord where the bot can observe it (shapes from Discord's API reference):
+
+- the gateway sends HELLO, acknowledges heartbeats, answers IDENTIFY with READY (guilds
+  unavailable) and then one GUILD_CREATE per guild, and numbers every dispatch (``s``);
+- an interaction callback (``?with_response=1``) answers the callback object with the message
+  it created; a response message, an ``@original`` edit and a followup are stored like channel
+  messages, ephemeral ones apart (``ephemeral``);
+- a message read over REST has empty ``content`` unless the bot identified with the
+  MESSAGE_CONTENT intent (or wrote it itself);
+- JSON is answered with ``content-type: application/json`` exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+JsonDict = dict[str, Any]
+
+BOT_ID = "900000000000000001"
+APPLICATION_ID = "900000000000000002"
+MESSAGE_CONTENT = 1 << 15
+EPHEMERAL = 1 << 6
+_TIMESTAMP = "2025-03-03T09:00:00.000000+00:00"
+
+
+@dataclass
+class Request:
+    """One REST request as the fake saw it; ``at`` is ``time.monotonic()`` on arrival."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    headers: dict[str, str]
+    at: float
+    status: int = 200
+
+    @property
+    def json(self) -> JsonDict:
+        return self.body if isinstance(self.body, dict) else {}
+
+
+@dataclass
+class StoredMessage:
+    id: str
+    channel_id: str
+    author: JsonDict
+    content: str
+    flags: int = 0
+    message_reference: JsonDict | None = None
+    allowed_mentions: JsonDict | None = None
+    interaction_id: str | None = None
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(self.flags & EPHEMERAL)
+
+
+@dataclass
+class Dispatched:
+    event: str
+    data: JsonDict
+    seq: int
+    at: float
+
+
+@dataclass
+class _Failure:
+    method: str
+    path: re.Pattern[str]
+    status: int
+    code: int
+    message: str
+    times: int
+
+
+@dataclass
+class _Guild:
+    id: str
+    name: str
+    roles: dict[str, str] = field(default_factory=dict)  # id -> name
+    channels: dict[str, str] = field(default_factory=dict)  # id -> name
+
+
+class FakeDiscord:
+    def __init__(self) -> None:
+        self.requests: list[Request] = []
+        self.dispatched: list[Dispatched] = []
+        self.identify: JsonDict | None = None
+        self.commands: dict[str, list[JsonDict]] = {}  # "global" or a guild id -> commands
+        self.messages: dict[str, StoredMessage] = {}
+        self.users: dict[str, JsonDict] = {}
+        self.members: dict[tuple[str, str], list[str]] = {}  # (guild, user) -> role ids
+        self.guilds: dict[str, _Guild] = {}
+        self.heartbeats = 0
+        self.token = "fake-token"  # the only bot token /users/@me accepts
+        self.ready = asyncio.Event()
+        self._ids = itertools.count(1_300_000_000_000_000_000)
+        self._seq = 0
+        self._failures: list[_Failure] = []
+        self._socket: web.WebSocketResponse | None = None
+        self._originals: dict[str, str] = {}  # interaction token -> its response message id
+        self._tokens: dict[str, str] = {}  # interaction id -> token
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+        self.add_user(BOT_ID, "feedbackbot", bot=True)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> FakeDiscord:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self._port = int(self._runner.addresses[0][1])
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._socket is not None and not self._socket.closed:
+            await self._socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self._port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self._port}/gateway"
+
+    # -- set-up ------------------------------------------------------------------------------
+
+    def new_id(self) -> str:
+        return str(next(self._ids))
+
+    def add_user(self, user_id: str, name: str, *, bot: bool = False) -> JsonDict:
+        user = {
+            "id": user_id,
+            "username": name,
+            "global_name": name.title(),
+            "discriminator": "0",
+            "avatar": None,
+            "bot": bot,
+            "public_flags": 0,
+        }
+        self.users[user_id] = user
+        return user
+
+    def add_guild(self, guild_id: str, name: str, channels: dict[str, str]) -> None:
+        self.guilds[guild_id] = _Guild(guild_id, name, {}, dict(channels))
+
+    def add_role(self, guild_id: str, role_id: str, name: str) -> None:
+        self.guilds[guild_id].roles[role_id] = name
+
+    def add_member(
+        self, guild_id: str, user_id: str, name: str, roles: tuple[str, ...] = ()
+    ) -> None:
+        if user_id not in self.users:
+            self.add_user(user_id, name)
+        self.members[(guild_id, user_id)] = list(roles)
+
+    def add_message(self, channel_id: str, author_id: str, content: str) -> str:
+        message = StoredMessage(self.new_id(), channel_id, self.users[author_id], content)
+        self.messages[message.id] = message
+        return message.id
+
+    def fail(
+        self, method: str, path: str, status: int, code: int, message: str, times: int = 1
+    ) -> None:
+        """The next ``times`` requests of ``method`` whose path matches ``path`` (a regex)
+        answer ``status`` with Discord's error body."""
+        self._failures.append(_Failure(method, re.compile(path), status, code, message, times))
+
+    # -- inspection ------------------------------------------------------------------------------
+
+    def requests_to(self, method: str, path: str) -> list[Request]:
+        pattern = re.compile(path)
+        return [r for r in self.requests if r.method == method and pattern.fullmatch(r.path)]
+
+    def callbacks(self) -> list[Request]:
+        return self.requests_to("POST", r"/interactions/\d+/[^/]+/callback")
+
+    def channel_messages(self, channel_id: str) -> list[StoredMessage]:
+        """What everyone in the channel sees, oldest first (ephemeral messages left out)."""
+        return [m for m in self.messages.values() if m.channel_id == channel_id and not m.ephemeral]
+
+    def ephemeral_messages(self) -> list[StoredMessage]:
+        return [m for m in self.messages.values() if m.ephemeral]
+
+    async def wait_for(
+        self,
+        method: str,
+        path: str,
+        count: int = 1,
+        timeout: float = 10.0,  # noqa: ASYNC109 - a bounded wait is this helper's point
+    ) -> list[Request]:
+        """The requests of ``method`` to ``path`` (a regex), once at least ``count`` came."""
+        await self.wait_until(
+            lambda: len(self.requests_to(method, path)) >= count,
+            timeout,
+            lambda: f"{count} x {method} {path}; got {[(r.method, r.path) for r in self.requests]}",
+        )
+        return self.requests_to(method, path)
+
+    async def wait_until(
+        self,
+        predicate: Callable[[], bool],
+        timeout: float = 10.0,  # noqa: ASYNC109
+        describe: Callable[[], str] = lambda: "a condition",
+    ) -> None:
+        async def until() -> None:
+            async with self._changed:
+                await self._changed.wait_for(predicate)
+
+        try:
+            await asyncio.wait_for(until(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"timed out after {timeout}s waiting for {describe()}") from None
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # -- what people do ------------------------------------------------------------------------
+
+    async def command(
+        self,
+        name: str,
+        *,
+        guild_id: str,
+        channel_id: str,
+        user_id: str,
+        options: JsonDict | None = None,
+        command_guild_id: str | None = None,
+    ) -> Dispatched:
+        """Someone uses ``/name`` with ``options`` (name -> value)."""
+        kinds = {bool: 5, int: 4, str: 3}
+        data: JsonDict = {
+            "id": self.new_id(),
+            "name": name,
+            "type": 1,
+            "options": [
+                {"name": key, "type": kinds[type(value)], "value": value}
+                for key, value in (options or {}).items()
+            ],
+        }
+        if command_guild_id is not None:
+            data["guild_id"] = command_guild_id
+        return await self.dispatch(
+            "INTERACTION_CREATE", self._interaction(2, data, guild_id, channel_id, user_id)
+        )
+
+    async def submit_form(
+        self, custom_id: str, text: str, *, guild_id: str, channel_id: str, user_id: str
+    ) -> Dispatched:
+        """Someone submits a form: its text input sits in a label, as current clients send."""
+        data = {
+            "custom_id": custom_id,
+            "components": [
+                {
+                    "type": 18,
+                    "id": 1,
+                    "component": {"type": 4, "id": 2, "custom_id": "text", "value": text},
+                }
+            ],
+        }
+        return await self.dispatch(
+            "INTERACTION_CREATE", self._interaction(5, data, guild_id, channel_id, user_id)
+        )
+
+    async def react(
+        self,
+        added: bool,
+        *,
+        guild_id: str,
+        channel_id: str,
+        message_id: str,
+        user_id: str,
+        emoji: str = "👍",
+        seq: int | None = None,
+    ) -> Dispatched:
+        """A reaction added or removed; pass the ``seq`` of an earlier one to replay it."""
+        data: JsonDict = {
+            "user_id": user_id,
+            "channel_id": channel_id,
+            "message_id": message_id,
+            "guild_id": guild_id,
+            "emoji": {"id": None, "name": emoji},
+            "burst": False,
+            "type": 0,
+        }
+        if added:
+            data["member"] = self._member(guild_id, user_id)
+            data["burst_colors"] = []
+            stored = self.messages.get(message_id)
+            if stored is not None:
+                data["message_author_id"] = stored.author["id"]
+        event = "MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE"
+        return await self.dispatch(event, data, seq=seq)
+
+    async def dispatch(self, event: str, data: JsonDict, seq: int | None = None) -> Dispatched:
+        """Send a dispatch (op 0) on the gateway; a new sequence number unless ``seq``."""
+        await asyncio.wait_for(self.ready.wait(), 10)
+        assert self._socket is not None
+        if seq is None:
+            self._seq += 1
+            seq = self._seq
+        sent = Dispatched(event, data, seq, time.monotonic())
+        self.dispatched.append(sent)
+        await self._socket.send_str(json.dumps({"op": 0, "t": event, "s": seq, "d": data}))
+        return sent
+
+    def _interaction(
+        self, kind: int, data: JsonDict, guild_id: str, channel_id: str, user_id: str
+    ) -> JsonDict:
+        interaction_id, token = self.new_id(), f"token-{self.new_id()}"
+        self._tokens[interaction_id] = token
+        guild = self.guilds[guild_id]
+        return {
+            "id": interaction_id,
+            "application_id": APPLICATION_ID,
+            "type": kind,
+            "data": data,
+            "guild_id": guild_id,
+            "guild": {"id": guild_id, "locale": "en-US", "features": []},
+            "channel_id": channel_id,
+            "channel": self._channel(guild, channel_id),
+            "member": self._member(guild_id, user_id),
+            "token": token,
+            "version": 1,
+            "app_permissions": "2248473465835073",
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": guild_id},
+            "context": 0,
+            "attachment_size_limit": 10485760,
+        }
+
+    def _member(self, guild_id: str, user_id: str) -> JsonDict:
+        return {
+            "user": self.users[user_id],
+            "roles": self.members.get((guild_id, user_id), []),
+            "nick": None,
+            "avatar": None,
+            "joined_at": _TIMESTAMP,
+            "premium_since": None,
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "pending": False,
+            "permissions": "2248473465835073",
+        }
+
+    @staticmethod
+    def _channel(guild: _Guild, channel_id: str) -> JsonDict:
+        return {
+            "id": channel_id,
+            "type": 0,
+            "guild_id": guild.id,
+            "name": guild.channels.get(channel_id, "general"),
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+        }
+
+    # -- the gateway ---------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._socket = socket
+        await socket.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
+        async for frame in socket:
+            if frame.type is not WSMsgType.TEXT:
+                continue
+            message = json.loads(frame.data)
+            if message["op"] == 1:
+                self.heartbeats += 1
+                await socket.send_str(json.dumps({"op": 11}))
+            elif message["op"] == 2:
+                await self._identified(socket, message["d"])
+        return socket
+
+    async def _identified(self, socket: web.WebSocketResponse, identify: JsonDict) -> None:
+        self.identify = identify
+        self._seq += 1
+        ready: JsonDict = {
+            "v": 10,
+            "user": self.users[BOT_ID],
+            "guilds": [{"id": gid, "unavailable": True} for gid in self.guilds],
+            "session_id": "fake-session",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": APPLICATION_ID, "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+        }
+        if "shard" in identify:
+            ready["shard"] = identify["shard"]
+        await socket.send_str(json.dumps({"op": 0, "t": "READY", "s": self._seq, "d": ready}))
+        for guild in self.guilds.values():
+            self._seq += 1
+            payload = {"op": 0, "t": "GUILD_CREATE", "s": self._seq, "d": self._guild(guild)}
+            await socket.send_str(json.dumps(payload))
+        self.ready.set()
+        await self._notify()
+
+    def _guild(self, guild: _Guild) -> JsonDict:
+        roles = [
+            {"id": guild.id, "name": "@everyone"},
+            *[{"id": rid, "name": name} for rid, name in guild.roles.items()],
+        ]
+        return {
+            "id": guild.id,
+            "name": guild.name,
+            "unavailable": False,
+            "owner_id": "1",
+            "member_count": len([k for k in self.members if k[0] == guild.id]),
+            "large": False,
+            "roles": [
+                {
+                    **role,
+                    "color": 0,
+                    "colors": {"primary_color": 0},
+                    "hoist": False,
+                    "position": index,
+                    "permissions": "0",
+                    "managed": False,
+                    "mentionable": False,
+                    "flags": 0,
+                }
+                for index, role in enumerate(roles)
+            ],
+            "channels": [self._channel(guild, cid) for cid in guild.channels],
+            "members": [],
+            "threads": [],
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "joined_at": _TIMESTAMP,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+        }
+
+    # -- the REST API ----------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["path"]
+        raw = await request.read()
+        body: Any = None
+        if raw and request.content_type == "application/json":
+            body = json.loads(raw)
+        record = Request(
+            request.method,
+            path,
+            dict(request.query),
+            body,
+            {k.lower(): v for k, v in request.headers.items()},
+            time.monotonic(),
+        )
+        failure = next(
+            (
+                f
+                for f in self._failures
+                if f.times > 0 and f.method == request.method and f.path.fullmatch(path)
+            ),
+            None,
+        )
+        if failure is not None:
+            failure.times -= 1
+            record.status = failure.status
+            answer: tuple[int, Any] = (
+                failure.status,
+                {"code": failure.code, "message": failure.message},
+            )
+        else:
+            answer = self._answer(record)
+            record.status = answer[0]
+        self.requests.append(record)
+        await self._notify()
+        status, payload = answer
+        if status == 204:
+            return web.Response(status=204)
+        # Exactly "application/json": discord.py parses a body as JSON only then.
+        return web.Response(
+            status=status, body=json.dumps(payload).encode(), content_type="application/json"
+        )
+
+    def _answer(self, r: Request) -> tuple[int, Any]:
+        routes: list[tuple[str, str, Callable[[Request, re.Match[str]], tuple[int, Any]]]] = [
+            ("GET", r"/users/@me", self._me),
+            ("GET", r"/oauth2/applications/@me", lambda r, m: (200, self._application())),
+            ("GET", r"/gateway/bot", lambda r, m: (200, self._gateway_bot())),
+            ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._callback),
+            ("PATCH", r"/webhooks/(\d+)/([^/]+)/messages/@original", self._edit_original),
+            ("DELETE", r"/webhooks/(\d+)/([^/]+)/messages/@original", self._delete_original),
+            ("POST", r"/webhooks/(\d+)/([^/]+)", self._followup),
+            ("GET", r"/channels/(\d+)/messages/(\d+)", self._get_message),
+            ("POST", r"/channels/(\d+)/messages", self._post_message),
+            ("GET", r"/guilds/(\d+)/members/(\d+)", self._get_member),
+            ("POST", r"/users/@me/channels", self._open_dm),
+            ("PUT", r"/applications/(\d+)/commands", self._put_commands),
+            ("PUT", r"/applications/(\d+)/guilds/(\d+)/commands", self._put_commands),
+        ]
+        for method, pattern, handler in routes:
+            match = re.fullmatch(pattern, r.path)
+            if method == r.method and match:
+                return handler(r, match)
+        return 404, {"code": 0, "message": "404: Not Found"}
+
+    def _me(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
+        if r.headers.get("authorization") != f"Bot {self.token}":
+            return 401, {"code": 0, "message": "401: Unauthorized"}
+        return 200, self.users[BOT_ID]
+
+    def _application(self) -> JsonDict:
+        return {
+            "id": APPLICATION_ID,
+            "name": "feedbackbot",
+            "icon": None,
+            "description": "",
+            "rpc_origins": [],
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": self.add_user("900000000000000003", "owner"),
+            "summary": "",
+            "verify_key": "0" * 64,
+            "flags": 1 << 19,
+            "tags": [],
+        }
+
+    def _gateway_bot(self) -> JsonDict:
+        return {
+            "url": self.gateway_url,
+            "shards": 1,
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 999,
+                "reset_after": 0,
+                "max_concurrency": 1,
+            },
+        }
+
+    def _store(
+        self, channel_id: str, body: JsonDict, *, interaction_id: str | None = None
+    ) -> StoredMessage:
+        message = StoredMessage(
+            self.new_id(),
+            channel_id,
+            self.users[BOT_ID],
+            str(body.get("content") or ""),
+            int(body.get("flags") or 0),
+            body.get("message_reference"),
+            body.get("allowed_mentions"),
+            interaction_id,
+        )
+        self.messages[message.id] = message
+        return message
+
+    def _render(self, message: StoredMessage) -> JsonDict:
+        content = message.content
+        intents = int((self.identify or {}).get("intents", 0))
+        if self.identify is not None and not intents & MESSAGE_CONTENT:
+            # What Discord does for an app without the intent (its own messages excepted).
+            content = content if message.author["id"] == BOT_ID else ""
+        return {
+            "id": message.id,
+            "channel_id": message.channel_id,
+            "author": message.author,
+            "content": content,
+            "timestamp": _TIMESTAMP,
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 19 if message.message_reference else 0,
+            "flags": message.flags,
+            "components": [],
+            **({"webhook_id": APPLICATION_ID} if message.interaction_id else {}),
+        }
+
+    def _interaction_channel(self, interaction_id: str) -> str:
+        for dispatched in reversed(self.dispatched):
+            if dispatched.data.get("id") == interaction_id:
+                return str(dispatched.data["channel_id"])
+        return "0"
+
+    def _callback(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
+        interaction_id, token = m.group(1), m.group(2)
+        if self._tokens.get(interaction_id) != token:
+            return 404, {"code": 10062, "message": "Unknown interaction"}
+        if token in self._originals or any(
+            c.path == r.path and c.status < 300 for c in self.requests
+        ):
+            return 400, {"code": 40060, "message": "Interaction has already been acknowledged."}
+        kind, data = int(r.json.get("type", 0)), r.json.get("data") or {}
+        answer: JsonDict = {
+            "interaction": {
+                "id": interaction_id,
+                "type": 2,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(int(data.get("flags") or 0) & EPHEMERAL),
+            }
+        }
+        if kind in (4, 5):
+            channel = self._interaction_channel(interaction_id)
+            message = self._store(channel, data, interaction_id=interaction_id)
+            self._originals[token] = message.id
+            answer["interaction"]["response_message_id"] = message.id
+            answer["resource"] = {"type": kind, "message": self._render(message)}
+        else:
+            self._originals[token] = ""
+            answer["resource"] = {"type": kind}
+        if r.query.get("with_response") not in ("1", "true"):
+            return 204, None
+        return 200, answer
+
+    def _edit_original(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
+        message = self.messages.get(self._originals.get(m.group(2), ""))
+        if message is None:
+            return 404, {"code": 10008, "message": "Unknown Message"}
+        if "content" in r.json:
+            message.content = str(r.json["content"] or "")
+        message.allowed_mentions = r.json.get("allowed_mentions", message.allowed_mentions)
+        return 200, self._render(message)
+
+    def _delete_original(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
+        message_id = self._originals.get(m.group(2), "")
+        if message_id not in self.messages:
+            return 404, {"code": 10008, "message": "Unknown Message"}
+        del self.messages[message_id]
+        return 204, None
+
+    def _followup(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
+        token = m.group(2)
+        interaction_id = next((i for i, t in self._tokens.items() if t == token), "")
+        channel = self._interaction_channel(interaction_id)
+        message = self._store(channel, r.json, interaction_id=interaction_id)
+        return 200, self._render(message)
+
+    def _get_message(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
+        message = self.messages.get(m.group(2))
+        if message is None or message.channel_id != m.group(1) or message.ephemeral:
+            return 404, {"code": 10008, "message": "Unknown Message"}
+        return 200, self._render(message)
+
+    def _post_message(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
+        if not r.json.get("content"):
+            return 400, {"code": 50006, "message": "Cannot send an empty message"}
+        return 200, self._render(self._store(m.group(1), r.json))
+
+    def _get_member(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
+        if (m.group(1), m.group(2)) not in self.members:
+            return 404, {"code": 10007, "message": "Unknown Member"}
+        return 200, self._member(m.group(1), m.group(2))
+
+    def _open_dm(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
+        user = self.users.get(str(r.json.get("recipient_id")))
+        if user is None:
+            return 400, {"code": 50033, "message": "Invalid Recipient(s)"}
+        return 200, {"id": f"7{user['id'][1:]}", "type": 1, "recipients": [user]}
+
+    def _put_commands(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
+        target = m.group(2) if m.lastindex == 2 else "global"
+        commands = [
+            {
+                **command,
+                "id": self.new_id(),
+                "application_id": APPLICATION_ID,
+                "version": self.new_id(),
+                **({"guild_id": target} if target != "global" else {}),
+            }
+            for command in (r.body if isinstance(r.body, list) else [])
+        ]
+        self.commands[target] = commands
+        return 200, commands

@@ -1,0 +1,176 @@
+"""``feedbackbot run`` and ``feedbackbot discord sync`` as an operator runs them: real processes
+against the fake Discord (and the fake Slack, for both platforms in one process)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.discord.conftest import ACME_CHANNEL, ACME_GUILD, ALICE, GLOBEX_GUILD
+from tests.discord.fake_discord import FakeDiscord
+from tests.slack.conftest import SECRET
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.signed import SlackSender
+from tests.slack.test_run import free_port
+
+FEEDBACKBOT = str(Path(sys.executable).parent / "feedbackbot")
+CALLBACK = r"/interactions/\d+/.+/callback"
+
+
+def discord_env(fake: FakeDiscord, tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "DISCORD_TOKEN": fake.token,
+        "DISCORD_API_URL": fake.api_url,
+        "DISCORD_GATEWAY_URL": fake.gateway_url,
+        "HOST": "127.0.0.1",
+        "LOG_LEVEL": "INFO",
+        **extra,
+    }
+    if "PYTHONPATH" in os.environ:  # a checkout other than the installed one
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return env
+
+
+async def feedbackbot(*args: str, env: Mapping[str, str], cwd: Path) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        FEEDBACKBOT, *args, env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+@asynccontextmanager
+async def running(env: Mapping[str, str], cwd: Path, marker: bytes) -> AsyncIterator[None]:
+    process = await asyncio.create_subprocess_exec(
+        FEEDBACKBOT, "run", env=dict(env), cwd=cwd, stderr=subprocess.PIPE
+    )
+    assert process.stderr is not None
+    try:
+        # Wait for the line that says it serves, not for time to pass.
+        async with asyncio.timeout(30):
+            while marker not in (line := await process.stderr.readline()):
+                assert line, "feedbackbot run ended before serving"
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 20)
+    assert code == 0
+
+
+async def test_run_serves_discord_with_health_until_stopped(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = discord_env(fake, tmp_path, PORT=str(port))
+    async with running(env, tmp_path, b"serving Discord"):
+        await fake.wait_until(fake.ready.is_set)
+        async with httpx.AsyncClient() as client:
+            health = await client.get(f"http://127.0.0.1:{port}/healthz")
+        await fake.command(
+            "feedback",
+            guild_id=ACME_GUILD,
+            channel_id=ACME_CHANNEL,
+            user_id=ALICE,
+            options={"text": "served for real"},
+        )
+        (callback,) = await fake.wait_for("POST", CALLBACK)
+    assert health.status_code == 200
+    assert "served for real" in callback.json["data"]["content"]
+    # The fewest intents: guilds, guild reactions, message content.
+    assert fake.identify is not None and fake.identify["intents"] == (1 << 0) | (1 << 10) | (
+        1 << 15
+    )
+    assert fake.requests_to("PUT", r"/applications/.*") == []  # never synced at start
+
+
+async def test_run_serves_slack_and_discord_in_one_process_on_one_database(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    async with FakeSlack() as slack:
+        slack.add_user("U1", "alice", "T1", display_name="Alice")
+        slack.add_channel("C1")
+        port = free_port()
+        env = discord_env(
+            fake,
+            tmp_path,
+            PORT=str(port),
+            SLACK_BOT_TOKEN="xoxb-test",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=slack.api_url,
+        )
+        async with running(env, tmp_path, b"Discord (gateway)"):
+            await fake.wait_until(fake.ready.is_set)
+            sender = SlackSender(
+                f"http://127.0.0.1:{port}", SECRET, response_url=slack.response_url()
+            )
+            await sender.command("/feedback", "said on Slack")
+            await fake.command(
+                "feedback",
+                guild_id=ACME_GUILD,
+                channel_id=ACME_CHANNEL,
+                user_id=ALICE,
+                options={"text": "said on Discord"},
+            )
+            await slack.wait_for("chat.postMessage")
+            await fake.wait_for("POST", CALLBACK)
+    code, out, err = await feedbackbot("export", "--format", "json", env=env, cwd=tmp_path)
+    assert code == 0, err
+    rows = {(row["workspace"], row["number"], row["text"]) for row in json.loads(out)}
+    assert rows == {
+        ("slack:T1", 1, "said on Slack"),
+        (f"discord:{ACME_GUILD}", 1, "said on Discord"),
+    }
+
+
+async def test_sync_registers_the_commands_globally(fake: FakeDiscord, tmp_path: Path) -> None:
+    code, out, err = await feedbackbot(
+        "discord", "sync", env=discord_env(fake, tmp_path), cwd=tmp_path
+    )
+    assert code == 0, err
+    assert "synced /feedback, /request globally" in out
+    (put,) = fake.requests_to("PUT", r"/applications/\d+/commands")
+    commands = {command["name"]: command for command in put.body}
+    assert set(commands) == {"feedback", "request"}
+    options = {o["name"]: o for o in commands["request"]["options"]}
+    assert [c["value"] for c in options["priority"]["choices"]] == ["must-have", "good-to-have"]
+    assert options["text"]["max_length"] == 4000 and not options["text"]["required"]
+    assert options["anonymous"]["type"] == 5
+    assert commands["feedback"]["contexts"] == [0]  # servers only
+    assert fake.identify is None  # no gateway connection needed
+
+
+async def test_sync_to_the_configured_guilds_only(fake: FakeDiscord, tmp_path: Path) -> None:
+    env = discord_env(fake, tmp_path, DISCORD_GUILD_IDS=f"{ACME_GUILD}, {GLOBEX_GUILD}")
+    code, out, err = await feedbackbot("discord", "sync", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert fake.requests_to("PUT", r"/applications/\d+/commands") == []
+    puts = fake.requests_to("PUT", r"/applications/\d+/guilds/\d+/commands")
+    assert sorted(p.path.split("/")[4] for p in puts) == sorted([ACME_GUILD, GLOBEX_GUILD])
+    assert set(fake.commands) == {ACME_GUILD, GLOBEX_GUILD}
+    assert out.count("synced /feedback, /request in guild") == 2
+
+
+async def test_a_refused_token_is_one_clear_line(fake: FakeDiscord, tmp_path: Path) -> None:
+    env = discord_env(fake, tmp_path, DISCORD_TOKEN="not-the-token")
+    code, _, err = await feedbackbot("run", env=env, cwd=tmp_path)
+    assert code == 2
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("feedbackbot: configuration error: DISCORD_TOKEN: Discord refused")
+
+
+async def test_sync_without_a_token_names_the_variable(tmp_path: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+    code, _, err = await feedbackbot("discord", "sync", env=env, cwd=tmp_path)
+    assert code == 2 and "DISCORD_TOKEN" in err
