@@ -291,3 +291,15 @@ async def test_after_a_deferral_a_refusal_still_reaches_the_person_alone(
         assert deferred.json["type"] == 5
         assert ephemeral(followup.json) and "kept safe" in followup.json["content"]
         assert fake.channel_messages(ACME_CHANNEL) == []
+
+
+async def test_where_the_bot_may_not_post_an_anonymous_item_is_thanked_privately_and_kept(
+    bot: DiscordBot,
+) -> None:
+    bot.fake.fail("POST", rf"/channels/{ACME_CHANNEL}/messages", 403, 50013, "Missing Permissions")
+    await bot.command("feedback", text="quietly", anonymous=True)
+    (callback,) = await bot.fake.wait_for("POST", CALLBACK)
+    (item,) = await bot.items()
+    assert item.author is None and item.thanks is None
+    assert ephemeral(callback.json["data"]) and "#1" in callback.json["data"]["content"]
+    assert bot.fake.channel_messages(ACME_CHANNEL) == []

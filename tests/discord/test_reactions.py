@@ -191,3 +191,22 @@ async def test_the_emoji_are_configurable(bot_with_other_emoji: DiscordBot) -> N
     await react(True, said, user_id=ALICE, emoji="💡")
     items = await bot.items()
     assert [(i.text, i.votes) for i in items] == [("Faster CI", 1), ("idea", 0)]
+
+
+@pytest.fixture
+async def sharded_bot(fake: FakeDiscord, engine: AsyncEngine) -> AsyncIterator[DiscordBot]:
+    async for running in start_bot(fake, engine, settings_for(fake, sharded=True)):
+        yield running
+
+
+async def test_a_sharded_client_serves_commands_and_votes_once(sharded_bot: DiscordBot) -> None:
+    bot = sharded_bot
+    react = Reactions(bot)
+    assert bot.fake.identify is not None and bot.fake.identify["shard"] == [0, 1]
+    assert bot.fake.requests_to("GET", r"/gateway/bot")  # how many shards, and where
+    thanks = await thanked(bot)
+    first = await react(True, thanks)
+    assert (await only_item(bot)).votes == 1
+    await react(False, thanks)
+    await react(True, thanks, seq=first.seq)  # a replay on the shard's session
+    assert (await only_item(bot)).votes == 0
