@@ -274,6 +274,12 @@ class Round:
     job_seconds: float | None = None  # first request sent -> last thank-you seen (bot)
     done_seconds: float | None = None  # first request sent -> last private confirmation (bot)
     confirmed_in_ack: int = 0  # answers that already confirm the item to its author (bot)
+    server_cpu_s: float = math.nan  # CPU time the server process used for the round
+    client_cpu_s: float = math.nan  # CPU time this process (load client, fake Slack) used
+
+    def cpu_ms_per_request(self, seconds: float) -> float:
+        return seconds / self.requests * 1000
+
     lost: list[str] = field(default_factory=list)
 
     def percentile_ms(self, p: float) -> float:
@@ -421,6 +427,24 @@ async def warm_up(post: Post, fake: FakeSlack, bare: Server, bot: Server) -> Non
         raise RuntimeError("warm-up failed: " + "; ".join(problems[:5]))
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used so far; Linux only."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.nan
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measured(server: Server, running: Awaitable[Round]) -> Round:
+    """The round, with the CPU time its server and this process spent on it."""
+    server_before, client_before = cpu_seconds(server.process.pid), time.process_time()
+    result = await running
+    result.server_cpu_s = cpu_seconds(server.process.pid) - server_before
+    result.client_cpu_s = time.process_time() - client_before
+    return result
+
+
 # -- report ------------------------------------------------------------------------------------
 
 
@@ -450,6 +474,16 @@ def print_table(rows: Sequence[tuple[Round, Round]]) -> None:
         "(latencies in ms, send -> HTTP 200; bot items/s: N / (first request sent -> fake Slack "
         "got the last thank-you); ratio: bot items/s / bare ack/s)"
     )
+    print(
+        "CPU ms per request (server | load client and fake Slack): "
+        + "; ".join(
+            f"c={bare.concurrency} bare {_cell(bare.cpu_ms_per_request(bare.server_cpu_s), 2)}"
+            f" | {_cell(bare.cpu_ms_per_request(bare.client_cpu_s), 2)}, "
+            f"bot {_cell(bot.cpu_ms_per_request(bot.server_cpu_s), 2)}"
+            f" | {_cell(bot.cpu_ms_per_request(bot.client_cpu_s), 2)}"
+            for bare, bot in rows
+        )
+    )
     for _, bot in rows:
         print(
             f"  c={bot.concurrency}: all {bot.requests} thank-yous after "
@@ -478,7 +512,7 @@ def print_targets(bare: Round, bot: Round) -> None:
 # -- the whole run -----------------------------------------------------------------------------
 
 
-async def bench(requests: int, client_kind: str) -> int:
+async def bench(requests: int, client_kind: str, concurrencies: Sequence[int]) -> int:
     codes: dict[str, int | None] = {}
     rows: list[tuple[Round, Round]] = []
     async with AsyncExitStack() as stack:
@@ -499,7 +533,7 @@ async def bench(requests: int, client_kind: str) -> int:
         }
         bot = await stack.enter_async_context(started_bot(env, workdir, codes))
         bare = await stack.enter_async_context(started_bare(env, workdir, codes))
-        most = max(CONCURRENCIES)
+        most = max(concurrencies)
         post = await stack.enter_async_context(load_client(client_kind, most + 10))
 
         print(
@@ -508,15 +542,17 @@ async def bench(requests: int, client_kind: str) -> int:
             f"{os.cpu_count()} CPU(s)\n"
         )
         await warm_up(post, fake, bare, bot)
-        for concurrency in CONCURRENCIES:
+        for concurrency in concurrencies:
             tag = f"c{concurrency}"
-            bare_round = await send_commands(
-                post, bare, tag, requests, concurrency, fake.response_url
+            bare_round = await measured(
+                bare, send_commands(post, bare, tag, requests, concurrency, fake.response_url)
             )
-            bot_round_ = await bot_round(post, fake, bot, tag, requests, concurrency)
+            bot_round_ = await measured(bot, bot_round(post, fake, bot, tag, requests, concurrency))
             rows.append((bare_round, bot_round_))
         print_table(rows)
-        print_targets(*rows[-1])
+        for row in rows:
+            if row[0].concurrency == max(CONCURRENCIES):
+                print_targets(*row)
         servers = (bot, bare)
 
     failed = False
@@ -554,6 +590,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="aiohttp",
         help="the load generator's HTTP client (default aiohttp; see load_client)",
     )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        action="append",
+        help="a concurrency level to run (repeatable; default 1, 10 and 50)",
+    )
     parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_bare is not None:
@@ -561,7 +603,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.requests < 1:
         parser.error("--requests must be at least 1")
-    return asyncio.run(bench(args.requests, args.client))
+    return asyncio.run(bench(args.requests, args.client, args.concurrency or CONCURRENCIES))
 
 
 if __name__ == "__main__":

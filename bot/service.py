@@ -82,9 +82,8 @@ class FeedbackService:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
-        # Items and thank-you notes that arrive together are written in one transaction.
-        self._add_together = GroupCommit(self._add_all)
-        self._note_together = GroupCommit(self._note_thanks)
+        # New items and thank-you notes that arrive together are written in one transaction.
+        self._write_together = GroupCommit(self._write_all)
 
     async def submit(self, submission: Submission) -> Item | Refused:
         """Record feedback or a request.
@@ -127,7 +126,7 @@ class FeedbackService:
         )
         try:
             if submission.delivery_id is None and submission.source is None:
-                item = await self._add_together(item)
+                await self._write_together(item)
             else:
                 refused = await self._add_once(item, submission.delivery_id)
                 if refused is not None:
@@ -146,11 +145,17 @@ class FeedbackService:
         log.info("recorded %s #%s in %s", item.kind.value, item.number, item.workspace)
         return item
 
-    async def _add_all(self, items: list[Item]) -> list[Item]:
+    async def _write_all(self, writes: list[Item | ThanksNote]) -> list[None]:
+        """Add the new items and note the thank-yous, all in one transaction."""
+        new = [write for write in writes if isinstance(write, Item)]
+        notes = [write for write in writes if isinstance(write, ThanksNote)]
         async with self._uow() as uow:
-            added = await uow.items.add_all(items)
+            if new:
+                await uow.items.add_all(new)
+            if notes:
+                await uow.items.record_thanks(notes)
             await uow.commit()
-            return added
+        return [None] * len(writes)
 
     async def _add_once(self, item: Item, delivery_id: str | None) -> Refused | None:
         """Add an item that comes from a delivery that may repeat or from a message that may be
@@ -233,17 +238,11 @@ class FeedbackService:
         item.acknowledged_at = self._clock.now()
         item.thanks = thanks
         try:
-            await self._note_together(
+            await self._write_together(
                 ThanksNote(item.workspace, item.number, item.acknowledged_at, thanks)
             )
         except StorageError:
             log.exception("could not note the thank-you of #%s", item.number)
-
-    async def _note_thanks(self, notes: list[ThanksNote]) -> list[None]:
-        async with self._uow() as uow:
-            await uow.items.record_thanks(notes)
-            await uow.commit()
-        return [None] * len(notes)
 
     async def vote(
         self, workspace: Workspace, number: int, voter: Person, delivery_id: str | None = None

@@ -20,7 +20,15 @@ def create_engine(url: str) -> AsyncEngine:
     # SQLite has one writer at a time anyway. One connection makes writers queue in asyncio,
     # in order, instead of polling in SQLite's busy handler; other processes (a console beside
     # `run`) still wait on the file lock with BEGIN IMMEDIATE.
-    engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=SQLITE_QUEUE_S)
+    # A unit of work always ends in a commit or in closing its connection, which rolls back;
+    # the pool's own rollback on return would be one more round trip to SQLite's thread.
+    engine = create_async_engine(
+        url,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=SQLITE_QUEUE_S,
+        pool_reset_on_return=None,
+    )
     event.listen(engine.sync_engine, "connect", _configure_sqlite)
     event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
