@@ -112,7 +112,11 @@ class FeedbackClient(discord.Client):
         # socket's sequence number here is this event's own.
         super().dispatch(event, *args, **kwargs)
         if event in REACTION_EVENTS:
-            super().dispatch("feedback_reaction", args[0], stream_position(self.ws))
+            super().dispatch("feedback_reaction", args[0], self.position(args[0]))
+
+    def position(self, payload: discord.RawReactionActionEvent) -> str | None:
+        """Where the reaction being dispatched sits in the gateway's stream."""
+        return stream_position(self.ws)
 
     async def on_feedback_reaction(
         self, payload: discord.RawReactionActionEvent, position: str | None
@@ -123,19 +127,10 @@ class FeedbackClient(discord.Client):
         await self.adapter.on_interaction(interaction)
 
 
-class ShardedFeedbackClient(discord.AutoShardedClient):
+class ShardedFeedbackClient(FeedbackClient, discord.AutoShardedClient):
     """The same for bots in many servers: one gateway connection per shard."""
 
-    def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
-        super().__init__(**options)
-        self.adapter = adapter
-
-    def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
-        super().dispatch(event, *args, **kwargs)
-        if event in REACTION_EVENTS:
-            super().dispatch("feedback_reaction", args[0], self._position(args[0]))
-
-    def _position(self, payload: discord.RawReactionActionEvent) -> str | None:
+    def position(self, payload: discord.RawReactionActionEvent) -> str | None:
         if payload.guild_id is None or not self.shard_count:
             return None
         shard = self.get_shard((payload.guild_id >> 22) % self.shard_count)
@@ -143,14 +138,6 @@ class ShardedFeedbackClient(discord.AutoShardedClient):
         # and a vote stays one per person anyway.
         position = stream_position(getattr(getattr(shard, "_parent", None), "ws", None))
         return f"{shard.id if shard else '-'}:{position}" if position else None
-
-    async def on_feedback_reaction(
-        self, payload: discord.RawReactionActionEvent, position: str | None
-    ) -> None:
-        await self.adapter.on_reaction(payload, position)
-
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        await self.adapter.on_interaction(interaction)
 
 
 class DiscordAdapter:
