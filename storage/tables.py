@@ -108,3 +108,76 @@ status_changes = Table(
     Column("by_name", String(255), nullable=True),
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+# -- roadmap reminders (issue 5) --------------------------------------------------------------
+
+# What the digest reads by period and by state, without touching the rest of a large workspace.
+Index("ix_items_workspace_created", items.c.workspace_id, items.c.created_at)
+Index(
+    "ix_items_workspace_triage",
+    items.c.workspace_id,
+    items.c.status,
+    items.c.priority,
+    items.c.created_at,
+)
+Index("ix_items_workspace_votes", items.c.workspace_id, items.c.votes)
+Index("ix_status_changes_at", status_changes.c.at)
+
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("channel_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    # The schedule as it reads ("every monday at 09:00"); parsed again when loaded.
+    Column("schedule", String(200), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("text", Text, nullable=False, server_default=""),
+    Column("created_by_id", String(64), nullable=True),
+    Column("created_by_name", String(255), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # Only ever moves forward, with a compare-and-set: the guard that an older occurrence is
+    # never claimed after a newer one.
+    Column("last_claimed_for", DateTime(timezone=True), nullable=True),
+    Column("last_posted_for", DateTime(timezone=True), nullable=True),
+    Column("disabled_at", DateTime(timezone=True), nullable=True),
+    Column("disabled_reason", String(255), nullable=True),
+    Index("ix_reminders_workspace_channel", "workspace_id", "channel_id"),
+)
+
+# One row per claimed occurrence: the unique key is what makes a post happen once across
+# replicas. Pruned after a month.
+reminder_occurrences = Table(
+    "reminder_occurrences",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reminder_id", ForeignKey("reminders.id", ondelete="CASCADE"), nullable=False),
+    Column("scheduled_for", DateTime(timezone=True), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("outcome", String(255), nullable=True),
+    UniqueConstraint(
+        "reminder_id", "scheduled_for", name="uq_reminder_occurrences_reminder_id_scheduled_for"
+    ),
+    Index("ix_reminder_occurrences_claimed_at", "claimed_at"),
+)
+
+# -- SLA breaches (issue 6) ---------------------------------------------------------------------
+
+# One row per item that stayed new past its SLA: the unique key on the item is the claim that
+# makes the breach posted once, whichever replica sees it first. Handled once the item has left
+# new; kept for the KPIs.
+sla_breaches = Table(
+    "sla_breaches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("deadline", DateTime(timezone=True), nullable=False),
+    Column("breached_at", DateTime(timezone=True), nullable=False),
+    Column("posted_at", DateTime(timezone=True), nullable=True),
+    Column("outcome", String(255), nullable=True),
+    UniqueConstraint("item_id", name="uq_sla_breaches_item_id"),
+    Index("ix_sla_breaches_workspace_breached", "workspace_id", "breached_at"),
+)

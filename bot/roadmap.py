@@ -1,0 +1,366 @@
+"""The roadmap use cases: show the digest, manage a channel's reminders, post an occurrence.
+
+Adapters call ``RoadmapService.command`` with what a person typed after ``/roadmap`` (or the
+single use cases, for platforms with structured subcommands); the scheduler calls ``fire`` with a
+reminder id when an occurrence is due, and ``catch_up`` every minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.digest import LIST_LIMIT, compose_digest
+from bot.errors import StorageError
+from bot.identity import Person, Workspace
+from bot.messages import Message, Quote
+from bot.ports import ChannelUnavailable, ChatFailed, Clock
+from bot.reminders import (
+    ChatDirectory,
+    Outlet,
+    Reminder,
+    ReminderKind,
+    RoadmapUnitOfWorkFactory,
+)
+from bot.schedules import ScheduleError, parse_schedule, zone_named
+from bot.text import MAX_TEXT_LENGTH, clean, is_blank
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GRACE = timedelta(hours=1)
+# A passing failure (rate limit, 5xx, network) is retried after these pauses, about a minute in
+# all; after that the occurrence is given up and the next one is posted as usual.
+RETRY_DELAYS = (2.0, 4.0, 8.0, 16.0, 32.0)
+# With no update posted yet, ``/roadmap`` looks back this far.
+DEFAULT_LOOKBACK = timedelta(days=7)
+# Claims are kept far longer than any grace window, then forgotten.
+CLAIM_MEMORY = timedelta(days=30)
+DEFAULT_PROMPT = (
+    "How is the platform treating you? Tell the team what works and what is in your way with "
+    "/feedback <what you think>, or ask for something with /request <what you need> (start with "
+    "must-have: if it cannot wait). Every message is read, and anonymous works too."
+)
+USAGE = (
+    "/roadmap shows the roadmap update so far (only to you).\n"
+    "/roadmap remind <schedule> posts it in this channel on a schedule, e.g. "
+    "/roadmap remind every monday at 09:00 in Europe/Berlin\n"
+    "/roadmap remind prompt <schedule> [saying <text>] invites people to send feedback instead\n"
+    "/roadmap reminders lists this channel's reminders\n"
+    "/roadmap unremind <id> removes one"
+)
+
+
+class FireOutcome(StrEnum):
+    NOT_DUE = "not_due"
+    CLAIMED_ELSEWHERE = "claimed_elsewhere"
+    NO_CHAT = "no_chat"
+    POSTED = "posted"
+    FAILED = "failed"
+    DISABLED = "disabled"
+
+
+@dataclass(frozen=True, slots=True)
+class RoadmapRequest:
+    """Someone typed ``/roadmap <text>`` in a channel."""
+
+    workspace: Workspace
+    channel_id: str
+    person: Person
+    text: str
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class RoadmapService:
+    """Every rule about digests and reminders, the same for every platform.
+
+    ``default_zone`` is the zone of reminders created without one; ``grace`` how old a missed
+    occurrence may be and still be posted; ``sleep`` waits between retries (tests pass their
+    own, so nothing really sleeps)."""
+
+    def __init__(
+        self,
+        uow: RoadmapUnitOfWorkFactory,
+        clock: Clock,
+        *,
+        default_zone: str = "UTC",
+        grace: timedelta = DEFAULT_GRACE,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        zone_named(default_zone)
+        self._uow = uow
+        self._clock = clock
+        self.default_zone = default_zone
+        self.grace = grace
+        self._retry_delays = tuple(retry_delays)
+        self._sleep = sleep
+
+    # -- the digest ---------------------------------------------------------------------------
+
+    async def digest(
+        self,
+        workspace: Workspace,
+        since: datetime,
+        until: datetime,
+        max_length: int,
+        zone: ZoneInfo | None = None,
+    ) -> Message:
+        """The digest of ``[since, until)``, fitted to ``max_length``."""
+        async with self._uow() as uow:
+            facts = await uow.roadmap.facts(workspace, since, until, LIST_LIMIT)
+        return compose_digest(facts, zone or ZoneInfo(self.default_zone), max_length)
+
+    async def current_digest(
+        self, workspace: Workspace, channel_id: str, max_length: int
+    ) -> Message:
+        """The digest the channel's next update would start from: since its last posted
+        roadmap update, or of the last week when it has none."""
+        now = self._clock.now()
+        reminders = [
+            r for r in await self.reminders(workspace, channel_id) if r.kind is ReminderKind.ROADMAP
+        ]
+        posted = [r.last_posted_for for r in reminders if r.last_posted_for is not None]
+        since = max(posted) if posted else now - DEFAULT_LOOKBACK
+        zone = reminders[0].zone if reminders else None
+        return await self.digest(workspace, since, now, max_length, zone)
+
+    # -- managing reminders -------------------------------------------------------------------
+
+    async def add_reminder(
+        self,
+        workspace: Workspace,
+        channel_id: str,
+        schedule: str,
+        *,
+        kind: ReminderKind = ReminderKind.ROADMAP,
+        text: str = "",
+        time_zone: str | None = None,
+        created_by: Person | None = None,
+    ) -> Reminder:
+        """Add a reminder to a channel. ``schedule`` may end in ``in <Zone>``; otherwise
+        ``time_zone``, otherwise the default zone. A schedule that cannot be read raises
+        ``ScheduleError`` with an example that works."""
+        parsed, named_zone = parse_schedule(schedule)
+        zone = named_zone or time_zone or self.default_zone
+        zone_named(zone)
+        text = clean(text)
+        if len(text) > MAX_TEXT_LENGTH:
+            raise ScheduleError(f"The prompt's text is over {MAX_TEXT_LENGTH:,} characters")
+        reminder = Reminder(
+            workspace=workspace,
+            channel_id=channel_id,
+            schedule=parsed,
+            time_zone=zone,
+            kind=kind,
+            created_at=self._clock.now(),
+            created_by=created_by,
+            text="" if is_blank(text) else text,
+        )
+        async with self._uow() as uow:
+            reminder = await uow.reminders.add(reminder)
+            await uow.commit()
+        log.info("reminder %s added in %s #%s", reminder.id, workspace, channel_id)
+        return reminder
+
+    async def reminders(
+        self, workspace: Workspace, channel_id: str | None = None
+    ) -> list[Reminder]:
+        async with self._uow() as uow:
+            return await uow.reminders.in_workspace(workspace, channel_id)
+
+    async def remove_reminder(self, workspace: Workspace, reminder_id: int) -> bool:
+        """Remove a reminder of that workspace; another workspace's ids are not found."""
+        async with self._uow() as uow:
+            removed = await uow.reminders.remove(workspace, reminder_id)
+            await uow.commit()
+        return removed
+
+    def describe(self, reminder: Reminder) -> str:
+        """``#3 roadmap update, every monday at 09:00 (Europe/Berlin); next: Mon 31 Mar
+        09:00 CEST`` — or why it is disabled."""
+        where = f"#{reminder.id} {reminder.kind.label}, {reminder.schedule.text}"
+        where += f" ({reminder.time_zone})"
+        if not reminder.active:
+            return (
+                f"{where}; DISABLED on {_when(reminder.disabled_at, reminder.zone)}: "
+                f"{reminder.disabled_reason}"
+            )
+        upcoming = reminder.next_at(self._clock.now())
+        return f"{where}; next: {_when(upcoming, reminder.zone) if upcoming else 'never'}"
+
+    # -- /roadmap -----------------------------------------------------------------------------
+
+    async def command(self, request: RoadmapRequest, max_length: int) -> Message:
+        """Answer ``/roadmap <text>``; the answer is for the person who asked alone."""
+        verb, _, rest = " ".join(request.text.split()).partition(" ")
+        verb = verb.lower()
+        try:
+            if not verb:
+                return await self.current_digest(request.workspace, request.channel_id, max_length)
+            if verb == "remind":
+                return await self._remind(request, rest)
+            if verb == "reminders":
+                return await self._list(request)
+            if verb == "unremind":
+                return await self._unremind(request, rest)
+        except StorageError:
+            log.exception("/roadmap %s failed in %s", verb, request.workspace)
+            return Message.of("Sorry, I could not reach the database just now; nothing changed.")
+        return Message.of(USAGE)
+
+    async def _remind(self, request: RoadmapRequest, rest: str) -> Message:
+        kind = ReminderKind.ROADMAP
+        first, _, after = rest.partition(" ")
+        if first.lower() in ("prompt", "feedback"):
+            kind, rest = ReminderKind.PROMPT, after
+        schedule, _, text = rest.partition(" saying ")
+        if not schedule.strip():
+            return Message.of(
+                "When should I post? For example: /roadmap remind every monday at 09:00 "
+                "in Europe/Berlin"
+            )
+        try:
+            reminder = await self.add_reminder(
+                request.workspace,
+                request.channel_id,
+                schedule,
+                kind=kind,
+                text=text,
+                created_by=request.person,
+            )
+        except ScheduleError as error:
+            return Message.of(f"{error} Nothing was added.")
+        return Message.of(f"Added: {self.describe(reminder)}.")
+
+    async def _list(self, request: RoadmapRequest) -> Message:
+        found = await self.reminders(request.workspace, request.channel_id)
+        if not found:
+            return Message.of(
+                "This channel has no reminders. Add one with /roadmap remind every monday at 09:00"
+            )
+        return Message.of("\n".join(self.describe(reminder) for reminder in found))
+
+    async def _unremind(self, request: RoadmapRequest, rest: str) -> Message:
+        digits = rest.strip().lstrip("#")
+        if not digits.isdigit():
+            return Message.of("Which reminder? Give its number from /roadmap reminders, e.g. 3.")
+        if await self.remove_reminder(request.workspace, int(digits)):
+            return Message.of(f"Reminder #{digits} is removed.")
+        return Message.of(f"There is no reminder #{digits} here.")
+
+    # -- posting occurrences ------------------------------------------------------------------
+
+    async def scheduled(self) -> list[Reminder]:
+        """Every active reminder, for the scheduler to arm."""
+        async with self._uow() as uow:
+            return await uow.reminders.active()
+
+    async def catch_up(self, chats: ChatDirectory) -> list[FireOutcome]:
+        """Post every occurrence that is due and not yet claimed: those missed while no process
+        ran (within the grace window) and those of reminders another process just added."""
+        now = self._clock.now()
+        due = [r for r in await self.scheduled() if r.due(now, self.grace) is not None]
+        return list(await asyncio.gather(*(self._fire(r, chats) for r in due)))
+
+    async def fire(self, reminder_id: int, chats: ChatDirectory) -> FireOutcome:
+        """Post the reminder's due occurrence once: claim it, then post it, retrying passing
+        failures; a channel the bot may not post in disables the reminder."""
+        async with self._uow() as uow:
+            reminder = await uow.reminders.get(reminder_id)
+        if reminder is None:
+            return FireOutcome.NOT_DUE
+        return await self._fire(reminder, chats)
+
+    async def _fire(self, reminder: Reminder, chats: ChatDirectory) -> FireOutcome:
+        assert reminder.id is not None
+        now = self._clock.now()
+        occurrence = reminder.due(now, self.grace)
+        if occurrence is None:
+            return FireOutcome.NOT_DUE
+        outlet = chats.outlet_for(reminder.workspace)
+        if outlet is None:
+            log.debug("no chat serves %s here; reminder %s waits", reminder.workspace, reminder.id)
+            return FireOutcome.NO_CHAT
+        async with self._uow() as uow:
+            claimed = await uow.reminders.claim(reminder.id, occurrence, now)
+            await uow.commit()
+        if not claimed:
+            return FireOutcome.CLAIMED_ELSEWHERE
+        message = await self._compose(reminder, occurrence, outlet)
+        outcome, detail = await self._post(reminder, outlet, message)
+        async with self._uow() as uow:
+            await uow.reminders.record_outcome(
+                reminder.id,
+                occurrence,
+                self._clock.now(),
+                detail,
+                posted=outcome is FireOutcome.POSTED,
+            )
+            if outcome is FireOutcome.DISABLED:
+                await uow.reminders.disable(
+                    reminder.id,
+                    f"the bot cannot post in this channel ({detail}); invite it and add the "
+                    "reminder again",
+                    self._clock.now(),
+                )
+            await uow.commit()
+        return outcome
+
+    async def _compose(self, reminder: Reminder, occurrence: datetime, outlet: Outlet) -> Message:
+        if reminder.kind is ReminderKind.PROMPT:
+            return Message.of(Quote(reminder.text)) if reminder.text else Message.of(DEFAULT_PROMPT)
+        since = reminder.last_posted_for or reminder.created_at
+        return await self.digest(
+            reminder.workspace, since, occurrence, outlet.max_length, reminder.zone
+        )
+
+    async def _post(
+        self, reminder: Reminder, outlet: Outlet, message: Message
+    ) -> tuple[FireOutcome, str]:
+        for attempt, delay in enumerate((*self._retry_delays, None), start=1):
+            try:
+                posted = await outlet.chat.post(reminder.channel_id, message)
+            except ChannelUnavailable as unavailable:
+                log.warning(
+                    "reminder %s disabled: cannot post in %s of %s (%s)",
+                    reminder.id,
+                    reminder.channel_id,
+                    reminder.workspace,
+                    unavailable.reason,
+                )
+                return FireOutcome.DISABLED, unavailable.reason
+            except ChatFailed as failed:
+                if delay is None:
+                    log.error(
+                        "reminder %s not posted after %d attempts: %s",
+                        reminder.id,
+                        attempt,
+                        failed.reason,
+                    )
+                    return FireOutcome.FAILED, failed.reason
+                log.info("reminder %s: %s; retrying in %ss", reminder.id, failed.reason, delay)
+                await self._sleep(delay)
+                continue
+            log.info("reminder %s posted in %s as %s", reminder.id, reminder.channel_id, posted)
+            return FireOutcome.POSTED, "posted"
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def prune(self) -> int:
+        """Forget claims old enough never to matter again."""
+        async with self._uow() as uow:
+            pruned = await uow.reminders.prune_occurrences(self._clock.now() - CLAIM_MEMORY)
+            await uow.commit()
+        return pruned
+
+
+def _when(moment: datetime | None, zone: ZoneInfo) -> str:
+    if moment is None:
+        return "unknown"
+    return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")

@@ -1,0 +1,375 @@
+"""Reminders, their claims and the roadmap digest's queries on SQLAlchemy Core."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import and_, case, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.digest import ANNOUNCED, ItemLine, RoadmapFacts, StatusMove
+from bot.errors import StorageError
+from bot.identity import Person, Platform, Workspace
+from bot.items import ItemKind, Priority, Stakeholder, Status
+from bot.reminders import Reminder, ReminderKind, ReminderStore, RoadmapReader
+from bot.schedules import parse_schedule
+from storage.tables import items, reminder_occurrences, reminders, status_changes, workspaces
+from storage.unit_of_work import DATABASE_FAILURES
+
+OPEN = (Status.NEW, Status.UNDER_REVIEW, Status.PLANNED, Status.IN_PILOT)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; every moment we store is UTC.
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _stored(moment: datetime) -> datetime:
+    # SQLite keeps no offset, so every moment goes in as UTC and compares as UTC.
+    return moment.astimezone(UTC)
+
+
+class SqlReminders:
+    """``ReminderStore`` and ``RoadmapReader`` on one connection."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._conn = connection
+
+    async def _workspace_id(self, workspace: Workspace, *, create: bool = False) -> int | None:
+        found = select(workspaces.c.id).where(
+            workspaces.c.platform == workspace.platform.value,
+            workspaces.c.external_id == workspace.id,
+        )
+        workspace_id: int | None = (await self._conn.execute(found)).scalar_one_or_none()
+        if workspace_id is None and create:
+            dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+            row = {
+                "platform": workspace.platform.value,
+                "external_id": workspace.id,
+                "created_at": datetime.now(UTC),
+            }
+            await self._conn.execute(
+                dialect.insert(workspaces).values(**row).on_conflict_do_nothing()
+            )
+            workspace_id = (await self._conn.execute(found)).scalar_one()
+        return workspace_id
+
+    # -- ReminderStore ------------------------------------------------------------------------
+
+    def _select(self) -> Any:
+        return select(reminders, workspaces.c.platform, workspaces.c.external_id).join(
+            workspaces, workspaces.c.id == reminders.c.workspace_id
+        )
+
+    async def add(self, reminder: Reminder) -> Reminder:
+        workspace_id = await self._workspace_id(reminder.workspace, create=True)
+        reminder.id = (
+            await self._conn.execute(
+                insert(reminders)
+                .values(
+                    workspace_id=workspace_id,
+                    channel_id=reminder.channel_id,
+                    kind=reminder.kind.value,
+                    schedule=reminder.schedule.text,
+                    time_zone=reminder.time_zone,
+                    text=reminder.text,
+                    created_by_id=reminder.created_by.user_id if reminder.created_by else None,
+                    created_by_name=(
+                        reminder.created_by.display_name if reminder.created_by else None
+                    ),
+                    created_at=_stored(reminder.created_at),
+                )
+                .returning(reminders.c.id)
+            )
+        ).scalar_one()
+        return reminder
+
+    async def get(self, reminder_id: int) -> Reminder | None:
+        row = (
+            (await self._conn.execute(self._select().where(reminders.c.id == reminder_id)))
+            .mappings()
+            .one_or_none()
+        )
+        return None if row is None else _to_reminder(row)
+
+    async def in_workspace(
+        self, workspace: Workspace, channel_id: str | None = None
+    ) -> list[Reminder]:
+        workspace_id = await self._workspace_id(workspace)
+        if workspace_id is None:
+            return []
+        query = self._select().where(reminders.c.workspace_id == workspace_id)
+        if channel_id is not None:
+            query = query.where(reminders.c.channel_id == channel_id)
+        rows = await self._conn.execute(query.order_by(reminders.c.id))
+        return [_to_reminder(row) for row in rows.mappings()]
+
+    async def active(self) -> list[Reminder]:
+        rows = await self._conn.execute(
+            self._select().where(reminders.c.disabled_at.is_(None)).order_by(reminders.c.id)
+        )
+        return [_to_reminder(row) for row in rows.mappings()]
+
+    async def remove(self, workspace: Workspace, reminder_id: int) -> bool:
+        workspace_id = await self._workspace_id(workspace)
+        if workspace_id is None:
+            return False
+        removed = await self._conn.execute(
+            delete(reminders)
+            .where(reminders.c.id == reminder_id, reminders.c.workspace_id == workspace_id)
+            .returning(reminders.c.id)
+        )
+        return removed.first() is not None
+
+    async def claim(self, reminder_id: int, scheduled_for: datetime, at: datetime) -> bool:
+        due = _stored(scheduled_for)
+        # Compare-and-set on the reminder's row: the row lock makes a concurrent claimer wait,
+        # then see the new value and match nothing.
+        advanced = await self._conn.execute(
+            update(reminders)
+            .where(
+                reminders.c.id == reminder_id,
+                reminders.c.disabled_at.is_(None),
+                (reminders.c.last_claimed_for.is_(None)) | (reminders.c.last_claimed_for < due),
+            )
+            .values(last_claimed_for=due)
+            .returning(reminders.c.id)
+        )
+        if advanced.first() is None:
+            return False
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        # The unique key on (reminder, scheduled time) is the final word on who posts.
+        inserted = await self._conn.execute(
+            dialect.insert(reminder_occurrences)
+            .values(reminder_id=reminder_id, scheduled_for=due, claimed_at=_stored(at))
+            .on_conflict_do_nothing()
+            .returning(reminder_occurrences.c.id)
+        )
+        return inserted.first() is not None
+
+    async def record_outcome(
+        self, reminder_id: int, scheduled_for: datetime, at: datetime, outcome: str, posted: bool
+    ) -> None:
+        due = _stored(scheduled_for)
+        await self._conn.execute(
+            update(reminder_occurrences)
+            .where(
+                reminder_occurrences.c.reminder_id == reminder_id,
+                reminder_occurrences.c.scheduled_for == due,
+            )
+            .values(finished_at=_stored(at), outcome=outcome[:255])
+        )
+        if posted:
+            await self._conn.execute(
+                update(reminders)
+                .where(
+                    reminders.c.id == reminder_id,
+                    (reminders.c.last_posted_for.is_(None)) | (reminders.c.last_posted_for < due),
+                )
+                .values(last_posted_for=due)
+            )
+
+    async def disable(self, reminder_id: int, reason: str, at: datetime) -> None:
+        await self._conn.execute(
+            update(reminders)
+            .where(reminders.c.id == reminder_id)
+            .values(disabled_at=_stored(at), disabled_reason=reason[:255])
+        )
+
+    async def prune_occurrences(self, before: datetime) -> int:
+        pruned = await self._conn.execute(
+            delete(reminder_occurrences)
+            .where(reminder_occurrences.c.claimed_at < _stored(before))
+            .returning(reminder_occurrences.c.id)
+        )
+        return len(pruned.all())
+
+    # -- RoadmapReader ------------------------------------------------------------------------
+
+    async def facts(
+        self, workspace: Workspace, since: datetime, until: datetime, limit: int
+    ) -> RoadmapFacts:
+        workspace_id = await self._workspace_id(workspace)
+        if workspace_id is None:
+            return RoadmapFacts(_stored(since), _stored(until))
+        start, end = _stored(since), _stored(until)
+        mine = items.c.workspace_id == workspace_id
+        in_period = and_(mine, items.c.created_at >= start, items.c.created_at < end)
+        line_columns = (
+            items.c.number,
+            items.c.text,
+            items.c.priority,
+            items.c.stakeholder,
+            items.c.status,
+            items.c.votes,
+            items.c.created_at,
+        )
+
+        counts = await self._conn.execute(
+            select(items.c.stakeholder, items.c.kind, func.count())
+            .where(in_period)
+            .group_by(items.c.stakeholder, items.c.kind)
+        )
+        new_items: dict[Stakeholder, int] = {}
+        by_kind: dict[ItemKind, int] = {}
+        for stakeholder, kind, count in counts:
+            new_items[Stakeholder(stakeholder)] = new_items.get(Stakeholder(stakeholder), 0) + count
+            by_kind[ItemKind(kind)] = by_kind.get(ItemKind(kind), 0) + count
+
+        must_first = case((items.c.priority == Priority.MUST_HAVE.value, 0), else_=1)
+        new_requests = await self._lines(
+            select(*line_columns)
+            .where(in_period, items.c.kind == ItemKind.REQUEST.value)
+            .order_by(must_first, items.c.votes.desc(), items.c.number)
+            .limit(limit)
+        )
+
+        announced = [s.value for s in ANNOUNCED]
+        moved = and_(
+            mine,
+            status_changes.c.at >= start,
+            status_changes.c.at < end,
+            status_changes.c.to_status.in_(announced),
+        )
+        joined = status_changes.join(items, items.c.id == status_changes.c.item_id)
+        moves_total = (
+            await self._conn.execute(select(func.count()).select_from(joined).where(moved))
+        ).scalar_one()
+        move_rows = await self._conn.execute(
+            select(items.c.number, items.c.text, status_changes.c.to_status, status_changes.c.at)
+            .select_from(joined)
+            .where(moved)
+            .order_by(status_changes.c.at.desc(), status_changes.c.id.desc())
+            .limit(limit)
+        )
+        moves = [
+            StatusMove(number, text, Status(to_status), _utc(at) or start)
+            for number, text, to_status, at in move_rows
+        ]
+
+        top_voted = await self._lines(
+            select(*line_columns)
+            .where(
+                mine,
+                items.c.votes > 0,
+                items.c.kind == ItemKind.REQUEST.value,
+                items.c.status.in_([s.value for s in OPEN]),
+            )
+            .order_by(items.c.votes.desc(), items.c.number)
+            .limit(limit)
+        )
+
+        waiting_filter = and_(
+            mine,
+            items.c.status == Status.NEW.value,
+            items.c.priority == Priority.MUST_HAVE.value,
+        )
+        waiting_total = (
+            await self._conn.execute(select(func.count()).select_from(items).where(waiting_filter))
+        ).scalar_one()
+        waiting = await self._lines(
+            select(*line_columns).where(waiting_filter).order_by(items.c.created_at).limit(limit)
+        )
+        return RoadmapFacts(
+            since=start,
+            until=end,
+            new_requests=new_requests,
+            new_requests_total=by_kind.get(ItemKind.REQUEST, 0),
+            moves=moves,
+            moves_total=moves_total,
+            top_voted=top_voted,
+            waiting_must_haves=waiting,
+            waiting_total=waiting_total,
+            new_items=new_items,
+            new_feedback=by_kind.get(ItemKind.FEEDBACK, 0),
+        )
+
+    async def _lines(self, query: Any) -> list[ItemLine]:
+        rows = await self._conn.execute(query)
+        return [_to_line(row) for row in rows.mappings()]
+
+
+def _to_line(row: RowMapping) -> ItemLine:
+    return ItemLine(
+        number=row["number"],
+        text=row["text"],
+        priority=Priority(row["priority"]) if row["priority"] else None,
+        stakeholder=Stakeholder(row["stakeholder"]),
+        status=Status(row["status"]),
+        votes=row["votes"],
+        created_at=_utc(row["created_at"]) or datetime.now(UTC),
+    )
+
+
+def _to_reminder(row: RowMapping) -> Reminder:
+    created_at = _utc(row["created_at"])
+    assert created_at is not None
+    by = (
+        Person(row["created_by_id"], row["created_by_name"] or "")
+        if row["created_by_id"] is not None
+        else None
+    )
+    return Reminder(
+        id=row["id"],
+        workspace=Workspace(Platform(row["platform"]), row["external_id"]),
+        channel_id=row["channel_id"],
+        schedule=parse_schedule(row["schedule"])[0],
+        time_zone=row["time_zone"],
+        kind=ReminderKind(row["kind"]),
+        created_at=created_at,
+        created_by=by,
+        text=row["text"],
+        last_claimed_for=_utc(row["last_claimed_for"]),
+        last_posted_for=_utc(row["last_posted_for"]),
+        disabled_at=_utc(row["disabled_at"]),
+        disabled_reason=row["disabled_reason"],
+    )
+
+
+class SqlRoadmapUnitOfWork:
+    reminders: ReminderStore
+    roadmap: RoadmapReader
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+
+    async def __aenter__(self) -> Self:
+        try:
+            self._conn = await self._engine.connect()
+            await self._conn.begin()
+        except DATABASE_FAILURES as error:
+            await self._close()
+            raise StorageError(f"cannot reach the database: {error}") from error
+        store = SqlReminders(self._conn)
+        self.reminders = store
+        self.roadmap = store
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._close()
+        if isinstance(exc, DATABASE_FAILURES):
+            raise StorageError(f"the database failed: {exc}") from exc
+
+    async def commit(self) -> None:
+        assert self._conn is not None, "commit outside the unit of work"
+        await self._conn.commit()
+
+    async def _close(self) -> None:
+        if self._conn is None:
+            return
+        conn, self._conn = self._conn, None
+        with suppress(*DATABASE_FAILURES):
+            await conn.close()
