@@ -96,6 +96,9 @@ class Item:
     thanks: MessageRef | None = None
     # The message this item was captured from (a reaction on someone's message), if any.
     source: MessageRef | None = None
+    # Anonymous items only, and only with a seal key configured: the author's id, sealed so
+    # that the bot alone can tell them what became of the item (see ``bot.ports.Seal``).
+    author_handle: str | None = None
     history: list[StatusChange] = field(default_factory=list)
 
     def __post_init__(self) -> None:

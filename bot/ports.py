@@ -103,6 +103,16 @@ class ItemRepository(Protocol):
         """Every workspace that has recorded anything (for operators' exports)."""
         ...
 
+    async def move_votes(self, workspace: Workspace, duplicate: int, kept: int) -> int:
+        """Move the votes of a duplicate onto the item it is merged into, once per person: a
+        person who voted for both counts once. The duplicate keeps no votes; returns how many
+        votes the kept item gained."""
+        ...
+
+    async def voter_ids(self, workspace: Workspace, number: int) -> list[str]:
+        """The platform ids of the people who vote for that item, to tell them its outcome."""
+        ...
+
 
 class DeliveryLog(Protocol):
     """Platforms deliver some events more than once (Slack retries with the same event id)."""
@@ -164,4 +174,37 @@ class Chat(Protocol):
         self, channel_id: str, thread: MessageRef, message: Message
     ) -> MessageRef:
         """Reply in the thread of that message, for everyone in the channel to see."""
+        ...
+
+
+class DirectChat(Chat, Protocol):
+    """A ``Chat`` that can also write to one person directly, outside any channel."""
+
+    async def direct_message(self, person: Person, message: Message) -> None:
+        """Send the message to that person alone, as a direct message; raise ``ChatFailed``
+        when it cannot be delivered (closed DMs, the person left). Never logs who it was for,
+        since the person may be the author of an anonymous item."""
+        ...
+
+
+class Roles(Protocol):
+    """Who may triage: change an item's status, priority or stakeholder kind, merge duplicates.
+
+    The platform supplies the facts (a Slack workspace admin or owner or a configured user, a
+    Discord member with Manage Server or a configured role, anyone in the console); the rule
+    that only they may triage is the core's."""
+
+    async def may_triage(self, workspace: Workspace, person: Person) -> bool: ...
+
+
+class Seal(Protocol):
+    """Seals the platform id of an anonymous author so the bot alone can write to them.
+
+    A sealed handle is unreadable without the key from the configuration and differs every
+    time it is made, so two handles of one person cannot be matched."""
+
+    def seal(self, user_id: str) -> str: ...
+
+    def open(self, handle: str) -> str | None:
+        """The user id sealed in the handle; ``None`` if no configured key opens it."""
         ...

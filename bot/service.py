@@ -18,6 +18,7 @@ from bot.ports import (
     ChatFailed,
     Clock,
     ItemQuery,
+    Seal,
     ThanksNote,
     UnitOfWork,
     UnitOfWorkFactory,
@@ -79,9 +80,12 @@ class VoteResult:
 class FeedbackService:
     """Every rule about recording, thanking and voting lives here, the same for every platform."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, seal: Seal | None = None) -> None:
         self._uow = uow
         self._clock = clock
+        # With a seal, an anonymous item keeps a sealed handle so its author can be told what
+        # became of it; without one it keeps nothing at all.
+        self._seal = seal
         # New items and thank-you notes that arrive together are written in one transaction.
         self._write_together = GroupCommit(self._write_all)
 
@@ -123,6 +127,11 @@ class FeedbackService:
             stakeholder=submission.stakeholder,
             priority=submission.priority,
             created_at=self._clock.now(),
+            author_handle=(
+                self._seal.seal(submission.author.user_id)
+                if submission.anonymous and self._seal is not None
+                else None
+            ),
         )
         try:
             if submission.delivery_id is None and submission.source is None:
@@ -315,7 +324,8 @@ class FeedbackService:
         """Move an item along the lifecycle that ``bot.items.ALLOWED_TRANSITIONS`` defines.
 
         A duplicate points at the item that is kept: naming a duplicate follows it to the item
-        it was merged into, and an item cannot be merged into its own duplicate."""
+        it was merged into, and an item cannot be merged into its own duplicate. Its votes move
+        to the kept item, once per person, in the same transaction."""
         async with self._uow() as uow:
             item = await self._require(uow.items.get(workspace, number), number)
             if duplicate_of is not None:
@@ -330,6 +340,9 @@ class FeedbackService:
                 to, self._clock.now(), by=by, note=clean(note), duplicate_of=duplicate_of
             )
             await uow.items.update(item)
+            if duplicate_of is not None:
+                await uow.items.move_votes(workspace, number, duplicate_of)
+                item.votes = 0
             await uow.commit()
             return item
 

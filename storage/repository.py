@@ -328,6 +328,41 @@ class SqlItemRepository:
         await self._count_vote(item_id, -1)
         return True
 
+    async def move_votes(self, workspace: Workspace, duplicate: int, kept: int) -> int:
+        from_id = await self._item_id(workspace, duplicate)
+        to_id = await self._item_id(workspace, kept)
+        if from_id is None or to_id is None:
+            return 0
+        # One statement adds every voter of the duplicate who has no vote on the kept item yet;
+        # the unique key (item, voter) is the final guard against counting anyone twice.
+        already = select(votes.c.voter_id).where(votes.c.item_id == to_id)
+        moved = (
+            await self._conn.execute(
+                insert(votes)
+                .from_select(
+                    ["item_id", "voter_id", "created_at"],
+                    select(bindparam("to_id", to_id), votes.c.voter_id, votes.c.created_at).where(
+                        votes.c.item_id == from_id, votes.c.voter_id.not_in(already)
+                    ),
+                )
+                .returning(votes.c.id)
+            )
+        ).all()
+        await self._conn.execute(delete(votes).where(votes.c.item_id == from_id))
+        await self._conn.execute(update(items).where(items.c.id == from_id).values(votes=0))
+        if moved:
+            await self._count_vote(to_id, len(moved))
+        return len(moved)
+
+    async def voter_ids(self, workspace: Workspace, number: int) -> list[str]:
+        item_id = await self._item_id(workspace, number)
+        if item_id is None:
+            return []
+        rows = await self._conn.execute(
+            select(votes.c.voter_id).where(votes.c.item_id == item_id).order_by(votes.c.id)
+        )
+        return [voter for (voter,) in rows]
+
     async def _count_vote(self, item_id: int, delta: int) -> None:
         await self._conn.execute(
             update(items).where(items.c.id == item_id).values(votes=items.c.votes + delta)
@@ -342,6 +377,7 @@ def _columns(item: Item) -> dict[str, Any]:
         "channel_id": item.channel_id,
         "author_id": item.author.user_id if item.author else None,
         "author_name": item.author.display_name if item.author else None,
+        "author_handle": item.author_handle if item.author is None else None,
         "stakeholder": item.stakeholder.value,
         "priority": item.priority.value if item.priority else None,
         "status": item.status.value,
@@ -392,6 +428,7 @@ def _to_item(row: RowMapping, workspace: Workspace) -> Item:
         status_changed_at=_utc(row["status_changed_at"]),
         thanks=_message_ref(row, "thanks"),
         source=_message_ref(row, "source"),
+        author_handle=row["author_handle"],
     )
 
 

@@ -50,6 +50,9 @@ items = Table(
     # Both NULL exactly when the item is anonymous: nothing else records who wrote it.
     Column("author_id", String(64), nullable=True),
     Column("author_name", String(255), nullable=True),
+    # Anonymous items only, with a seal key configured: the author's id, encrypted (Fernet), so
+    # that the bot alone can send them a direct message. Unreadable without the key.
+    Column("author_handle", Text, nullable=True),
     Column("stakeholder", String(16), nullable=False),
     Column("priority", String(16), nullable=True),
     Column("status", String(16), nullable=False),

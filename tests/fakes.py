@@ -21,6 +21,7 @@ from bot.items import Item, ItemKind, Priority, Stakeholder
 from bot.messages import Message
 from bot.ports import (
     ChannelUnavailable,
+    ChatFailed,
     DeliveryLog,
     ItemQuery,
     ItemRepository,
@@ -150,6 +151,18 @@ class FakeItemRepository:
     def voters(self, workspace: Workspace, number: int) -> set[str]:
         return set(self.state.votes.get((workspace, number), {}))
 
+    async def move_votes(self, workspace: Workspace, duplicate: int, kept: int) -> int:
+        moving = self.state.votes.pop((workspace, duplicate), {})
+        voters = self.state.votes.setdefault((workspace, kept), {})
+        new = {voter: at for voter, at in moving.items() if voter not in voters}
+        voters.update(new)
+        self._items(workspace)[duplicate].votes = 0
+        self._items(workspace)[kept].votes += len(new)
+        return len(new)
+
+    async def voter_ids(self, workspace: Workspace, number: int) -> list[str]:
+        return list(self.state.votes.get((workspace, number), {}))
+
     # Defined last: inside the class body, ``list`` names this method from here on.
     async def search(self, workspace: Workspace, query: ItemQuery) -> list[Item]:
         found = [
@@ -251,7 +264,9 @@ class FakeChat:
         self.private: list[tuple[str, str]] = []
         self.private_to: list[Person] = []
         self.threads: list[tuple[str, str, str]] = []
+        self.direct: list[tuple[str, str]] = []
         self.unavailable: set[str] = set()
+        self.closed_dms: set[str] = set()
         self._next_id = 0
 
     def make_unavailable(self, channel_id: str) -> None:
@@ -273,6 +288,12 @@ class FakeChat:
     ) -> MessageRef:
         self.threads.append((channel_id, thread.message_id, message.plain))
         return MessageRef(channel_id, f"{thread.message_id}-reply-{len(self.threads)}")
+
+    async def direct_message(self, person: Person, message: Message) -> None:
+        """Recorded in ``direct`` as (user id, text); people in ``closed_dms`` cannot be reached."""
+        if person.user_id in self.closed_dms:
+            raise ChatFailed("cannot_dm_user")
+        self.direct.append((person.user_id, message.plain))
 
 
 # -- builders shared by the unit tests ---------------------------------------------------------

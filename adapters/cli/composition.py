@@ -13,8 +13,10 @@ from bot.clock import SystemClock
 from bot.errors import StorageError
 from bot.ports import Clock
 from bot.service import FeedbackService
+from bot.triage import TriageService
 from storage.engine import create_engine
 from storage.schema import ensure_schema
+from storage.triage import SqlTriageUnitOfWork
 from storage.unit_of_work import DATABASE_FAILURES, SqlStorage
 
 
@@ -23,6 +25,7 @@ class App:
     settings: Settings
     engine: AsyncEngine
     service: FeedbackService
+    triage: TriageService
 
 
 @asynccontextmanager
@@ -41,8 +44,19 @@ async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncItera
     """The core on the configured database, its schema brought up to date (or refused)."""
     async with open_engine(settings) as engine:
         await ensure_schema(engine, auto_migrate=settings.auto_migrate)
-        service = FeedbackService(SqlStorage(engine).unit_of_work, clock or SystemClock())
-        yield App(settings, engine, service)
+        clock = clock or SystemClock()
+        storage = SqlStorage(engine)
+        seal = settings.triage.seal
+        service = FeedbackService(storage.unit_of_work, clock, seal)
+        triage = TriageService(
+            service,
+            storage.unit_of_work,
+            lambda: SqlTriageUnitOfWork(engine),
+            clock,
+            seal=seal,
+            policy=settings.triage.sla,
+        )
+        yield App(settings, engine, service, triage)
 
 
 def _first_line(error: BaseException) -> str:

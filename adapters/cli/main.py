@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import TextIO
@@ -20,10 +21,12 @@ from adapters.cli.runner import NothingToServe, run_until_stopped
 from adapters.cli.settings import Settings, configure_logging, load_settings
 from adapters.console.session import ConsoleSession, Seat, person_named
 from adapters.discord.app import sync_commands
+from adapters.sealing import new_key
 from bot.errors import ConfigError, FeedbackBotError
 from bot.export import FIELDS, ExportValue, export_row
 from bot.identity import Platform, Workspace
 from bot.items import Stakeholder
+from bot.kpis import format_kpis
 from storage.schema import current_revision, head_revision, migrate
 
 
@@ -35,6 +38,14 @@ def read_environment(environ: Mapping[str, str], env_file: Path) -> dict[str, st
         merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     merged.update(environ)
     return merged
+
+
+def _since(text: str) -> datetime:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a day as YYYY-MM-DD, got {text!r}") from None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,6 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument(
         "--workspace", type=Workspace.parse, help="only this workspace, as platform:id"
+    )
+
+    stats = commands.add_parser("stats", help="KPIs: counts, times to acknowledge and ship, SLAs")
+    stats.add_argument(
+        "--workspace", type=Workspace.parse, help="only this workspace, as platform:id"
+    )
+    stats.add_argument("--format", choices=("text", "json"), default="text")
+    stats.add_argument(
+        "--since", type=_since, help="from this day (YYYY-MM-DD, UTC; default: from the start)"
+    )
+
+    commands.add_parser(
+        "seal-key", help="print a new key for FEEDBACKBOT_SEAL_KEY (anonymous authors' handles)"
     )
 
     db = commands.add_parser("db", help="database schema").add_subparsers(
@@ -114,6 +138,9 @@ async def _dispatch(
         return await _db(arguments, settings, out)
     if arguments.command == "discord":
         return await _discord_sync(settings, out)
+    if arguments.command == "seal-key":
+        print(new_key(), file=out)
+        return 0
     async with open_app(settings) as app:
         if arguments.command == "console":
             name = arguments.name or env.get("USER") or "you"
@@ -124,6 +151,14 @@ async def _dispatch(
                 stakeholder=Stakeholder.EXTERNAL if arguments.external else Stakeholder.INTERNAL,
             )
             await ConsoleSession(app.service, seat, stdin, out, interactive=stdin.isatty()).run()
+            return 0
+        if arguments.command == "stats":
+            kpis = await app.triage.stats(arguments.workspace, arguments.since)
+            if arguments.format == "json":
+                json.dump(kpis.as_json(), out, indent=2)
+                out.write("\n")
+            else:
+                print(format_kpis(kpis), file=out)
             return 0
         if arguments.command == "export":
             rows = [export_row(item) async for item in app.service.export(arguments.workspace)]

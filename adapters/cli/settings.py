@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from adapters.cli.triage import TriageSettings, load_triage_settings
 from adapters.discord.settings import DiscordSettings, load_discord_settings
 from adapters.slack.settings import SlackSettings, load_slack_settings
 from bot.errors import ConfigError
@@ -26,6 +27,7 @@ class Settings:
     port: int
     slack: SlackSettings | None
     discord: DiscordSettings | None
+    triage: TriageSettings = field(default_factory=TriageSettings)
 
 
 def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
@@ -70,6 +72,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         port=_number(environ, "PORT", 3000, 0, 65535),
         slack=load_slack_settings(environ),
         discord=load_discord_settings(environ),
+        triage=load_triage_settings(environ),
     )
 
 

@@ -35,6 +35,11 @@ class ConsoleChat:
     async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
         print(f"{BOT_NAME} (only you can see this): {render(message)}", file=self._out, flush=True)
 
+    async def direct_message(self, person: Person, message: Message) -> None:
+        # The console has one screen; a direct message is marked as such (and names no one,
+        # since it may be for the author of an anonymous item).
+        print(f"{BOT_NAME} (direct message): {render(message)}", file=self._out, flush=True)
+
     async def reply_in_thread(
         self, channel_id: str, thread: MessageRef, message: Message
     ) -> MessageRef:

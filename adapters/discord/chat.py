@@ -131,6 +131,9 @@ class InteractionChat:
     ) -> MessageRef:
         return await reply_in_channel(self._interaction.client, channel_id, thread, message)
 
+    async def direct_message(self, person: Person, message: Message) -> None:
+        await direct_message(self._interaction.client, person, message)
+
 
 class ChannelChat:
     """The chat of a reaction: replies in the channel, and direct messages for what is
@@ -146,6 +149,9 @@ class ChannelChat:
         self, channel_id: str, thread: MessageRef, message: Message
     ) -> MessageRef:
         return await reply_in_channel(self._client, channel_id, thread, message)
+
+    async def direct_message(self, person: Person, message: Message) -> None:
+        await direct_message(self._client, person, message)
 
     async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
         try:
@@ -186,3 +192,14 @@ async def reply_in_channel(
     except discord.HTTPException as error:
         raise failure(error) from error
     return MessageRef(channel_id, str(sent.id))
+
+
+async def direct_message(client: discord.Client, person: Person, message: Message) -> None:
+    """A direct message; ``ChatFailed`` (with Discord's code, never the person's id: they may be
+    an anonymous author) when the person closed their DMs or cannot be reached."""
+    try:
+        dm = await client.create_dm(discord.Object(int(person.user_id)))
+        for part in chunks(render(message)):
+            await dm.send(part, allowed_mentions=NO_PINGS, suppress_embeds=True)
+    except discord.HTTPException as error:
+        raise ChatFailed(f"{error.status} {error.code}") from None

@@ -69,6 +69,16 @@ class SlackChat:
             channel=channel_id, thread_ts=thread.message_id, text=render(message)
         )
 
+    async def direct_message(self, person: Person, message: Message) -> None:
+        """A message in the person's DM with the bot (``chat.postMessage`` to a user id opens
+        it). Failures carry Slack's error code only: the person may be an anonymous author."""
+        try:
+            await self._client.chat_postMessage(
+                channel=person.user_id, text=render(message), unfurl_links=False, unfurl_media=False
+            )
+        except SlackApiError as error:
+            raise ChatFailed(slack_error(error)) from None
+
     async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
         text = render(message)
         if self._response_url is not None:
