@@ -93,6 +93,10 @@ class ReminderStore(Protocol):
         """The workspace's reminders (only that channel's, if given), oldest first."""
         ...
 
+    async def everywhere(self) -> list[Reminder]:
+        """Every reminder of every workspace, disabled ones too, for operators."""
+        ...
+
     async def active(self) -> list[Reminder]:
         """Every reminder that is not disabled, in every workspace, for the scheduler."""
         ...

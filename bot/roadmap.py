@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.digest import LIST_LIMIT, compose_digest
+from bot.digest import LIST_LIMIT, RoadmapFacts, compose_digest
 from bot.errors import StorageError
 from bot.identity import Person, Workspace
 from bot.messages import Message, Quote
@@ -101,6 +101,7 @@ class RoadmapService:
         self.grace = grace
         self._retry_delays = tuple(retry_delays)
         self._sleep = sleep
+        self._reading: dict[tuple[Workspace, datetime, datetime], asyncio.Future[RoadmapFacts]] = {}
 
     # -- the digest ---------------------------------------------------------------------------
 
@@ -113,9 +114,25 @@ class RoadmapService:
         zone: ZoneInfo | None = None,
     ) -> Message:
         """The digest of ``[since, until)``, fitted to ``max_length``."""
-        async with self._uow() as uow:
-            facts = await uow.roadmap.facts(workspace, since, until, LIST_LIMIT)
+        facts = await self._facts(workspace, since, until)
         return compose_digest(facts, zone or ZoneInfo(self.default_zone), max_length)
+
+    async def _facts(self, workspace: Workspace, since: datetime, until: datetime) -> RoadmapFacts:
+        # Reminders due together (many channels of one workspace at 09:00) ask for the same
+        # period at once: they share one read instead of queueing for the database.
+        key = (workspace, since, until)
+        pending = self._reading.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._read_facts(workspace, since, until))
+            self._reading[key] = pending
+            pending.add_done_callback(lambda _: self._reading.pop(key, None))
+        return await asyncio.shield(pending)
+
+    async def _read_facts(
+        self, workspace: Workspace, since: datetime, until: datetime
+    ) -> RoadmapFacts:
+        async with self._uow() as uow:
+            return await uow.roadmap.facts(workspace, since, until, LIST_LIMIT)
 
     async def current_digest(
         self, workspace: Workspace, channel_id: str, max_length: int
@@ -174,6 +191,11 @@ class RoadmapService:
     ) -> list[Reminder]:
         async with self._uow() as uow:
             return await uow.reminders.in_workspace(workspace, channel_id)
+
+    async def all_reminders(self) -> list[Reminder]:
+        """Every reminder of every workspace, disabled ones too (for operators)."""
+        async with self._uow() as uow:
+            return await uow.reminders.everywhere()
 
     async def remove_reminder(self, workspace: Workspace, reminder_id: int) -> bool:
         """Remove a reminder of that workspace; another workspace's ids are not found."""

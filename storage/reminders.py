@@ -111,6 +111,10 @@ class SqlReminders:
         rows = await self._conn.execute(query.order_by(reminders.c.id))
         return [_to_reminder(row) for row in rows.mappings()]
 
+    async def everywhere(self) -> list[Reminder]:
+        rows = await self._conn.execute(self._select().order_by(reminders.c.id))
+        return [_to_reminder(row) for row in rows.mappings()]
+
     async def active(self) -> list[Reminder]:
         rows = await self._conn.execute(
             self._select().where(reminders.c.disabled_at.is_(None)).order_by(reminders.c.id)

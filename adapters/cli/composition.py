@@ -12,9 +12,11 @@ from adapters.cli.settings import Settings
 from bot.clock import SystemClock
 from bot.errors import StorageError
 from bot.ports import Clock
+from bot.roadmap import RoadmapService
 from bot.service import FeedbackService
 from bot.triage import TriageService
 from storage.engine import create_engine
+from storage.reminders import SqlRoadmapUnitOfWork
 from storage.schema import ensure_schema
 from storage.triage import SqlTriageUnitOfWork
 from storage.unit_of_work import DATABASE_FAILURES, SqlStorage
@@ -25,6 +27,7 @@ class App:
     settings: Settings
     engine: AsyncEngine
     service: FeedbackService
+    roadmap: RoadmapService
     triage: TriageService
 
 
@@ -56,7 +59,13 @@ async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncItera
             seal=seal,
             policy=settings.triage.sla,
         )
-        yield App(settings, engine, service, triage)
+        roadmap = RoadmapService(
+            lambda: SqlRoadmapUnitOfWork(engine),
+            clock,
+            default_zone=settings.reminders.default_zone,
+            grace=settings.reminders.grace,
+        )
+        yield App(settings, engine, service, roadmap, triage)
 
 
 def _first_line(error: BaseException) -> str:

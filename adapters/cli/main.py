@@ -21,6 +21,7 @@ from adapters.cli.runner import NothingToServe, run_until_stopped
 from adapters.cli.settings import Settings, configure_logging, load_settings
 from adapters.console.session import ConsoleSession, Seat, person_named
 from adapters.discord.app import sync_commands
+from adapters.scheduler.cli import add_reminder_commands, run_reminders
 from adapters.sealing import new_key
 from bot.errors import ConfigError, FeedbackBotError
 from bot.export import FIELDS, ExportValue, export_row
@@ -93,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         "seal-key", help="print a new key for FEEDBACKBOT_SEAL_KEY (anonymous authors' handles)"
     )
 
+    add_reminder_commands(commands)
+
     db = commands.add_parser("db", help="database schema").add_subparsers(
         dest="db_command", required=True, metavar="ACTION"
     )
@@ -150,7 +153,9 @@ async def _dispatch(
                 person=person_named(name),
                 stakeholder=Stakeholder.EXTERNAL if arguments.external else Stakeholder.INTERNAL,
             )
-            await ConsoleSession(app.service, seat, stdin, out, interactive=stdin.isatty()).run()
+            await ConsoleSession(
+                app.service, seat, stdin, out, interactive=stdin.isatty(), roadmap=app.roadmap
+            ).run()
             return 0
         if arguments.command == "stats":
             kpis = await app.triage.stats(arguments.workspace, arguments.since)
@@ -160,6 +165,8 @@ async def _dispatch(
             else:
                 print(format_kpis(kpis), file=out)
             return 0
+        if arguments.command == "reminders":
+            return await run_reminders(arguments, app.roadmap, out)
         if arguments.command == "export":
             rows = [export_row(item) async for item in app.service.export(arguments.workspace)]
             _write_export(rows, arguments.format, out)

@@ -14,9 +14,14 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 from adapters.cli.composition import App
+from adapters.cli.settings import Settings
 from adapters.discord.app import DiscordAdapter
+from adapters.scheduler.directory import PlatformDirectory
+from adapters.scheduler.platforms import slack_outlets
+from adapters.scheduler.scheduler import ReminderScheduler
 from adapters.slack.app import SlackAdapter
 from adapters.web import SLACK_PATH, build_web_app
+from bot.identity import Platform
 
 log = logging.getLogger("feedbackbot")
 
@@ -44,8 +49,10 @@ async def serving(app: App) -> AsyncIterator[Serving]:
         platforms: list[str] = []
         connections: list[asyncio.Task[None]] = []
         bolt: AsyncApp | None = None
+        slack: SlackAdapter | None = None
         if settings.slack is not None:
             slack = await stack.enter_async_context(SlackAdapter(app.service, settings.slack))
+            slack.serve_roadmap(app.roadmap)
             bolt = slack.build()
         socket_mode = settings.slack is not None and settings.slack.socket_mode
         runner = web.AppRunner(build_web_app(None if socket_mode else bolt), access_log=None)
@@ -69,8 +76,19 @@ async def serving(app: App) -> AsyncIterator[Serving]:
             assert discord.connection is not None
             connections.append(discord.connection)
             platforms.append("Discord (gateway)")
+        reminders = ReminderScheduler(app.roadmap, _chats(settings, slack))
+        await reminders.start()
+        stack.push_async_callback(reminders.stop)
         log.info("serving %s; health at GET /healthz on port %s", ", ".join(platforms), port)
         yield Serving(port, platforms, connections)
+
+
+def _chats(settings: Settings, slack: SlackAdapter | None) -> PlatformDirectory:
+    """The chats reminders post through: one per platform this process serves."""
+    chats = PlatformDirectory()
+    if settings.slack is not None and slack is not None:
+        chats.register(Platform.SLACK, slack_outlets(slack.client))
+    return chats
 
 
 async def run_until_stopped(app: App) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from adapters.cli.triage import TriageSettings, load_triage_settings
 from adapters.discord.settings import DiscordSettings, load_discord_settings
+from adapters.scheduler.settings import ReminderSettings, load_reminder_settings
 from adapters.slack.settings import SlackSettings, load_slack_settings
 from bot.errors import ConfigError
 from storage.url import database_url
@@ -27,6 +28,7 @@ class Settings:
     port: int
     slack: SlackSettings | None
     discord: DiscordSettings | None
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
     triage: TriageSettings = field(default_factory=TriageSettings)
 
 
@@ -72,6 +74,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         port=_number(environ, "PORT", 3000, 0, 65535),
         slack=load_slack_settings(environ),
         discord=load_discord_settings(environ),
+        reminders=load_reminder_settings(environ),
         triage=load_triage_settings(environ),
     )
 

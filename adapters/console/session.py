@@ -14,6 +14,7 @@ from bot.identity import Person, Workspace
 from bot.items import ItemKind, Priority, Stakeholder, Status
 from bot.ports import ItemQuery
 from bot.presenting import describe, describe_line
+from bot.roadmap import RoadmapRequest, RoadmapService
 from bot.service import FeedbackService, Submission, VoteResult
 from bot.syntax import USAGE, parse_qualifiers
 
@@ -27,10 +28,16 @@ Commands (everything you type is what a Slack or Discord channel would receive):
   /unvote <number>    take your vote back
   /show <number>      one item with its history
   /list [open|mine|must-have|external|all]
+  /roadmap            the roadmap update so far; /roadmap remind <schedule> posts it
+                      on a schedule (e.g. every monday at 09:00 in Europe/Berlin),
+                      /roadmap reminders lists them, /roadmap unremind <id> removes one
   /as <name>          speak as someone else (to try votes)
   /help               this text
   /quit               leave (end of input works too)
 End a line with \\ to continue on the next line."""
+
+# A terminal takes any length; this keeps a digest as readable as on a chat platform.
+CONSOLE_MAX_LENGTH = 4000
 
 _LISTS: dict[str, Callable[[Person], ItemQuery]] = {
     "all": lambda _: ItemQuery(),
@@ -70,8 +77,10 @@ class ConsoleSession:
         out: TextIO,
         *,
         interactive: bool,
+        roadmap: RoadmapService | None = None,
     ) -> None:
         self._service = service
+        self._roadmap = roadmap
         self._seat = seat
         self._lines = lines
         self._out = out
@@ -85,6 +94,7 @@ class ConsoleSession:
             "/show": self._show,
             "/list": self._list,
             "/as": self._as,
+            "/roadmap": self._roadmap_command,
             "/help": self._help,
             "/quit": self._quit,
             "/exit": self._quit,
@@ -234,6 +244,17 @@ class ConsoleSession:
             return True
         self._seat.person = person_named(name)
         self._chat.say(f"You are now {name}.")
+        return True
+
+    async def _roadmap_command(self, argument: str) -> bool:
+        if self._roadmap is None:
+            self._chat.say("The roadmap is not available here.")
+            return True
+        request = RoadmapRequest(
+            self._seat.workspace, self._seat.channel_id, self._seat.person, argument
+        )
+        answer = await self._roadmap.command(request, CONSOLE_MAX_LENGTH)
+        await self._chat.post_private(self._seat.channel_id, self._seat.person, answer)
         return True
 
     async def _help(self, _: str) -> bool:

@@ -29,13 +29,17 @@ from adapters.slack.settings import SlackSettings
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import ItemKind, Priority, Stakeholder
 from bot.messages import Message
+from bot.roadmap import RoadmapRequest, RoadmapService
 from bot.service import FeedbackService, Refused, Submission
 from bot.syntax import parse_qualifiers
 
 log = logging.getLogger(__name__)
 
 COMMANDS = {"/feedback": ItemKind.FEEDBACK, "/request": ItemKind.REQUEST}
+ROADMAP = "/roadmap"
 DEFAULT_API_URL = "https://slack.com/api/"
+# Slack cuts texts at 40,000 characters but advises at most 4,000.
+SLACK_MAX_LENGTH = 3900
 # How long a command waits for its item to be stored before answering Slack without it; well
 # inside Slack's 3 s, which include the network both ways.
 ACK_BUDGET_S = 1.5
@@ -74,6 +78,7 @@ class SlackAdapter:
         self, service: FeedbackService, settings: SlackSettings, ack_budget_s: float = ACK_BUDGET_S
     ) -> None:
         self._service = service
+        self._roadmap: RoadmapService | None = None
         self._settings = settings
         self._ack_budget_s = ack_budget_s
         self._work = BackgroundWork()
@@ -111,10 +116,35 @@ class SlackAdapter:
         )
         for command in COMMANDS:
             app.command(command)(self.on_command)
+        if self._roadmap is not None:
+            app.command(ROADMAP)(self.on_roadmap)
         app.view(CALLBACK_ID)(self.on_modal)
         app.event("reaction_added")(self.on_reaction_added)
         app.event("reaction_removed")(self.on_vote)
         return app
+
+    # -- /roadmap ----------------------------------------------------------------------------
+
+    def serve_roadmap(self, roadmap: RoadmapService) -> Self:
+        """Answer ``/roadmap`` too (call before ``build``)."""
+        self._roadmap = roadmap
+        return self
+
+    async def on_roadmap(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+        # A digest reads the database; answer Slack at once and the person privately after.
+        await ack()
+        self._work.start(self._answer_roadmap(command))
+
+    async def _answer_roadmap(self, command: dict[str, Any]) -> None:
+        assert self._roadmap is not None
+        request = RoadmapRequest(
+            Workspace(Platform.SLACK, command["team_id"]),
+            command["channel_id"],
+            Person(command["user_id"], command.get("user_name") or command["user_id"]),
+            unescape(command.get("text") or ""),
+        )
+        answer = await self._roadmap.command(request, SLACK_MAX_LENGTH)
+        await respond_privately(self.client, command["response_url"], render(answer))
 
     # -- /feedback and /request ---------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from adapters.slack.app import COMMANDS
+from adapters.slack.app import COMMANDS, ROADMAP
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
@@ -84,7 +84,7 @@ def test_the_manifests_ask_for_what_the_bot_handles_and_nothing_more() -> None:
     for manifest in (http, socket_mode):
         commands = {c["command"] for c in manifest["features"]["slash_commands"]}
         events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-        assert commands == set(COMMANDS)
+        assert commands == {*COMMANDS, ROADMAP}
         assert events == {"reaction_added", "reaction_removed"}
         assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
             "commands",

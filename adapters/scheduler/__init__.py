@@ -1,0 +1,1 @@
+"""APScheduler inside ``feedbackbot run``: posts the roadmap reminders kept in the database."""

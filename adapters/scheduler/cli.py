@@ -1,0 +1,73 @@
+"""``feedbackbot reminders add|list|remove``: the reminders of any workspace, for operators."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+from bot.errors import FeedbackBotError
+from bot.identity import Workspace
+from bot.reminders import ReminderKind
+from bot.roadmap import RoadmapService
+from bot.schedules import EXAMPLES
+
+
+def add_reminder_commands(commands: Any) -> None:
+    """Add the ``reminders`` command to the ``feedbackbot`` parser's subcommands."""
+    reminders = commands.add_parser(
+        "reminders", help="scheduled roadmap updates and feedback prompts"
+    ).add_subparsers(dest="reminders_command", required=True, metavar="ACTION")
+    add = reminders.add_parser(
+        "add",
+        help="add a reminder to a channel",
+        epilog="schedules: " + "; ".join(EXAMPLES),
+    )
+    add.add_argument("--workspace", type=Workspace.parse, required=True, help="platform:id")
+    add.add_argument("--channel", required=True, help="the channel id to post in")
+    add.add_argument(
+        "--kind",
+        choices=[kind.value for kind in ReminderKind],
+        default=ReminderKind.ROADMAP.value,
+        help="a roadmap update (default) or a feedback prompt",
+    )
+    add.add_argument("--text", default="", help="a feedback prompt's own words")
+    add.add_argument("--timezone", help="an IANA time zone (default: REMINDER_TIMEZONE or UTC)")
+    add.add_argument("schedule", nargs="+", help='e.g. "every monday at 09:00"')
+    listing = reminders.add_parser("list", help="list reminders with their next time")
+    listing.add_argument("--workspace", type=Workspace.parse, help="only this workspace")
+    listing.add_argument("--channel", help="only this channel (needs --workspace)")
+    remove = reminders.add_parser("remove", help="remove a reminder")
+    remove.add_argument("--workspace", type=Workspace.parse, required=True, help="platform:id")
+    remove.add_argument("id", type=int)
+
+
+async def run_reminders(arguments: argparse.Namespace, roadmap: RoadmapService, out: TextIO) -> int:
+    action = arguments.reminders_command
+    if action == "add":
+        reminder = await roadmap.add_reminder(
+            arguments.workspace,
+            arguments.channel,
+            " ".join(arguments.schedule),
+            kind=ReminderKind(arguments.kind),
+            text=arguments.text,
+            time_zone=arguments.timezone,
+        )
+        print(f"added {reminder.workspace}: {roadmap.describe(reminder)}", file=out)
+        return 0
+    if action == "remove":
+        if not await roadmap.remove_reminder(arguments.workspace, arguments.id):
+            raise FeedbackBotError(f"there is no reminder #{arguments.id} in {arguments.workspace}")
+        print(f"removed reminder #{arguments.id}", file=out)
+        return 0
+    if arguments.channel and not arguments.workspace:
+        raise FeedbackBotError("--channel needs --workspace")
+    found = (
+        await roadmap.reminders(arguments.workspace, arguments.channel)
+        if arguments.workspace
+        else await roadmap.all_reminders()
+    )
+    for reminder in found:
+        print(f"{reminder.workspace} {reminder.channel_id} {roadmap.describe(reminder)}", file=out)
+    if not found:
+        print("no reminders", file=out)
+    return 0

@@ -1,0 +1,110 @@
+"""APScheduler 3 (``AsyncIOScheduler``) wrapped behind the roadmap's use cases.
+
+The database holds the reminders; APScheduler's memory job store holds only this process's
+timers, rebuilt from the database every minute, so reminders added or removed anywhere (another
+replica, the CLI) are armed or dropped within a minute, and no job store is ever shared. Jobs
+take only a reminder id; the claim in the database decides which process posts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.errors import StorageError
+from bot.reminders import ChatDirectory
+from bot.roadmap import RoadmapService
+
+log = logging.getLogger(__name__)
+
+SYNC_EVERY_S = 60.0
+PRUNE_EVERY_S = 3600.0
+
+
+class ReminderScheduler:
+    def __init__(
+        self, roadmap: RoadmapService, chats: ChatDirectory, *, sync_every_s: float = SYNC_EVERY_S
+    ) -> None:
+        self._roadmap = roadmap
+        self._chats = chats
+        self._sync_every_s = sync_every_s
+        # Late jobs still run (the claim and the grace window decide), and one run stands for
+        # several missed ones; the scheduler works in UTC, each trigger in its reminder's zone.
+        self._scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        self._armed: dict[int, tuple[str, str]] = {}
+
+    @property
+    def armed(self) -> dict[int, tuple[str, str]]:
+        """Reminder id → (schedule, zone) of the timers this process holds."""
+        return dict(self._armed)
+
+    async def start(self) -> None:
+        """Start in the running event loop and sync at once."""
+        self._scheduler.start()
+        now = datetime.now(UTC)
+        self._scheduler.add_job(
+            self.sync,
+            IntervalTrigger(seconds=self._sync_every_s, timezone=UTC),
+            id="sync",
+            next_run_time=now,
+        )
+        self._scheduler.add_job(
+            self.prune, IntervalTrigger(seconds=PRUNE_EVERY_S, timezone=UTC), id="prune"
+        )
+
+    def every(self, seconds: float, job: Callable[[], Awaitable[None]], job_id: str) -> None:
+        """Run ``job`` every ``seconds`` on this scheduler: other periodic work of ``run`` (SLA
+        checks, say) shares the one scheduler. ``job`` should catch and log its own errors."""
+        self._scheduler.add_job(job, IntervalTrigger(seconds=seconds, timezone=UTC), id=job_id)
+
+    async def stop(self) -> None:
+        self._scheduler.shutdown(wait=False)
+
+    async def sync(self) -> None:
+        """Arm a timer for every active reminder, drop the others, and post what is due and
+        unclaimed (missed while down, or added elsewhere since the last sync)."""
+        try:
+            reminders = await self._roadmap.scheduled()
+        except StorageError:
+            log.exception("could not read the reminders; keeping the timers armed")
+            return
+        current: dict[int, tuple[str, str]] = {}
+        for reminder in reminders:
+            assert reminder.id is not None
+            key = (reminder.schedule.text, reminder.time_zone)
+            current[reminder.id] = key
+            if self._armed.get(reminder.id) != key:
+                self._scheduler.add_job(
+                    self.fire,
+                    reminder.schedule.trigger(reminder.zone),
+                    args=[reminder.id],
+                    id=f"reminder-{reminder.id}",
+                    replace_existing=True,
+                )
+        for gone in self._armed.keys() - current.keys():
+            self._scheduler.remove_job(f"reminder-{gone}")
+        self._armed = current
+        try:
+            await self._roadmap.catch_up(self._chats)
+        except StorageError:
+            log.exception("could not catch up on due reminders")
+
+    async def fire(self, reminder_id: int) -> None:
+        try:
+            await self._roadmap.fire(reminder_id, self._chats)
+        except StorageError:
+            # The next sync retries the occurrence while it is within the grace window.
+            log.exception("reminder %s: the database failed", reminder_id)
+
+    async def prune(self) -> None:
+        try:
+            await self._roadmap.prune()
+        except StorageError:
+            log.exception("could not prune old reminder claims")
