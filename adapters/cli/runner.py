@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
-from aiohttp import web
+from aiohttp import ClientError, web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
 from adapters.cli.composition import App
 from adapters.cli.settings import Settings
@@ -20,7 +21,9 @@ from adapters.scheduler.directory import PlatformDirectory
 from adapters.scheduler.platforms import slack_outlets
 from adapters.scheduler.scheduler import ReminderScheduler
 from adapters.slack.app import SlackAdapter
+from adapters.slack.chat import slack_error
 from adapters.web import SLACK_PATH, build_web_app
+from bot.errors import ConfigError, FeedbackBotError
 from bot.identity import Platform
 
 log = logging.getLogger("feedbackbot")
@@ -64,8 +67,9 @@ async def serving(app: App) -> AsyncIterator[Serving]:
         if settings.slack is not None and bolt is not None:
             if socket_mode:
                 handler = AsyncSocketModeHandler(bolt, settings.slack.app_token)
-                await handler.connect_async()  # type: ignore[no-untyped-call]
                 stack.push_async_callback(handler.close_async)
+                handler.client.wss_uri = await _socket_mode_url(handler)
+                await handler.connect_async()  # type: ignore[no-untyped-call]
                 platforms.append("Slack (Socket Mode)")
             else:
                 platforms.append(f"Slack (HTTP, POST {SLACK_PATH})")
@@ -89,6 +93,21 @@ def _chats(settings: Settings, slack: SlackAdapter | None) -> PlatformDirectory:
     if settings.slack is not None and slack is not None:
         chats.register(Platform.SLACK, slack_outlets(slack.client))
     return chats
+
+
+async def _socket_mode_url(handler: AsyncSocketModeHandler) -> str:
+    """Ask Slack for the Socket Mode URL once before connecting: slack_sdk's ``connect`` retries
+    forever, even when Slack refuses the token, so a wrong token would hang the start."""
+    try:
+        return await handler.client.issue_new_wss_url()
+    except SlackApiError as error:
+        raise ConfigError(
+            "SLACK_APP_TOKEN",
+            f"Slack refused the app-level token ({slack_error(error)}); make one with the "
+            "connections:write scope (Basic Information > App-Level Tokens)",
+        ) from error
+    except (ClientError, OSError) as error:
+        raise FeedbackBotError(f"cannot reach Slack to open Socket Mode: {error}") from error
 
 
 async def run_until_stopped(app: App) -> None:

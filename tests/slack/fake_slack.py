@@ -12,24 +12,31 @@ Semantics kept close to Slack's where tests can observe them:
   not), newest first; ``conversations.replies`` lists the thread parent first, then its replies
   oldest first, also when asked with the ``ts`` of a reply;
 - ``latest``/``oldest`` are exclusive unless ``inclusive`` is true.
+
+Socket Mode too: ``apps.connections.open`` (with an app-level ``xapp-`` token, in the
+``Authorization`` header as Slack requires) answers the WebSocket URL ``/socket`` of this same
+server, which greets every connection with a ``hello``. A test pushes envelopes with ``push`` and
+reads the bot's acknowledgement with ``wait_for_ack``; ``disconnect`` asks the bot to reconnect.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 JsonDict = dict[str, Any]
 
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 DEFAULT_TEAM_ID = "T1"
+APP_ID = "A1"
 _FIRST_TS_MICROS = 1_700_000_000_000_101
 
 
@@ -131,6 +138,13 @@ class FakeSlack:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        # Socket Mode: the open connections (newest last), how many were ever opened, every
+        # message the bot sent over them, and its acknowledgements by envelope id.
+        self.sockets: list[web.WebSocketResponse] = []
+        self.socket_connections = 0
+        self.socket_received: list[JsonDict] = []
+        self.acks: dict[str, JsonDict] = {}
+        self._envelope_ids = itertools.count(1)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -138,6 +152,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{name}", self._handle_response)
+        app.router.add_get("/socket", self._handle_socket)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -146,6 +161,8 @@ class FakeSlack:
         self._port = int(runner.addresses[0][1])
 
     async def stop(self) -> None:
+        for socket in list(self.sockets):
+            await socket.close(code=WSCloseCode.GOING_AWAY)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -169,6 +186,11 @@ class FakeSlack:
 
     def response_url(self, name: str = "r1") -> str:
         return f"{self.base_url}/response/{name}"
+
+    @property
+    def socket_url(self) -> str:
+        """What ``apps.connections.open`` answers: this server's Socket Mode WebSocket."""
+        return self.base_url.replace("http://", "ws://", 1) + "/socket"
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -296,6 +318,122 @@ class FakeSlack:
         async with self._changed:
             self._changed.notify_all()
 
+    # -- Socket Mode -----------------------------------------------------------------------------
+
+    async def wait_for_socket(
+        self,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a bounded wait is this helper's point
+    ) -> web.WebSocketResponse:
+        """The newest open connection, once at least ``count`` were ever opened."""
+        await self._wait(
+            lambda: self.socket_connections >= count and bool(self.sockets),
+            timeout,
+            lambda: (
+                f"expected {count} Socket Mode connection(s); opened {self.socket_connections}, "
+                f"{len(self.sockets)} open; Web API calls: {[c.method for c in self.calls]}"
+            ),
+        )
+        return self.sockets[-1]
+
+    async def push(
+        self,
+        envelope_type: str,
+        payload: Mapping[str, Any],
+        *,
+        envelope_id: str | None = None,
+        accepts_response_payload: bool | None = None,
+        retry_attempt: int | None = None,
+        retry_reason: str | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a bounded wait is this helper's point
+    ) -> str:
+        """Deliver ``payload`` over the newest connection as Slack does, in an envelope of
+        ``envelope_type`` (``slash_commands``, ``events_api`` or ``interactive``); return its
+        envelope id. Events API envelopes say ``accepts_response_payload: false`` and carry
+        ``retry_attempt``/``retry_reason`` (0 and "" on a first delivery) unless told otherwise;
+        the others accept a response payload."""
+        socket = await self.wait_for_socket(timeout=timeout)
+        envelope_id = envelope_id or f"e{next(self._envelope_ids):04d}-fake-envelope"
+        events = envelope_type == "events_api"
+        envelope: JsonDict = {
+            "envelope_id": envelope_id,
+            "payload": dict(payload),
+            "type": envelope_type,
+            "accepts_response_payload": (
+                not events if accepts_response_payload is None else accepts_response_payload
+            ),
+        }
+        if events or retry_attempt is not None:
+            envelope["retry_attempt"] = retry_attempt or 0
+            envelope["retry_reason"] = retry_reason or ""
+        await socket.send_str(json.dumps(envelope))
+        return envelope_id
+
+    async def wait_for_ack(
+        self,
+        envelope_id: str,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a bounded wait is this helper's point
+    ) -> JsonDict:
+        """The bot's acknowledgement of ``envelope_id``: ``{"envelope_id", "payload"?}``."""
+        await self._wait(
+            lambda: envelope_id in self.acks,
+            timeout,
+            lambda: (
+                f"no acknowledgement of {envelope_id}; received over the socket: "
+                f"{self.socket_received}; Web API calls: {[c.method for c in self.calls]}"
+            ),
+        )
+        return self.acks[envelope_id]
+
+    async def wait_for_sockets_closed(
+        self,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a bounded wait is this helper's point
+    ) -> None:
+        """Return once no Socket Mode connection is open."""
+        await self._wait(
+            lambda: not self.sockets,
+            timeout,
+            lambda: f"{len(self.sockets)} Socket Mode connection(s) still open",
+        )
+
+    async def disconnect(self, reason: str = "refresh_requested") -> None:
+        """Send the newest connection a ``disconnect`` message (the client should open a new
+        connection; Slack closes the old one soon after)."""
+        socket = await self.wait_for_socket()
+        message = {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-fake"}}
+        await socket.send_str(json.dumps(message))
+
+    async def _handle_socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()  # answers the client's pings (autoping)
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        self.socket_connections += 1
+        hello = {
+            "type": "hello",
+            "num_connections": len(self.sockets),
+            "debug_info": {
+                "host": "applink-fake",
+                "build_number": 1,
+                "approximate_connection_time": 18060,
+            },
+            "connection_info": {"app_id": APP_ID},
+        }
+        await socket.send_str(json.dumps(hello))
+        await self._notify()
+        try:
+            async for message in socket:
+                if message.type != WSMsgType.TEXT:
+                    continue
+                data = json.loads(message.data)
+                self.socket_received.append(data)
+                if isinstance(data, dict) and "envelope_id" in data:
+                    self.acks[str(data["envelope_id"])] = data
+                await self._notify()
+        finally:
+            self.sockets.remove(socket)
+            await self._notify()
+        return socket
+
     # -- HTTP handlers ---------------------------------------------------------------------------
 
     async def _handle_api(self, request: web.Request) -> web.Response:
@@ -357,6 +495,7 @@ class FakeSlack:
     def _answer(self, call: Call) -> JsonDict:
         handlers: dict[str, Callable[[Call], JsonDict]] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -381,6 +520,15 @@ class FakeSlack:
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
         }
+
+    def _apps_connections_open(self, call: Call) -> JsonDict:
+        # Slack wants the app-level token in the Authorization header, not as a parameter.
+        auth = call.headers.get("authorization", "")
+        if not auth.lower().startswith("bearer "):
+            return {"ok": False, "error": "not_authed"}
+        if not (call.token or "").startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        return {"ok": True, "url": self.socket_url}
 
     def _chat_post_message(self, call: Call) -> JsonDict:
         channel = call.args.get("channel")
