@@ -47,12 +47,12 @@ DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
 # Statuses by share: most items of two years are settled.
 _STATUS = """CASE
-    WHEN (n * 7919) % 100 < 10 THEN 'new'
-    WHEN (n * 7919) % 100 < 20 THEN 'under_review'
-    WHEN (n * 7919) % 100 < 30 THEN 'planned'
-    WHEN (n * 7919) % 100 < 35 THEN 'in_pilot'
-    WHEN (n * 7919) % 100 < 75 THEN 'shipped'
-    WHEN (n * 7919) % 100 < 95 THEN 'declined'
+    WHEN ((n % 1000) * 7919) % 100 < 10 THEN 'new'
+    WHEN ((n % 1000) * 7919) % 100 < 20 THEN 'under_review'
+    WHEN ((n % 1000) * 7919) % 100 < 30 THEN 'planned'
+    WHEN ((n % 1000) * 7919) % 100 < 35 THEN 'in_pilot'
+    WHEN ((n % 1000) * 7919) % 100 < 75 THEN 'shipped'
+    WHEN ((n % 1000) * 7919) % 100 < 95 THEN 'declined'
     ELSE 'duplicate' END"""
 _COLUMNS = (
     "workspace_id, number, kind, text, channel_id, author_id, author_name, stakeholder, "

@@ -8,6 +8,7 @@ take only a reminder id; the claim in the database decides which process posts.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 SYNC_EVERY_S = 60.0
 PRUNE_EVERY_S = 3600.0
+DRAIN_S = 30.0
 
 
 class ReminderScheduler:
@@ -39,6 +41,7 @@ class ReminderScheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self._armed: dict[int, tuple[str, str]] = {}
+        self._firing: set[asyncio.Future[None]] = set()
 
     @property
     def armed(self) -> dict[int, tuple[str, str]]:
@@ -65,7 +68,11 @@ class ReminderScheduler:
         self._scheduler.add_job(job, IntervalTrigger(seconds=seconds, timezone=UTC), id=job_id)
 
     async def stop(self) -> None:
+        """Stop timers, then let posts under way finish (up to ``DRAIN_S``): an occurrence
+        already claimed is posted and its outcome recorded, not cut off half way."""
         self._scheduler.shutdown(wait=False)
+        if self._firing:
+            await asyncio.wait(self._firing, timeout=DRAIN_S)
 
     async def sync(self) -> None:
         """Arm a timer for every active reminder, drop the others, and post what is due and
@@ -97,6 +104,14 @@ class ReminderScheduler:
             log.exception("could not catch up on due reminders")
 
     async def fire(self, reminder_id: int) -> None:
+        # Run apart from APScheduler's own task, so that stopping the scheduler cannot cancel a
+        # post half way; ``stop`` waits for these instead.
+        task = asyncio.ensure_future(self._fire(reminder_id))
+        self._firing.add(task)
+        task.add_done_callback(self._firing.discard)
+        await asyncio.shield(task)
+
+    async def _fire(self, reminder_id: int) -> None:
         try:
             await self._roadmap.fire(reminder_id, self._chats)
         except StorageError:
