@@ -39,11 +39,13 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # is locked" when it later writes beside another connection; we emit BEGIN IMMEDIATE instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # busy_timeout first: switching a new file to WAL takes a lock that another process
+    # opening it at the same moment must wait for, not fail on.
     for pragma in (
+        f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
         "PRAGMA journal_mode=WAL",
         "PRAGMA foreign_keys=ON",
         "PRAGMA synchronous=NORMAL",
-        f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
     ):
         cursor.execute(pragma)
     cursor.close()
