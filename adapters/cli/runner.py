@@ -62,7 +62,13 @@ async def serving(app: App) -> AsyncIterator[Serving]:
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
         site = web.TCPSite(runner, settings.host, settings.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            raise ConfigError(
+                "PORT",
+                f"cannot listen on {settings.host}:{settings.port} ({error.strerror or error})",
+            ) from error
         port = runner.addresses[0][1] if runner.addresses else settings.port
         if settings.slack is not None and bolt is not None:
             if socket_mode:

@@ -63,6 +63,33 @@ async def test_run_serves_slack_and_health_until_stopped(fake: FakeSlack, tmp_pa
     assert code == 0
 
 
+def test_a_port_in_use_is_named_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": "http://127.0.0.1:9/api/",
+            "HOST": "127.0.0.1",
+            "PORT": str(taken.getsockname()[1]),
+        }
+        result = subprocess.run(
+            [FEEDBACKBOT, "run"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    last = result.stderr.strip().splitlines()[-1]
+    assert result.returncode == 2
+    assert last.startswith("feedbackbot: configuration error: PORT") and "in use" in last
+    assert "Traceback" not in result.stderr
+
+
 def test_half_a_slack_configuration_is_named(tmp_path: Path) -> None:
     env = {"PATH": os.environ.get("PATH", ""), "SLACK_BOT_TOKEN": "xoxb-test"}
     result = subprocess.run(
