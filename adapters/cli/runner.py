@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
 from aiohttp import ClientError, web
+from discord import Client as DiscordClient
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -17,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from adapters.cli.composition import App
 from adapters.cli.settings import Settings
 from adapters.discord.app import DiscordAdapter
+from adapters.discord.roadmap import discord_outlets
 from adapters.scheduler.directory import PlatformDirectory
 from adapters.scheduler.platforms import slack_outlets
 from adapters.scheduler.scheduler import ReminderScheduler
@@ -79,25 +81,37 @@ async def serving(app: App) -> AsyncIterator[Serving]:
                 platforms.append("Slack (Socket Mode)")
             else:
                 platforms.append(f"Slack (HTTP, POST {SLACK_PATH})")
+        discord_client = None
         if settings.discord is not None:
-            discord = DiscordAdapter(app.service, settings.discord)
+            discord = DiscordAdapter(
+                app.service,
+                settings.discord,
+                roadmap=app.roadmap,
+                triage=app.triage,
+                admin_roles=settings.triage.discord_admin_roles,
+            )
             stack.push_async_callback(discord.close)
             await discord.start()
             assert discord.connection is not None
             connections.append(discord.connection)
             platforms.append("Discord (gateway)")
-        reminders = ReminderScheduler(app.roadmap, _chats(settings, slack))
+            discord_client = discord.client
+        reminders = ReminderScheduler(app.roadmap, _chats(settings, slack, discord_client))
         await reminders.start()
         stack.push_async_callback(reminders.stop)
         log.info("serving %s; health at GET /healthz on port %s", ", ".join(platforms), port)
         yield Serving(port, platforms, connections)
 
 
-def _chats(settings: Settings, slack: SlackAdapter | None) -> PlatformDirectory:
+def _chats(
+    settings: Settings, slack: SlackAdapter | None, discord: DiscordClient | None = None
+) -> PlatformDirectory:
     """The chats reminders post through: one per platform this process serves."""
     chats = PlatformDirectory()
     if settings.slack is not None and slack is not None:
         chats.register(Platform.SLACK, slack_outlets(slack.client))
+    if discord is not None:
+        chats.register(Platform.DISCORD, discord_outlets(discord))
     return chats
 
 

@@ -15,15 +15,18 @@ import yarl
 from discord import app_commands
 
 from adapters.discord.chat import NO_PINGS, ChannelChat, InteractionChat
-from adapters.discord.formatting import same_emoji
+from adapters.discord.formatting import MESSAGE_LIMIT, chunks, render, same_emoji
 from adapters.discord.modal import FormChoices, build_form, submitted_text
+from adapters.discord.roadmap import TRIAGE, InteractionRoles, roadmap_group
 from adapters.discord.settings import DiscordSettings
 from bot.errors import ConfigError, FeedbackBotError
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import ItemKind, Priority, Stakeholder
 from bot.messages import Message
+from bot.roadmap import RoadmapRequest, RoadmapService
 from bot.service import FeedbackService, Recorded, Submission
 from bot.text import MAX_TEXT_LENGTH
+from bot.triage import TriageRequest, TriageService
 
 log = logging.getLogger(__name__)
 
@@ -147,9 +150,17 @@ class DiscordAdapter:
         settings: DiscordSettings,
         *,
         defer_after: float = DEFER_AFTER,
+        roadmap: RoadmapService | None = None,
+        triage: TriageService | None = None,
+        admin_roles: frozenset[str] = frozenset(),
     ) -> None:
-        """``service`` is ``None`` only to register commands (``feedbackbot discord sync``)."""
+        """``service`` is ``None`` only to register commands (``feedbackbot discord sync``).
+        ``/roadmap`` is answered when ``roadmap`` is given, its triage subcommands when
+        ``triage`` is too; ``admin_roles`` (names or ids) may triage besides Manage Server."""
         self._service = service
+        self._roadmap = roadmap
+        self._triage = triage
+        self._admin_roles = admin_roles
         self._settings = settings
         self._defer_after = defer_after
         client_class = ShardedFeedbackClient if settings.sharded else FeedbackClient
@@ -211,7 +222,51 @@ class DiscordAdapter:
 
         tree.add_command(feedback)
         tree.add_command(request)
+        tree.add_command(roadmap_group(adapter.on_roadmap))
         return tree
+
+    async def on_roadmap(self, interaction: discord.Interaction, text: str) -> None:
+        """``/roadmap <subcommand>``: answered privately after deferring (a digest reads the
+        database); triage subcommands go to the triage core, the rest to the roadmap core."""
+        async with self.interactions.counting():
+            try:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            except discord.HTTPException as error:
+                log.error("could not defer /roadmap: %s", error)
+                return
+            answer = await self._roadmap_answer(interaction, text)
+            try:
+                for part in chunks(render(answer)):
+                    await interaction.followup.send(
+                        part, ephemeral=True, allowed_mentions=NO_PINGS, suppress_embeds=True
+                    )
+            except discord.HTTPException as error:
+                log.error("could not answer /roadmap: %s", error)
+
+    async def _roadmap_answer(self, interaction: discord.Interaction, text: str) -> Message:
+        if self._roadmap is None:
+            return Message.of("/roadmap is not served by this process.")
+        if interaction.guild_id is None or interaction.channel_id is None:
+            return Message.of(_SERVERS_ONLY)
+        workspace = Workspace(Platform.DISCORD, str(interaction.guild_id))
+        channel_id, person = str(interaction.channel_id), _person(interaction.user)
+        try:
+            if text.partition(" ")[0] in TRIAGE:
+                if self._triage is None:
+                    return Message.of("Triage is not served by this process.")
+                answer = await self._triage.command(
+                    TriageRequest(workspace, channel_id, person, text),
+                    InteractionRoles(interaction, self._admin_roles),
+                    ChannelChat(self.client),
+                )
+                if answer is not None:
+                    return answer
+            return await self._roadmap.command(
+                RoadmapRequest(workspace, channel_id, person, text), MESSAGE_LIMIT
+            )
+        except Exception:
+            log.exception("/roadmap %s failed", text.partition(" ")[0] or "digest")
+            return Message.of(_WENT_WRONG)
 
     async def on_command(
         self,
@@ -439,7 +494,7 @@ class DiscordAdapter:
 
 
 async def sync_commands(settings: DiscordSettings) -> list[str]:
-    """Register ``/feedback`` and ``/request`` with Discord: in each guild of
+    """Register ``/feedback``, ``/request`` and ``/roadmap`` with Discord: in each guild of
     ``DISCORD_GUILD_IDS`` (available at once, for trying the bot) or else globally (may take
     up to an hour to show everywhere). Discord rate-limits this, so it is run once after
     installing or upgrading, never at every start. Returns one line per target."""

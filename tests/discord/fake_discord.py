@@ -107,6 +107,8 @@ class FakeDiscord:
         self.messages: dict[str, StoredMessage] = {}
         self.users: dict[str, JsonDict] = {}
         self.members: dict[tuple[str, str], list[str]] = {}  # (guild, user) -> role ids
+        # (guild, user) -> the member's permissions, when not the default (no Manage Server).
+        self.permissions: dict[tuple[str, str], int] = {}
         self.guilds: dict[str, _Guild] = {}
         self.heartbeats = 0
         self.token = "fake-token"  # the only bot token /users/@me accepts
@@ -175,11 +177,18 @@ class FakeDiscord:
         self.guilds[guild_id].roles[role_id] = name
 
     def add_member(
-        self, guild_id: str, user_id: str, name: str, roles: tuple[str, ...] = ()
+        self,
+        guild_id: str,
+        user_id: str,
+        name: str,
+        roles: tuple[str, ...] = (),
+        permissions: int | None = None,
     ) -> None:
         if user_id not in self.users:
             self.add_user(user_id, name)
         self.members[(guild_id, user_id)] = list(roles)
+        if permissions is not None:
+            self.permissions[(guild_id, user_id)] = permissions
 
     def add_message(self, channel_id: str, author_id: str, content: str) -> str:
         message = StoredMessage(self.new_id(), channel_id, self.users[author_id], content)
@@ -254,17 +263,21 @@ class FakeDiscord:
         user_id: str,
         options: JsonDict | None = None,
         command_guild_id: str | None = None,
+        subcommand: str | None = None,
     ) -> Dispatched:
-        """Someone uses ``/name`` with ``options`` (name -> value)."""
+        """Someone uses ``/name`` (or ``/name subcommand``) with ``options`` (name -> value)."""
         kinds = {bool: 5, int: 4, str: 3}
+        given = [
+            {"name": key, "type": kinds[type(value)], "value": value}
+            for key, value in (options or {}).items()
+        ]
         data: JsonDict = {
             "id": self.new_id(),
             "name": name,
             "type": 1,
-            "options": [
-                {"name": key, "type": kinds[type(value)], "value": value}
-                for key, value in (options or {}).items()
-            ],
+            "options": (
+                [{"name": subcommand, "type": 1, "options": given}] if subcommand else given
+            ),
         }
         if command_guild_id is not None:
             data["guild_id"] = command_guild_id
@@ -371,7 +384,7 @@ class FakeDiscord:
             "mute": False,
             "flags": 0,
             "pending": False,
-            "permissions": "2248473465835073",
+            "permissions": str(self.permissions.get((guild_id, user_id), 2248473465835073)),
         }
 
     @staticmethod

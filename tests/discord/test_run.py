@@ -139,10 +139,16 @@ async def test_sync_registers_the_commands_globally(fake: FakeDiscord, tmp_path:
         "discord", "sync", env=discord_env(fake, tmp_path), cwd=tmp_path
     )
     assert code == 0, err
-    assert "synced /feedback, /request globally" in out
+    assert "synced /feedback, /request, /roadmap globally" in out
     (put,) = fake.requests_to("PUT", r"/applications/\d+/commands")
     commands = {command["name"]: command for command in put.body}
-    assert set(commands) == {"feedback", "request"}
+    assert set(commands) == {"feedback", "request", "roadmap"}
+    subcommands = {o["name"]: o for o in commands["roadmap"]["options"]}
+    assert all(o["type"] == 1 for o in subcommands.values())  # a group of subcommands
+    assert {"digest", "remind", "reminders", "unremind", "status", "stats"} <= set(subcommands)
+    status = {o["name"]: o for o in subcommands["status"]["options"]}
+    assert "duplicate" in [c["value"] for c in status["status"]["choices"]]
+    assert commands["roadmap"]["contexts"] == [0]
     options = {o["name"]: o for o in commands["request"]["options"]}
     assert [c["value"] for c in options["priority"]["choices"]] == ["must-have", "good-to-have"]
     assert options["text"]["max_length"] == 4000 and not options["text"]["required"]
@@ -159,7 +165,7 @@ async def test_sync_to_the_configured_guilds_only(fake: FakeDiscord, tmp_path: P
     puts = fake.requests_to("PUT", r"/applications/\d+/guilds/\d+/commands")
     assert sorted(p.path.split("/")[4] for p in puts) == sorted([ACME_GUILD, GLOBEX_GUILD])
     assert set(fake.commands) == {ACME_GUILD, GLOBEX_GUILD}
-    assert out.count("synced /feedback, /request in guild") == 2
+    assert out.count("synced /feedback, /request, /roadmap in guild") == 2
 
 
 async def test_a_refused_token_is_one_clear_line(fake: FakeDiscord, tmp_path: Path) -> None:

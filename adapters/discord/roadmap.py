@@ -1,0 +1,184 @@
+"""``/roadmap`` on Discord: the application command group, who may triage, and the outlet the
+reminder scheduler posts through. Subcommands are turned into the text ``/roadmap`` takes on
+every platform; the core answers it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Literal
+
+import discord
+from discord import app_commands
+
+from adapters.discord.chat import ChannelChat
+from adapters.discord.formatting import MESSAGE_LIMIT
+from adapters.scheduler.directory import NetworkFailuresAsChatFailed, OutletFactory
+from bot.identity import Person, Platform, Workspace
+from bot.reminders import Outlet
+from bot.slas import TriageChannels
+
+# Which subcommands are triage (answered by ``TriageService``); the rest are the roadmap's.
+TRIAGE = frozenset({"status", "show", "list", "priority", "stakeholder", "stats"})
+StatusChoice = Literal[
+    "new", "under review", "planned", "in pilot", "shipped", "declined", "duplicate"
+]
+FilterChoice = Literal["open", "mine", "must-have", "external"]
+PriorityChoice = Literal["must-have", "good-to-have"]
+StakeholderChoice = Literal["internal", "external"]
+KindChoice = Literal["roadmap", "prompt"]
+# Called with the interaction and the text after ``/roadmap`` (``status 3 planned soon``).
+Answer = Callable[[discord.Interaction, str], Awaitable[None]]
+
+
+class InteractionRoles:
+    """The ``Roles`` port for one interaction: Discord sends the member's permissions and roles
+    with it. Manage Server (or Administrator) or one of ``DISCORD_ADMIN_ROLES`` (names without
+    case, or ids) makes an admin."""
+
+    def __init__(self, interaction: discord.Interaction, admin_roles: frozenset[str]) -> None:
+        self._interaction = interaction
+        self._admin_roles = frozenset(role.casefold() for role in admin_roles)
+
+    async def may_triage(self, workspace: Workspace, person: Person) -> bool:
+        interaction = self._interaction
+        if interaction.guild_id is None or str(interaction.guild_id) != workspace.id:
+            return False
+        if str(interaction.user.id) != person.user_id:
+            return False
+        permissions = interaction.permissions
+        if permissions.manage_guild or permissions.administrator:
+            return True
+        user = interaction.user
+        if not isinstance(user, discord.Member):
+            return False
+        return any(
+            role.name.casefold() in self._admin_roles or str(role.id) in self._admin_roles
+            for role in user.roles
+        )
+
+
+def discord_outlets(client: discord.Client) -> OutletFactory:
+    """Every Discord server through the running client: reminders are channel messages of 2000
+    characters at most, and a network error is a passing failure (retried)."""
+    outlet = Outlet(NetworkFailuresAsChatFailed(ChannelChat(client)), MESSAGE_LIMIT)
+
+    def outlet_for(_: Workspace) -> Outlet:
+        return outlet
+
+    return outlet_for
+
+
+def serve_triage_channel(
+    channels: TriageChannels, client: discord.Client, channel: tuple[str | None, str] | None
+) -> None:
+    """SLA breaches of Discord items go to ``DISCORD_TRIAGE_CHANNEL`` (``(guild id or None,
+    channel id)``); without it Discord is served and its breaches only recorded."""
+    guild_id, channel_id = channel if channel is not None else (None, None)
+    channels.serve(Platform.DISCORD, ChannelChat(client), channel_id, guild_id)
+
+
+def remind_text(schedule: str, kind: KindChoice, text: str | None) -> str:
+    words = ["remind"]
+    if kind == "prompt":
+        words.append("prompt")
+    words.append(schedule.strip())
+    said = (text or "").strip()
+    return " ".join(words) + (f" saying {said}" if said else "")
+
+
+def status_text(
+    number: int, status: StatusChoice, duplicate_of: int | None, note: str | None
+) -> str:
+    words = ["status", str(number), status]
+    if status == "duplicate" and duplicate_of is not None:
+        words.append(f"#{duplicate_of}")
+    if (note or "").strip():
+        words.append((note or "").strip())
+    return " ".join(words)
+
+
+def roadmap_group(answer: Answer) -> app_commands.Group:
+    """``/roadmap`` and its subcommands; Discord cannot run a bare group, so the digest is
+    ``/roadmap digest``."""
+    group = app_commands.Group(
+        name="roadmap",
+        description="The roadmap: digest, reminders and triage",
+        guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
+    )
+
+    @group.command(name="digest", description="The current roadmap digest (only you see it)")
+    async def digest(interaction: discord.Interaction) -> None:
+        await answer(interaction, "")
+
+    @group.command(name="remind", description="Post roadmap updates in this channel on a schedule")
+    @app_commands.describe(
+        schedule="e.g. every monday at 09:00 in Europe/Berlin, or a cron expression",
+        kind="roadmap update (the default) or a feedback prompt",
+        text="What a feedback prompt says (leave out for the default)",
+    )
+    async def remind(
+        interaction: discord.Interaction,
+        schedule: app_commands.Range[str, 1, 200],
+        kind: KindChoice = "roadmap",
+        text: app_commands.Range[str, 1, 1000] | None = None,
+    ) -> None:
+        await answer(interaction, remind_text(schedule, kind, text))
+
+    @group.command(name="reminders", description="This channel's reminders and their next time")
+    async def reminders(interaction: discord.Interaction) -> None:
+        await answer(interaction, "reminders")
+
+    @group.command(name="unremind", description="Remove a reminder of this channel")
+    @app_commands.describe(id="The reminder's number from /roadmap reminders")
+    async def unremind(interaction: discord.Interaction, id: int) -> None:
+        await answer(interaction, f"unremind {id}")
+
+    @group.command(name="status", description="Move an item along (admins)")
+    @app_commands.describe(
+        number="The item's number",
+        status="Its new status",
+        duplicate_of="The item it duplicates (with status duplicate)",
+        note="A note told to the requester",
+    )
+    async def status(
+        interaction: discord.Interaction,
+        number: int,
+        status: StatusChoice,
+        duplicate_of: int | None = None,
+        note: app_commands.Range[str, 1, 1000] | None = None,
+    ) -> None:
+        await answer(interaction, status_text(number, status, duplicate_of, note))
+
+    @group.command(name="show", description="One item with its history")
+    @app_commands.describe(number="The item's number")
+    async def show(interaction: discord.Interaction, number: int) -> None:
+        await answer(interaction, f"show {number}")
+
+    @group.command(name="list", description="List items")
+    @app_commands.describe(filter="Which items (open by default)")
+    async def list_items(
+        interaction: discord.Interaction,
+        filter: FilterChoice = "open",
+    ) -> None:
+        await answer(interaction, f"list {filter}")
+
+    @group.command(name="priority", description="Correct an item's priority (admins)")
+    @app_commands.describe(number="The item's number", priority="Its priority")
+    async def priority(
+        interaction: discord.Interaction, number: int, priority: PriorityChoice
+    ) -> None:
+        await answer(interaction, f"priority {number} {priority}")
+
+    @group.command(name="stakeholder", description="Correct an item's stakeholder kind (admins)")
+    @app_commands.describe(number="The item's number", kind="internal or external")
+    async def stakeholder(
+        interaction: discord.Interaction, number: int, kind: StakeholderChoice
+    ) -> None:
+        await answer(interaction, f"stakeholder {number} {kind}")
+
+    @group.command(name="stats", description="KPIs: counts, times to acknowledge and ship, SLAs")
+    async def stats(interaction: discord.Interaction) -> None:
+        await answer(interaction, "stats")
+
+    return group
