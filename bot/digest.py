@@ -2,9 +2,10 @@
 
 A digest lists new requests (must-haves first), status changes that matter to stakeholders
 (planned, in pilot, shipped, declined), the open requests with most votes, the must-haves still
-waiting for triage, and how many items came from internal and external stakeholders. A quiet
-period says so in one line. Long lists end with "and N more", and the whole digest is cut to the
-platform's size, never posted too long.
+waiting for triage, the SLA breaches not yet handled (an item past its SLA and still new is
+listed in every digest until it is triaged), and how many items came from internal and external
+stakeholders. A quiet period says so in one line. Long lists end with "and N more", and the
+whole digest is cut to the platform's size, never posted too long.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.items import Priority, Stakeholder, Status
 from bot.messages import Message, Part, Plain, Quote
+from bot.slas import Breach
 from bot.text import excerpt
 
 # Status changes worth telling stakeholders about; the moves in between are triage's business.
@@ -57,10 +59,12 @@ class RoadmapFacts:
     waiting_total: int = 0
     new_items: dict[Stakeholder, int] = field(default_factory=dict)
     new_feedback: int = 0
+    # Open SLA breaches (items still new past their SLA), oldest deadline first; all of them.
+    breaches: list[Breach] = field(default_factory=list)
 
     @property
     def quiet(self) -> bool:
-        return not sum(self.new_items.values()) and not self.moves_total
+        return not sum(self.new_items.values()) and not self.moves_total and not self.breaches
 
 
 def _cost(parts: list[Part]) -> int:
@@ -127,6 +131,11 @@ def compose_digest(facts: RoadmapFacts, zone: ZoneInfo, max_length: int) -> Mess
             facts.waiting_total,
             [_waiting_line(line, zone) for line in facts.waiting_must_haves],
         ),
+        _Section(
+            "SLA missed, still waiting for triage",
+            len(facts.breaches),
+            [_breach_line(breach, zone) for breach in facts.breaches[:LIST_LIMIT]],
+        ),
     ]
     internal = facts.new_items.get(Stakeholder.INTERNAL, 0)
     external = facts.new_items.get(Stakeholder.EXTERNAL, 0)
@@ -189,4 +198,13 @@ def _waiting_line(line: ItemLine, zone: ZoneInfo) -> list[Part]:
         Plain(f"#{line.number} “"),
         Quote(excerpt(line.text, EXCERPT)),
         Plain(f"” ({line.stakeholder.value}, since {_day(line.created_at, zone)})"),
+    ]
+
+
+def _breach_line(breach: Breach, zone: ZoneInfo) -> list[Part]:
+    priority = f"{breach.priority.value}, " if breach.priority else ""
+    return [
+        Plain(f"#{breach.number} “"),
+        Quote(excerpt(breach.text, EXCERPT)),
+        Plain(f"” ({priority}{breach.stakeholder.value}, due {_day(breach.deadline, zone)})"),
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -28,6 +28,7 @@ from bot.reminders import (
     RoadmapUnitOfWorkFactory,
 )
 from bot.schedules import ScheduleError, parse_schedule, zone_named
+from bot.slas import Breach
 from bot.text import MAX_TEXT_LENGTH, clean, is_blank
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ class RoadmapRequest:
 
 
 Sleep = Callable[[float], Awaitable[None]]
+# The workspace's open SLA breaches (``TriageService.open_breaches``), for the digest.
+OpenBreaches = Callable[[Workspace], Awaitable[list[Breach]]]
 
 
 class RoadmapService:
@@ -82,7 +85,8 @@ class RoadmapService:
 
     ``default_zone`` is the zone of reminders created without one; ``grace`` how old a missed
     occurrence may be and still be posted; ``sleep`` waits between retries (tests pass their
-    own, so nothing really sleeps)."""
+    own, so nothing really sleeps); ``breaches`` reads the open SLA breaches a digest lists
+    until they are handled."""
 
     def __init__(
         self,
@@ -93,6 +97,7 @@ class RoadmapService:
         grace: timedelta = DEFAULT_GRACE,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         sleep: Sleep = asyncio.sleep,
+        breaches: OpenBreaches | None = None,
     ) -> None:
         zone_named(default_zone)
         self._uow = uow
@@ -101,6 +106,7 @@ class RoadmapService:
         self.grace = grace
         self._retry_delays = tuple(retry_delays)
         self._sleep = sleep
+        self._breaches = breaches
         self._reading: dict[tuple[Workspace, datetime, datetime], asyncio.Future[RoadmapFacts]] = {}
 
     # -- the digest ---------------------------------------------------------------------------
@@ -132,7 +138,10 @@ class RoadmapService:
         self, workspace: Workspace, since: datetime, until: datetime
     ) -> RoadmapFacts:
         async with self._uow() as uow:
-            return await uow.roadmap.facts(workspace, since, until, LIST_LIMIT)
+            facts = await uow.roadmap.facts(workspace, since, until, LIST_LIMIT)
+        if self._breaches is None:
+            return facts
+        return replace(facts, breaches=await self._breaches(workspace))
 
     async def current_digest(
         self, workspace: Workspace, channel_id: str, max_length: int

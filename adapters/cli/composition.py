@@ -64,6 +64,7 @@ async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncItera
             clock,
             default_zone=settings.reminders.default_zone,
             grace=settings.reminders.grace,
+            breaches=triage.open_breaches,
         )
         yield App(settings, engine, service, roadmap, triage)
 

@@ -154,7 +154,13 @@ async def _dispatch(
                 stakeholder=Stakeholder.EXTERNAL if arguments.external else Stakeholder.INTERNAL,
             )
             await ConsoleSession(
-                app.service, seat, stdin, out, interactive=stdin.isatty(), roadmap=app.roadmap
+                app.service,
+                seat,
+                stdin,
+                out,
+                interactive=stdin.isatty(),
+                roadmap=app.roadmap,
+                triage=app.triage,
             ).run()
             return 0
         if arguments.command == "stats":

@@ -22,11 +22,13 @@ from adapters.discord.roadmap import discord_outlets
 from adapters.scheduler.directory import PlatformDirectory
 from adapters.scheduler.platforms import slack_outlets
 from adapters.scheduler.scheduler import ReminderScheduler
+from adapters.scheduler.slas import JOB_ID, SLA_EVERY_S, SlaJob
 from adapters.slack.app import SlackAdapter
-from adapters.slack.chat import slack_error
+from adapters.slack.chat import SlackChat, slack_error
 from adapters.web import SLACK_PATH, build_web_app
 from bot.errors import ConfigError, FeedbackBotError
 from bot.identity import Platform
+from bot.slas import TriageChannels
 
 log = logging.getLogger("feedbackbot")
 
@@ -58,6 +60,7 @@ async def serving(app: App) -> AsyncIterator[Serving]:
         if settings.slack is not None:
             slack = await stack.enter_async_context(SlackAdapter(app.service, settings.slack))
             slack.serve_roadmap(app.roadmap)
+            slack.serve_triage(app.triage, settings.triage.slack_admin_users)
             bolt = slack.build()
         socket_mode = settings.slack is not None and settings.slack.socket_mode
         runner = web.AppRunner(build_web_app(None if socket_mode else bolt), access_log=None)
@@ -99,6 +102,8 @@ async def serving(app: App) -> AsyncIterator[Serving]:
         reminders = ReminderScheduler(app.roadmap, _chats(settings, slack, discord_client))
         await reminders.start()
         stack.push_async_callback(reminders.stop)
+        triage_channels = _triage_channels(settings, slack)
+        reminders.every(SLA_EVERY_S, SlaJob(app.triage, triage_channels), JOB_ID)
         log.info("serving %s; health at GET /healthz on port %s", ", ".join(platforms), port)
         yield Serving(port, platforms, connections)
 
@@ -113,6 +118,17 @@ def _chats(
     if discord is not None:
         chats.register(Platform.DISCORD, discord_outlets(discord))
     return chats
+
+
+def _triage_channels(settings: Settings, slack: SlackAdapter | None) -> TriageChannels:
+    """Where SLA breaches are posted: each platform this process serves, with its triage
+    channel. Platforms are added here (``channels.serve``), one block each."""
+    channels = TriageChannels()
+    if settings.slack is not None and slack is not None:
+        channels.serve(
+            Platform.SLACK, SlackChat(slack.client), settings.triage.slack_triage_channel
+        )
+    return channels
 
 
 async def _socket_mode_url(handler: AsyncSocketModeHandler) -> str:

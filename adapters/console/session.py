@@ -17,6 +17,7 @@ from bot.presenting import describe, describe_line
 from bot.roadmap import RoadmapRequest, RoadmapService
 from bot.service import FeedbackService, Submission, VoteResult
 from bot.syntax import USAGE, parse_qualifiers
+from bot.triage import TriageRequest, TriageService
 
 HELP = f"""\
 Commands (everything you type is what a Slack or Discord channel would receive):
@@ -31,6 +32,11 @@ Commands (everything you type is what a Slack or Discord channel would receive):
   /roadmap            the roadmap update so far; /roadmap remind <schedule> posts it
                       on a schedule (e.g. every monday at 09:00 in Europe/Berlin),
                       /roadmap reminders lists them, /roadmap unremind <id> removes one
+  /roadmap status <#n> <status> [note]   triage (everyone may, in the console):
+                      new, under review, planned, in pilot, shipped, declined,
+                      or duplicate <#other>; /roadmap priority <#n> must-have|good-to-have,
+                      /roadmap stakeholder <#n> internal|external
+  /roadmap show <#n>, /roadmap list [open|mine|must-have|external], /roadmap stats
   /as <name>          speak as someone else (to try votes)
   /help               this text
   /quit               leave (end of input works too)
@@ -68,6 +74,13 @@ def person_named(name: str) -> Person:
     return Person(f"console:{name}", name)
 
 
+class ConsoleRoles:
+    """In the console everyone may triage: it is one person trying the bot out."""
+
+    async def may_triage(self, workspace: Workspace, person: Person) -> bool:
+        return True
+
+
 class ConsoleSession:
     def __init__(
         self,
@@ -78,9 +91,11 @@ class ConsoleSession:
         *,
         interactive: bool,
         roadmap: RoadmapService | None = None,
+        triage: TriageService | None = None,
     ) -> None:
         self._service = service
         self._roadmap = roadmap
+        self._triage = triage
         self._seat = seat
         self._lines = lines
         self._out = out
@@ -247,14 +262,20 @@ class ConsoleSession:
         return True
 
     async def _roadmap_command(self, argument: str) -> bool:
+        seat = self._seat
+        if self._triage is not None:
+            # status, show, list, priority, stakeholder, stats; None for the rest.
+            request = TriageRequest(seat.workspace, seat.channel_id, seat.person, argument)
+            triaged = await self._triage.command(request, ConsoleRoles(), self._chat)
+            if triaged is not None:
+                await self._chat.post_private(seat.channel_id, seat.person, triaged)
+                return True
         if self._roadmap is None:
             self._chat.say("The roadmap is not available here.")
             return True
-        request = RoadmapRequest(
-            self._seat.workspace, self._seat.channel_id, self._seat.person, argument
-        )
-        answer = await self._roadmap.command(request, CONSOLE_MAX_LENGTH)
-        await self._chat.post_private(self._seat.channel_id, self._seat.person, answer)
+        roadmap = RoadmapRequest(seat.workspace, seat.channel_id, seat.person, argument)
+        answer = await self._roadmap.command(roadmap, CONSOLE_MAX_LENGTH)
+        await self._chat.post_private(seat.channel_id, seat.person, answer)
         return True
 
     async def _help(self, _: str) -> bool:

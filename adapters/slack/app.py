@@ -25,6 +25,7 @@ from adapters.slack.chat import SlackChat, respond_privately, slack_error
 from adapters.slack.formatting import emoji_name, render, unescape
 from adapters.slack.modal import CALLBACK_ID, build_view, read_submission
 from adapters.slack.people import SlackPeople
+from adapters.slack.roles import SlackRoles
 from adapters.slack.settings import SlackSettings
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import ItemKind, Priority, Stakeholder
@@ -32,6 +33,7 @@ from bot.messages import Message
 from bot.roadmap import RoadmapRequest, RoadmapService
 from bot.service import FeedbackService, Refused, Submission
 from bot.syntax import parse_qualifiers
+from bot.triage import TriageRequest, TriageService
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,8 @@ class SlackAdapter:
     ) -> None:
         self._service = service
         self._roadmap: RoadmapService | None = None
+        self._triage: TriageService | None = None
+        self._admin_users: frozenset[str] = frozenset()
         self._settings = settings
         self._ack_budget_s = ack_budget_s
         self._work = BackgroundWork()
@@ -116,7 +120,7 @@ class SlackAdapter:
         )
         for command in COMMANDS:
             app.command(command)(self.on_command)
-        if self._roadmap is not None:
+        if self._roadmap is not None or self._triage is not None:
             app.command(ROADMAP)(self.on_roadmap)
         app.view(CALLBACK_ID)(self.on_modal)
         app.event("reaction_added")(self.on_reaction_added)
@@ -130,20 +134,41 @@ class SlackAdapter:
         self._roadmap = roadmap
         return self
 
+    def serve_triage(
+        self, triage: TriageService, admin_users: frozenset[str] = frozenset()
+    ) -> Self:
+        """Answer ``/roadmap status|show|list|priority|stakeholder|stats`` too (call before
+        ``build``). Workspace admins and owners, and the ``admin_users`` ids, may triage."""
+        self._triage = triage
+        self._admin_users = admin_users
+        return self
+
     async def on_roadmap(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         # A digest reads the database; answer Slack at once and the person privately after.
         await ack()
         self._work.start(self._answer_roadmap(command))
 
     async def _answer_roadmap(self, command: dict[str, Any]) -> None:
-        assert self._roadmap is not None
-        request = RoadmapRequest(
-            Workspace(Platform.SLACK, command["team_id"]),
-            command["channel_id"],
-            Person(command["user_id"], command.get("user_name") or command["user_id"]),
-            unescape(command.get("text") or ""),
-        )
-        answer = await self._roadmap.command(request, SLACK_MAX_LENGTH)
+        workspace = Workspace(Platform.SLACK, command["team_id"])
+        text = unescape(command.get("text") or "")
+        person = Person(command["user_id"], command.get("user_name") or command["user_id"])
+        answer: Message | None = None
+        if self._triage is not None:
+            # Triage answers its own subcommands and None for the rest (digest, reminders).
+            # Its notices go out through the core: a reply in the thread of the item's
+            # thank-you and a DM to the requester; the answer here is private.
+            member = await self._people.member(person.user_id, command.get("user_name"))
+            chat = SlackChat(self.client, command.get("response_url"))
+            answer = await self._triage.command(
+                TriageRequest(workspace, command["channel_id"], member.person, text),
+                SlackRoles(self._people, self._admin_users),
+                chat,
+            )
+        if answer is None and self._roadmap is not None:
+            request = RoadmapRequest(workspace, command["channel_id"], person, text)
+            answer = await self._roadmap.command(request, SLACK_MAX_LENGTH)
+        if answer is None:
+            answer = Message.of("Try /roadmap status|show|list|priority|stakeholder|stats.")
         await respond_privately(self.client, command["response_url"], render(answer))
 
     # -- /feedback and /request ---------------------------------------------------------------

@@ -25,6 +25,8 @@ class Member:
     person: Person
     team_id: str | None
     enterprise_id: str | None
+    # A workspace admin or owner (``is_admin``/``is_owner`` of ``users.info``): may triage.
+    admin: bool = False
 
     def stakeholder_in(self, team_id: str, enterprise_id: str | None) -> Stakeholder:
         """External when the person's home organisation is not the installing one: a Slack
@@ -66,6 +68,11 @@ class SlackPeople:
             log.warning("users.info failed: %s", slack_error(error))
             return Member(Person(user_id, fallback_name or user_id), None, None)
         enterprise = (user.get("enterprise_user") or {}).get("enterprise_id")
-        member = Member(Person(user_id, _display_name(user)), user.get("team_id"), enterprise)
+        member = Member(
+            Person(user_id, _display_name(user)),
+            user.get("team_id"),
+            enterprise,
+            admin=bool(user.get("is_admin") or user.get("is_owner")),
+        )
         self._known[user_id] = (self._monotonic(), member)
         return member

@@ -92,6 +92,8 @@ class _User:
     team_id: str
     real_name: str
     display_name: str
+    is_admin: bool = False
+    is_owner: bool = False
 
 
 @dataclass
@@ -205,6 +207,9 @@ class FakeSlack:
         team_id: str = DEFAULT_TEAM_ID,
         real_name: str | None = None,
         display_name: str | None = None,
+        *,
+        is_admin: bool = False,
+        is_owner: bool = False,
     ) -> None:
         self._users[user_id] = _User(
             id=user_id,
@@ -212,6 +217,8 @@ class FakeSlack:
             team_id=team_id,
             real_name=real_name if real_name is not None else name,
             display_name=display_name if display_name is not None else "",
+            is_admin=is_admin,
+            is_owner=is_owner,
         )
 
     def add_channel(self, channel: str) -> None:
@@ -579,6 +586,8 @@ class FakeSlack:
                 "name": user.name,
                 "real_name": user.real_name,
                 "is_bot": False,
+                "is_admin": user.is_admin,
+                "is_owner": user.is_owner,
                 "profile": {"display_name": user.display_name, "real_name": user.real_name},
             },
         }

@@ -1,0 +1,38 @@
+"""The SLA check ``feedbackbot run`` makes every minute on the shared scheduler."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.errors import StorageError
+from bot.slas import Breach, TriageChannels
+from bot.triage import TriageService
+
+log = logging.getLogger(__name__)
+
+SLA_EVERY_S = 60.0
+JOB_ID = "slas"
+
+
+class SlaJob:
+    """Checks the SLAs of the platforms in ``channels``; each breach is claimed in storage, so
+    it is posted once to its triage channel however often (and in however many processes) the
+    job runs. The time is the triage service's clock."""
+
+    def __init__(self, triage: TriageService, channels: TriageChannels) -> None:
+        self._triage = triage
+        self.channels = channels
+
+    async def __call__(self) -> None:
+        await self.run()
+
+    async def run(self) -> list[Breach]:
+        """One check; the breaches this run claimed (and posted)."""
+        try:
+            breaches = await self._triage.check_slas(self.channels)
+        except StorageError:
+            log.exception("could not check the SLAs; trying again in a minute")
+            return []
+        if breaches:
+            log.info("%d SLA breach(es) claimed and posted", len(breaches))
+        return breaches
