@@ -103,7 +103,8 @@ async def serving(app: App) -> AsyncIterator[Serving]:
         await reminders.start()
         stack.push_async_callback(reminders.stop)
         triage_channels = _triage_channels(settings, slack)
-        reminders.every(SLA_EVERY_S, SlaJob(app.triage, triage_channels), JOB_ID)
+        sla_job = SlaJob(app.triage, triage_channels)
+        reminders.every(SLA_EVERY_S, sla_job.check, JOB_ID, at_once=True)
         log.info("serving %s; health at GET /healthz on port %s", ", ".join(platforms), port)
         yield Serving(port, platforms, connections)
 

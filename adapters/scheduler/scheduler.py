@@ -62,10 +62,24 @@ class ReminderScheduler:
             self.prune, IntervalTrigger(seconds=PRUNE_EVERY_S, timezone=UTC), id="prune"
         )
 
-    def every(self, seconds: float, job: Callable[[], Awaitable[None]], job_id: str) -> None:
-        """Run ``job`` every ``seconds`` on this scheduler: other periodic work of ``run`` (SLA
-        checks, say) shares the one scheduler. ``job`` should catch and log its own errors."""
-        self._scheduler.add_job(job, IntervalTrigger(seconds=seconds, timezone=UTC), id=job_id)
+    def every(
+        self,
+        seconds: float,
+        job: Callable[[], Awaitable[None]],
+        job_id: str,
+        *,
+        at_once: bool = False,
+    ) -> None:
+        """Run ``job`` every ``seconds`` on this scheduler (and at once with ``at_once``, so
+        what came due while the process was down is not left waiting): other periodic work of
+        ``run`` (SLA checks, say) shares the one scheduler. ``job`` should catch and log its
+        own errors."""
+        trigger = IntervalTrigger(seconds=seconds, timezone=UTC)
+        if at_once:
+            self._scheduler.add_job(job, trigger, id=job_id, next_run_time=datetime.now(UTC))
+        else:
+            # ``next_run_time=None`` would add the job paused; leave it to the trigger.
+            self._scheduler.add_job(job, trigger, id=job_id)
 
     async def stop(self) -> None:
         """Stop timers, then let posts under way finish (up to ``DRAIN_S``): an occurrence

@@ -23,7 +23,10 @@ class SlaJob:
         self._triage = triage
         self.channels = channels
 
-    async def __call__(self) -> None:
+    async def check(self) -> None:
+        """The scheduled job. A bound coroutine method, not ``__call__``: APScheduler awaits
+        only what ``inspect.iscoroutinefunction`` recognises, and runs anything else in a
+        thread, where a coroutine would never run."""
         await self.run()
 
     async def run(self) -> list[Breach]:

@@ -8,13 +8,21 @@ import signal
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import yaml
 
 from adapters.slack.app import COMMANDS, ROADMAP
-from tests.slack.conftest import SECRET
+from bot.identity import Person
+from bot.items import ItemKind, Priority
+from bot.service import FeedbackService, Submission
+from storage.engine import create_engine
+from storage.schema import migrate
+from storage.unit_of_work import SqlUnitOfWork
+from tests.fakes import FixedClock
+from tests.slack.conftest import ACME, SECRET
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
 
@@ -124,3 +132,41 @@ def test_the_manifests_ask_for_what_the_bot_handles_and_nothing_more() -> None:
         assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert socket_mode["settings"]["socket_mode_enabled"] is True
     assert http["settings"]["socket_mode_enabled"] is False
+
+
+async def test_run_checks_slas_at_start_and_posts_a_breach_to_the_triage_channel(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    # A must-have that has waited a week: the SLA check ``run`` makes when it starts posts it.
+    database = tmp_path / "slas.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    await migrate(engine)
+    week_ago = FixedClock(datetime.now(UTC) - timedelta(days=7))
+    service = FeedbackService(lambda: SqlUnitOfWork(engine), week_ago)
+    await service.submit(
+        Submission(
+            ACME, "C1", Person("U1", "Alice"), ItemKind.REQUEST, "SSO", priority=Priority.MUST_HAVE
+        )
+    )
+    await engine.dispose()
+    port = free_port()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{database}",
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "SLACK_TRIAGE_CHANNEL": "C-TRIAGE",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+    }
+    process = await asyncio.create_subprocess_exec(FEEDBACKBOT, "run", env=env, cwd=tmp_path)
+    try:
+        (posted,) = await fake.wait_for("chat.postMessage", timeout=20)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 20)
+    assert posted.args["channel"] == "C-TRIAGE"
+    assert posted.args["text"].startswith("SLA missed: Must-have request #1")
+    assert code == 0
