@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from adapters.cli.composition import App
 from adapters.cli.settings import Settings
 from adapters.discord.app import DiscordAdapter
-from adapters.discord.roadmap import discord_outlets
+from adapters.discord.roadmap import discord_outlets, serve_triage_channel
 from adapters.scheduler.directory import PlatformDirectory
 from adapters.scheduler.platforms import slack_outlets
 from adapters.scheduler.scheduler import ReminderScheduler
@@ -43,6 +43,12 @@ class Serving:
     platforms: list[str]
     # Connections that run until stopped; one that ends on its own has failed.
     connections: list[asyncio.Task[None]] = field(default_factory=list)
+    slack: SlackAdapter | None = None
+
+    async def settled(self) -> None:
+        """Wait until the work started for the requests answered so far is done."""
+        if self.slack is not None:
+            await self.slack.settled()
 
 
 @asynccontextmanager
@@ -103,10 +109,14 @@ async def serving(app: App) -> AsyncIterator[Serving]:
         await reminders.start()
         stack.push_async_callback(reminders.stop)
         triage_channels = _triage_channels(settings, slack)
+        if discord_client is not None:
+            serve_triage_channel(
+                triage_channels, discord_client, settings.triage.discord_triage_channel
+            )
         sla_job = SlaJob(app.triage, triage_channels)
         reminders.every(SLA_EVERY_S, sla_job.check, JOB_ID, at_once=True)
         log.info("serving %s; health at GET /healthz on port %s", ", ".join(platforms), port)
-        yield Serving(port, platforms, connections)
+        yield Serving(port, platforms, connections, slack)
 
 
 def _chats(

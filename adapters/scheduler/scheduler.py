@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -41,7 +42,7 @@ class ReminderScheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self._armed: dict[int, tuple[str, str]] = {}
-        self._firing: set[asyncio.Future[None]] = set()
+        self._running: set[asyncio.Future[None]] = set()
 
     @property
     def armed(self) -> dict[int, tuple[str, str]]:
@@ -53,13 +54,15 @@ class ReminderScheduler:
         self._scheduler.start()
         now = datetime.now(UTC)
         self._scheduler.add_job(
-            self.sync,
+            self._tracked(self.sync),
             IntervalTrigger(seconds=self._sync_every_s, timezone=UTC),
             id="sync",
             next_run_time=now,
         )
         self._scheduler.add_job(
-            self.prune, IntervalTrigger(seconds=PRUNE_EVERY_S, timezone=UTC), id="prune"
+            self._tracked(self.prune),
+            IntervalTrigger(seconds=PRUNE_EVERY_S, timezone=UTC),
+            id="prune",
         )
 
     def every(
@@ -76,17 +79,38 @@ class ReminderScheduler:
         own errors."""
         trigger = IntervalTrigger(seconds=seconds, timezone=UTC)
         if at_once:
-            self._scheduler.add_job(job, trigger, id=job_id, next_run_time=datetime.now(UTC))
+            self._scheduler.add_job(
+                self._tracked(job), trigger, id=job_id, next_run_time=datetime.now(UTC)
+            )
         else:
             # ``next_run_time=None`` would add the job paused; leave it to the trigger.
-            self._scheduler.add_job(job, trigger, id=job_id)
+            self._scheduler.add_job(self._tracked(job), trigger, id=job_id)
 
     async def stop(self) -> None:
-        """Stop timers, then let posts under way finish (up to ``DRAIN_S``): an occurrence
-        already claimed is posted and its outcome recorded, not cut off half way."""
+        """Stop timers, then let the jobs under way finish (up to ``DRAIN_S``): an occurrence
+        already claimed is posted and its outcome recorded, not cut off half way; what is
+        still running then is cancelled and awaited, so nothing outlives the database."""
         self._scheduler.shutdown(wait=False)
-        if self._firing:
-            await asyncio.wait(self._firing, timeout=DRAIN_S)
+        if not self._running:
+            return
+        _, late = await asyncio.wait(set(self._running), timeout=DRAIN_S)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning("stopped %d scheduled job(s) still running", len(late))
+            await asyncio.wait(late)
+
+    def _tracked(self, job: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        """``job`` run apart from APScheduler's own task, so that stopping the scheduler
+        cannot cancel it half way; ``stop`` waits for these instead."""
+
+        async def run(*args: Any) -> None:
+            task = asyncio.ensure_future(job(*args))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+            await asyncio.shield(task)
+
+        return run
 
     async def sync(self) -> None:
         """Arm a timer for every active reminder, drop the others, and post what is due and
@@ -103,7 +127,7 @@ class ReminderScheduler:
             current[reminder.id] = key
             if self._armed.get(reminder.id) != key:
                 self._scheduler.add_job(
-                    self.fire,
+                    self._tracked(self.fire),
                     reminder.schedule.trigger(reminder.zone),
                     args=[reminder.id],
                     id=f"reminder-{reminder.id}",
@@ -118,14 +142,6 @@ class ReminderScheduler:
             log.exception("could not catch up on due reminders")
 
     async def fire(self, reminder_id: int) -> None:
-        # Run apart from APScheduler's own task, so that stopping the scheduler cannot cancel a
-        # post half way; ``stop`` waits for these instead.
-        task = asyncio.ensure_future(self._fire(reminder_id))
-        self._firing.add(task)
-        task.add_done_callback(self._firing.discard)
-        await asyncio.shield(task)
-
-    async def _fire(self, reminder_id: int) -> None:
         try:
             await self._roadmap.fire(reminder_id, self._chats)
         except StorageError:

@@ -14,22 +14,20 @@ import os
 import signal
 import subprocess
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from adapters.cli.composition import App, open_app
+from adapters.cli.composition import open_app
 from adapters.cli.runner import Serving, serving
 from adapters.cli.settings import load_settings
 from adapters.slack.modal import CALLBACK_ID
 from bot.errors import ConfigError
-from bot.identity import MessageRef
 from bot.items import Item, ItemKind
 from bot.service import FeedbackService
-from storage.unit_of_work import SqlStorage
 from tests.fakes import FixedClock
 from tests.slack.conftest import ACME
 from tests.slack.fake_slack import APP_ID, BOT_USER_ID, FakeSlack
@@ -41,31 +39,10 @@ APP_TOKEN = "xapp-1-A1-1234-socketmode"
 EVENT_TIME = 1_700_000_000
 
 
-class WatchedService(FeedbackService):
-    """The real core, telling the test when a thank-you has been noted (votes find the item by
-    its thank-you, and nothing the bot sends to Slack comes after that note)."""
-
-    def __init__(self, app: App) -> None:
-        super().__init__(SqlStorage(app.engine).unit_of_work, FixedClock())
-        self.noted: set[int] = set()
-        self._changed = asyncio.Condition()
-
-    async def acknowledge(self, item: Item, thanks: MessageRef | None) -> None:
-        await super().acknowledge(item, thanks)
-        assert item.number is not None
-        async with self._changed:
-            self.noted.add(item.number)
-            self._changed.notify_all()
-
-    async def wait_noted(self, number: int, timeout: float = 5.0) -> None:  # noqa: ASYNC109
-        async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(lambda: number in self.noted)
-
-
 @dataclass
 class SocketBot:
     fake: FakeSlack
-    service: WatchedService
+    service: FeedbackService
     served: Serving
 
     async def items(self) -> list[Item]:
@@ -86,10 +63,8 @@ def environment(fake: FakeSlack, database: Path) -> dict[str, str]:
 @pytest.fixture
 async def bot(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[SocketBot]:
     settings = load_settings(environment(fake, tmp_path / "x.db"))
-    async with open_app(settings, FixedClock()) as opened:
-        watched = WatchedService(opened)
-        async with serving(replace(opened, service=watched)) as served:
-            yield SocketBot(fake, watched, served)
+    async with open_app(settings, FixedClock()) as opened, serving(opened) as served:
+        yield SocketBot(fake, opened.service, served)
 
 
 # -- payloads, as Slack puts them in envelopes --------------------------------------------------
@@ -158,7 +133,7 @@ async def feedback(bot: SocketBot, text: str) -> tuple[Mapping[str, Any], str]:
     envelope_id = await bot.fake.push("slash_commands", command("/feedback", text))
     ack = await bot.fake.wait_for_ack(envelope_id)
     await bot.fake.wait_for("chat.postMessage")
-    await bot.service.wait_noted(1)
+    await bot.served.settled()
     return ack, str(bot.fake.messages("C1")[-1]["ts"])
 
 
