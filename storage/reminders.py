@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from sqlalchemy import and_, case, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.digest import ANNOUNCED, ItemLine, RoadmapFacts, StatusMove
-from bot.errors import StorageError
 from bot.identity import Person, Platform, Workspace
 from bot.items import ItemKind, Priority, Stakeholder, Status
 from bot.reminders import Reminder, ReminderKind, ReminderStore, RoadmapReader
 from bot.schedules import parse_schedule
 from storage.tables import items, reminder_occurrences, reminders, status_changes, workspaces
-from storage.unit_of_work import DATABASE_FAILURES
+from storage.unit_of_work import SqlTransaction
 
 OPEN = (Status.NEW, Status.UNDER_REVIEW, Status.PLANNED, Status.IN_PILOT)
 
@@ -337,43 +334,11 @@ def _to_reminder(row: RowMapping) -> Reminder:
     )
 
 
-class SqlRoadmapUnitOfWork:
+class SqlRoadmapUnitOfWork(SqlTransaction):
     reminders: ReminderStore
     roadmap: RoadmapReader
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._conn: AsyncConnection | None = None
-
-    async def __aenter__(self) -> Self:
-        try:
-            self._conn = await self._engine.connect()
-            await self._conn.begin()
-        except DATABASE_FAILURES as error:
-            await self._close()
-            raise StorageError(f"cannot reach the database: {error}") from error
-        store = SqlReminders(self._conn)
+    def _open(self, connection: AsyncConnection) -> None:
+        store = SqlReminders(connection)
         self.reminders = store
         self.roadmap = store
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self._close()
-        if isinstance(exc, DATABASE_FAILURES):
-            raise StorageError(f"the database failed: {exc}") from exc
-
-    async def commit(self) -> None:
-        assert self._conn is not None, "commit outside the unit of work"
-        await self._conn.commit()
-
-    async def _close(self) -> None:
-        if self._conn is None:
-            return
-        conn, self._conn = self._conn, None
-        with suppress(*DATABASE_FAILURES):
-            await conn.close()

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import math
-from contextlib import suppress
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.errors import StorageError
 from bot.identity import Platform, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
 from bot.kpis import Durations, KpiReader, Kpis
 from bot.slas import Breach, SlaStore
 from storage.repository import _to_item, _utc
 from storage.tables import items, sla_breaches, status_changes, workspaces
-from storage.unit_of_work import DATABASE_FAILURES
+from storage.unit_of_work import SqlTransaction
 
 
 def _stored(moment: datetime) -> datetime:
@@ -294,43 +291,11 @@ def _round(seconds: Any) -> float | None:
     return None if seconds is None else round(float(seconds), 3)
 
 
-class SqlTriageUnitOfWork:
+class SqlTriageUnitOfWork(SqlTransaction):
     slas: SlaStore
     kpis: KpiReader
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._conn: AsyncConnection | None = None
-
-    async def __aenter__(self) -> Self:
-        try:
-            self._conn = await self._engine.connect()
-            await self._conn.begin()
-        except DATABASE_FAILURES as error:
-            await self._close()
-            raise StorageError(f"cannot reach the database: {error}") from error
-        store = SqlTriage(self._conn)
+    def _open(self, connection: AsyncConnection) -> None:
+        store = SqlTriage(connection)
         self.slas = store
         self.kpis = store
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self._close()
-        if isinstance(exc, DATABASE_FAILURES):
-            raise StorageError(f"the database failed: {exc}") from exc
-
-    async def commit(self) -> None:
-        assert self._conn is not None, "commit outside the unit of work"
-        await self._conn.commit()
-
-    async def _close(self) -> None:
-        if self._conn is None:
-            return
-        conn, self._conn = self._conn, None
-        with suppress(*DATABASE_FAILURES):
-            await conn.close()

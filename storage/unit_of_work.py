@@ -18,14 +18,17 @@ from storage.repository import SqlItemRepository
 DATABASE_FAILURES = (SQLAlchemyError, OSError)
 
 
-class SqlUnitOfWork:
-    items: ItemRepository
-    deliveries: DeliveryLog
+class SqlTransaction:
+    """One connection and one transaction, for ``async with``; subclasses hand the connection
+    to their stores in ``_open``. Nothing is kept unless ``commit`` is called, and database
+    failures surface as ``StorageError``."""
 
-    def __init__(self, engine: AsyncEngine, known: dict[Workspace, int] | None = None) -> None:
+    def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._known = known
         self._conn: AsyncConnection | None = None
+
+    def _open(self, connection: AsyncConnection) -> None:
+        raise NotImplementedError
 
     async def __aenter__(self) -> Self:
         try:
@@ -34,9 +37,7 @@ class SqlUnitOfWork:
         except DATABASE_FAILURES as error:
             await self._close()
             raise StorageError(f"cannot reach the database: {error}") from error
-        self.items = SqlItemRepository(self._conn, self._known)
-        # One class serves both ports: they share the connection and the workspace lookups.
-        self.deliveries = self.items
+        self._open(self._conn)
         return self
 
     async def __aexit__(
@@ -60,6 +61,20 @@ class SqlUnitOfWork:
         # Closing rolls back whatever was not committed; a connection already gone kept nothing.
         with suppress(*DATABASE_FAILURES):
             await conn.close()
+
+
+class SqlUnitOfWork(SqlTransaction):
+    items: ItemRepository
+    deliveries: DeliveryLog
+
+    def __init__(self, engine: AsyncEngine, known: dict[Workspace, int] | None = None) -> None:
+        super().__init__(engine)
+        self._known = known
+
+    def _open(self, connection: AsyncConnection) -> None:
+        self.items = SqlItemRepository(connection, self._known)
+        # One class serves both ports: they share the connection and the workspace lookups.
+        self.deliveries = self.items
 
 
 class SqlStorage:
