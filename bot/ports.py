@@ -123,12 +123,9 @@ class DeliveryLog(Protocol):
         ...
 
 
-class UnitOfWork(Protocol):
-    """One transaction. Nothing is kept unless ``commit`` is called before the block ends;
-    storage failures surface as ``bot.errors.StorageError``."""
-
-    items: ItemRepository
-    deliveries: DeliveryLog
+class Transaction(Protocol):
+    """One transaction, used with ``async with``. Nothing is kept unless ``commit`` is called
+    before the block ends; storage failures surface as ``bot.errors.StorageError``."""
 
     async def __aenter__(self) -> Self: ...
 
@@ -140,6 +137,13 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
     async def commit(self) -> None: ...
+
+
+class UnitOfWork(Transaction, Protocol):
+    """One transaction over items, their votes and the deliveries already handled."""
+
+    items: ItemRepository
+    deliveries: DeliveryLog
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -12,13 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.digest import RoadmapFacts
 from bot.identity import Person, Workspace
-from bot.ports import Chat
+from bot.ports import Chat, Transaction
 from bot.schedules import Schedule
 
 
@@ -137,22 +136,11 @@ class RoadmapReader(Protocol):
         ...
 
 
-class RoadmapUnitOfWork(Protocol):
+class RoadmapUnitOfWork(Transaction, Protocol):
     """One transaction over reminders and the workspace's items; kept only on ``commit``."""
 
     reminders: ReminderStore
     roadmap: RoadmapReader
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
 
 
 class RoadmapUnitOfWorkFactory(Protocol):

@@ -15,15 +15,23 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from bot.errors import InvalidTransition, ItemNotFound, StorageError
 from bot.identity import Person, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
 from bot.kpis import KpiReader, Kpis, format_kpis
 from bot.messages import Mention, Message, Part, Quote
-from bot.ports import ChatFailed, Clock, DirectChat, ItemQuery, Roles, Seal, UnitOfWorkFactory
+from bot.ports import (
+    ChatFailed,
+    Clock,
+    DirectChat,
+    ItemQuery,
+    Roles,
+    Seal,
+    Transaction,
+    UnitOfWorkFactory,
+)
 from bot.presenting import describe, describe_line
 from bot.service import FeedbackService
 from bot.slas import CLASSES, Breach, SlaPolicy, SlaStore, TriageChannels
@@ -65,22 +73,11 @@ _NEWS = {
 }
 
 
-class TriageUnitOfWork(Protocol):
+class TriageUnitOfWork(Transaction, Protocol):
     """One transaction over SLA claims and the KPI queries; kept only on ``commit``."""
 
     slas: SlaStore
     kpis: KpiReader
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
 
 
 class TriageUnitOfWorkFactory(Protocol):

@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 
 from adapters.cli.triage import TriageSettings, load_triage_settings
 from adapters.discord.settings import DiscordSettings, load_discord_settings
+from adapters.environment import flag, whole_number
 from adapters.scheduler.settings import ReminderSettings, load_reminder_settings
 from adapters.slack.settings import SlackSettings, load_slack_settings
 from bot.errors import ConfigError
 from storage.url import database_url
 
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off"})
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -32,30 +31,6 @@ class Settings:
     triage: TriageSettings = field(default_factory=TriageSettings)
 
 
-def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = environ.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise ConfigError(name, f"expected true or false, got {raw!r}")
-
-
-def _number(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(name, f"expected a whole number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(name, f"expected a number from {low} to {high}, got {value}")
-    return value
-
-
 def _log_level(environ: Mapping[str, str]) -> str | None:
     raw = environ.get("LOG_LEVEL", "").strip().upper()
     if not raw:
@@ -68,10 +43,10 @@ def _log_level(environ: Mapping[str, str]) -> str | None:
 def load_settings(environ: Mapping[str, str]) -> Settings:
     return Settings(
         database_url=database_url(environ.get("DATABASE_URL", "").strip() or None),
-        auto_migrate=_flag(environ, "AUTO_MIGRATE", True),
+        auto_migrate=flag(environ, "AUTO_MIGRATE", True),
         log_level=_log_level(environ),
         host=environ.get("HOST", "").strip() or "0.0.0.0",
-        port=_number(environ, "PORT", 3000, 0, 65535),
+        port=whole_number(environ, "PORT", 3000, 0, 65535),
         slack=load_slack_settings(environ),
         discord=load_discord_settings(environ),
         reminders=load_reminder_settings(environ),

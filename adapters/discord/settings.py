@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from adapters.environment import flag
 from bot.errors import ConfigError
-
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,17 +22,6 @@ class DiscordSettings:
     gateway_url: str | None = None
     sharded: bool = False
     message_content: bool = True
-
-
-def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = environ.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise ConfigError(name, f"expected true or false, got {raw!r}")
 
 
 def _emoji(environ: Mapping[str, str], name: str, default: str) -> str:
@@ -93,6 +80,6 @@ def load_discord_settings(environ: Mapping[str, str]) -> DiscordSettings | None:
         capture_emoji=_emoji(environ, "DISCORD_CAPTURE_EMOJI", "📝"),
         api_url=api_url.rstrip("/") if api_url else None,
         gateway_url=_url(environ, "DISCORD_GATEWAY_URL", ("wss://", "ws://")),
-        sharded=_flag(environ, "DISCORD_SHARDED", False),
-        message_content=_flag(environ, "DISCORD_MESSAGE_CONTENT", True),
+        sharded=flag(environ, "DISCORD_SHARDED", False),
+        message_content=flag(environ, "DISCORD_MESSAGE_CONTENT", True),
     )
