@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
@@ -15,6 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import migrations
 from bot.errors import FeedbackBotError
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory file locks; processes there start one at a time
+    fcntl = None  # type: ignore[assignment]
 
 # Any fixed number works; it only has to be the same in every feedbackbot process.
 _MIGRATION_LOCK = 0x0FEEDB07
@@ -46,19 +55,49 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 async def migrate(engine: AsyncEngine, revision: str = "head", *, down: bool = False) -> None:
-    """Upgrade (or downgrade) to ``revision``. On PostgreSQL an advisory lock makes processes
-    that start together take turns: the first migrates, the others then find nothing to do.
-    On SQLite the write lock taken by ``BEGIN IMMEDIATE`` does the same."""
+    """Upgrade (or downgrade) to ``revision``. Processes that start together take turns (see
+    ``_one_at_a_time``): the first migrates, the others then find nothing to do."""
+    async with _one_at_a_time(engine):
+        await _migrate(engine, revision, down)
+
+
+async def _migrate(engine: AsyncEngine, revision: str, down: bool) -> None:
     async with engine.connect() as connection:
-        locked = connection.dialect.name == "postgresql"
-        if locked:
+        await connection.run_sync(_run, revision, down)
+        await connection.commit()
+
+
+@asynccontextmanager
+async def _one_at_a_time(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Let one process at a time open and migrate the database.
+
+    PostgreSQL: an advisory lock. SQLite: an exclusive lock on a file beside the database,
+    held from the first connection on, since a brand-new file is switched to WAL when it is
+    first opened and SQLite answers "database is locked" at once to a second process doing the
+    same, without waiting in its busy handler."""
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as connection:
             await _advisory(connection, "pg_advisory_lock")
-        try:
-            await connection.run_sync(_run, revision, down)
-            await connection.commit()
-        finally:
-            if locked:
+            try:
+                yield
+            finally:
                 await _advisory(connection, "pg_advisory_unlock")
+        return
+    database = engine.url.database
+    if fcntl is None or not database or database == ":memory:":
+        yield
+        return
+    try:
+        lock = await asyncio.to_thread(os.open, f"{database}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        # No place for the lock (a missing folder, say): SQLite reports the real problem.
+        yield
+        return
+    try:
+        await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(lock)  # closing releases the lock
 
 
 def _run(connection: Connection, revision: str, down: bool) -> None:
@@ -79,6 +118,11 @@ async def ensure_schema(engine: AsyncEngine, *, auto_migrate: bool) -> None:
     """Meet an out-of-date schema by migrating it (``auto_migrate``) or by stopping with the
     command to run; a schema newer than this version always stops, since downgrading would
     lose data that the newer version wrote."""
+    async with _one_at_a_time(engine):
+        await _ensure(engine, auto_migrate)
+
+
+async def _ensure(engine: AsyncEngine, auto_migrate: bool) -> None:
     current = await current_revision(engine)
     head = head_revision()
     if current == head:
@@ -98,4 +142,4 @@ async def ensure_schema(engine: AsyncEngine, *, auto_migrate: bool) -> None:
             f"the database schema is at {current or 'nothing yet'} and this version needs "
             f"{head}: run `feedbackbot db upgrade`"
         )
-    await migrate(engine)
+    await _migrate(engine, "head", down=False)
