@@ -177,7 +177,7 @@ async def _dispatch(
             rows = [export_row(item) async for item in app.service.export(arguments.workspace)]
             _write_export(rows, arguments.format, out)
             return 0
-        return await _run(app)
+        return await _run(app, env)
 
 
 def _write_export(rows: list[dict[str, ExportValue]], form: str, out: TextIO) -> None:
@@ -190,9 +190,9 @@ def _write_export(rows: list[dict[str, ExportValue]], form: str, out: TextIO) ->
     writer.writerows(rows)
 
 
-async def _run(app: App) -> int:
+async def _run(app: App, environ: Mapping[str, str]) -> int:
     try:
-        await run_until_stopped(app)
+        await run_until_stopped(app, environ)
     except NothingToServe:
         print(
             "feedbackbot run: no chat platform is configured, so there is nothing to serve. "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -17,6 +17,12 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.cli.composition import App
 from adapters.cli.settings import Settings
+from adapters.cli.workers import (
+    announce_ready,
+    first_process_gone,
+    start_workers,
+    stop_workers,
+)
 from adapters.discord.app import DiscordAdapter
 from adapters.discord.roadmap import discord_outlets, serve_triage_channel
 from adapters.scheduler.directory import PlatformDirectory
@@ -52,8 +58,9 @@ class Serving:
 
 
 @asynccontextmanager
-async def serving(app: App) -> AsyncIterator[Serving]:
-    """Start the HTTP server and the platforms (Slack, Discord, or both, on one database);
+async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIterator[Serving]:
+    """Start the HTTP server and the platforms (Slack, Discord, or both, on one database), and
+    the other worker processes (with ``environ`` as their settings) when there are to be several;
     stop them all when the block ends."""
     settings = app.settings
     if settings.slack is None and settings.discord is None:
@@ -72,7 +79,8 @@ async def serving(app: App) -> AsyncIterator[Serving]:
         runner = web.AppRunner(build_web_app(None if socket_mode else bolt), access_log=None)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
-        site = web.TCPSite(runner, settings.host, settings.port)
+        shared = settings.workers > 1
+        site = web.TCPSite(runner, settings.host, settings.port, reuse_port=shared)
         try:
             await site.start()
         except OSError as error:
@@ -90,6 +98,11 @@ async def serving(app: App) -> AsyncIterator[Serving]:
                 platforms.append("Slack (Socket Mode)")
             else:
                 platforms.append(f"Slack (HTTP, POST {SLACK_PATH})")
+        if settings.worker > 0:
+            # Another worker: the HTTP server and Slack only (see adapters/cli/workers.py).
+            log.info("serving %s on port %s", ", ".join(platforms), port)
+            yield Serving(port, platforms, connections, slack)
+            return
         discord_client = None
         if settings.discord is not None:
             discord = DiscordAdapter(
@@ -115,6 +128,11 @@ async def serving(app: App) -> AsyncIterator[Serving]:
             )
         sla_job = SlaJob(app.triage, triage_channels)
         reminders.every(SLA_EVERY_S, sla_job.check, JOB_ID, at_once=True)
+        if shared:
+            workers = await start_workers(settings.workers, port, environ or {})
+            stack.push_async_callback(stop_workers, workers)
+            connections.extend(worker.watch for worker in workers if worker.watch is not None)
+            platforms.append(f"{settings.workers} worker processes")
         log.info("serving %s; health at GET /healthz on port %s", ", ".join(platforms), port)
         yield Serving(port, platforms, connections, slack)
 
@@ -157,13 +175,17 @@ async def _socket_mode_url(handler: AsyncSocketModeHandler) -> str:
         raise FeedbackBotError(f"cannot reach Slack to open Socket Mode: {error}") from error
 
 
-async def run_until_stopped(app: App) -> None:
+async def run_until_stopped(app: App, environ: Mapping[str, str] | None = None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with serving(app) as served:
+    async with serving(app, environ) as served:
         stopped = asyncio.create_task(stop.wait())
+        if app.settings.worker > 0:
+            gone = asyncio.create_task(first_process_gone())
+            gone.add_done_callback(lambda _: stop.set())
+            announce_ready()
         done, _ = await asyncio.wait(
             {stopped, *served.connections}, return_when=asyncio.FIRST_COMPLETED
         )

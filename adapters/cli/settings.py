@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from adapters.cli.triage import TriageSettings, load_triage_settings
+from adapters.cli.workers import WORKER
 from adapters.discord.settings import DiscordSettings, load_discord_settings
 from adapters.environment import flag, whole_number
 from adapters.scheduler.settings import ReminderSettings, load_reminder_settings
@@ -16,6 +17,7 @@ from bot.errors import ConfigError
 from storage.url import database_url
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MAX_WORKERS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,10 @@ class Settings:
     port: int
     slack: SlackSettings | None
     discord: DiscordSettings | None
+    # Processes serving the HTTP port (``WORKERS``); ``worker`` is this one's number, 0 for the
+    # process people start (see adapters/cli/workers.py).
+    workers: int = 1
+    worker: int = 0
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     triage: TriageSettings = field(default_factory=TriageSettings)
 
@@ -47,6 +53,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         log_level=_log_level(environ),
         host=environ.get("HOST", "").strip() or "0.0.0.0",
         port=whole_number(environ, "PORT", 3000, 0, 65535),
+        workers=whole_number(environ, "WORKERS", 1, 1, MAX_WORKERS),
+        worker=whole_number(environ, WORKER, 0, 0, MAX_WORKERS),
         slack=load_slack_settings(environ),
         discord=load_discord_settings(environ),
         reminders=load_reminder_settings(environ),
@@ -55,7 +63,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
 
 
 def configure_logging(settings: Settings, default: str) -> None:
+    process = f" [worker {settings.worker}]" if settings.workers > 1 else ""
     logging.basicConfig(
         level=settings.log_level or default,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=f"%(asctime)s %(levelname)s %(name)s{process}: %(message)s",
     )
