@@ -46,6 +46,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bench.lean_slack import LeanSlack, LeanSlackTimeout
+from bench.roadmap import drop_postgres_database, with_postgres_database
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FEEDBACKBOT = str(Path(sys.executable).parent / "feedbackbot")
@@ -169,14 +170,15 @@ async def _stop(server: Server, codes: dict[str, int | None]) -> None:
 
 @asynccontextmanager
 async def started_bot(
-    env: Mapping[str, str], workdir: Path, codes: dict[str, int | None]
+    env: Mapping[str, str], workdir: Path, codes: dict[str, int | None], database: str
 ) -> AsyncIterator[Server]:
-    """``feedbackbot run``, ready once it logs that it is serving Slack."""
+    """``feedbackbot run``, ready once its first process logs that it serves (with
+    ``WORKERS``, only after every worker does)."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         FEEDBACKBOT,
         "run",
-        env={**env, "PORT": str(port), "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}"},
+        env={**env, "PORT": str(port), "DATABASE_URL": database},
         cwd=workdir,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -185,7 +187,9 @@ async def started_bot(
     assert process.stderr is not None
     drain: asyncio.Task[None] | None = None
     try:
-        await _read_until(process.stderr, "serving Slack", server.log_tail, "feedbackbot run")
+        await _read_until(
+            process.stderr, "health at GET /healthz", server.log_tail, "feedbackbot run"
+        )
         drain = asyncio.create_task(_drain(process.stderr, server))
         yield server
     finally:
@@ -443,12 +447,19 @@ async def warm_up(post: Post, fake: LeanSlack, bare: Server, bot: Server) -> Non
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system, all threads) a process has used so far; Linux only."""
+    """CPU time (user + system, all threads) a process and the processes it started (the bot's
+    workers) have used so far; Linux only."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = [
+            int(child)
+            for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()
+        ]
     except OSError:
         return math.nan
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(child) for child in children)
 
 
 async def measured(server: Server, running: Awaitable[Round]) -> Round:
@@ -527,7 +538,13 @@ def print_targets(bare: Round, bot: Round) -> None:
 # -- the whole run -----------------------------------------------------------------------------
 
 
-async def bench(requests: int, client_kind: str, concurrencies: Sequence[int]) -> int:
+async def bench(
+    requests: int,
+    client_kind: str,
+    concurrencies: Sequence[int],
+    workers: int,
+    postgres: str | None,
+) -> int:
     codes: dict[str, int | None] = {}
     rows: list[tuple[Round, Round]] = []
     async with AsyncExitStack() as stack:
@@ -543,8 +560,13 @@ async def bench(requests: int, client_kind: str, concurrencies: Sequence[int]) -
             "SLACK_API_URL": fake.api_url,
             "HOST": "127.0.0.1",
             "LOG_LEVEL": "INFO",
+            "WORKERS": str(workers),
         }
-        bot = await stack.enter_async_context(started_bot(env, workdir, codes))
+        database = f"sqlite:///{workdir / 'bench.db'}"
+        if postgres is not None:
+            database, name = await with_postgres_database(postgres, "slack")
+            stack.push_async_callback(drop_postgres_database, postgres, name)
+        bot = await stack.enter_async_context(started_bot(env, workdir, codes, database))
         bare = await stack.enter_async_context(started_bare(env, workdir, codes))
         most = max(concurrencies)
         post = await stack.enter_async_context(load_client(client_kind, most + 10))
@@ -552,7 +574,8 @@ async def bench(requests: int, client_kind: str, concurrencies: Sequence[int]) -
         print(
             f"feedbackbot Slack ack benchmark: {requests} requests per round, "
             f"{client_kind} client, Python {platform.python_version()}, "
-            f"{os.cpu_count()} CPU(s)\n"
+            f"{os.cpu_count()} CPU(s), the bot with WORKERS={workers} on "
+            f"{'PostgreSQL' if postgres else 'SQLite'}\n"
         )
         await warm_up(post, fake, bare, bot)
         for concurrency in concurrencies:
@@ -608,6 +631,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         help="a concurrency level to run (repeatable; default 1, 10 and 50)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="the bot's WORKERS (default: the number of CPUs; the bare app is one process)",
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="run the bot on a fresh database on this PostgreSQL server instead of SQLite "
+        "(the user must be allowed to create databases; it is dropped at the end)",
+    )
     parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_bare is not None:
@@ -615,7 +650,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.requests < 1:
         parser.error("--requests must be at least 1")
-    return asyncio.run(bench(args.requests, args.client, args.concurrency or CONCURRENCIES))
+    return asyncio.run(
+        bench(
+            args.requests,
+            args.client,
+            args.concurrency or CONCURRENCIES,
+            args.workers,
+            args.postgres,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -253,3 +253,34 @@ async def test_run_connects_in_socket_mode_and_handles_a_command(
     assert "over the socket" in posted.args["text"]
     assert code == 0
     await fake.wait_for_sockets_closed()  # the connection was closed on the way out
+
+
+async def test_each_worker_opens_its_own_socket_mode_connection(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        **environment(fake, tmp_path / "run.db"),
+        "PORT": str(free_port()),
+        "LOG_LEVEL": "INFO",
+        "WORKERS": "2",
+    }
+    process = await asyncio.create_subprocess_exec(
+        FEEDBACKBOT, "run", env=env, cwd=tmp_path, stderr=subprocess.PIPE
+    )
+    assert process.stderr is not None
+    try:
+        async with asyncio.timeout(60):
+            while b"2 worker processes" not in (line := await process.stderr.readline()):
+                assert line, "feedbackbot run ended before serving"
+        await fake.wait_for_socket(count=2)
+        envelope_id = await fake.push("slash_commands", command("/feedback", "to either worker"))
+        ack = await fake.wait_for_ack(envelope_id, timeout=10)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 30)
+    assert fake.socket_connections == 2
+    assert "Recorded as #1" in ack["payload"]["text"]
+    assert code == 0
+    await fake.wait_for_sockets_closed()
