@@ -6,23 +6,19 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import subprocess
-import sys
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
 
 from tests.discord.conftest import ACME_CHANNEL, ACME_GUILD, ALICE, GLOBEX_GUILD
 from tests.discord.fake_discord import FakeDiscord
+from tests.processes import FEEDBACKBOT, free_port, running
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
-from tests.slack.test_run import free_port
 
-FEEDBACKBOT = str(Path(sys.executable).parent / "feedbackbot")
 CALLBACK = r"/interactions/\d+/.+/callback"
 
 
@@ -49,24 +45,6 @@ async def feedbackbot(*args: str, env: Mapping[str, str], cwd: Path) -> tuple[in
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
-
-
-@asynccontextmanager
-async def running(env: Mapping[str, str], cwd: Path, marker: bytes) -> AsyncIterator[None]:
-    process = await asyncio.create_subprocess_exec(
-        FEEDBACKBOT, "run", env=dict(env), cwd=cwd, stderr=subprocess.PIPE
-    )
-    assert process.stderr is not None
-    try:
-        # Wait for the line that says it serves, not for time to pass.
-        async with asyncio.timeout(30):
-            while marker not in (line := await process.stderr.readline()):
-                assert line, "feedbackbot run ended before serving"
-        yield
-    finally:
-        process.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(process.wait(), 20)
-    assert code == 0
 
 
 async def test_run_serves_discord_with_health_until_stopped(

@@ -16,9 +16,9 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import POSTGRES_URL, _admin
 from tests.console.test_cli import FEEDBACKBOT, feedbackbot
+from tests.processes import free_port
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.test_run import free_port
 
 OCCURRENCES = 3
 

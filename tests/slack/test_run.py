@@ -6,8 +6,6 @@ import asyncio
 import os
 import signal
 import socket
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,18 +20,12 @@ from storage.engine import create_engine
 from storage.schema import migrate
 from storage.unit_of_work import SqlUnitOfWork
 from tests.fakes import FixedClock
+from tests.processes import FEEDBACKBOT, free_port, refused_run, running
 from tests.slack.conftest import ACME, SECRET
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
 
-FEEDBACKBOT = str(Path(sys.executable).parent / "feedbackbot")
 MANIFESTS = Path(__file__).parents[2] / "adapters" / "slack"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_run_serves_slack_and_health_until_stopped(fake: FakeSlack, tmp_path: Path) -> None:
@@ -48,27 +40,15 @@ async def test_run_serves_slack_and_health_until_stopped(fake: FakeSlack, tmp_pa
         "PORT": str(port),
         "LOG_LEVEL": "INFO",
     }
-    process = await asyncio.create_subprocess_exec(
-        FEEDBACKBOT, "run", env=env, cwd=tmp_path, stderr=subprocess.PIPE
-    )
-    assert process.stderr is not None
-    try:
-        # Wait for the line that says the server listens, not for time to pass.
-        async with asyncio.timeout(20):
-            while b"serving Slack" not in (line := await process.stderr.readline()):
-                assert line, "feedbackbot run ended before serving"
+    async with running(env, tmp_path, b"serving Slack"):
         base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient() as client:
             health = await client.get(f"{base}/healthz")
         sender = SlackSender(base, SECRET, response_url=fake.response_url())
         answer = await sender.command("/feedback", "served for real")
         (posted,) = await fake.wait_for("chat.postMessage")
-    finally:
-        process.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(process.wait(), 20)
     assert health.status_code == 200 and answer.status_code == 200
     assert "served for real" in posted.args["text"]
-    assert code == 0
 
 
 def test_a_port_in_use_is_named_in_one_line(tmp_path: Path) -> None:
@@ -83,15 +63,7 @@ def test_a_port_in_use_is_named_in_one_line(tmp_path: Path) -> None:
             "HOST": "127.0.0.1",
             "PORT": str(taken.getsockname()[1]),
         }
-        result = subprocess.run(
-            [FEEDBACKBOT, "run"],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = refused_run(env, tmp_path)
     last = result.stderr.strip().splitlines()[-1]
     assert result.returncode == 2
     assert last.startswith("feedbackbot: configuration error: PORT") and "in use" in last
@@ -100,15 +72,7 @@ def test_a_port_in_use_is_named_in_one_line(tmp_path: Path) -> None:
 
 def test_half_a_slack_configuration_is_named(tmp_path: Path) -> None:
     env = {"PATH": os.environ.get("PATH", ""), "SLACK_BOT_TOKEN": "xoxb-test"}
-    result = subprocess.run(
-        [FEEDBACKBOT, "run"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = refused_run(env, tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("feedbackbot: configuration error: SLACK_SIGNING_SECRET")
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,10 +27,10 @@ from bot.errors import ConfigError
 from bot.items import Item, ItemKind
 from bot.service import FeedbackService
 from tests.fakes import FixedClock
+from tests.processes import free_port, running
 from tests.slack.conftest import ACME
 from tests.slack.fake_slack import APP_ID, BOT_USER_ID, FakeSlack
 from tests.slack.signed import DEFAULT_TRIGGER_ID, VERIFICATION_TOKEN
-from tests.slack.test_run import FEEDBACKBOT, free_port
 
 BOT_TOKEN = "xoxb-test"
 APP_TOKEN = "xapp-1-A1-1234-socketmode"
@@ -234,24 +232,12 @@ async def test_run_connects_in_socket_mode_and_handles_a_command(
         "PORT": str(free_port()),
         "LOG_LEVEL": "INFO",
     }
-    process = await asyncio.create_subprocess_exec(
-        FEEDBACKBOT, "run", env=env, cwd=tmp_path, stderr=subprocess.PIPE
-    )
-    assert process.stderr is not None
-    try:
-        # Wait for the line that says it serves, not for time to pass.
-        async with asyncio.timeout(20):
-            while b"serving Slack (Socket Mode)" not in (line := await process.stderr.readline()):
-                assert line, "feedbackbot run ended before serving"
+    async with running(env, tmp_path, b"serving Slack (Socket Mode)"):
         envelope_id = await fake.push("slash_commands", command("/feedback", "over the socket"))
         ack = await fake.wait_for_ack(envelope_id, timeout=10)
         (posted,) = await fake.wait_for("chat.postMessage", timeout=10)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(process.wait(), 20)
     assert "Recorded as #1" in ack["payload"]["text"]
     assert "over the socket" in posted.args["text"]
-    assert code == 0
     await fake.wait_for_sockets_closed()  # the connection was closed on the way out
 
 
@@ -266,21 +252,10 @@ async def test_each_worker_opens_its_own_socket_mode_connection(
         "LOG_LEVEL": "INFO",
         "WORKERS": "2",
     }
-    process = await asyncio.create_subprocess_exec(
-        FEEDBACKBOT, "run", env=env, cwd=tmp_path, stderr=subprocess.PIPE
-    )
-    assert process.stderr is not None
-    try:
-        async with asyncio.timeout(60):
-            while b"2 worker processes" not in (line := await process.stderr.readline()):
-                assert line, "feedbackbot run ended before serving"
+    async with running(env, tmp_path, b"2 worker processes"):
         await fake.wait_for_socket(count=2)
         envelope_id = await fake.push("slash_commands", command("/feedback", "to either worker"))
         ack = await fake.wait_for_ack(envelope_id, timeout=10)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(process.wait(), 30)
     assert fake.socket_connections == 2
     assert "Recorded as #1" in ack["payload"]["text"]
-    assert code == 0
     await fake.wait_for_sockets_closed()

@@ -19,10 +19,10 @@ from sqlalchemy import select
 
 from storage.engine import create_engine
 from storage.tables import items
+from tests.processes import FEEDBACKBOT, free_port, refused_run
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
-from tests.slack.test_run import FEEDBACKBOT, free_port
 
 START_TIMEOUT_S = 60
 
@@ -201,14 +201,8 @@ async def _exited(pid: int) -> None:
 
 @pytest.mark.parametrize("value", ["0", "many", "65"])
 def test_a_wrong_number_of_workers_is_named(fake: FakeSlack, tmp_path: Path, value: str) -> None:
-    result = subprocess.run(
-        [FEEDBACKBOT, "run"],
-        env=_env(fake, tmp_path, free_port(), f"sqlite:///{tmp_path / 'bot.db'}", value),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = refused_run(
+        _env(fake, tmp_path, free_port(), f"sqlite:///{tmp_path / 'bot.db'}", value), tmp_path
     )
     assert result.returncode == 2
     assert result.stderr.startswith("feedbackbot: configuration error: WORKERS")
