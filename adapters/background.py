@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Collection, Coroutine
 from contextlib import suppress
 from typing import Any, Generic, TypeVar
 
@@ -39,14 +39,22 @@ class BackgroundWork:
 
     async def drain(self, seconds: float) -> None:
         """Wait up to ``seconds`` for the work under way, then cancel what is left."""
-        if not self._tasks:
-            return
-        _, late = await asyncio.wait(set(self._tasks), timeout=seconds)
-        for task in late:
-            task.cancel()
+        late = await finish_or_cancel(self._tasks, seconds)
         if late:
-            log.warning("stopped %d unfinished background task(s)", len(late))
-            await asyncio.wait(late)
+            log.warning("stopped %d unfinished background task(s)", late)
+
+
+async def finish_or_cancel(tasks: Collection[asyncio.Future[Any]], seconds: float) -> int:
+    """Let ``tasks`` finish for up to ``seconds``, then cancel the rest and wait until they
+    have ended, so none outlives what it uses; how many had to be cancelled."""
+    if not tasks:
+        return 0
+    _, late = await asyncio.wait(set(tasks), timeout=seconds)
+    for task in late:
+        task.cancel()
+    if late:
+        await asyncio.wait(late)
+    return len(late)
 
 
 class EarlyOrLate(Generic[T]):

@@ -17,6 +17,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from adapters.background import finish_or_cancel
 from bot.errors import StorageError
 from bot.reminders import ChatDirectory
 from bot.roadmap import RoadmapService
@@ -91,14 +92,9 @@ class ReminderScheduler:
         already claimed is posted and its outcome recorded, not cut off half way; what is
         still running then is cancelled and awaited, so nothing outlives the database."""
         self._scheduler.shutdown(wait=False)
-        if not self._running:
-            return
-        _, late = await asyncio.wait(set(self._running), timeout=DRAIN_S)
-        for task in late:
-            task.cancel()
+        late = await finish_or_cancel(self._running, DRAIN_S)
         if late:
-            log.warning("stopped %d scheduled job(s) still running", len(late))
-            await asyncio.wait(late)
+            log.warning("stopped %d scheduled job(s) still running", late)
 
     def _tracked(self, job: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         """``job`` run apart from APScheduler's own task, so that stopping the scheduler
