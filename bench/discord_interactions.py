@@ -38,9 +38,9 @@ import yarl
 from discord import app_commands
 
 from tests.discord.fake_discord import FakeDiscord, Request
+from tests.processes import FEEDBACKBOT
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-FEEDBACKBOT = str(Path(sys.executable).parent / "feedbackbot")
 CONCURRENCIES = (1, 10, 50)
 GUILD = "111111111111111111"
 CHANNELS = ("211111111111111111", "211111111111111112", "211111111111111113")

@@ -39,6 +39,7 @@ from storage.engine import create_engine
 from storage.reminders import SqlRoadmapUnitOfWork
 from storage.schema import migrate
 from storage.url import database_url
+from tests.postgres import connected
 
 WORKSPACE = Workspace(Platform.SLACK, "T-BENCH")
 START = datetime(2023, 1, 1, tzinfo=UTC)
@@ -235,39 +236,15 @@ async def bench_reminders(url: str, label: str, count: int) -> bool:
 
 
 async def with_postgres_database(base: str, suffix: str) -> tuple[str, str]:
-    import asyncpg
-
-    url = make_url(base)
     name = f"feedbackbot_bench_{suffix}_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(
-        user=url.username,
-        password=url.password,
-        host=url.host,
-        port=url.port,
-        database=url.database,
-    )
-    try:
+    async with connected(base) as admin:
         await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return url.set(database=name).render_as_string(False), name
+    return make_url(base).set(database=name).render_as_string(False), name
 
 
 async def drop_postgres_database(base: str, name: str) -> None:
-    import asyncpg
-
-    url = make_url(base)
-    admin = await asyncpg.connect(
-        user=url.username,
-        password=url.password,
-        host=url.host,
-        port=url.port,
-        database=url.database,
-    )
-    try:
+    async with connected(base) as admin:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def main(arguments: argparse.Namespace) -> int:

@@ -24,7 +24,6 @@ import os
 import platform
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,9 +46,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bench.lean_slack import LeanSlack, LeanSlackTimeout
 from bench.roadmap import drop_postgres_database, with_postgres_database
+from tests.processes import FEEDBACKBOT, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-FEEDBACKBOT = str(Path(sys.executable).parent / "feedbackbot")
 SIGNING_SECRET = "bench-8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-bench"
 SLACK_PATH = "/slack/events"
@@ -122,12 +121,6 @@ class Server:
     @property
     def url(self) -> str:
         return self.base_url + SLACK_PATH
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _read_until(

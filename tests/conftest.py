@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.engine import create_engine
 from storage.schema import migrate
 from storage.url import database_url
+from tests.postgres import connected
 
 POSTGRES_ENV = "FEEDBACKBOT_TEST_POSTGRES_URL"
 POSTGRES_URL = os.environ.get(POSTGRES_ENV, "")
@@ -32,20 +33,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 async def _admin(sql: str) -> None:
-    import asyncpg
-
-    url = make_url(POSTGRES_URL)
-    connection = await asyncpg.connect(
-        user=url.username,
-        password=url.password,
-        host=url.host,
-        port=url.port,
-        database=url.database,
-    )
-    try:
+    async with connected(POSTGRES_URL) as connection:
         await connection.execute(sql)
-    finally:
-        await connection.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

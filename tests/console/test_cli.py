@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-FEEDBACKBOT = str(Path(sys.executable).parent / "feedbackbot")
+from tests.processes import FEEDBACKBOT
 
 
 def feedbackbot(

@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import POSTGRES_URL, _admin
-from tests.console.test_cli import FEEDBACKBOT, feedbackbot
-from tests.processes import free_port
+from tests.console.test_cli import feedbackbot
+from tests.postgres import connected
+from tests.processes import FEEDBACKBOT, free_port
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import FakeSlack
 
@@ -92,21 +93,9 @@ async def test_two_replicas_post_every_occurrence_once(
 
 
 async def posted_claims(url: str) -> tuple[int, int]:
-    import asyncpg
-
-    parts = make_url(url)
-    connection = await asyncpg.connect(
-        user=parts.username,
-        password=parts.password,
-        host=parts.host,
-        port=parts.port,
-        database=parts.database,
-    )
-    try:
+    async with connected(url) as connection:
         row = await connection.fetchrow(
             "SELECT count(*), count(DISTINCT scheduled_for) FROM reminder_occurrences "
             "WHERE outcome = 'posted'"
         )
-    finally:
-        await connection.close()
     return int(row[0]), int(row[1])
