@@ -178,18 +178,9 @@ async def started_bot(
     )
     server = Server("bot", f"http://127.0.0.1:{port}", process)
     assert process.stderr is not None
-    drain: asyncio.Task[None] | None = None
-    try:
-        await _read_until(
-            process.stderr, "health at GET /healthz", server.log_tail, "feedbackbot run"
-        )
-        drain = asyncio.create_task(_drain(process.stderr, server))
+    ready = "health at GET /healthz"
+    async with _running(server, process.stderr, ready, "feedbackbot run", codes):
         yield server
-    finally:
-        await _stop(server, codes)
-        if drain is not None:
-            with suppress(Exception):
-                await drain
 
 
 @asynccontextmanager
@@ -210,12 +201,26 @@ async def started_bare(
     )
     assert process.stdout is not None
     server = Server("bare", "", process)
+    async with _running(server, process.stdout, READY, "the bare server", codes) as line:
+        server.base_url = f"http://127.0.0.1:{int(line.split()[-1])}"
+        yield server
+
+
+@asynccontextmanager
+async def _running(
+    server: Server,
+    log: asyncio.StreamReader,
+    marker: str,
+    what: str,
+    codes: dict[str, int | None],
+) -> AsyncIterator[str]:
+    """A started server, once ``log`` shows ``marker`` (that line is given); its log is read on
+    so its pipe never fills, and it is stopped with SIGTERM at the end."""
     drain: asyncio.Task[None] | None = None
     try:
-        line = await _read_until(process.stdout, READY, server.log_tail, "the bare server")
-        server.base_url = f"http://127.0.0.1:{int(line.split()[-1])}"
-        drain = asyncio.create_task(_drain(process.stdout, server))
-        yield server
+        line = await _read_until(log, marker, server.log_tail, what)
+        drain = asyncio.create_task(_drain(log, server))
+        yield line
     finally:
         await _stop(server, codes)
         if drain is not None:
