@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.formatting import render
+from adapters.slack.web_api import WebApiError, call
 from bot.identity import MessageRef, Person
 from bot.messages import Message
 from bot.ports import ChannelUnavailable, ChatFailed
@@ -44,20 +45,24 @@ class SlackChat:
         self._response_url = response_url
 
     async def _post(self, **arguments: Any) -> MessageRef:
-        # No link_names: nothing we post may turn a typed @name into a ping. 429s are retried
-        # by the client's rate-limit handler; a post is never retried on a network error, since
-        # Slack may have posted it already.
+        # No link_names: nothing we post may turn a typed @name into a ping. 429s are waited
+        # out and retried; a post is never retried on a network error, since Slack may have
+        # posted it already.
         try:
-            response = await self._client.chat_postMessage(
-                unfurl_links=False, unfurl_media=False, **arguments
-            )
-        except SlackApiError as error:
-            code = slack_error(error)
-            if code in UNAVAILABLE:
-                raise ChannelUnavailable(code) from error
-            log.error("chat.postMessage failed in %s: %s", arguments.get("channel"), code)
-            raise ChatFailed(code) from error
+            response = await self._post_message(arguments)
+        except WebApiError as error:
+            if error.code in UNAVAILABLE:
+                raise ChannelUnavailable(error.code) from error
+            log.error("chat.postMessage failed in %s: %s", arguments.get("channel"), error.code)
+            raise ChatFailed(error.code) from error
         return MessageRef(str(response["channel"]), str(response["ts"]))
+
+    async def _post_message(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        return await call(
+            self._client,
+            "chat.postMessage",
+            {"unfurl_links": False, "unfurl_media": False, **arguments},
+        )
 
     async def post(self, channel_id: str, message: Message) -> MessageRef:
         return await self._post(channel=channel_id, text=render(message))
@@ -73,11 +78,9 @@ class SlackChat:
         """A message in the person's DM with the bot (``chat.postMessage`` to a user id opens
         it). Failures carry Slack's error code only: the person may be an anonymous author."""
         try:
-            await self._client.chat_postMessage(
-                channel=person.user_id, text=render(message), unfurl_links=False, unfurl_media=False
-            )
-        except SlackApiError as error:
-            raise ChatFailed(slack_error(error)) from None
+            await self._post_message({"channel": person.user_id, "text": render(message)})
+        except WebApiError as error:
+            raise ChatFailed(error.code) from None
 
     async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
         text = render(message)
@@ -85,16 +88,18 @@ class SlackChat:
             await respond_privately(self._client, self._response_url, text)
             return
         try:
-            await self._client.chat_postEphemeral(
-                channel=channel_id, user=person.user_id, text=text
+            await call(
+                self._client,
+                "chat.postEphemeral",
+                {"channel": channel_id, "user": person.user_id, "text": text},
             )
             return
-        except SlackApiError as error:
-            log.info("ephemeral message failed (%s); sending a DM", slack_error(error))
+        except WebApiError as error:
+            log.info("ephemeral message failed (%s); sending a DM", error.code)
         try:
-            await self._client.chat_postMessage(channel=person.user_id, text=text)
-        except SlackApiError as error:
-            log.error("could not reach a person privately: %s", slack_error(error))
+            await self._post_message({"channel": person.user_id, "text": text})
+        except WebApiError as error:
+            log.error("could not reach a person privately: %s", error.code)
 
 
 async def respond_privately(client: AsyncWebClient, response_url: str, text: str) -> None:
