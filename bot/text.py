@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 MAX_TEXT_LENGTH = 4000
-_KEPT_CONTROLS = frozenset("\n\t")
+# Unicode's control characters (category Cc) are exactly these two ranges; newline and tab stay.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean(raw: str) -> str:
@@ -14,8 +16,7 @@ def clean(raw: str) -> str:
     Everything else, including emoji sequences with their zero-width joiners, is kept exactly.
     A Windows line ending becomes a plain newline because its carriage return is a control.
     """
-    kept = "".join(ch for ch in raw if ch in _KEPT_CONTROLS or unicodedata.category(ch) != "Cc")
-    return kept.strip()
+    return _CONTROLS.sub("", raw).strip()
 
 
 def excerpt(text: str, limit: int = 80) -> str:
