@@ -77,6 +77,16 @@ class VoteResult:
     votes: int
 
 
+def _log_recorded(added: list[Item]) -> None:
+    # One line per workspace and transaction: under load a line per item cost more CPU than
+    # writing the item did.
+    by_workspace: dict[Workspace, list[str]] = {}
+    for item in added:
+        by_workspace.setdefault(item.workspace, []).append(f"{item.kind.value} #{item.number}")
+    for workspace, recorded in by_workspace.items():
+        log.info("recorded %s in %s", ", ".join(recorded), workspace)
+
+
 class FeedbackService:
     """Every rule about recording, thanking and voting lives here, the same for every platform."""
 
@@ -140,6 +150,7 @@ class FeedbackService:
                 refused = await self._add_once(item, submission.delivery_id)
                 if refused is not None:
                     return refused
+                _log_recorded([item])
         except StorageError:
             log.exception("could not store a %s in %s", submission.kind.value, submission.workspace)
             return Refused(
@@ -151,7 +162,6 @@ class FeedbackService:
                 ),
                 submission.text,
             )
-        log.info("recorded %s #%s in %s", item.kind.value, item.number, item.workspace)
         return item
 
     async def _write_all(self, writes: list[Item | ThanksNote]) -> list[None]:
@@ -164,6 +174,7 @@ class FeedbackService:
             if notes:
                 await uow.items.record_thanks(notes)
             await uow.commit()
+        _log_recorded(new)
         return [None] * len(writes)
 
     async def _add_once(self, item: Item, delivery_id: str | None) -> Refused | None:
