@@ -6,8 +6,9 @@ Run from the repository root::
     python -m bench.slack_ack [--requests N]
 
 Both servers run as subprocesses on 127.0.0.1 and are driven the same way: N signed
-`/feedback` requests per concurrency level (1, 10, 50) from one shared HTTP client (aiohttp by
-default, ``--client httpx`` for httpx; see ``load_client`` for why).
+`/feedback` requests per concurrency level (1, 10, 50) from one shared HTTP client (by default
+``bench.lean_client.LeanClient``, a lean asyncio client: its CPU time is spent on the servers'
+cores; ``--client aiohttp`` or ``--client httpx`` for those; see ``load_client``).
 The fake Slack Web API (``bench.lean_slack.LeanSlack``, a lean asyncio server: its CPU time is
 spent on the bot's cores, real Slack's is not) runs in this process and records the bot's
 thank-yous. The exit status is 0 unless a request failed or a thank-you was lost.
@@ -44,6 +45,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bench.lean_client import LeanClient
 from bench.lean_slack import LeanSlack, LeanSlackTimeout
 from bench.roadmap import drop_postgres_database, with_postgres_database
 from tests.processes import FEEDBACKBOT, free_port
@@ -240,12 +242,21 @@ Post = Callable[[str, bytes, Mapping[str, str]], Awaitable[Ack]]
 async def load_client(kind: str, connections: int) -> AsyncIterator[Post]:
     """One shared HTTP client with ``connections`` keep-alive connections.
 
-    ``aiohttp`` by default: httpx 0.28 / httpcore 1.0 spends time quadratic in the number of
-    pooled connections on every request (``AsyncConnectionPool._assign_requests_to_connections``
-    calls ``is_idle`` on every connection for every queued request), so at concurrency 50 the
-    load generator, not the server, sets the pace (about 100 req/s against a bare Bolt app that
-    answers 1,500/s to aiohttp). ``--client httpx`` keeps that variant for comparison.
+    ``lean`` by default (``bench.lean_client.LeanClient``): the load generator runs on the same
+    cores as the servers it measures, and aiohttp's client spends about twice the CPU per
+    request of the lean one (about 0.09 ms against 0.045 ms by themselves; see bench/README.md
+    for the figures in this benchmark). ``aiohttp`` keeps that client for comparison.
+    ``httpx`` shows why that one is not used: httpx 0.28 / httpcore 1.0 spends time quadratic
+    in the number of pooled connections on every request
+    (``AsyncConnectionPool._assign_requests_to_connections`` calls ``is_idle`` on every
+    connection for every queued request), so at concurrency 50 the load generator, not the
+    server, sets the pace (about 100 req/s against a bare Bolt app that answers 1,500/s to
+    aiohttp).
     """
+    if kind == "lean":
+        async with LeanClient(connections) as lean:
+            yield lean.post
+        return
     if kind == "httpx":
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
@@ -619,9 +630,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=300, help="requests per round")
     parser.add_argument(
         "--client",
-        choices=("aiohttp", "httpx"),
-        default="aiohttp",
-        help="the load generator's HTTP client (default aiohttp; see load_client)",
+        choices=("lean", "aiohttp", "httpx"),
+        default="lean",
+        help="the load generator's HTTP client (default lean: bench/lean_client.py; see "
+        "load_client)",
     )
     parser.add_argument(
         "--concurrency",

@@ -45,6 +45,16 @@ class ThanksNote:
     message: MessageRef | None
 
 
+class WriteTogether(Protocol):
+    """New items and thank-you notes that arrived together, written in one transaction.
+
+    Each workspace numbers its new items after its last number, in the order given (the numbers
+    are set on the items); a workspace seen for the first time is made. A note of an item that
+    does not exist changes nothing. Either all of it is kept or, with ``StorageError``, none."""
+
+    async def __call__(self, new: Sequence[Item], notes: Sequence[ThanksNote]) -> None: ...
+
+
 class ItemRepository(Protocol):
     """Items, their votes and their history. Every method is scoped to one workspace: nothing
     of one workspace is ever read or changed through another."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage.url import is_sqlite
@@ -32,6 +33,22 @@ def create_engine(url: str) -> AsyncEngine:
     event.listen(engine.sync_engine, "connect", _configure_sqlite)
     event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
+
+
+def sqlite_sync_engine(engine: AsyncEngine) -> Engine:
+    """A plain engine on the same SQLite file as ``engine``, configured the same way, with one
+    connection: for work that runs whole on a thread of its own (``storage.sqlite_writes``)."""
+    url = engine.url.set(drivername="sqlite")
+    sync = create_sync_engine(
+        url,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=SQLITE_QUEUE_S,
+        pool_reset_on_return=None,
+    )
+    event.listen(sync, "connect", _configure_sqlite)
+    event.listen(sync, "begin", _begin_immediate)
+    return sync
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

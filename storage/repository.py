@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -15,6 +14,13 @@ from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status, StatusChange
 from bot.ports import ItemQuery, ThanksNote
 from storage.tables import deliveries, items, status_changes, votes, workspaces
+from storage.writes import (
+    add_items,
+    find_workspace,
+    insert_ignoring_duplicates,
+    message_columns,
+    note_thanks,
+)
 
 EXPORT_PAGE = 500
 DELIVERY_MEMORY = timedelta(days=1)
@@ -44,29 +50,13 @@ class SqlItemRepository:
             return self._known[workspace]
         if workspace in self._workspace_ids:
             return self._workspace_ids[workspace]
-        found = select(workspaces.c.id).where(
-            workspaces.c.platform == workspace.platform.value,
-            workspaces.c.external_id == workspace.id,
-        )
-        workspace_id: int | None = (await self._conn.execute(found)).scalar_one_or_none()
+        workspace_id, made = await self._conn.run_sync(find_workspace, workspace, create)
         if workspace_id is not None:
-            self._known[workspace] = workspace_id
-            return workspace_id
-        if create:
-            row = {
-                "platform": workspace.platform.value,
-                "external_id": workspace.id,
-                "created_at": datetime.now(UTC),
-            }
-            await self._conn.execute(self._insert_ignoring_duplicates(workspaces, row))
-            workspace_id = (await self._conn.execute(found)).scalar_one()
-        if workspace_id is not None:
-            self._workspace_ids[workspace] = workspace_id
+            (self._workspace_ids if made else self._known)[workspace] = workspace_id
         return workspace_id
 
     def _insert_ignoring_duplicates(self, table: Any, row: dict[str, Any]) -> Any:
-        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
-        return dialect.insert(table).values(**row).on_conflict_do_nothing()
+        return insert_ignoring_duplicates(self._conn.dialect.name, table, row)
 
     async def first_delivery(self, workspace: Workspace, delivery_id: str, at: datetime) -> bool:
         workspace_id = await self._workspace_id(workspace, create=True)
@@ -96,26 +86,13 @@ class SqlItemRepository:
         return added
 
     async def add_all(self, new_items: Sequence[Item]) -> list[Item]:
-        by_workspace: dict[Workspace, list[Item]] = {}
+        ids: dict[Workspace, int] = {}
         for item in new_items:
-            by_workspace.setdefault(item.workspace, []).append(item)
-        rows = []
-        for workspace, added in by_workspace.items():
-            workspace_id = await self._workspace_id(workspace, create=True)
-            # The UPDATE takes a row lock, so concurrent adders in one workspace queue up here;
-            # it reserves one number per item at once.
-            last = (
-                await self._conn.execute(
-                    update(workspaces)
-                    .where(workspaces.c.id == workspace_id)
-                    .values(last_number=workspaces.c.last_number + len(added))
-                    .returning(workspaces.c.last_number)
-                )
-            ).scalar_one()
-            for number, item in enumerate(added, start=last - len(added) + 1):
-                item.number = number
-                rows.append({"workspace_id": workspace_id, **_columns(item)})
-        await self._conn.execute(insert(items), rows)
+            if item.workspace not in ids:
+                workspace_id = await self._workspace_id(item.workspace, create=True)
+                assert workspace_id is not None, "a workspace is made when missing"
+                ids[item.workspace] = workspace_id
+        await self._conn.run_sync(add_items, new_items, ids)
         return list(new_items)
 
     def _in(self, workspace_id: int) -> Select[Any]:
@@ -159,7 +136,7 @@ class SqlItemRepository:
                     items.c.workspace_id == workspace_id,
                     *(
                         items.c[column] == value
-                        for column, value in _message_columns(prefix, message).items()
+                        for column, value in message_columns(prefix, message).items()
                     ),
                 )
             )
@@ -167,33 +144,8 @@ class SqlItemRepository:
         return None if number is None else await self.get(workspace, number)
 
     async def record_thanks(self, notes: Sequence[ThanksNote]) -> None:
-        rows = []
-        for note in notes:
-            workspace_id = await self._workspace_id(note.workspace)
-            thanks = _message_columns("thanks", note.message)
-            rows.append(
-                {
-                    "w_id": workspace_id,
-                    "w_number": note.number,
-                    "w_at": note.at,
-                    "w_channel": thanks["thanks_channel_id"],
-                    "w_message": thanks["thanks_message_id"],
-                }
-            )
-        if not rows:
-            return
-        await self._conn.execute(
-            update(items)
-            .where(
-                items.c.workspace_id == bindparam("w_id"), items.c.number == bindparam("w_number")
-            )
-            .values(
-                acknowledged_at=bindparam("w_at"),
-                thanks_channel_id=bindparam("w_channel"),
-                thanks_message_id=bindparam("w_message"),
-            ),
-            rows,
-        )
+        ids = {note.workspace: await self._workspace_id(note.workspace) for note in notes}
+        await self._conn.run_sync(note_thanks, notes, ids)
 
     async def update(self, item: Item) -> None:
         workspace_id = await self._workspace_id(item.workspace)
@@ -209,7 +161,7 @@ class SqlItemRepository:
                     stakeholder=item.stakeholder.value,
                     acknowledged_at=item.acknowledged_at,
                     status_changed_at=item.status_changed_at,
-                    **_message_columns("thanks", item.thanks),
+                    **message_columns("thanks", item.thanks),
                 )
                 .returning(items.c.id)
             )
@@ -367,36 +319,6 @@ class SqlItemRepository:
         await self._conn.execute(
             update(items).where(items.c.id == item_id).values(votes=items.c.votes + delta)
         )
-
-
-def _columns(item: Item) -> dict[str, Any]:
-    return {
-        "number": item.number,
-        "kind": item.kind.value,
-        "text": item.text,
-        "channel_id": item.channel_id,
-        "author_id": item.author.user_id if item.author else None,
-        "author_name": item.author.display_name if item.author else None,
-        "author_handle": item.author_handle if item.author is None else None,
-        "stakeholder": item.stakeholder.value,
-        "priority": item.priority.value if item.priority else None,
-        "status": item.status.value,
-        "duplicate_of": item.duplicate_of,
-        "votes": item.votes,
-        "created_at": item.created_at,
-        "acknowledged_at": item.acknowledged_at,
-        "status_changed_at": item.status_changed_at,
-        **_message_columns("thanks", item.thanks),
-        **_message_columns("source", item.source),
-    }
-
-
-def _message_columns(prefix: str, message: MessageRef | None) -> dict[str, str | None]:
-    """A message reference as its pair of columns (``thanks_*`` or ``source_*``)."""
-    return {
-        f"{prefix}_channel_id": message.channel_id if message else None,
-        f"{prefix}_message_id": message.message_id if message else None,
-    }
 
 
 def _message_ref(row: RowMapping, prefix: str) -> MessageRef | None:

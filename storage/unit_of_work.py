@@ -84,5 +84,10 @@ class SqlStorage:
         self._engine = engine
         self._known: dict[Workspace, int] = {}
 
+    @property
+    def known(self) -> dict[Workspace, int]:
+        """The committed workspace ids found so far, shared with writers of this storage."""
+        return self._known
+
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._engine, self._known)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.cli.settings import Settings
 from bot.clock import SystemClock
 from bot.errors import StorageError
-from bot.ports import Clock
+from bot.ports import Clock, WriteTogether
 from bot.roadmap import RoadmapService
 from bot.service import FeedbackService
 from bot.triage import TriageService
 from storage.engine import create_engine
 from storage.reminders import SqlRoadmapUnitOfWork
 from storage.schema import ensure_schema
+from storage.sqlite_writes import SqliteWriteTogether
 from storage.triage import SqlTriageUnitOfWork
 from storage.unit_of_work import DATABASE_FAILURES, SqlStorage
 
@@ -45,12 +46,14 @@ async def open_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 @asynccontextmanager
 async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncIterator[App]:
     """The core on the configured database, its schema brought up to date (or refused)."""
-    async with open_engine(settings) as engine:
+    async with AsyncExitStack() as stack:
+        engine = await stack.enter_async_context(open_engine(settings))
         await ensure_schema(engine, auto_migrate=settings.auto_migrate)
         clock = clock or SystemClock()
         storage = SqlStorage(engine)
         seal = settings.triage.seal
-        service = FeedbackService(storage.unit_of_work, clock, seal)
+        writer = await stack.enter_async_context(_write_together(engine, storage))
+        service = FeedbackService(storage.unit_of_work, clock, seal, writer)
         triage = TriageService(
             service,
             storage.unit_of_work,
@@ -67,6 +70,18 @@ async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncItera
             breaches=triage.open_breaches,
         )
         yield App(settings, engine, service, roadmap, triage)
+
+
+@asynccontextmanager
+async def _write_together(
+    engine: AsyncEngine, storage: SqlStorage
+) -> AsyncIterator[WriteTogether | None]:
+    """SQLite's own group-commit writer; other databases write through units of work."""
+    if engine.dialect.name != "sqlite":
+        yield None
+        return
+    async with SqliteWriteTogether(engine, storage.known) as writer:
+        yield writer
 
 
 def _first_line(error: BaseException) -> str:
