@@ -1,0 +1,141 @@
+"""SQLite's group-commit writer: one transaction on its own thread, the same rules as a unit
+of work."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.errors import StorageError
+from bot.identity import MessageRef, Person, Platform, Workspace
+from bot.items import Item, ItemKind, Stakeholder
+from bot.ports import ItemQuery, ThanksNote
+from bot.service import FeedbackService, Refused, Submission
+from storage import tables
+from storage.engine import create_engine
+from storage.schema import migrate
+from storage.sqlite_writes import SqliteWriteTogether
+from storage.unit_of_work import SqlStorage
+from tests.fakes import FixedClock
+
+ACME = Workspace(Platform.SLACK, "T-ACME")
+GLOBEX = Workspace(Platform.SLACK, "T-GLOBEX")
+ALICE = Person("U-ALICE", "Alice")
+AT = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+def new_item(workspace: Workspace, text: str, source: MessageRef | None = None) -> Item:
+    return Item(
+        workspace=workspace,
+        kind=ItemKind.FEEDBACK,
+        text=text,
+        channel_id="C1",
+        author=ALICE,
+        stakeholder=Stakeholder.INTERNAL,
+        priority=None,
+        created_at=AT,
+        source=source,
+    )
+
+
+@pytest.fixture
+async def sqlite(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'writes.db'}")
+    await migrate(engine)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def storage(sqlite: AsyncEngine) -> SqlStorage:
+    return SqlStorage(sqlite)
+
+
+@pytest.fixture
+async def writer(sqlite: AsyncEngine, storage: SqlStorage) -> AsyncIterator[SqliteWriteTogether]:
+    async with SqliteWriteTogether(sqlite, storage.known) as writing:
+        yield writing
+
+
+async def numbers(storage: SqlStorage, workspace: Workspace) -> list[tuple[int, str]]:
+    async with storage.unit_of_work() as uow:
+        found = await uow.items.search(workspace, ItemQuery())
+    return sorted((item.number or 0, item.text) for item in found)
+
+
+async def test_new_items_are_numbered_per_workspace_in_the_order_given(
+    writer: SqliteWriteTogether, storage: SqlStorage
+) -> None:
+    batch = [new_item(ACME, "a1"), new_item(GLOBEX, "g1"), new_item(ACME, "a2")]
+    await writer(batch, [])
+    assert [item.number for item in batch] == [1, 1, 2]
+    assert await numbers(storage, ACME) == [(1, "a1"), (2, "a2")]
+    assert await numbers(storage, GLOBEX) == [(1, "g1")]
+
+
+async def test_workspaces_it_makes_are_remembered_once_committed(
+    writer: SqliteWriteTogether, storage: SqlStorage
+) -> None:
+    assert ACME not in storage.known
+    await writer([new_item(ACME, "first")], [])
+    assert ACME in storage.known
+    await writer([new_item(ACME, "second")], [])
+    assert await numbers(storage, ACME) == [(1, "first"), (2, "second")]
+
+
+async def test_notes_say_when_and_where_each_item_was_thanked(
+    writer: SqliteWriteTogether, storage: SqlStorage
+) -> None:
+    item = new_item(ACME, "thank me")
+    await writer([item], [])
+    assert item.number is not None
+    thanks = MessageRef("C1", "1700000000.000100")
+    await writer([], [ThanksNote(ACME, item.number, AT, thanks)])
+    async with storage.unit_of_work() as uow:
+        stored = await uow.items.get_by_thanks(ACME, thanks)
+    assert stored is not None and stored.number == item.number
+    assert stored.acknowledged_at == AT
+
+
+async def test_a_note_for_a_workspace_never_seen_changes_nothing(
+    writer: SqliteWriteTogether, storage: SqlStorage, sqlite: AsyncEngine
+) -> None:
+    await writer([], [ThanksNote(GLOBEX, 1, AT, MessageRef("C1", "1.0"))])
+    async with sqlite.connect() as conn:
+        assert (await conn.execute(select(tables.workspaces.c.id))).all() == []
+
+
+async def test_a_failed_transaction_keeps_nothing_and_says_so(
+    writer: SqliteWriteTogether, storage: SqlStorage
+) -> None:
+    await writer([new_item(ACME, "kept")], [])
+    same_message = MessageRef("C1", "1.0")
+    clash = [new_item(ACME, "one", same_message), new_item(ACME, "two", same_message)]
+    with pytest.raises(StorageError):
+        await writer(clash, [])
+    await writer([new_item(ACME, "next")], [])
+    assert await numbers(storage, ACME) == [(1, "kept"), (2, "next")]
+
+
+async def test_concurrent_submissions_through_the_writer_get_distinct_consecutive_numbers(
+    writer: SqliteWriteTogether, storage: SqlStorage
+) -> None:
+    service = FeedbackService(storage.unit_of_work, FixedClock(), write_together=writer)
+
+    async def submit(n: int) -> int:
+        outcome = await service.submit(
+            Submission(ACME, "C1", ALICE, ItemKind.FEEDBACK, f"idea {n}")
+        )
+        assert not isinstance(outcome, Refused) and outcome.number is not None
+        return outcome.number
+
+    got = await asyncio.gather(*(submit(n) for n in range(50)))
+    assert sorted(got) == list(range(1, 51))
