@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator, Mapping
@@ -175,12 +176,26 @@ async def _socket_mode_url(handler: AsyncSocketModeHandler) -> str:
         raise FeedbackBotError(f"cannot reach Slack to open Socket Mode: {error}") from error
 
 
+# A busy bot makes and drops many small objects per request; with Python's default threshold
+# (700) the collector ran every few requests. Measured with bench/slack_ack.py at concurrency
+# 50: about 7% less CPU per item, and a lower ack p99.
+GC_THRESHOLDS = (20_000, 20, 20)
+
+
+def collect_less_often() -> None:
+    """Once started: what start-up made (modules, the app, its clients) lives as long as the
+    process, so the collector stops looking at it, and it runs less often."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 async def run_until_stopped(app: App, environ: Mapping[str, str] | None = None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with serving(app, environ) as served:
+        collect_less_often()
         stopped = asyncio.create_task(stop.wait())
         if app.settings.worker > 0:
             gone = asyncio.create_task(first_process_gone())
