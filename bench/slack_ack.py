@@ -627,7 +627,7 @@ async def bench(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.slack_ack", description=__doc__)
-    parser.add_argument("--requests", type=int, default=300, help="requests per round")
+    parser.add_argument("--requests", type=int, default=3000, help="requests per round")
     parser.add_argument(
         "--client",
         choices=("lean", "aiohttp", "httpx"),
