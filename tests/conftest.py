@@ -72,6 +72,22 @@ async def engine(empty_engine: AsyncEngine) -> AsyncEngine:
 
 
 @pytest.fixture
+def sqlite_path(tmp_path: Path) -> Path:
+    return tmp_path / "sqlite.db"
+
+
+@pytest.fixture
+async def sqlite_engine(sqlite_path: Path) -> AsyncIterator[AsyncEngine]:
+    """A migrated SQLite database of the test's own, for tests that need no other kind."""
+    engine = create_engine(f"sqlite+aiosqlite:///{sqlite_path}")
+    await migrate(engine)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
 def clean_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """An environment for running ``feedbackbot`` as a new user would: nothing configured."""
     yield {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "USER": "alice"}

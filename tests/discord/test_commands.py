@@ -15,7 +15,6 @@ from adapters.discord.formatting import MESSAGE_LIMIT
 from adapters.discord.modal import FormChoices
 from bot.items import ItemKind, Priority, Stakeholder
 from storage.engine import create_engine
-from storage.schema import migrate
 from tests.discord.conftest import (
     ACME_CHANNEL,
     ACME_GUILD,
@@ -218,22 +217,12 @@ async def test_text_over_the_limit_is_given_back_privately_in_pieces(bot: Discor
     assert await bot.items() == []
 
 
-@pytest.fixture
-async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'discord.db'}")
-    await migrate(engine)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-
-
 async def test_a_slow_database_gets_a_deferred_answer_in_time_then_the_thanks(
-    fake: FakeDiscord, sqlite_engine: AsyncEngine, tmp_path: Path
+    fake: FakeDiscord, sqlite_engine: AsyncEngine, sqlite_path: Path
 ) -> None:
     async for bot in start_bot(fake, sqlite_engine, settings_for(fake)):
         # Another writer holds SQLite's write lock: the item waits, Discord's answer must not.
-        blocker = sqlite3.connect(tmp_path / "discord.db", isolation_level=None)
+        blocker = sqlite3.connect(sqlite_path, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")
         try:
             sent = await fake.command(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -16,8 +15,6 @@ from adapters.web import build_web_app
 from bot.identity import Platform, Workspace
 from bot.items import Item
 from bot.service import FeedbackService
-from storage.engine import create_engine
-from storage.schema import migrate
 from storage.unit_of_work import SqlUnitOfWork
 from tests.fakes import FixedClock
 from tests.slack.fake_slack import FakeSlack
@@ -42,16 +39,6 @@ class SlackBot:
 
     async def items(self, workspace: Workspace = ACME) -> list[Item]:
         return [item async for item in self.service.export(workspace)]
-
-
-@pytest.fixture
-async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'slack.db'}")
-    await migrate(engine)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture

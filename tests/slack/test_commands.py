@@ -41,11 +41,11 @@ async def test_the_author_sees_a_private_confirmation_with_the_number(bot: Slack
 
 
 async def test_the_confirmation_follows_through_the_response_url_when_storing_is_slow(
-    fake: FakeSlack, sqlite_engine: AsyncEngine, slack_settings: SlackSettings, tmp_path: Path
+    fake: FakeSlack, sqlite_engine: AsyncEngine, slack_settings: SlackSettings, sqlite_path: Path
 ) -> None:
     async for bot in start_bot(fake, sqlite_engine, slack_settings, ack_budget_s=0.01):
         # Another writer holds SQLite's write lock, so the item cannot be stored in time.
-        blocker = sqlite3.connect(tmp_path / "slack.db", isolation_level=None)
+        blocker = sqlite3.connect(sqlite_path, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")
         try:
             answer = await bot.slack.command("/feedback", "slow but kept")

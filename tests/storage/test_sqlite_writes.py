@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -18,8 +17,6 @@ from bot.items import Item, ItemKind, Stakeholder
 from bot.ports import ItemQuery, ThanksNote
 from bot.service import FeedbackService, Refused, Submission
 from storage import tables
-from storage.engine import create_engine
-from storage.schema import migrate
 from storage.sqlite_writes import SqliteWriteTogether
 from storage.unit_of_work import SqlStorage
 from tests.fakes import FixedClock
@@ -45,23 +42,15 @@ def new_item(workspace: Workspace, text: str, source: MessageRef | None = None) 
 
 
 @pytest.fixture
-async def sqlite(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'writes.db'}")
-    await migrate(engine)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
+def storage(sqlite_engine: AsyncEngine) -> SqlStorage:
+    return SqlStorage(sqlite_engine)
 
 
 @pytest.fixture
-def storage(sqlite: AsyncEngine) -> SqlStorage:
-    return SqlStorage(sqlite)
-
-
-@pytest.fixture
-async def writer(sqlite: AsyncEngine, storage: SqlStorage) -> AsyncIterator[SqliteWriteTogether]:
-    async with SqliteWriteTogether(sqlite, storage.known) as writing:
+async def writer(
+    sqlite_engine: AsyncEngine, storage: SqlStorage
+) -> AsyncIterator[SqliteWriteTogether]:
+    async with SqliteWriteTogether(sqlite_engine, storage.known) as writing:
         yield writing
 
 
@@ -106,10 +95,10 @@ async def test_notes_say_when_and_where_each_item_was_thanked(
 
 
 async def test_a_note_for_a_workspace_never_seen_changes_nothing(
-    writer: SqliteWriteTogether, storage: SqlStorage, sqlite: AsyncEngine
+    writer: SqliteWriteTogether, storage: SqlStorage, sqlite_engine: AsyncEngine
 ) -> None:
     await writer([], [ThanksNote(GLOBEX, 1, AT, MessageRef("C1", "1.0"))])
-    async with sqlite.connect() as conn:
+    async with sqlite_engine.connect() as conn:
         assert (await conn.execute(select(tables.workspaces.c.id))).all() == []
 
 
