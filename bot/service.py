@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -48,7 +48,10 @@ class Submission:
 
 class Refusal(StrEnum):
     EMPTY = "empty"
+    # The platform delivered the same event again; the person heard the first time.
     REPEATED = "repeated"
+    # Someone asked to record a message that is recorded already.
+    ALREADY_RECORDED = "already_recorded"
     TOO_LONG = "too_long"
     NOT_STORED = "not_stored"
 
@@ -121,7 +124,9 @@ class FeedbackService:
             return Refused(
                 Refusal.EMPTY,
                 Message.of(
-                    f"Tell me a little more, nothing was recorded. Usage: "
+                    "That message has no text to record, so nothing was recorded."
+                    if submission.source is not None
+                    else f"Tell me a little more, nothing was recorded. Usage: "
                     f"`{USAGE[submission.kind]}`"
                 ),
                 submission.text,
@@ -201,7 +206,7 @@ class FeedbackService:
                 earlier = await uow.items.get_by_source(item.workspace, item.source)
                 if earlier is not None:
                     return Refused(
-                        Refusal.REPEATED,
+                        Refusal.ALREADY_RECORDED,
                         Message.of(f"That message is already recorded as #{earlier.number}."),
                         "",
                     )
@@ -228,10 +233,23 @@ class FeedbackService:
 
         Adapters that confirm the item to its author before thanking (Slack answers the
         command itself once the item is stored) call ``submit`` and then this."""
+        return await self._thank_publicly_or_privately(
+            item, author, chat, lambda thanks: chat.post(item.channel_id, thanks)
+        )
+
+    async def _thank_publicly_or_privately(
+        self,
+        item: Item,
+        author: Person,
+        chat: Chat,
+        post: Callable[[Message], Awaitable[MessageRef]],
+    ) -> Recorded:
+        """Post the thank-you with ``post``; where that fails, thank the author privately. The
+        thank-you is noted either way: the item is stored and its author has heard."""
         thanks = compose_thanks(item)
         posted: MessageRef | None
         try:
-            posted = await chat.post(item.channel_id, thanks)
+            posted = await post(thanks)
         except ChatFailed as failed:
             log.info("thanking #%s privately: %s", item.number, failed.reason)
             await chat.post_private(item.channel_id, author, thanks)
@@ -250,20 +268,22 @@ class FeedbackService:
         another person asks for it with a reaction, and thank the author in its thread
         (``thread``: the thread the message is in, when it is a reply).
 
-        A message is recorded once however many people ask. A refusal is shown to the person
-        who asked, not to the author."""
-        assert submission.source is not None, "a capture names the message it captures"
+        A message is recorded once however many people ask; a later asker is told its number.
+        A refusal is shown to the person who asked, not to the author. Where the thread reply
+        fails, the author is thanked privately and the item is kept."""
+        source = submission.source
+        assert source is not None, "a capture names the message it captures"
         outcome = await self.submit(submission)
         if isinstance(outcome, Refused):
             if outcome.reason is not Refusal.REPEATED:
                 await chat.post_private(submission.channel_id, requested_by, outcome.message)
             return outcome
-        thanks = compose_thanks(outcome)
-        posted = await chat.reply_in_thread(
-            submission.channel_id, thread or submission.source, thanks
+        return await self._thank_publicly_or_privately(
+            outcome,
+            submission.author,
+            chat,
+            lambda thanks: chat.reply_in_thread(submission.channel_id, thread or source, thanks),
         )
-        await self.acknowledge(outcome, posted)
-        return Recorded(outcome, thanks, posted)
 
     async def acknowledge(self, item: Item, thanks: MessageRef | None) -> None:
         """Note when the person was thanked, and which message carries the thank-you (votes are

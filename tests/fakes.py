@@ -286,6 +286,8 @@ class FakeChat:
     async def reply_in_thread(
         self, channel_id: str, thread: MessageRef, message: Message
     ) -> MessageRef:
+        if channel_id in self.unavailable:
+            raise ChannelUnavailable("not_in_channel")
         self.threads.append((channel_id, thread.message_id, message.plain))
         return MessageRef(channel_id, f"{thread.message_id}-reply-{len(self.threads)}")
 

@@ -102,8 +102,10 @@ async def test_a_message_is_captured_once_however_many_ask(bot: SlackBot) -> Non
             event_id=event_id,
         )
     await bot.fake.wait_for("chat.postMessage")
+    (told,) = await bot.fake.wait_for("chat.postEphemeral")
     assert [i.text for i in await bot.items()] == ["The wiki search is broken"]
     assert len(bot.fake.calls_to("chat.postMessage")) == 1
+    assert told.args["text"] == "That message is already recorded as #1."
 
 
 async def test_a_memo_on_the_bots_own_message_records_nothing(bot: SlackBot) -> None:
@@ -120,3 +122,16 @@ async def test_a_memo_on_an_unreadable_message_tells_the_person_who_asked(bot: S
     (note,) = await bot.fake.wait_for("chat.postEphemeral")
     assert note.args["user"] == "U1" and "nothing was recorded" in note.args["text"]
     assert await bot.items() == []
+
+
+async def test_a_memo_whose_thread_reply_fails_thanks_the_author_privately(bot: SlackBot) -> None:
+    bot.fake.add_message("C1", "1600000000.000400", "U2", "Deploys need a dry run")
+    bot.fake.fail("chat.postMessage", "restricted_action_non_threadable_channel")
+    await bot.slack.reaction(
+        True, user="U1", reaction="memo", ts="1600000000.000400", item_user="U2"
+    )
+    (thanks,) = await bot.fake.wait_for("chat.postEphemeral")
+    await bot.settled()
+    (item,) = await bot.items()
+    assert thanks.args["user"] == "U2" and "#1" in thanks.args["text"]
+    assert item.acknowledged_at is not None and item.thanks is None

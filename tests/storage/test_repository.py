@@ -242,7 +242,7 @@ async def test_the_same_message_cannot_be_captured_twice(engine: AsyncEngine) ->
     service = FeedbackService(lambda: SqlUnitOfWork(engine), FixedClock())
     await record(service, submission("once", source=source))
     again = await service.submit(submission("once", source=source))
-    assert isinstance(again, Refused) and again.reason is Refusal.REPEATED
+    assert isinstance(again, Refused) and again.reason is Refusal.ALREADY_RECORDED
     async with SqlUnitOfWork(engine) as uow:
         found = await uow.items.get_by_source(ACME, source)
     assert found is not None and found.number == 1

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from bot.identity import MessageRef
 from bot.service import Recorded, Refusal, Refused
-from tests.fakes import ACME, BOB, CY, GENERAL, build, submission
+from tests.fakes import ACME, ADA, BOB, CY, GENERAL, build, submission
 
 SOURCE = MessageRef(GENERAL, "1600000000.000200")
 THREAD = MessageRef(GENERAL, "1600000000.000100")
@@ -23,14 +23,37 @@ async def test_a_captured_message_is_thanked_in_its_thread() -> None:
     assert h.chat.posted == []
 
 
-async def test_a_message_is_captured_only_once() -> None:
+async def test_a_message_is_captured_only_once_and_a_later_asker_hears_its_number() -> None:
     h = build()
     first = replace(submission("rollbacks hurt", author=BOB), source=SOURCE)
     await h.service.capture(first, CY, h.chat)
-    again = await h.service.capture(first, BOB, h.chat)
+    again = await h.service.capture(first, ADA, h.chat)
+    assert isinstance(again, Refused) and again.reason is Refusal.ALREADY_RECORDED
+    assert len(h.chat.threads) == 1
+    assert h.chat.private_to == [ADA]
+    assert h.chat.private == [(GENERAL, "That message is already recorded as #1.")]
+    assert len(await h.service.list_items(ACME)) == 1
+
+
+async def test_a_capture_delivered_twice_is_recorded_and_thanked_once_in_silence() -> None:
+    h = build()
+    first = replace(submission("rollbacks hurt", author=BOB), source=SOURCE, delivery_id="Ev-1")
+    await h.service.capture(first, CY, h.chat)
+    again = await h.service.capture(first, CY, h.chat)
     assert isinstance(again, Refused) and again.reason is Refusal.REPEATED
     assert len(h.chat.threads) == 1 and h.chat.private == []
-    assert len(await h.service.list_items(ACME)) == 1
+
+
+async def test_a_capture_whose_thread_reply_fails_thanks_the_author_privately() -> None:
+    h = build()
+    h.chat.make_unavailable(GENERAL)
+    outcome = await h.service.capture(
+        replace(submission("rollbacks hurt", author=BOB), source=SOURCE), CY, h.chat, THREAD
+    )
+    assert isinstance(outcome, Recorded) and outcome.posted is None
+    assert h.chat.private_to == [BOB] and "#1" in h.chat.private[0][1]
+    (stored,) = await h.service.list_items(ACME)
+    assert stored.acknowledged_at is not None
 
 
 async def test_an_empty_message_is_not_captured_and_the_asker_is_told() -> None:
@@ -40,6 +63,7 @@ async def test_an_empty_message_is_not_captured_and_the_asker_is_told() -> None:
     )
     assert isinstance(outcome, Refused) and outcome.reason is Refusal.EMPTY
     assert h.chat.private_to == [CY]
+    assert h.chat.private[0][1] == "That message has no text to record, so nothing was recorded."
     assert await h.service.list_items(ACME) == []
 
 
