@@ -61,6 +61,14 @@ class Asker:
     response_url: str | None
 
 
+def installed_in(context: AsyncBoltContext) -> Workspace:
+    """The workspace that installed the app, where items are filed. In a Slack Connect
+    channel a payload's own ``team_id`` can be the partner's; Bolt reads the installing team
+    from ``authorizations`` and ``view.app_installed_team_id``."""
+    assert context.team_id is not None, "every payload Slack sends names a team"
+    return Workspace(Platform.SLACK, context.team_id)
+
+
 def web_client(settings: SlackSettings, session: aiohttp.ClientSession) -> AsyncWebClient:
     # Only 429s are retried (after Retry-After): retrying a post after a network error could
     # post it twice. One HTTP session keeps connections to Slack open between calls.
@@ -143,13 +151,14 @@ class SlackAdapter:
         self._admin_users = admin_users
         return self
 
-    async def on_roadmap(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+    async def on_roadmap(
+        self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         # A digest reads the database; answer Slack at once and the person privately after.
         await ack()
-        self._work.start(self._answer_roadmap(command))
+        self._work.start(self._answer_roadmap(command, installed_in(context)))
 
-    async def _answer_roadmap(self, command: dict[str, Any]) -> None:
-        workspace = Workspace(Platform.SLACK, command["team_id"])
+    async def _answer_roadmap(self, command: dict[str, Any], workspace: Workspace) -> None:
         text = unescape(command.get("text") or "")
         person = Person(command["user_id"], command.get("user_name") or command["user_id"])
         answer: Message | None = None
@@ -173,11 +182,13 @@ class SlackAdapter:
 
     # -- /feedback and /request ---------------------------------------------------------------
 
-    async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+    async def on_command(
+        self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         kind = COMMANDS[command["command"]]
         asker = Asker(
-            Workspace(Platform.SLACK, command["team_id"]),
-            command.get("enterprise_id"),
+            installed_in(context),
+            context.enterprise_id,
             command["channel_id"],
             command["user_id"],
             command.get("user_name"),
@@ -220,13 +231,15 @@ class SlackAdapter:
                     f"You can also type it in one go: `{example}`",
                 )
 
-    async def on_modal(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def on_modal(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         await ack()  # closes the form; the confirmation goes through the command's response URL
         answer = read_submission(view)
         user = body.get("user", {})
         asker = Asker(
-            Workspace(Platform.SLACK, body.get("team", {}).get("id") or view["team_id"]),
-            (body.get("enterprise") or {}).get("id"),
+            installed_in(context),
+            context.enterprise_id,
             answer.channel_id,
             user["id"],
             user.get("name") or user.get("username"),
@@ -287,14 +300,14 @@ class SlackAdapter:
     # -- reactions ----------------------------------------------------------------------------
 
     def _reaction(
-        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+        self, event: dict[str, Any], context: AsyncBoltContext
     ) -> tuple[Workspace, MessageRef, Person, str] | None:
         """Where, on what and by whom a reaction was made; ``None`` for what is not ours."""
         item = event.get("item") or {}
         if item.get("type") != "message" or event.get("user") == context.bot_user_id:
             return None
         return (
-            Workspace(Platform.SLACK, body["team_id"]),
+            installed_in(context),
             MessageRef(item["channel"], item["ts"]),
             Person(event["user"], event["user"]),
             emoji_name(event.get("reaction", "")),
@@ -303,7 +316,7 @@ class SlackAdapter:
     async def on_vote(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        reaction = self._reaction(event, body, context)
+        reaction = self._reaction(event, context)
         if reaction is None or reaction[3] != self._settings.vote_emoji:
             return
         workspace, message, voter, _ = reaction
@@ -320,7 +333,7 @@ class SlackAdapter:
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         await self.on_vote(event, body, context)
-        reaction = self._reaction(event, body, context)
+        reaction = self._reaction(event, context)
         if reaction is None or reaction[3] != self._settings.capture_emoji:
             return
         if event.get("item_user") == context.bot_user_id:
@@ -353,7 +366,7 @@ class SlackAdapter:
         if not author_id or found.get("bot_id") or author_id == context.bot_user_id:
             return  # a bot's message is nobody's feedback
         member = await self._people.member(author_id)
-        enterprise = body.get("enterprise_id") or None
+        enterprise = context.enterprise_id
         submission = Submission(
             workspace=workspace,
             channel_id=message.channel_id,

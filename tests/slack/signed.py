@@ -124,14 +124,18 @@ class SlackSender:
         event: Mapping[str, Any],
         *,
         team_id: str = "T1",
+        installed_team_id: str | None = None,
         event_id: str = "Ev1",
         retry_num: int | None = None,
         retry_reason: str = "http_timeout",
     ) -> httpx.Response:
+        """``team_id`` is the envelope's; in a Slack Connect channel it can be the partner's,
+        while the ``authorizations`` name the team that installed the app."""
+        installed = installed_team_id or team_id
         envelope = {
             "token": VERIFICATION_TOKEN,
             "team_id": team_id,
-            "context_team_id": team_id,
+            "context_team_id": installed,
             "api_app_id": "A1",
             "event": dict(event),
             "type": "event_callback",
@@ -140,13 +144,13 @@ class SlackSender:
             "authorizations": [
                 {
                     "enterprise_id": None,
-                    "team_id": team_id,
+                    "team_id": installed,
                     "user_id": "UBOT",
                     "is_bot": True,
                     "is_enterprise_install": False,
                 }
             ],
-            "is_ext_shared_channel": False,
+            "is_ext_shared_channel": installed != team_id,
         }
         headers: dict[str, str] = {}
         if retry_num is not None:
@@ -164,6 +168,7 @@ class SlackSender:
         ts: str = DEFAULT_MESSAGE_TS,
         item_user: str = "UBOT",
         team_id: str = "T1",
+        installed_team_id: str | None = None,
         event_id: str = "Ev1",
         retry_num: int | None = None,
     ) -> httpx.Response:
@@ -175,7 +180,13 @@ class SlackSender:
             "item": {"type": "message", "channel": channel, "ts": ts},
             "event_ts": f"{self.now()}.000200",
         }
-        return await self.event(event, team_id=team_id, event_id=event_id, retry_num=retry_num)
+        return await self.event(
+            event,
+            team_id=team_id,
+            installed_team_id=installed_team_id,
+            event_id=event_id,
+            retry_num=retry_num,
+        )
 
     # -- interactivity -------------------------------------------------------------------------
 
@@ -190,6 +201,7 @@ class SlackSender:
         private_metadata: str,
         values: Mapping[str, Any],
         team_id: str = "T1",
+        installed_team_id: str | None = None,
         user_id: str = "U1",
         user_name: str = "alice",
         view_id: str = "V1",
@@ -218,7 +230,7 @@ class SlackSender:
                 "previous_view_id": None,
                 "app_id": "A1",
                 "external_id": "",
-                "app_installed_team_id": team_id,
+                "app_installed_team_id": installed_team_id or team_id,
                 "bot_id": "BBOT",
             },
             "response_urls": [],

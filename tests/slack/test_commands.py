@@ -216,6 +216,26 @@ async def test_a_slack_connect_guest_is_an_external_stakeholder(bot: SlackBot) -
     assert item.stakeholder is Stakeholder.EXTERNAL
 
 
+async def test_a_partners_form_in_a_shared_channel_is_filed_in_the_installing_workspace(
+    bot: SlackBot,
+) -> None:
+    await bot.slack.command("/feedback", "", user_id="U9", user_name="gina")
+    (opened,) = await bot.fake.wait_for("views.open")
+    view = opened.json_arg("view")
+    await bot.slack.view_submission(
+        callback_id=view["callback_id"],
+        private_metadata=view["private_metadata"],
+        values={"text": {"value": {"type": "plain_text_input", "value": "shared runbooks"}}},
+        team_id="T-PARTNER",
+        installed_team_id="T1",
+        user_id="U9",
+        user_name="gina",
+    )
+    await bot.fake.wait_for("chat.postMessage")
+    (item,) = await bot.items(ACME)
+    assert (item.number, item.stakeholder) == (1, Stakeholder.EXTERNAL)
+
+
 async def test_a_channel_configured_as_external_makes_its_people_external(
     bot_with_external_channel: SlackBot,
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.items import ItemKind, Stakeholder
-from tests.slack.conftest import SlackBot
+from tests.slack.conftest import ACME, SlackBot
 
 
 async def thanked(bot: SlackBot, text: str = "Faster CI") -> str:
@@ -135,3 +135,28 @@ async def test_a_memo_whose_thread_reply_fails_thanks_the_author_privately(bot: 
     (item,) = await bot.items()
     assert thanks.args["user"] == "U2" and "#1" in thanks.args["text"]
     assert item.acknowledged_at is not None and item.thanks is None
+
+
+async def test_a_partners_vote_in_a_shared_channel_counts(bot: SlackBot) -> None:
+    ts = await thanked(bot)
+    await bot.slack.reaction(True, user="U9", ts=ts, team_id="T-PARTNER", installed_team_id="T1")
+    (item,) = await bot.items()
+    assert item.votes == 1
+
+
+async def test_a_partners_message_captured_in_a_shared_channel_is_external_feedback_here(
+    bot: SlackBot,
+) -> None:
+    bot.fake.add_message("C1", "1600000000.000500", "U9", "Your API docs lack examples")
+    await bot.slack.reaction(
+        True,
+        user="U9",
+        reaction="memo",
+        ts="1600000000.000500",
+        item_user="U9",
+        team_id="T-PARTNER",
+        installed_team_id="T1",
+    )
+    await bot.fake.wait_for("chat.postMessage")
+    (item,) = await bot.items(ACME)
+    assert (item.text, item.stakeholder) == ("Your API docs lack examples", Stakeholder.EXTERNAL)
