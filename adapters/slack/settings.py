@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from adapters.slack.formatting import emoji_name
 from bot.errors import ConfigError
 
 
@@ -29,7 +30,8 @@ def _emoji(environ: Mapping[str, str], name: str, default: str) -> str:
         return default
     if any(ch.isspace() for ch in raw):
         raise ConfigError(name, f"expected an emoji name such as {default}, got {raw!r}")
-    return raw
+    # Slack sends reactions under an emoji's canonical name, whichever alias was picked.
+    return emoji_name(raw)
 
 
 def load_slack_settings(environ: Mapping[str, str]) -> SlackSettings | None:

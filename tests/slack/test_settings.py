@@ -54,3 +54,11 @@ def test_emoji_channels_and_api_url_are_read_as_people_write_them() -> None:
     assert (settings.vote_emoji, settings.capture_emoji) == ("heart", "pushpin")
     assert settings.external_channels == frozenset({"C1", "C2"})
     assert settings.api_url == "https://slack-gov.com/api/"
+
+
+def test_an_emoji_alias_is_read_as_the_name_slack_sends_reactions_under() -> None:
+    settings = load_slack_settings(
+        {**HTTP, "SLACK_VOTE_EMOJI": "thumbsup", "SLACK_CAPTURE_EMOJI": ":pencil:"}
+    )
+    assert settings is not None
+    assert (settings.vote_emoji, settings.capture_emoji) == ("+1", "memo")
