@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -84,8 +85,10 @@ class SlackChat:
 
     async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
         text = render(message)
-        if self._response_url is not None:
-            await respond_privately(self._client, self._response_url, text)
+        # A response URL expires (30 minutes, five uses): a form left open outlives it.
+        if self._response_url is not None and await respond_privately(
+            self._client, self._response_url, text
+        ):
             return
         try:
             await call(
@@ -102,10 +105,16 @@ class SlackChat:
             log.error("could not reach a person privately: %s", error.code)
 
 
-async def respond_privately(client: AsyncWebClient, response_url: str, text: str) -> None:
+async def respond_privately(client: AsyncWebClient, response_url: str, text: str) -> bool:
     """An ephemeral answer through a command's response URL, on the Web API client's HTTP
-    session (Bolt's own ``respond`` opens a new connection each time)."""
+    session (Bolt's own ``respond`` opens a new connection each time); whether Slack took it."""
     webhook = AsyncWebhookClient(response_url, session=client.session)
-    response = await webhook.send(text=text, response_type="ephemeral", replace_original=False)
+    try:
+        response = await webhook.send(text=text, response_type="ephemeral", replace_original=False)
+    except aiohttp.ClientError as error:
+        log.error("response URL failed: %s", error)
+        return False
     if response.status_code != 200:
         log.error("response URL answered %s: %s", response.status_code, response.body)
+        return False
+    return True

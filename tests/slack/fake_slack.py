@@ -133,6 +133,7 @@ class FakeSlack:
         self._calls_by_method: dict[str, list[Call]] = {}
         self.responses: list[tuple[str, dict[str, Any]]] = []
         self._rules: list[_Rule] = []
+        self._expired_urls: set[str] = set()
         self._users: dict[str, _User] = {}
         self._token_teams: dict[str, str] = {}
         self._channels: dict[str, list[_Message]] = {}
@@ -254,6 +255,10 @@ class FakeSlack:
     ) -> None:
         """The next ``times`` calls of ``method`` (matching ``when``) answer ok=false."""
         self._rules.append(_Rule(method, times, when, error))
+
+    def expire_response_url(self, name: str = "r1") -> None:
+        """That response URL answers 404 ``expired_url``, as Slack's do after 30 minutes."""
+        self._expired_urls.add(name)
 
     def rate_limit(self, method: str, retry_after: int = 0, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` answer HTTP 429 with ``Retry-After``."""
@@ -468,6 +473,8 @@ class FakeSlack:
         return _json_response(body, status, headers)
 
     async def _handle_response(self, request: web.Request) -> web.Response:
+        if request.match_info["name"] in self._expired_urls:
+            return web.Response(status=404, text="expired_url")
         raw = await request.read()
         try:
             payload = json.loads(raw) if raw else {}

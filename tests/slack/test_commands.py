@@ -125,6 +125,24 @@ async def test_an_anonymous_modal_submission_names_nobody(bot: SlackBot) -> None
     assert "U1" not in posted[0].args["text"] and "Alice" not in posted[0].args["text"]
 
 
+async def test_a_form_sent_after_its_response_url_expired_still_confirms_privately(
+    bot: SlackBot,
+) -> None:
+    await bot.slack.command("/feedback", "", channel_id="C-PRIVATE")
+    (opened,) = await bot.fake.wait_for("views.open")
+    view = opened.json_arg("view")
+    bot.fake.expire_response_url()
+    bot.fake.fail("chat.postMessage", "not_in_channel")
+    await bot.slack.view_submission(
+        callback_id=view["callback_id"],
+        private_metadata=view["private_metadata"],
+        values={"text": {"value": {"type": "plain_text_input", "value": "a slow form"}}},
+    )
+    (thanks,) = await bot.fake.wait_for("chat.postEphemeral")
+    assert thanks.args["user"] == "U1" and "#1" in thanks.args["text"]
+    assert [i.text for i in await bot.items()] == ["a slow form"]
+
+
 async def test_a_bad_signature_is_rejected_and_nothing_is_stored(bot: SlackBot) -> None:
     body = b"command=%2Ffeedback&text=forged&team_id=T1&user_id=U1&channel_id=C1"
     answer = await bot.slack.raw(
