@@ -33,6 +33,7 @@ from bot.messages import Message
 from bot.roadmap import RoadmapRequest, RoadmapService
 from bot.service import FeedbackService, Refused, Submission
 from bot.syntax import parse_qualifiers
+from bot.text import clean, is_blank
 from bot.triage import TriageRequest, TriageService
 
 log = logging.getLogger(__name__)
@@ -234,8 +235,12 @@ class SlackAdapter:
     async def on_modal(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        await ack()  # closes the form; the confirmation goes through the command's response URL
         answer = read_submission(view)
+        if is_blank(clean(answer.text)):
+            # The form stays open with the field marked, and the person keeps what they chose.
+            await ack(response_action="errors", errors={"text": "Tell me a little more."})
+            return
+        await ack()  # closes the form; the confirmation goes through the command's response URL
         user = body.get("user", {})
         asker = Asker(
             installed_in(context),
@@ -249,7 +254,13 @@ class SlackAdapter:
         late.expire()
         self._work.start(
             self._record(
-                asker, answer.kind, unescape(answer.text), answer.priority, answer.anonymous, late
+                # A form's input arrives as typed, unlike a command's text, which Slack escapes.
+                asker,
+                answer.kind,
+                answer.text,
+                answer.priority,
+                answer.anonymous,
+                late,
             )
         )
 

@@ -125,6 +125,35 @@ async def test_an_anonymous_modal_submission_names_nobody(bot: SlackBot) -> None
     assert "U1" not in posted[0].args["text"] and "Alice" not in posted[0].args["text"]
 
 
+async def test_a_blank_form_stays_open_with_the_text_field_marked(bot: SlackBot) -> None:
+    await bot.slack.command("/feedback", "")
+    (opened,) = await bot.fake.wait_for("views.open")
+    view = opened.json_arg("view")
+    answer = await bot.slack.view_submission(
+        callback_id=view["callback_id"],
+        private_metadata=view["private_metadata"],
+        values={"text": {"value": {"type": "plain_text_input", "value": "  \n  "}}},
+    )
+    assert answer.json() == {
+        "response_action": "errors",
+        "errors": {"text": "Tell me a little more."},
+    }
+    assert await bot.items() == []
+
+
+async def test_a_forms_text_is_stored_as_typed_entities_included(bot: SlackBot) -> None:
+    await bot.slack.command("/feedback", "")
+    (opened,) = await bot.fake.wait_for("views.open")
+    view = opened.json_arg("view")
+    await bot.slack.view_submission(
+        callback_id=view["callback_id"],
+        private_metadata=view["private_metadata"],
+        values={"text": {"value": {"type": "plain_text_input", "value": "write &amp; as &"}}},
+    )
+    await bot.fake.wait_for("chat.postMessage")
+    assert [i.text for i in await bot.items()] == ["write &amp; as &"]
+
+
 async def test_a_form_sent_after_its_response_url_expired_still_confirms_privately(
     bot: SlackBot,
 ) -> None:
