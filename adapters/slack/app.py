@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.background import BackgroundWork, EarlyOrLate
 from adapters.slack.chat import SlackChat, respond_privately, slack_error
-from adapters.slack.formatting import emoji_name, render, unescape
+from adapters.slack.formatting import emoji_name, mentioned_users, readable, render, unescape
 from adapters.slack.modal import CALLBACK_ID, build_view, read_submission
 from adapters.slack.people import SlackPeople
 from adapters.slack.roles import SlackRoles
@@ -383,7 +383,7 @@ class SlackAdapter:
             channel_id=message.channel_id,
             author=member.person,
             kind=ItemKind.FEEDBACK,
-            text=unescape(str(found.get("text") or "")),
+            text=await self._readable(str(found.get("text") or "")),
             stakeholder=self._stakeholder(
                 message.channel_id, member.stakeholder_in(workspace.id, enterprise)
             ),
@@ -392,6 +392,14 @@ class SlackAdapter:
         )
         thread = MessageRef(message.channel_id, str(found.get("thread_ts") or message.message_id))
         await self._service.capture(submission, reactor, chat, thread)
+
+    async def _readable(self, text: str) -> str:
+        """A captured message's text as people saw it, mentions by name."""
+        names = {
+            user_id: (await self._people.member(user_id)).person.display_name
+            for user_id in mentioned_users(text)
+        }
+        return readable(text, names)
 
     async def _read_message(self, message: MessageRef) -> dict[str, Any] | None:
         """The message itself, whether it is in the channel or a reply in a thread."""

@@ -160,3 +160,18 @@ async def test_a_partners_message_captured_in_a_shared_channel_is_external_feedb
     await bot.fake.wait_for("chat.postMessage")
     (item,) = await bot.items(ACME)
     assert (item.text, item.stakeholder) == ("Your API docs lack examples", Stakeholder.EXTERNAL)
+
+
+async def test_a_captured_messages_mentions_and_links_are_stored_as_people_read_them(
+    bot: SlackBot,
+) -> None:
+    bot.fake.add_message(
+        "C1", "1600000000.000600", "U1", "<@U2> the <https://ci.example.com/42|CI job> fails"
+    )
+    await bot.slack.reaction(
+        True, user="U2", reaction="memo", ts="1600000000.000600", item_user="U1"
+    )
+    (thanks,) = await bot.fake.wait_for("chat.postMessage")
+    (item,) = await bot.items()
+    assert item.text == "@Bob the CI job (https://ci.example.com/42) fails"
+    assert "<@U2>" not in thanks.args["text"]
