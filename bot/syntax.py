@@ -18,10 +18,9 @@ _PRIORITY_WORDS = {
     "must-have": Priority.MUST_HAVE,
     "must": Priority.MUST_HAVE,
     "musthave": Priority.MUST_HAVE,
+    # No bare "good" or "nice": "Good: the new dashboard is fast" is a sentence, not a priority.
     "good-to-have": Priority.GOOD_TO_HAVE,
     "nice-to-have": Priority.GOOD_TO_HAVE,
-    "good": Priority.GOOD_TO_HAVE,
-    "nice": Priority.GOOD_TO_HAVE,
 }
 _SPACED_PHRASES = ("must have", "good to have", "nice to have")
 _ANONYMOUS_WORDS = frozenset({"anonymous", "anon", "anonymously"})

@@ -124,7 +124,7 @@ def test_must_have_is_understood_however_it_is_written(head: str) -> None:
     assert q.text.strip() == "audit logs"
 
 
-@pytest.mark.parametrize("head", ["good-to-have", "good to have", "nice to have", "nice"])
+@pytest.mark.parametrize("head", ["good-to-have", "good to have", "nice to have", "nice-to-have"])
 def test_good_to_have_is_understood_however_it_is_written(head: str) -> None:
     q = parse_qualifiers(ItemKind.REQUEST, f"{head}: dark mode")
 
@@ -160,6 +160,8 @@ def test_anonymous_and_must_have_combine(head: str) -> None:
         "Anonymous feedback: nobody reads the runbook",
         "Ratio 3:1 of alerts to incidents",
         ":) thanks for the fix",
+        "Good: the new dashboard is fast",
+        "Nice: the release notes",
     ],
 )
 def test_an_ordinary_sentence_with_a_colon_is_kept_whole(sentence: str) -> None:
