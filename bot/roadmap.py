@@ -29,7 +29,7 @@ from bot.reminders import (
 )
 from bot.schedules import ScheduleError, parse_schedule, zone_named
 from bot.slas import Breach
-from bot.text import MAX_TEXT_LENGTH, clean, is_blank
+from bot.text import MAX_TEXT_LENGTH, clean, is_blank, parse_number
 
 log = logging.getLogger(__name__)
 
@@ -279,12 +279,12 @@ class RoadmapService:
         return Message.of("\n".join(self.describe(reminder) for reminder in found))
 
     async def _unremind(self, request: RoadmapRequest, rest: str) -> Message:
-        digits = rest.strip().lstrip("#")
-        if not digits.isdigit():
+        number = parse_number(rest)
+        if number is None:
             return Message.of("Which reminder? Give its number from /roadmap reminders, e.g. 3.")
-        if await self.remove_reminder(request.workspace, int(digits)):
-            return Message.of(f"Reminder #{digits} is removed.")
-        return Message.of(f"There is no reminder #{digits} here.")
+        if await self.remove_reminder(request.workspace, number):
+            return Message.of(f"Reminder #{number} is removed.")
+        return Message.of(f"There is no reminder #{number} here.")
 
     # -- posting occurrences ------------------------------------------------------------------
 

@@ -8,6 +8,9 @@ import unicodedata
 MAX_TEXT_LENGTH = 4000
 # Unicode's control characters (category Cc) are exactly these two ranges; newline and tab stay.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Item and reminder numbers are 64-bit integers in the database.
+LARGEST_NUMBER = 2**63 - 1
+_NUMBER = re.compile("#*([0-9]+)")
 
 
 def clean(raw: str) -> str:
@@ -35,3 +38,14 @@ def excerpt(text: str, limit: int = 80) -> str:
 def is_blank(text: str) -> bool:
     """Nothing a person could read: only spaces and invisible format characters."""
     return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text)
+
+
+def parse_number(word: str) -> int | None:
+    """An item's or reminder's number as people write it (``3`` or ``#3``); ``None`` for
+    anything else, a number too large to name anything included (it would not fit the
+    database), and digits other than 0-9 (``str.isdigit`` accepts superscripts)."""
+    match = _NUMBER.fullmatch(word.strip())
+    if match is None:
+        return None
+    number = int(match.group(1))
+    return number if number <= LARGEST_NUMBER else None

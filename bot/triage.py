@@ -35,7 +35,7 @@ from bot.ports import (
 from bot.presenting import describe, describe_line
 from bot.service import FeedbackService
 from bot.slas import CLASSES, Breach, SlaPolicy, SlaStore, TriageChannels
-from bot.text import clean, excerpt
+from bot.text import clean, excerpt, parse_number
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +116,8 @@ class TriageRequest:
 
 def _number(text: str) -> tuple[int | None, str]:
     word, _, rest = text.strip().partition(" ")
-    digits = word.lstrip("#")
-    return (int(digits), rest.strip()) if digits.isdigit() else (None, text.strip())
+    number = parse_number(word)
+    return (number, rest.strip()) if number is not None else (None, text.strip())
 
 
 def _status_words(text: str) -> tuple[Status | None, str]:

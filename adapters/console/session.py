@@ -17,6 +17,7 @@ from bot.presenting import describe, describe_line
 from bot.roadmap import RoadmapRequest, RoadmapService
 from bot.service import FeedbackService, Submission, VoteResult
 from bot.syntax import USAGE, parse_qualifiers
+from bot.text import parse_number
 from bot.triage import TriageRequest, TriageService
 
 HELP = f"""\
@@ -193,11 +194,10 @@ class ConsoleSession:
         return True
 
     def _number(self, argument: str) -> int | None:
-        digits = argument.strip().lstrip("#")
-        if not digits.isdigit():
+        number = parse_number(argument)
+        if number is None:
             self._chat.say("Which item? Give its number, e.g. 3 or #3.")
-            return None
-        return int(digits)
+        return number
 
     async def _ballot(
         self, argument: str, cast: Callable[[Workspace, int, Person], Awaitable[VoteResult]]

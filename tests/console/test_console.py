@@ -109,6 +109,14 @@ async def test_voting_for_a_missing_item_says_so(service: FeedbackService) -> No
     assert lines == ["feedbackbot: Sorry, there is no item #42 here."]
 
 
+@pytest.mark.parametrize("typed", ["/vote 99999999999999999999", "/show ²", "/unvote #x"])
+async def test_a_number_that_names_nothing_asks_which_item(
+    service: FeedbackService, typed: str
+) -> None:
+    lines = await chat(service, typed + "\n")
+    assert lines == ["feedbackbot: Which item? Give its number, e.g. 3 or #3."]
+
+
 async def test_list_and_show_describe_the_items(service: FeedbackService) -> None:
     lines = await chat(
         service, "/request must-have: SSO\n/feedback nice docs\n/list must-have\n/show 1\n"

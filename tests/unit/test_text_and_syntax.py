@@ -8,7 +8,7 @@ from bot.identity import Person, Platform, Workspace
 from bot.items import Item, ItemKind, Priority
 from bot.messages import Mention, Message, Plain, Quote
 from bot.syntax import USAGE, parse_qualifiers
-from bot.text import MAX_TEXT_LENGTH, clean, excerpt
+from bot.text import MAX_TEXT_LENGTH, clean, excerpt, parse_number
 from tests.fakes import ACME, build, request, submission
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # ZWJ sequence
@@ -244,3 +244,13 @@ def test_workspace_reads_back_what_it_writes() -> None:
 def test_workspace_parse_refuses_what_it_cannot_read(bad: str) -> None:
     with pytest.raises(ValueError):
         Workspace.parse(bad)
+
+
+@pytest.mark.parametrize(("word", "number"), [("3", 3), ("#3", 3), (" #12 ", 12)])
+def test_a_number_is_read_with_or_without_its_hash(word: str, number: int) -> None:
+    assert parse_number(word) == number
+
+
+@pytest.mark.parametrize("word", ["", "#", "3a", "-1", "²", "٣", "9223372036854775808"])
+def test_what_cannot_name_an_item_is_no_number(word: str) -> None:
+    assert parse_number(word) is None
