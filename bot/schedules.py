@@ -132,7 +132,7 @@ def parse_schedule(text: str) -> tuple[Schedule, str | None]:
     words = " ".join(text.strip().split())
     zone_name: str | None = None
     match = re.search(r"\s+in\s+([A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)*|UTC)$", words, re.IGNORECASE)
-    if match and not words.lower().startswith("cron "):
+    if match:
         zone_name = match.group(1)
         zone_named(zone_name)
         words = words[: match.start()]

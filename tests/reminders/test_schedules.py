@@ -32,6 +32,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
             "America/New_York",
         ),
         ("cron 30 8 * * 1-5", "cron 30 8 * * 1-5", None),
+        ("cron 30 8 * * 1-5 in Europe/Berlin", "cron 30 8 * * 1-5", "Europe/Berlin"),
     ],
 )
 def test_people_write_schedules_and_read_them_back(
