@@ -147,7 +147,7 @@ async def test_sync_to_the_configured_guilds_only(fake: FakeDiscord, tmp_path: P
 
 
 async def test_a_refused_token_is_one_clear_line(fake: FakeDiscord, tmp_path: Path) -> None:
-    env = discord_env(fake, tmp_path, DISCORD_TOKEN="not-the-token")
+    env = discord_env(fake, tmp_path, DISCORD_TOKEN="not-the-token", PORT=str(free_port()))
     code, _, err = await feedbackbot("run", env=env, cwd=tmp_path)
     assert code == 2
     last = err.strip().splitlines()[-1]
