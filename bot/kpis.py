@@ -107,9 +107,10 @@ def format_kpis(kpis: Kpis) -> str:
         ("time to leave new", kpis.to_leave_new),
         ("time to ship", kpis.to_ship),
     ):
+        items = "1 item" if durations.count == 1 else f"{durations.count} items"
         lines.append(
             f"{label}: median {duration(durations.median)}, 90th percentile "
-            f"{duration(durations.p90)} ({durations.count} items)"
+            f"{duration(durations.p90)} ({items})"
         )
     lines.append(
         f"SLA breaches: {kpis.sla_breaches} in the period, {kpis.open_breaches} still new now"
