@@ -16,9 +16,12 @@ from typing import TextIO
 
 from dotenv import dotenv_values
 
-from adapters.cli.composition import App, open_app, open_engine
+from adapters.cli.composition import open_app
+from adapters.cli.database import run_db
+from adapters.cli.output import OUTPUT_CLOSED, OutputClosed, guarded, silence_stdout
 from adapters.cli.runner import NothingToServe, run_until_stopped
 from adapters.cli.settings import Settings, configure_logging, load_settings
+from adapters.cli.usage import USAGE_ERROR, UsageError, check_arguments, workspace_argument
 from adapters.console.session import ConsoleSession, Seat, person_named
 from adapters.discord.app import sync_commands
 from adapters.scheduler.cli import add_reminder_commands, run_reminders
@@ -28,7 +31,6 @@ from bot.export import FIELDS, ExportValue, export_row
 from bot.identity import Platform, Workspace
 from bot.items import Stakeholder
 from bot.kpis import format_kpis
-from storage.schema import current_revision, head_revision, migrate
 
 
 def read_environment(environ: Mapping[str, str], env_file: Path) -> dict[str, str]:
@@ -78,12 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write every item to stdout")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument(
-        "--workspace", type=Workspace.parse, help="only this workspace, as platform:id"
+        "--workspace", type=workspace_argument, help="only this workspace, as platform:id"
     )
 
     stats = commands.add_parser("stats", help="KPIs: counts, times to acknowledge and ship, SLAs")
     stats.add_argument(
-        "--workspace", type=Workspace.parse, help="only this workspace, as platform:id"
+        "--workspace", type=workspace_argument, help="only this workspace, as platform:id"
     )
     stats.add_argument("--format", choices=("text", "json"), default="text")
     stats.add_argument(
@@ -115,14 +117,32 @@ def main(
 ) -> int:
     arguments = build_parser().parse_args(argv)
     env = read_environment(os.environ if environ is None else environ, Path(".env"))
-    out = stdout or sys.stdout
+    out = guarded(stdout or sys.stdout)
     try:
+        check_arguments(arguments)
         settings = load_settings(env)
         configure_logging(settings, default="WARNING" if arguments.command != "run" else "INFO")
-        return asyncio.run(_dispatch(arguments, settings, env, stdin or sys.stdin, out))
+        status = asyncio.run(_dispatch(arguments, settings, env, stdin or sys.stdin, out))
+        out.flush()
+        return status
+    except OutputClosed:
+        if stdout is None:
+            silence_stdout()
+        return OUTPUT_CLOSED
+    except NothingToServe:
+        print(
+            "feedbackbot run: no chat platform is configured, so there is nothing to serve. "
+            "Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack, or DISCORD_TOKEN for "
+            "Discord (see README.md); try the bot without one with `feedbackbot console`.",
+            file=sys.stderr,
+        )
+        return USAGE_ERROR
+    except UsageError as error:
+        print(f"feedbackbot: {error}", file=sys.stderr)
+        return USAGE_ERROR
     except ConfigError as error:
         print(f"feedbackbot: configuration error: {error}", file=sys.stderr)
-        return 2
+        return USAGE_ERROR
     except FeedbackBotError as error:
         print(f"feedbackbot: {error}", file=sys.stderr)
         return 1
@@ -138,12 +158,14 @@ async def _dispatch(
     out: TextIO,
 ) -> int:
     if arguments.command == "db":
-        return await _db(arguments, settings, out)
+        return await run_db(arguments, settings, out)
     if arguments.command == "discord":
         return await _discord_sync(settings, out)
     if arguments.command == "seal-key":
         print(new_key(), file=out)
         return 0
+    if arguments.command == "run" and settings.slack is None and settings.discord is None:
+        raise NothingToServe()  # before the database is created or migrated
     async with open_app(settings) as app:
         if arguments.command == "console":
             name = arguments.name or env.get("USER") or "you"
@@ -177,7 +199,8 @@ async def _dispatch(
             rows = [export_row(item) async for item in app.service.export(arguments.workspace)]
             _write_export(rows, arguments.format, out)
             return 0
-        return await _run(app, env)
+        await run_until_stopped(app, env)
+        return 0
 
 
 def _write_export(rows: list[dict[str, ExportValue]], form: str, out: TextIO) -> None:
@@ -190,36 +213,9 @@ def _write_export(rows: list[dict[str, ExportValue]], form: str, out: TextIO) ->
     writer.writerows(rows)
 
 
-async def _run(app: App, environ: Mapping[str, str]) -> int:
-    try:
-        await run_until_stopped(app, environ)
-    except NothingToServe:
-        print(
-            "feedbackbot run: no chat platform is configured, so there is nothing to serve. "
-            "Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack, or DISCORD_TOKEN for "
-            "Discord (see README.md); try the bot without one with `feedbackbot console`.",
-            file=sys.stderr,
-        )
-        return 2
-    return 0
-
-
 async def _discord_sync(settings: Settings, out: TextIO) -> int:
     if settings.discord is None:
         raise ConfigError("DISCORD_TOKEN", "missing (the bot token of your Discord application)")
     for line in await sync_commands(settings.discord):
         print(line, file=out)
     return 0
-
-
-async def _db(arguments: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    async with open_engine(settings) as engine:
-        if arguments.db_command == "current":
-            current = await current_revision(engine)
-            state = "up to date" if current == head_revision() else f"newest is {head_revision()}"
-            print(f"{current or 'empty'} ({state})", file=out)
-            return 0
-        down = arguments.db_command == "downgrade"
-        await migrate(engine, arguments.revision, down=down)
-        print(f"database schema is now at {await current_revision(engine) or 'empty'}", file=out)
-        return 0

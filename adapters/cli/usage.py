@@ -1,0 +1,41 @@
+"""Command-line arguments that cannot be read or cannot work together: refused with one line
+and exit status 2, like argparse's own usage errors."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.errors import FeedbackBotError
+from bot.identity import Workspace
+from bot.reminders import ReminderKind
+
+USAGE_ERROR = 2
+
+
+class UsageError(FeedbackBotError):
+    """Arguments that cannot work; the message says what would."""
+
+
+def workspace_argument(text: str) -> Workspace:
+    """``--workspace``: a workspace as ``platform:id``."""
+    try:
+        return Workspace.parse(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "expected platform:id such as slack:T0123, discord:123456 or console:local, "
+            f"got {text!r}"
+        ) from None
+
+
+def check_arguments(arguments: argparse.Namespace) -> None:
+    """What argparse cannot check alone, before anything is opened."""
+    if (
+        arguments.command == "reminders"
+        and arguments.reminders_command == "add"
+        and arguments.text
+        and arguments.kind != ReminderKind.PROMPT.value
+    ):
+        raise UsageError(
+            "reminders add: --text goes with --kind prompt (a feedback prompt's own words; "
+            "a roadmap update has none)"
+        )
