@@ -7,7 +7,9 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,6 +18,24 @@ from bot.items import ItemKind, Priority, Stakeholder
 from storage.engine import create_engine
 from tests.slack.conftest import ACME, GLOBEX, SlackBot, start_bot
 from tests.slack.fake_slack import FakeSlack
+
+
+async def open_form(bot: SlackBot, command: str = "/feedback", **sent: str) -> dict[str, Any]:
+    """Type the bare command; the form Slack was asked to open."""
+    await bot.slack.command(command, "", **sent)
+    (opened,) = await bot.fake.wait_for("views.open")
+    view: dict[str, Any] = opened.json_arg("view")
+    return view
+
+
+async def send_form(bot: SlackBot, view: dict[str, Any], text: str, **sent: str) -> httpx.Response:
+    """Submit the form with ``text`` typed and nothing else chosen."""
+    return await bot.slack.view_submission(
+        callback_id=view["callback_id"],
+        private_metadata=view["private_metadata"],
+        values={"text": {"value": {"type": "plain_text_input", "value": text}}},
+        **sent,
+    )
 
 
 async def test_feedback_is_thanked_in_the_channel_after_it_is_stored(bot: SlackBot) -> None:
@@ -106,9 +126,7 @@ async def test_a_bare_command_opens_a_modal_and_its_submission_records_the_item(
 
 
 async def test_an_anonymous_modal_submission_names_nobody(bot: SlackBot) -> None:
-    await bot.slack.command("/feedback", "")
-    (opened,) = await bot.fake.wait_for("views.open")
-    view = opened.json_arg("view")
+    view = await open_form(bot)
     await bot.slack.view_submission(
         callback_id=view["callback_id"],
         private_metadata=view["private_metadata"],
@@ -126,14 +144,7 @@ async def test_an_anonymous_modal_submission_names_nobody(bot: SlackBot) -> None
 
 
 async def test_a_blank_form_stays_open_with_the_text_field_marked(bot: SlackBot) -> None:
-    await bot.slack.command("/feedback", "")
-    (opened,) = await bot.fake.wait_for("views.open")
-    view = opened.json_arg("view")
-    answer = await bot.slack.view_submission(
-        callback_id=view["callback_id"],
-        private_metadata=view["private_metadata"],
-        values={"text": {"value": {"type": "plain_text_input", "value": "  \n  "}}},
-    )
+    answer = await send_form(bot, await open_form(bot), "  \n  ")
     assert answer.json() == {
         "response_action": "errors",
         "errors": {"text": "Tell me a little more."},
@@ -142,14 +153,7 @@ async def test_a_blank_form_stays_open_with_the_text_field_marked(bot: SlackBot)
 
 
 async def test_a_forms_text_is_stored_as_typed_entities_included(bot: SlackBot) -> None:
-    await bot.slack.command("/feedback", "")
-    (opened,) = await bot.fake.wait_for("views.open")
-    view = opened.json_arg("view")
-    await bot.slack.view_submission(
-        callback_id=view["callback_id"],
-        private_metadata=view["private_metadata"],
-        values={"text": {"value": {"type": "plain_text_input", "value": "write &amp; as &"}}},
-    )
+    await send_form(bot, await open_form(bot), "write &amp; as &")
     await bot.fake.wait_for("chat.postMessage")
     assert [i.text for i in await bot.items()] == ["write &amp; as &"]
 
@@ -157,16 +161,10 @@ async def test_a_forms_text_is_stored_as_typed_entities_included(bot: SlackBot) 
 async def test_a_form_sent_after_its_response_url_expired_still_confirms_privately(
     bot: SlackBot,
 ) -> None:
-    await bot.slack.command("/feedback", "", channel_id="C-PRIVATE")
-    (opened,) = await bot.fake.wait_for("views.open")
-    view = opened.json_arg("view")
+    view = await open_form(bot, channel_id="C-PRIVATE")
     bot.fake.expire_response_url()
     bot.fake.fail("chat.postMessage", "not_in_channel")
-    await bot.slack.view_submission(
-        callback_id=view["callback_id"],
-        private_metadata=view["private_metadata"],
-        values={"text": {"value": {"type": "plain_text_input", "value": "a slow form"}}},
-    )
+    await send_form(bot, view, "a slow form")
     (thanks,) = await bot.fake.wait_for("chat.postEphemeral")
     assert thanks.args["user"] == "U1" and "#1" in thanks.args["text"]
     assert [i.text for i in await bot.items()] == ["a slow form"]
@@ -266,13 +264,11 @@ async def test_a_slack_connect_guest_is_an_external_stakeholder(bot: SlackBot) -
 async def test_a_partners_form_in_a_shared_channel_is_filed_in_the_installing_workspace(
     bot: SlackBot,
 ) -> None:
-    await bot.slack.command("/feedback", "", user_id="U9", user_name="gina")
-    (opened,) = await bot.fake.wait_for("views.open")
-    view = opened.json_arg("view")
-    await bot.slack.view_submission(
-        callback_id=view["callback_id"],
-        private_metadata=view["private_metadata"],
-        values={"text": {"value": {"type": "plain_text_input", "value": "shared runbooks"}}},
+    view = await open_form(bot, user_id="U9", user_name="gina")
+    await send_form(
+        bot,
+        view,
+        "shared runbooks",
         team_id="T-PARTNER",
         installed_team_id="T1",
         user_id="U9",

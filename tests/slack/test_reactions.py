@@ -13,6 +13,29 @@ async def thanked(bot: SlackBot, text: str = "Faster CI") -> str:
     return str(bot.fake.messages("C1")[-1]["ts"])
 
 
+async def mark(
+    bot: SlackBot,
+    text: str,
+    *,
+    author: str = "U2",
+    by: str = "U1",
+    team_id: str = "T1",
+    installed_team_id: str | None = None,
+) -> None:
+    """Someone (``by``) marks a new message of ``author``'s in C1 with :memo:."""
+    ts = bot.fake.new_ts()
+    bot.fake.add_message("C1", ts, author, text)
+    await bot.slack.reaction(
+        True,
+        user=by,
+        reaction="memo",
+        ts=ts,
+        item_user=author,
+        team_id=team_id,
+        installed_team_id=installed_team_id,
+    )
+
+
 async def test_a_thumbs_up_on_the_thank_you_votes_for_the_item(bot: SlackBot) -> None:
     ts = await thanked(bot)
     answer = await bot.slack.reaction(True, user="U2", ts=ts, event_id="Ev-vote")
@@ -125,11 +148,8 @@ async def test_a_memo_on_an_unreadable_message_tells_the_person_who_asked(bot: S
 
 
 async def test_a_memo_whose_thread_reply_fails_thanks_the_author_privately(bot: SlackBot) -> None:
-    bot.fake.add_message("C1", "1600000000.000400", "U2", "Deploys need a dry run")
     bot.fake.fail("chat.postMessage", "restricted_action_non_threadable_channel")
-    await bot.slack.reaction(
-        True, user="U1", reaction="memo", ts="1600000000.000400", item_user="U2"
-    )
+    await mark(bot, "Deploys need a dry run")
     (thanks,) = await bot.fake.wait_for("chat.postEphemeral")
     await bot.settled()
     (item,) = await bot.items()
@@ -147,13 +167,11 @@ async def test_a_partners_vote_in_a_shared_channel_counts(bot: SlackBot) -> None
 async def test_a_partners_message_captured_in_a_shared_channel_is_external_feedback_here(
     bot: SlackBot,
 ) -> None:
-    bot.fake.add_message("C1", "1600000000.000500", "U9", "Your API docs lack examples")
-    await bot.slack.reaction(
-        True,
-        user="U9",
-        reaction="memo",
-        ts="1600000000.000500",
-        item_user="U9",
+    await mark(
+        bot,
+        "Your API docs lack examples",
+        author="U9",
+        by="U9",
         team_id="T-PARTNER",
         installed_team_id="T1",
     )
@@ -165,12 +183,7 @@ async def test_a_partners_message_captured_in_a_shared_channel_is_external_feedb
 async def test_a_captured_messages_mentions_and_links_are_stored_as_people_read_them(
     bot: SlackBot,
 ) -> None:
-    bot.fake.add_message(
-        "C1", "1600000000.000600", "U1", "<@U2> the <https://ci.example.com/42|CI job> fails"
-    )
-    await bot.slack.reaction(
-        True, user="U2", reaction="memo", ts="1600000000.000600", item_user="U1"
-    )
+    await mark(bot, "<@U2> the <https://ci.example.com/42|CI job> fails", author="U1", by="U2")
     (thanks,) = await bot.fake.wait_for("chat.postMessage")
     (item,) = await bot.items()
     assert item.text == "@Bob the CI job (https://ci.example.com/42) fails"
