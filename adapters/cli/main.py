@@ -19,7 +19,7 @@ from dotenv import dotenv_values
 from adapters.cli.composition import open_app
 from adapters.cli.database import run_db
 from adapters.cli.output import OUTPUT_CLOSED, OutputClosed, guarded, silence_stdout
-from adapters.cli.runner import NothingToServe, run_until_stopped
+from adapters.cli.runner import NothingToServe, ensure_something_to_serve, run_until_stopped
 from adapters.cli.settings import Settings, configure_logging, load_settings
 from adapters.cli.usage import USAGE_ERROR, UsageError, check_arguments, workspace_argument
 from adapters.console.session import ConsoleSession, Seat, person_named
@@ -164,8 +164,8 @@ async def _dispatch(
     if arguments.command == "seal-key":
         print(new_key(), file=out)
         return 0
-    if arguments.command == "run" and settings.slack is None and settings.discord is None:
-        raise NothingToServe()  # before the database is created or migrated
+    if arguments.command == "run":
+        ensure_something_to_serve(settings)  # before the database is created or migrated
     async with open_app(settings) as app:
         if arguments.command == "console":
             name = arguments.name or env.get("USER") or "you"

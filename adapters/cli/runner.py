@@ -44,6 +44,12 @@ class NothingToServe(Exception):
     """No platform is configured; ``run`` says how to configure one."""
 
 
+def ensure_something_to_serve(settings: Settings) -> None:
+    """Raise ``NothingToServe`` when neither Slack nor Discord is configured."""
+    if settings.slack is None and settings.discord is None:
+        raise NothingToServe()
+
+
 @dataclass(frozen=True, slots=True)
 class Serving:
     port: int
@@ -64,8 +70,7 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
     the other worker processes (with ``environ`` as their settings) when there are to be several;
     stop them all when the block ends."""
     settings = app.settings
-    if settings.slack is None and settings.discord is None:
-        raise NothingToServe()
+    ensure_something_to_serve(settings)
     async with AsyncExitStack() as stack:
         platforms: list[str] = []
         connections: list[asyncio.Task[None]] = []
