@@ -252,16 +252,9 @@ class SlackAdapter:
         )
         late: EarlyOrLate[Message] = EarlyOrLate()
         late.expire()
+        # A form's input arrives as typed, unlike a command's text, which Slack escapes.
         self._work.start(
-            self._record(
-                # A form's input arrives as typed, unlike a command's text, which Slack escapes.
-                asker,
-                answer.kind,
-                answer.text,
-                answer.priority,
-                answer.anonymous,
-                late,
-            )
+            self._record(asker, answer.kind, answer.text, answer.priority, answer.anonymous, late)
         )
 
     async def _record(
