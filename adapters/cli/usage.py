@@ -8,6 +8,7 @@ import argparse
 from bot.errors import FeedbackBotError
 from bot.identity import Workspace
 from bot.reminders import ReminderKind
+from bot.text import parse_number
 
 USAGE_ERROR = 2
 
@@ -25,6 +26,14 @@ def workspace_argument(text: str) -> Workspace:
             "expected platform:id such as slack:T0123, discord:123456 or console:local, "
             f"got {text!r}"
         ) from None
+
+
+def number_argument(text: str) -> int:
+    """An item's or reminder's number, read as the chat commands read it."""
+    number = parse_number(text)
+    if number is None:
+        raise argparse.ArgumentTypeError(f"expected a number such as 3, got {text!r}")
+    return number
 
 
 def check_arguments(arguments: argparse.Namespace) -> None:

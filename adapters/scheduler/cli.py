@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
+from adapters.cli.usage import number_argument, workspace_argument
 from bot.errors import FeedbackBotError
-from bot.identity import Workspace
 from bot.reminders import ReminderKind
 from bot.roadmap import RoadmapService
 from bot.schedules import EXAMPLES
@@ -22,7 +22,7 @@ def add_reminder_commands(commands: Any) -> None:
         help="add a reminder to a channel",
         epilog="schedules: " + "; ".join(EXAMPLES),
     )
-    add.add_argument("--workspace", type=Workspace.parse, required=True, help="platform:id")
+    add.add_argument("--workspace", type=workspace_argument, required=True, help="platform:id")
     add.add_argument("--channel", required=True, help="the channel id to post in")
     add.add_argument(
         "--kind",
@@ -34,11 +34,11 @@ def add_reminder_commands(commands: Any) -> None:
     add.add_argument("--timezone", help="an IANA time zone (default: REMINDER_TIMEZONE or UTC)")
     add.add_argument("schedule", nargs="+", help='e.g. "every monday at 09:00"')
     listing = reminders.add_parser("list", help="list reminders with their next time")
-    listing.add_argument("--workspace", type=Workspace.parse, help="only this workspace")
+    listing.add_argument("--workspace", type=workspace_argument, help="only this workspace")
     listing.add_argument("--channel", help="only this channel (needs --workspace)")
     remove = reminders.add_parser("remove", help="remove a reminder")
-    remove.add_argument("--workspace", type=Workspace.parse, required=True, help="platform:id")
-    remove.add_argument("id", type=int)
+    remove.add_argument("--workspace", type=workspace_argument, required=True, help="platform:id")
+    remove.add_argument("id", type=number_argument)
 
 
 async def run_reminders(arguments: argparse.Namespace, roadmap: RoadmapService, out: TextIO) -> int:

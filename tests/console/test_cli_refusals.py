@@ -95,3 +95,25 @@ def test_a_workspace_not_written_platform_id_says_what_is_expected(
         f"feedbackbot {command}: error: argument --workspace: expected platform:id such as "
         f"slack:T0123, discord:123456 or console:local, got '{workspace}'"
     )
+
+
+@pytest.mark.parametrize("reminder", ["99999999999999999999", "²"])
+def test_a_reminder_number_that_names_nothing_is_refused_as_usage(
+    clean_env: dict[str, str], tmp_path: Path, reminder: str
+) -> None:
+    result = feedbackbot(
+        "reminders", "remove", "--workspace", "slack:T0123", reminder, env=clean_env, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"feedbackbot reminders remove: error: argument id: expected a number such as 3, "
+        f"got '{reminder}'"
+    )
+
+
+def test_a_reminders_workspace_not_written_platform_id_says_what_is_expected(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    result = feedbackbot("reminders", "list", "--workspace", "bogus", env=clean_env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "argument --workspace: expected platform:id such as slack:T0123" in result.stderr
