@@ -24,3 +24,11 @@ class ConfigError(FeedbackBotError):
         super().__init__(f"{variable}: {problem}")
         self.variable = variable
         self.problem = problem
+
+
+class NotAllowed(FeedbackBotError):
+    """The person may not do that (only admins triage)."""
+
+
+class DoesNotApply(FeedbackBotError):
+    """The change makes no sense for that item (feedback has no priority)."""

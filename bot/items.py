@@ -45,6 +45,9 @@ class Status(StrEnum):
         return cls(key)
 
 
+# Items still on their way: what "open" lists and the digest count as not yet done.
+OPEN_STATUSES = frozenset({Status.NEW, Status.UNDER_REVIEW, Status.PLANNED, Status.IN_PILOT})
+
 # The lifecycle runs idea -> review -> plan -> pilot -> ship. Shipped and duplicate are final;
 # a declined item can be reconsidered, and a pilot that did not convince goes back to planned.
 ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {

@@ -1,8 +1,7 @@
 """The roadmap use cases: show the digest, manage a channel's reminders, post an occurrence.
 
-Adapters call ``RoadmapService.command`` with what a person typed after ``/roadmap`` (or the
-single use cases, for platforms with structured subcommands); the scheduler calls ``fire`` with a
-reminder id when an occurrence is due, and ``catch_up`` every minute.
+The conversation calls the use cases for what people ask in ``/roadmap``; the scheduler calls
+``fire`` with a reminder id when an occurrence is due, and ``catch_up`` every minute.
 """
 
 from __future__ import annotations
@@ -10,26 +9,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.digest import LIST_LIMIT, RoadmapFacts, compose_digest
-from bot.errors import StorageError
 from bot.identity import Person, Workspace
 from bot.messages import Message, Quote
-from bot.ports import ChannelUnavailable, ChatFailed, Clock
-from bot.reminders import (
-    ChatDirectory,
-    Outlet,
-    Reminder,
-    ReminderKind,
-    RoadmapUnitOfWorkFactory,
-)
+from bot.ports import ChannelUnavailable, ChatFailed, Clock, UnitOfWorkFactory
+from bot.reminders import ChatDirectory, Outlet, Reminder, ReminderKind
 from bot.schedules import ScheduleError, parse_schedule, zone_named
 from bot.slas import Breach
-from bot.text import MAX_TEXT_LENGTH, clean, is_blank, parse_number
+from bot.text import MAX_TEXT_LENGTH, clean, is_blank
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +38,6 @@ DEFAULT_PROMPT = (
     "/feedback <what you think>, or ask for something with /request <what you need> (start with "
     "must-have: if it cannot wait). Every message is read, and anonymous works too."
 )
-USAGE = (
-    "/roadmap shows the roadmap update so far (only to you).\n"
-    "/roadmap remind <schedule> posts it in this channel on a schedule, e.g. "
-    "/roadmap remind every monday at 09:00 in Europe/Berlin\n"
-    "/roadmap remind prompt <schedule> [saying <text>] invites people to send feedback instead\n"
-    "/roadmap reminders lists this channel's reminders\n"
-    "/roadmap unremind <id> removes one"
-)
 
 
 class FireOutcome(StrEnum):
@@ -63,16 +47,6 @@ class FireOutcome(StrEnum):
     POSTED = "posted"
     FAILED = "failed"
     DISABLED = "disabled"
-
-
-@dataclass(frozen=True, slots=True)
-class RoadmapRequest:
-    """Someone typed ``/roadmap <text>`` in a channel."""
-
-    workspace: Workspace
-    channel_id: str
-    person: Person
-    text: str
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -90,7 +64,7 @@ class RoadmapService:
 
     def __init__(
         self,
-        uow: RoadmapUnitOfWorkFactory,
+        uow: UnitOfWorkFactory,
         clock: Clock,
         *,
         default_zone: str = "UTC",
@@ -213,79 +187,6 @@ class RoadmapService:
             await uow.commit()
         return removed
 
-    def describe(self, reminder: Reminder) -> str:
-        """``#3 roadmap update, every monday at 09:00 (Europe/Berlin); next: Mon 31 Mar
-        09:00 CEST`` — or why it is disabled."""
-        where = f"#{reminder.id} {reminder.kind.label}, {reminder.schedule.text}"
-        where += f" ({reminder.time_zone})"
-        if not reminder.active:
-            return (
-                f"{where}; DISABLED on {_when(reminder.disabled_at, reminder.zone)}: "
-                f"{reminder.disabled_reason}"
-            )
-        upcoming = reminder.next_at(self._clock.now())
-        return f"{where}; next: {_when(upcoming, reminder.zone) if upcoming else 'never'}"
-
-    # -- /roadmap -----------------------------------------------------------------------------
-
-    async def command(self, request: RoadmapRequest, max_length: int) -> Message:
-        """Answer ``/roadmap <text>``; the answer is for the person who asked alone."""
-        verb, _, rest = " ".join(request.text.split()).partition(" ")
-        verb = verb.lower()
-        try:
-            if not verb:
-                return await self.current_digest(request.workspace, request.channel_id, max_length)
-            if verb == "remind":
-                return await self._remind(request, rest)
-            if verb == "reminders":
-                return await self._list(request)
-            if verb == "unremind":
-                return await self._unremind(request, rest)
-        except StorageError:
-            log.exception("/roadmap %s failed in %s", verb, request.workspace)
-            return Message.of("Sorry, I could not reach the database just now; nothing changed.")
-        return Message.of(USAGE)
-
-    async def _remind(self, request: RoadmapRequest, rest: str) -> Message:
-        kind = ReminderKind.ROADMAP
-        first, _, after = rest.partition(" ")
-        if first.lower() in ("prompt", "feedback"):
-            kind, rest = ReminderKind.PROMPT, after
-        schedule, _, text = rest.partition(" saying ")
-        if not schedule.strip():
-            return Message.of(
-                "When should I post? For example: /roadmap remind every monday at 09:00 "
-                "in Europe/Berlin"
-            )
-        try:
-            reminder = await self.add_reminder(
-                request.workspace,
-                request.channel_id,
-                schedule,
-                kind=kind,
-                text=text,
-                created_by=request.person,
-            )
-        except ScheduleError as error:
-            return Message.of(f"{error} Nothing was added.")
-        return Message.of(f"Added: {self.describe(reminder)}.")
-
-    async def _list(self, request: RoadmapRequest) -> Message:
-        found = await self.reminders(request.workspace, request.channel_id)
-        if not found:
-            return Message.of(
-                "This channel has no reminders. Add one with /roadmap remind every monday at 09:00"
-            )
-        return Message.of("\n".join(self.describe(reminder) for reminder in found))
-
-    async def _unremind(self, request: RoadmapRequest, rest: str) -> Message:
-        number = parse_number(rest)
-        if number is None:
-            return Message.of("Which reminder? Give its number from /roadmap reminders, e.g. 3.")
-        if await self.remove_reminder(request.workspace, number):
-            return Message.of(f"Reminder #{number} is removed.")
-        return Message.of(f"There is no reminder #{number} here.")
-
     # -- posting occurrences ------------------------------------------------------------------
 
     async def scheduled(self) -> list[Reminder]:
@@ -389,9 +290,3 @@ class RoadmapService:
             pruned = await uow.reminders.prune_occurrences(self._clock.now() - CLAIM_MEMORY)
             await uow.commit()
         return pruned
-
-
-def _when(moment: datetime | None, zone: ZoneInfo) -> str:
-    if moment is None:
-        return "unknown"
-    return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")

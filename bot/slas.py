@@ -123,11 +123,6 @@ def _limit(value: str, entry: str) -> Limit | None:
     return Limit(working_days=int(number)) if unit == "d" else Limit(hours=int(number))
 
 
-def deadline_for(policy: SlaPolicy, item: Item) -> datetime | None:
-    limit = policy.limit_for(item)
-    return None if limit is None else limit.deadline(item.created_at)
-
-
 @dataclass(frozen=True, slots=True)
 class Breach:
     """An item that stayed new past its deadline."""

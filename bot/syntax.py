@@ -1,4 +1,6 @@
-"""The words people put before a colon to qualify what they submit.
+"""How people write what they say to the bot: qualifiers, item numbers, statuses.
+
+The words people put before a colon qualify what they submit:
 
 ``/request must-have: single sign-on for the dashboard``
 ``/feedback anonymous: the on-call rota is exhausting``
@@ -12,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.items import ItemKind, Priority
+from bot.items import ItemKind, Priority, Status
+from bot.text import parse_number
 
 _PRIORITY_WORDS = {
     "must-have": Priority.MUST_HAVE,
@@ -57,3 +60,24 @@ USAGE = {
     ItemKind.FEEDBACK: "/feedback [anonymous:] <what you think>",
     ItemKind.REQUEST: "/request [must-have|good-to-have] [anonymous]: <what you need>",
 }
+
+
+def leading_number(text: str) -> tuple[int | None, str]:
+    """The item number at the start of ``text`` (``3`` or ``#3``) and what follows it."""
+    word, _, rest = text.strip().partition(" ")
+    number = parse_number(word)
+    return (number, rest.strip()) if number is not None else (None, text.strip())
+
+
+def leading_status(text: str) -> tuple[Status | None, str]:
+    """The status at the start of ``text`` (``under review``, ``in-pilot``, ``shipped``...)
+    and what follows it."""
+    words = text.split()
+    for size in (2, 1):
+        if len(words) >= size:
+            try:
+                status = Status.parse(" ".join(words[:size]))
+            except ValueError:
+                continue
+            return status, " ".join(text.split(maxsplit=size)[size:])
+    return None, text

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
 from adapters.console.chat import ConsoleChat, render
-from bot.errors import ItemNotFound
+from bot.conversation import Conversation, Speaker, Surface
 from bot.identity import Person, Workspace
-from bot.items import ItemKind, Priority, Stakeholder, Status
-from bot.ports import ItemQuery
-from bot.presenting import describe, describe_line
-from bot.roadmap import RoadmapRequest, RoadmapService
-from bot.service import FeedbackService, Submission, VoteResult
-from bot.syntax import USAGE, parse_qualifiers
-from bot.text import parse_number
-from bot.triage import TriageRequest, TriageService
+from bot.items import ItemKind, Stakeholder
+from bot.syntax import USAGE
 
 HELP = f"""\
 Commands (everything you type is what a Slack or Discord channel would receive):
@@ -44,17 +38,7 @@ Commands (everything you type is what a Slack or Discord channel would receive):
 End a line with \\ to continue on the next line."""
 
 # A terminal takes any length; this keeps a digest as readable as on a chat platform.
-CONSOLE_MAX_LENGTH = 4000
-
-_LISTS: dict[str, Callable[[Person], ItemQuery]] = {
-    "all": lambda _: ItemQuery(),
-    "open": lambda _: ItemQuery(
-        statuses=frozenset({Status.NEW, Status.UNDER_REVIEW, Status.PLANNED, Status.IN_PILOT})
-    ),
-    "mine": lambda person: ItemQuery(author_id=person.user_id),
-    "must-have": lambda _: ItemQuery(priority=Priority.MUST_HAVE),
-    "external": lambda _: ItemQuery(stakeholder=Stakeholder.EXTERNAL),
-}
+CONSOLE = Surface(max_length=4000, vote_with="/vote {number}")
 
 
 @dataclass
@@ -66,9 +50,9 @@ class Seat:
     person: Person
     stakeholder: Stakeholder
 
-
-def _votes(result: VoteResult) -> str:
-    return f"{result.votes} vote" + ("" if result.votes == 1 else "s")
+    @property
+    def speaker(self) -> Speaker:
+        return Speaker(self.workspace, self.channel_id, self.person, self.stakeholder)
 
 
 def person_named(name: str) -> Person:
@@ -83,34 +67,26 @@ class ConsoleRoles:
 
 
 class ConsoleSession:
+    """A chat channel in a terminal. ``/as``, ``/help`` and ``/quit`` belong to the session;
+    everything else is said to the conversation, as in a channel."""
+
     def __init__(
         self,
-        service: FeedbackService,
+        conversation: Conversation,
         seat: Seat,
         lines: TextIO,
         out: TextIO,
         *,
         interactive: bool,
-        roadmap: RoadmapService | None = None,
-        triage: TriageService | None = None,
     ) -> None:
-        self._service = service
-        self._roadmap = roadmap
-        self._triage = triage
+        self._conversation = conversation
         self._seat = seat
         self._lines = lines
         self._out = out
         self._interactive = interactive
         self._chat = ConsoleChat(out)
-        self._commands: dict[str, Callable[[str], Awaitable[bool]]] = {
-            "/feedback": lambda arg: self._submit(ItemKind.FEEDBACK, arg),
-            "/request": lambda arg: self._submit(ItemKind.REQUEST, arg),
-            "/vote": self._vote,
-            "/unvote": self._unvote,
-            "/show": self._show,
-            "/list": self._list,
+        self._session: dict[str, Callable[[str], bool]] = {
             "/as": self._as,
-            "/roadmap": self._roadmap_command,
             "/help": self._help,
             "/quit": self._quit,
             "/exit": self._quit,
@@ -170,89 +146,21 @@ class ConsoleSession:
         if "\n" in name:
             name, _, rest = name.partition("\n")
             argument = rest + (" " + argument if argument else "")
-        command = self._commands.get(name.lower())
-        if command is None:
-            self._chat.say(f"I don't know {name}. Type /help to see what I understand.")
-            return True
-        return await command(argument)
-
-    async def _submit(self, kind: ItemKind, argument: str) -> bool:
-        qualified = parse_qualifiers(kind, argument)
-        await self._service.submit_and_thank(
-            Submission(
-                workspace=self._seat.workspace,
-                channel_id=self._seat.channel_id,
-                author=self._seat.person,
-                kind=kind,
-                text=qualified.text,
-                stakeholder=self._seat.stakeholder,
-                priority=qualified.priority,
-                anonymous=qualified.anonymous,
-            ),
-            self._chat,
+        session = self._session.get(name.lower())
+        if session is not None:
+            return session(argument)
+        seat = self._seat
+        reply = await self._conversation.command(
+            seat.speaker, name, argument, self._chat, ConsoleRoles()
         )
+        if reply is not None:
+            if reply.private:
+                await self._chat.post_private(seat.channel_id, seat.person, reply.message)
+            else:
+                self._chat.say(render(reply.message))
         return True
 
-    def _number(self, argument: str) -> int | None:
-        number = parse_number(argument)
-        if number is None:
-            self._chat.say("Which item? Give its number, e.g. 3 or #3.")
-        return number
-
-    async def _ballot(
-        self, argument: str, cast: Callable[[Workspace, int, Person], Awaitable[VoteResult]]
-    ) -> VoteResult | None:
-        number = self._number(argument)
-        if number is None:
-            return None
-        try:
-            return await cast(self._seat.workspace, number, self._seat.person)
-        except ItemNotFound as missing:
-            self._chat.say(f"Sorry, {missing}.")
-            return None
-
-    async def _vote(self, argument: str) -> bool:
-        result = await self._ballot(argument, self._service.vote)
-        if result is not None:
-            self._chat.say(
-                f"Your vote for #{result.number} is counted; it has {_votes(result)} now."
-                if result.counted
-                else f"You have already voted for #{result.number} ({_votes(result)})."
-            )
-        return True
-
-    async def _unvote(self, argument: str) -> bool:
-        result = await self._ballot(argument, self._service.withdraw_vote)
-        if result is not None:
-            self._chat.say(
-                f"Your vote for #{result.number} is withdrawn; it has {_votes(result)} now."
-                if result.counted
-                else f"You had not voted for #{result.number}."
-            )
-        return True
-
-    async def _show(self, argument: str) -> bool:
-        number = self._number(argument)
-        if number is not None:
-            item = await self._service.find(self._seat.workspace, number)
-            self._chat.say(render(describe(item)) if item else f"There is no item #{number} here.")
-        return True
-
-    async def _list(self, argument: str) -> bool:
-        which = argument.strip().lower() or "open"
-        if which not in _LISTS:
-            self._chat.say(f"List what? Try /list {'|'.join(_LISTS)}.")
-            return True
-        found = await self._service.list_items(
-            self._seat.workspace, _LISTS[which](self._seat.person)
-        )
-        if not found:
-            self._chat.say(f"Nothing to list ({which}).")
-        for item in found:
-            self._chat.say(render(describe_line(item)))
-        return True
-
-    async def _as(self, argument: str) -> bool:
+    def _as(self, argument: str) -> bool:
         name = " ".join(argument.split())
         if not name:
             self._chat.say("Speak as whom? e.g. /as bob")
@@ -261,26 +169,9 @@ class ConsoleSession:
         self._chat.say(f"You are now {name}.")
         return True
 
-    async def _roadmap_command(self, argument: str) -> bool:
-        seat = self._seat
-        if self._triage is not None:
-            # status, show, list, priority, stakeholder, stats; None for the rest.
-            request = TriageRequest(seat.workspace, seat.channel_id, seat.person, argument)
-            triaged = await self._triage.command(request, ConsoleRoles(), self._chat)
-            if triaged is not None:
-                await self._chat.post_private(seat.channel_id, seat.person, triaged)
-                return True
-        if self._roadmap is None:
-            self._chat.say("The roadmap is not available here.")
-            return True
-        roadmap = RoadmapRequest(seat.workspace, seat.channel_id, seat.person, argument)
-        answer = await self._roadmap.command(roadmap, CONSOLE_MAX_LENGTH)
-        await self._chat.post_private(seat.channel_id, seat.person, answer)
-        return True
-
-    async def _help(self, _: str) -> bool:
+    def _help(self, _: str) -> bool:
         self._chat.say(HELP)
         return True
 
-    async def _quit(self, _: str) -> bool:
+    def _quit(self, _: str) -> bool:
         return False

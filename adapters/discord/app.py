@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 import aiohttp
@@ -17,16 +16,15 @@ from discord import app_commands
 from adapters.discord.chat import NO_PINGS, ChannelChat, InteractionChat
 from adapters.discord.formatting import MESSAGE_LIMIT, chunks, render, same_emoji
 from adapters.discord.modal import FormChoices, build_form, submitted_text
-from adapters.discord.roadmap import TRIAGE, InteractionRoles, roadmap_group
+from adapters.discord.roadmap import InteractionRoles, roadmap_group
 from adapters.discord.settings import DiscordSettings
+from bot import replies
+from bot.conversation import Ask, Conversation, Marked, Meaning, Reaction, Speaker, Surface
 from bot.errors import ConfigError, FeedbackBotError
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import ItemKind, Priority, Stakeholder
 from bot.messages import Message
-from bot.roadmap import RoadmapRequest, RoadmapService
-from bot.service import FeedbackService, Recorded, Submission
 from bot.text import MAX_TEXT_LENGTH
-from bot.triage import TriageRequest, TriageService
 
 log = logging.getLogger(__name__)
 
@@ -82,27 +80,6 @@ def stream_position(ws: Any) -> str | None:
     return f"{session}:{sequence}"
 
 
-class Tally:
-    """How many events of a kind were taken in, with a way to wait for a number of them."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._changed = asyncio.Condition()
-
-    @asynccontextmanager
-    async def counting(self) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            async with self._changed:
-                self.count += 1
-                self._changed.notify_all()
-
-    async def reach(self, count: int) -> None:
-        async with self._changed:
-            await self._changed.wait_for(lambda: self.count >= count)
-
-
 class FeedbackClient(discord.Client):
     """A ``Client`` that hands raw reactions to the adapter with their place in the stream."""
 
@@ -143,23 +120,26 @@ class ShardedFeedbackClient(FeedbackClient, discord.AutoShardedClient):
         return f"{shard.id if shard else '-'}:{position}" if position else None
 
 
+def discord_surface(settings: DiscordSettings) -> Surface:
+    return Surface(max_length=MESSAGE_LIMIT, vote_with=settings.vote_emoji)
+
+
+# What a ``/roadmap`` subcommand asks of the conversation, once the interaction is read.
+RoadmapAsk = Callable[[Conversation, Speaker], Awaitable[Message]]
+
+
 class DiscordAdapter:
     def __init__(
         self,
-        service: FeedbackService | None,
+        conversation: Conversation | None,
         settings: DiscordSettings,
         *,
         defer_after: float = DEFER_AFTER,
-        roadmap: RoadmapService | None = None,
-        triage: TriageService | None = None,
         admin_roles: frozenset[str] = frozenset(),
     ) -> None:
-        """``service`` is ``None`` only to register commands (``feedbackbot discord sync``).
-        ``/roadmap`` is answered when ``roadmap`` is given, its triage subcommands when
-        ``triage`` is too; ``admin_roles`` (names or ids) may triage besides Manage Server."""
-        self._service = service
-        self._roadmap = roadmap
-        self._triage = triage
+        """``conversation`` is ``None`` only to register commands (``feedbackbot discord
+        sync``). ``admin_roles`` (names or ids) may triage besides Manage Server."""
+        self._conversation = conversation
         self._admin_roles = admin_roles
         self._settings = settings
         self._defer_after = defer_after
@@ -175,11 +155,6 @@ class DiscordAdapter:
         )
         self.tree = self._build_tree()
         self._connection: asyncio.Task[None] | None = None
-        # Events taken in so far (handled or ignored), so a caller can wait for them: a vote
-        # leaves no trace on Discord to wait on, and an item is noted as thanked only after
-        # its thank-you shows.
-        self.reactions = Tally()
-        self.interactions = Tally()
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -222,51 +197,55 @@ class DiscordAdapter:
 
         tree.add_command(feedback)
         tree.add_command(request)
-        tree.add_command(roadmap_group(adapter.on_roadmap))
+        tree.add_command(roadmap_group(adapter))
         return tree
 
-    async def on_roadmap(self, interaction: discord.Interaction, text: str) -> None:
-        """``/roadmap <subcommand>``: answered privately after deferring (a digest reads the
-        database); triage subcommands go to the triage core, the rest to the roadmap core."""
-        async with self.interactions.counting():
-            try:
-                await interaction.response.defer(ephemeral=True, thinking=True)
-            except discord.HTTPException as error:
-                log.error("could not defer /roadmap: %s", error)
-                return
-            answer = await self._roadmap_answer(interaction, text)
-            try:
-                for part in chunks(render(answer)):
-                    await interaction.followup.send(
-                        part, ephemeral=True, allowed_mentions=NO_PINGS, suppress_embeds=True
-                    )
-            except discord.HTTPException as error:
-                log.error("could not answer /roadmap: %s", error)
+    def roles(self, interaction: discord.Interaction) -> InteractionRoles:
+        return InteractionRoles(interaction, self._admin_roles)
 
-    async def _roadmap_answer(self, interaction: discord.Interaction, text: str) -> Message:
-        if self._roadmap is None:
-            return Message.of("/roadmap is not served by this process.")
-        if interaction.guild_id is None or interaction.channel_id is None:
-            return Message.of(_SERVERS_ONLY)
-        workspace = Workspace(Platform.DISCORD, str(interaction.guild_id))
-        channel_id, person = str(interaction.channel_id), _person(interaction.user)
+    def channel_chat(self) -> ChannelChat:
+        return ChannelChat(self.client)
+
+    async def on_roadmap(self, interaction: discord.Interaction, ask: RoadmapAsk) -> None:
+        """A ``/roadmap`` subcommand: answered privately after deferring (a digest reads the
+        database)."""
         try:
-            if text.partition(" ")[0] in TRIAGE:
-                if self._triage is None:
-                    return Message.of("Triage is not served by this process.")
-                answer = await self._triage.command(
-                    TriageRequest(workspace, channel_id, person, text),
-                    InteractionRoles(interaction, self._admin_roles),
-                    ChannelChat(self.client),
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        except discord.HTTPException as error:
+            log.error("could not defer /roadmap: %s", error)
+            return
+        answer = await self._roadmap_answer(interaction, ask)
+        try:
+            for part in chunks(render(answer)):
+                await interaction.followup.send(
+                    part, ephemeral=True, allowed_mentions=NO_PINGS, suppress_embeds=True
                 )
-                if answer is not None:
-                    return answer
-            return await self._roadmap.command(
-                RoadmapRequest(workspace, channel_id, person, text), MESSAGE_LIMIT
-            )
+        except discord.HTTPException as error:
+            log.error("could not answer /roadmap: %s", error)
+
+    async def _roadmap_answer(self, interaction: discord.Interaction, ask: RoadmapAsk) -> Message:
+        assert self._conversation is not None, "this adapter only registers commands"
+        speaker = self._speaker(interaction)
+        if speaker is None:
+            return replies.NOT_IN_A_CHANNEL
+        try:
+            return await ask(self._conversation, speaker)
         except Exception:
-            log.exception("/roadmap %s failed", text.partition(" ")[0] or "digest")
-            return Message.of(_WENT_WRONG)
+            log.exception("/roadmap failed")
+            return replies.WENT_WRONG
+
+    def _speaker(
+        self, interaction: discord.Interaction, user: discord.User | discord.Member | None = None
+    ) -> Speaker | None:
+        if interaction.guild_id is None or interaction.channel_id is None:
+            return None
+        author = user or interaction.user
+        return Speaker(
+            Workspace(Platform.DISCORD, str(interaction.guild_id)),
+            str(interaction.channel_id),
+            _person(author),
+            self.stakeholder(author),
+        )
 
     async def on_command(
         self,
@@ -276,12 +255,11 @@ class DiscordAdapter:
         priority: Priority | None,
         anonymous: bool,
     ) -> None:
-        async with self.interactions.counting():
-            if not (text or "").strip():
-                form = build_form(FormChoices(kind, priority, anonymous))
-                await interaction.response.send_modal(form)
-                return
-            await self._record(interaction, kind, text or "", priority, anonymous)
+        if not (text or "").strip():
+            form = build_form(FormChoices(kind, priority, anonymous))
+            await interaction.response.send_modal(form)
+            return
+        await self._record(interaction, Ask(kind, text or "", priority, anonymous))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Form submissions; commands reach ``on_command`` through the command tree."""
@@ -291,60 +269,29 @@ class DiscordAdapter:
         choices = FormChoices.parse(str(data.get("custom_id", "")))
         if choices is None:
             return
-        async with self.interactions.counting():
-            await self._record(
-                interaction, choices.kind, submitted_text(data), choices.priority, choices.anonymous
-            )
+        ask = Ask(choices.kind, submitted_text(data), choices.priority, choices.anonymous)
+        await self._record(interaction, ask)
 
-    async def _record(
-        self,
-        interaction: discord.Interaction,
-        kind: ItemKind,
-        text: str,
-        priority: Priority | None,
-        anonymous: bool,
-    ) -> None:
-        assert self._service is not None, "this adapter only registers commands"
-        chat = InteractionChat(interaction, anonymous=anonymous)
-        if interaction.guild_id is None or interaction.channel_id is None:
-            await chat.post_private("", _person(interaction.user), Message.of(_SERVERS_ONLY))
+    async def _record(self, interaction: discord.Interaction, ask: Ask) -> None:
+        assert self._conversation is not None, "this adapter only registers commands"
+        chat = InteractionChat(interaction, anonymous=ask.anonymous)
+        speaker = self._speaker(interaction)
+        if speaker is None:
+            await chat.post_private("", _person(interaction.user), replies.NOT_IN_A_CHANNEL)
             return
-        author = _person(interaction.user)
-        submission = Submission(
-            workspace=Workspace(Platform.DISCORD, str(interaction.guild_id)),
-            channel_id=str(interaction.channel_id),
-            author=author,
-            kind=kind,
-            text=text,
-            stakeholder=self.stakeholder(interaction.user),
-            priority=priority,
-            anonymous=anonymous,
-            # A replayed INTERACTION_CREATE (after a resume) must not record the item twice.
-            delivery_id=f"interaction:{interaction.id}",
+        # A replayed INTERACTION_CREATE (after a resume) must not record the item twice.
+        work = asyncio.create_task(
+            self._conversation.record(
+                speaker, ask, chat, delivery_id=f"interaction:{interaction.id}"
+            )
         )
-        work = asyncio.create_task(self._service.submit_and_thank(submission, chat))
         done, _ = await asyncio.wait({work}, timeout=self._defer_after)
         if not done:
             try:
                 await chat.defer()
             except discord.HTTPException as error:
                 log.error("could not defer a slow interaction: %s", error)
-        try:
-            outcome = await work
-        except Exception:
-            log.exception("recording a %s from Discord failed", kind.value)
-            await chat.post_private(submission.channel_id, author, Message.of(_WENT_WRONG))
-            return
-        if isinstance(outcome, Recorded) and anonymous and outcome.posted is not None:
-            await chat.post_private(
-                submission.channel_id,
-                author,
-                Message.of(
-                    f"Recorded anonymously as #{outcome.item.number}. The thank-you is in the "
-                    f"channel with no name on it; others can vote for it with "
-                    f"{self._settings.vote_emoji}."
-                ),
-            )
+        await work
 
     def stakeholder(self, user: discord.User | discord.Member) -> Stakeholder:
         """External when the member has one of the configured roles (by name or id)."""
@@ -361,91 +308,50 @@ class DiscordAdapter:
     async def on_reaction(
         self, payload: discord.RawReactionActionEvent, position: str | None
     ) -> None:
-        async with self.reactions.counting():
-            await self._reaction(payload, position)
-
-    async def _reaction(
-        self, payload: discord.RawReactionActionEvent, position: str | None
-    ) -> None:
-        assert self._service is not None, "this adapter only registers commands"
+        assert self._conversation is not None, "this adapter only registers commands"
         me = self.client.user
         if payload.guild_id is None or me is None or payload.user_id == me.id:
             return
         emoji = payload.emoji.name or ""
-        added = payload.event_type == "REACTION_ADD"
-        workspace = Workspace(Platform.DISCORD, str(payload.guild_id))
-        message = MessageRef(str(payload.channel_id), str(payload.message_id))
-        delivery = (
-            f"reaction:{payload.event_type}:{message.channel_id}:{message.message_id}:"
-            f"{payload.user_id}:{emoji}:{position}"
-            if position
-            else None
-        )
         if same_emoji(emoji, self._settings.vote_emoji):
-            if added and payload.message_author_id not in (None, me.id):
-                return  # only the bot's thank-yous carry votes
-            voted = await self._service.item_for_thanks(workspace, message)
-            if voted is None or voted.number is None:
-                return
-            voter = Person(str(payload.user_id), str(payload.user_id))
-            if added:
-                await self._service.vote(workspace, voted.number, voter, delivery)
-            else:
-                await self._service.withdraw_vote(workspace, voted.number, voter, delivery)
-        elif added and same_emoji(emoji, self._settings.capture_emoji):
-            if payload.message_author_id == me.id:
-                return  # the bot's own messages are nobody's feedback
-            await self._capture(workspace, payload, message, delivery)
-
-    async def _capture(
-        self,
-        workspace: Workspace,
-        payload: discord.RawReactionActionEvent,
-        message: MessageRef,
-        delivery: str | None,
-    ) -> None:
-        assert self._service is not None
-        chat = ChannelChat(self.client)
-        reactor = Person(str(payload.user_id), str(payload.user_id))
-        channel = self.client.get_partial_messageable(payload.channel_id)
-        try:
-            found = await channel.fetch_message(payload.message_id)
-        except discord.HTTPException as error:
-            log.warning("could not read a message to capture: %s", error)
-            await chat.post_private(message.channel_id, reactor, Message.of(_UNREADABLE))
+            meaning = Meaning.VOTE
+        elif same_emoji(emoji, self._settings.capture_emoji):
+            meaning = Meaning.CAPTURE
+        else:
             return
-        if found.author.bot or found.webhook_id is not None:
-            return  # a bot's message is nobody's feedback
-        if not found.content.strip():
-            await chat.post_private(message.channel_id, reactor, Message.of(self._no_text()))
-            return
-        member = await self._member(payload.guild_id, found.author)
-        submission = Submission(
-            workspace=workspace,
-            channel_id=message.channel_id,
-            author=_person(member),
-            kind=ItemKind.FEEDBACK,
-            text=found.content,
-            stakeholder=self.stakeholder(member),
-            source=message,
-            delivery_id=delivery,
+        message = MessageRef(str(payload.channel_id), str(payload.message_id))
+        author_id = payload.message_author_id
+        reaction = Reaction(
+            Workspace(Platform.DISCORD, str(payload.guild_id)),
+            message,
+            Person(str(payload.user_id), str(payload.user_id)),
+            meaning,
+            added=payload.event_type == "REACTION_ADD",
+            delivery_id=(
+                f"reaction:{payload.event_type}:{message.channel_id}:{message.message_id}:"
+                f"{payload.user_id}:{emoji}:{position}"
+                if position
+                else None
+            ),
+            on_bot_message=None if author_id is None else author_id == me.id,
         )
-        await self._service.capture(submission, reactor, chat, message)
+        reader = DiscordMessages(self, payload.guild_id)
+        await self._conversation.react(reaction, ChannelChat(self.client), reader)
 
-    def _no_text(self) -> str:
+    def no_text_hint(self) -> str:
+        """Why a message's text may be hidden from the bot on Discord."""
         if not self._settings.message_content:
             return (
-                "I cannot read messages, so nothing was recorded: feedbackbot runs without "
-                "the Message Content intent (DISCORD_MESSAGE_CONTENT=false). Ask an admin to "
+                "feedbackbot runs without the Message Content intent "
+                "(DISCORD_MESSAGE_CONTENT=false), so it cannot read messages: ask an admin to "
                 "enable it, or use /feedback instead."
             )
         return (
-            "I could not read any text in that message, so nothing was recorded. If it does "
-            "have text, feedbackbot lacks the Message Content intent (Developer Portal > Bot); "
-            "you can also use /feedback."
+            "If it does have text, feedbackbot lacks the Message Content intent (Developer "
+            "Portal > Bot); you can also use /feedback."
         )
 
-    async def _member(
+    async def member(
         self, guild_id: int | None, author: discord.User | discord.Member
     ) -> discord.User | discord.Member:
         """The author with their roles, to tell external stakeholders; a message read over
@@ -493,6 +399,31 @@ class DiscordAdapter:
                 log.exception("the Discord connection ended with an error")
 
 
+class DiscordMessages:
+    """The ``MessageReader`` on Discord, for a reaction in one guild."""
+
+    def __init__(self, adapter: DiscordAdapter, guild_id: int | None) -> None:
+        self._adapter = adapter
+        self._guild_id = guild_id
+
+    async def read(self, message: MessageRef) -> Marked | None:
+        channel = self._adapter.client.get_partial_messageable(int(message.channel_id))
+        try:
+            found = await channel.fetch_message(int(message.message_id))
+        except discord.HTTPException as error:
+            log.warning("could not read a message to capture: %s", error)
+            return None
+        if found.author.bot or found.webhook_id is not None:
+            return Marked(None, "", Stakeholder.INTERNAL, message)  # nobody's feedback
+        hint = self._adapter.no_text_hint()
+        if not found.content.strip():
+            return Marked(_person(found.author), "", Stakeholder.INTERNAL, message, hint)
+        member = await self._adapter.member(self._guild_id, found.author)
+        return Marked(
+            _person(member), found.content, self._adapter.stakeholder(member), message, hint
+        )
+
+
 async def sync_commands(settings: DiscordSettings) -> list[str]:
     """Register ``/feedback``, ``/request`` and ``/roadmap`` with Discord: in each guild of
     ``DISCORD_GUILD_IDS`` (available at once, for trying the bot) or else globally (may take
@@ -532,8 +463,3 @@ async def login(client: discord.Client, token: str) -> None:
 
 def _person(user: discord.User | discord.Member) -> Person:
     return Person(str(user.id), user.display_name)
-
-
-_SERVERS_ONLY = "feedbackbot records feedback in server channels; use the command in one."
-_WENT_WRONG = "Something went wrong on my side and I cannot say whether that was recorded."
-_UNREADABLE = "I could not read that message, so nothing was recorded. Can feedbackbot see it?"

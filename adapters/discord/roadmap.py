@@ -1,11 +1,10 @@
 """``/roadmap`` on Discord: the application command group, who may triage, and the outlet the
-reminder scheduler posts through. Subcommands are turned into the text ``/roadmap`` takes on
-every platform; the core answers it."""
+reminder scheduler posts through. Each subcommand hands its typed options to the
+conversation's entry point of the same name."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -14,11 +13,14 @@ from adapters.discord.chat import ChannelChat
 from adapters.discord.formatting import MESSAGE_LIMIT
 from adapters.scheduler.directory import NetworkFailuresAsChatFailed, OutletFactory
 from bot.identity import Person, Platform, Workspace
-from bot.reminders import Outlet
+from bot.items import Priority, Stakeholder, Status
+from bot.lists import ItemList
+from bot.reminders import Outlet, ReminderKind
 from bot.slas import TriageChannels
 
-# Which subcommands are triage (answered by ``TriageService``); the rest are the roadmap's.
-TRIAGE = frozenset({"status", "show", "list", "priority", "stakeholder", "stats"})
+if TYPE_CHECKING:
+    from adapters.discord.app import DiscordAdapter
+
 StatusChoice = Literal[
     "new", "under review", "planned", "in pilot", "shipped", "declined", "duplicate"
 ]
@@ -26,8 +28,6 @@ FilterChoice = Literal["open", "mine", "must-have", "external"]
 PriorityChoice = Literal["must-have", "good-to-have"]
 StakeholderChoice = Literal["internal", "external"]
 KindChoice = Literal["roadmap", "prompt"]
-# Called with the interaction and the text after ``/roadmap`` (``status 3 planned soon``).
-Answer = Callable[[discord.Interaction, str], Awaitable[None]]
 
 
 class InteractionRoles:
@@ -77,27 +77,7 @@ def serve_triage_channel(
     channels.serve(Platform.DISCORD, ChannelChat(client), channel_id, guild_id)
 
 
-def remind_text(schedule: str, kind: KindChoice, text: str | None) -> str:
-    words = ["remind"]
-    if kind == "prompt":
-        words.append("prompt")
-    words.append(schedule.strip())
-    said = (text or "").strip()
-    return " ".join(words) + (f" saying {said}" if said else "")
-
-
-def status_text(
-    number: int, status: StatusChoice, duplicate_of: int | None, note: str | None
-) -> str:
-    words = ["status", str(number), status]
-    if status == "duplicate" and duplicate_of is not None:
-        words.append(f"#{duplicate_of}")
-    if (note or "").strip():
-        words.append((note or "").strip())
-    return " ".join(words)
-
-
-def roadmap_group(answer: Answer) -> app_commands.Group:
+def roadmap_group(adapter: DiscordAdapter) -> app_commands.Group:
     """``/roadmap`` and its subcommands; Discord cannot run a bare group, so the digest is
     ``/roadmap digest``."""
     group = app_commands.Group(
@@ -106,10 +86,11 @@ def roadmap_group(answer: Answer) -> app_commands.Group:
         guild_only=True,
         allowed_contexts=app_commands.AppCommandContext(guild=True),
     )
+    answer = adapter.on_roadmap
 
     @group.command(name="digest", description="The current roadmap digest (only you see it)")
     async def digest(interaction: discord.Interaction) -> None:
-        await answer(interaction, "")
+        await answer(interaction, lambda talk, speaker: talk.digest(speaker))
 
     @group.command(name="remind", description="Post roadmap updates in this channel on a schedule")
     @app_commands.describe(
@@ -123,16 +104,19 @@ def roadmap_group(answer: Answer) -> app_commands.Group:
         kind: KindChoice = "roadmap",
         text: app_commands.Range[str, 1, 1000] | None = None,
     ) -> None:
-        await answer(interaction, remind_text(schedule, kind, text))
+        await answer(
+            interaction,
+            lambda talk, speaker: talk.remind(speaker, schedule, ReminderKind(kind), text or ""),
+        )
 
     @group.command(name="reminders", description="This channel's reminders and their next time")
     async def reminders(interaction: discord.Interaction) -> None:
-        await answer(interaction, "reminders")
+        await answer(interaction, lambda talk, speaker: talk.reminders(speaker))
 
     @group.command(name="unremind", description="Remove a reminder of this channel")
     @app_commands.describe(id="The reminder's number from /roadmap reminders")
     async def unremind(interaction: discord.Interaction, id: int) -> None:
-        await answer(interaction, f"unremind {id}")
+        await answer(interaction, lambda talk, speaker: talk.unremind(speaker, id))
 
     @group.command(name="status", description="Move an item along (admins)")
     @app_commands.describe(
@@ -148,12 +132,24 @@ def roadmap_group(answer: Answer) -> app_commands.Group:
         duplicate_of: int | None = None,
         note: app_commands.Range[str, 1, 1000] | None = None,
     ) -> None:
-        await answer(interaction, status_text(number, status, duplicate_of, note))
+        roles, chat = adapter.roles(interaction), adapter.channel_chat()
+        await answer(
+            interaction,
+            lambda talk, speaker: talk.change_status(
+                speaker,
+                roles,
+                chat,
+                number,
+                Status.parse(status),
+                note=note or "",
+                duplicate_of=duplicate_of if status == "duplicate" else None,
+            ),
+        )
 
     @group.command(name="show", description="One item with its history")
     @app_commands.describe(number="The item's number")
     async def show(interaction: discord.Interaction, number: int) -> None:
-        await answer(interaction, f"show {number}")
+        await answer(interaction, lambda talk, speaker: talk.show(speaker, number))
 
     @group.command(name="list", description="List items")
     @app_commands.describe(filter="Which items (open by default)")
@@ -161,24 +157,32 @@ def roadmap_group(answer: Answer) -> app_commands.Group:
         interaction: discord.Interaction,
         filter: FilterChoice = "open",
     ) -> None:
-        await answer(interaction, f"list {filter}")
+        await answer(interaction, lambda talk, speaker: talk.list_items(speaker, ItemList(filter)))
 
     @group.command(name="priority", description="Correct an item's priority (admins)")
     @app_commands.describe(number="The item's number", priority="Its priority")
     async def priority(
         interaction: discord.Interaction, number: int, priority: PriorityChoice
     ) -> None:
-        await answer(interaction, f"priority {number} {priority}")
+        roles = adapter.roles(interaction)
+        await answer(
+            interaction,
+            lambda talk, speaker: talk.set_priority(speaker, roles, number, Priority(priority)),
+        )
 
     @group.command(name="stakeholder", description="Correct an item's stakeholder kind (admins)")
     @app_commands.describe(number="The item's number", kind="internal or external")
     async def stakeholder(
         interaction: discord.Interaction, number: int, kind: StakeholderChoice
     ) -> None:
-        await answer(interaction, f"stakeholder {number} {kind}")
+        roles = adapter.roles(interaction)
+        await answer(
+            interaction,
+            lambda talk, speaker: talk.set_stakeholder(speaker, roles, number, Stakeholder(kind)),
+        )
 
     @group.command(name="stats", description="KPIs: counts, times to acknowledge and ship, SLAs")
     async def stats(interaction: discord.Interaction) -> None:
-        await answer(interaction, "stats")
+        await answer(interaction, lambda talk, speaker: talk.stats(speaker))
 
     return group

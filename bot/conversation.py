@@ -1,0 +1,527 @@
+"""The conversation: everything a person can say to the bot, on any surface, answered once.
+
+Surfaces that give text (a slash command's text, a console line) hand it to ``command`` or
+``roadmap``, which parse it and route it here; surfaces that give typed values (Discord's
+options, a form, a dashboard) call the typed entry points directly. Each entry point calls a
+typed use case and words the answer for the person who asked. Reactions are decided here too:
+a vote, a withdrawn vote, or a message marked for recording.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol, TypeVar
+
+from bot import replies
+from bot.errors import (
+    DoesNotApply,
+    InvalidTransition,
+    ItemNotFound,
+    NotAllowed,
+    StorageError,
+)
+from bot.identity import MessageRef, Person, Workspace
+from bot.items import ItemKind, Priority, Stakeholder, Status
+from bot.lists import ItemList
+from bot.messages import Message
+from bot.ports import Chat, ChatFailed, Clock, DirectChat, Roles
+from bot.presenting import describe
+from bot.reminders import ReminderKind
+from bot.roadmap import RoadmapService
+from bot.schedules import ScheduleError
+from bot.service import FeedbackService, Recorded, Refused, Submission
+from bot.syntax import leading_number, leading_status, parse_qualifiers
+from bot.text import is_blank, parse_number
+from bot.triage import TriageService
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+ITEM_COMMANDS = {"/feedback": ItemKind.FEEDBACK, "/request": ItemKind.REQUEST}
+
+
+@dataclass(frozen=True, slots=True)
+class Surface:
+    """What the conversation needs to know of where it speaks: the longest message it shows,
+    and how people vote there (``{number}`` stands for the item's number)."""
+
+    max_length: int
+    vote_with: str
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """Who says something, where, and as which kind of stakeholder."""
+
+    workspace: Workspace
+    channel_id: str
+    person: Person
+    stakeholder: Stakeholder = Stakeholder.INTERNAL
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """A ``/feedback`` or ``/request`` with its values already known."""
+
+    kind: ItemKind
+    text: str
+    priority: Priority | None = None
+    anonymous: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The answer for the person who spoke; ``private`` when only they should see it."""
+
+    message: Message
+    private: bool = True
+
+
+class Waiting(Protocol):
+    """An answer the surface still waits for (Slack's acknowledgement of a command)."""
+
+    def give(self, message: Message) -> bool:
+        """Answer with ``message``; ``False`` when it is too late and it was not shown."""
+        ...
+
+
+class Meaning(StrEnum):
+    """What a reaction means, by its emoji."""
+
+    VOTE = "vote"
+    CAPTURE = "capture"
+
+
+@dataclass(frozen=True, slots=True)
+class Reaction:
+    """Someone added (or removed) a reaction that means something to the bot.
+    ``on_bot_message`` is whether the message is the bot's own, ``None`` when the platform
+    does not say."""
+
+    workspace: Workspace
+    message: MessageRef
+    person: Person
+    meaning: Meaning
+    added: bool
+    delivery_id: str | None = None
+    on_bot_message: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Marked:
+    """A message someone marked to be recorded, as its platform shows it. ``author`` is
+    ``None`` for a bot's or an integration's message; ``thread`` is where the thank-you goes;
+    ``no_text_hint`` says why the platform may hide a message's text from the bot."""
+
+    author: Person | None
+    text: str
+    stakeholder: Stakeholder
+    thread: MessageRef
+    no_text_hint: str = ""
+
+
+class MessageReader(Protocol):
+    """Reads a message on its platform, for recording it."""
+
+    async def read(self, message: MessageRef) -> Marked | None:
+        """The message, or ``None`` when the bot cannot read it."""
+        ...
+
+
+class Conversation:
+    """The bot's side of every exchange on one surface."""
+
+    def __init__(
+        self,
+        feedback: FeedbackService,
+        triage: TriageService,
+        roadmap: RoadmapService,
+        clock: Clock,
+        surface: Surface,
+    ) -> None:
+        self._feedback = feedback
+        self._clock = clock
+        self._triage = triage
+        self._roadmap = roadmap
+        self.surface = surface
+
+    # -- what people type -------------------------------------------------------------------
+
+    async def command(
+        self, speaker: Speaker, name: str, text: str, chat: DirectChat, roles: Roles
+    ) -> Reply | None:
+        """Answer ``/<name> <text>``; ``None`` when everything was said through ``chat``."""
+        name = name.lower()
+        if name in ITEM_COMMANDS:
+            await self.record_said(speaker, ITEM_COMMANDS[name], text, chat)
+            return None
+        if name == "/roadmap":
+            return Reply(await self.roadmap(speaker, text, chat, roles))
+        number = parse_number(text)
+        if name in ("/vote", "/unvote", "/show"):
+            if number is None:
+                return Reply(replies.WHICH_ITEM, private=False)
+            if name == "/show":
+                return Reply(await self.show(speaker, number), private=False)
+            return Reply(await self.vote(speaker, number, withdraw=name == "/unvote"), False)
+        if name == "/list":
+            which = _item_list(text)
+            message = (
+                replies.which_list("/list")
+                if which is None
+                else await self.list_items(speaker, which)
+            )
+            return Reply(message, private=False)
+        return Reply(replies.unknown_command(name), private=False)
+
+    async def roadmap(self, speaker: Speaker, text: str, chat: DirectChat, roles: Roles) -> Message:
+        """Answer ``/roadmap <text>``: the digest, reminders, or a triage subcommand."""
+        verb, _, rest = text.strip().partition(" ")
+        verb, rest = verb.lower(), rest.strip()
+        if not verb:
+            return await self.digest(speaker)
+        if verb == "remind":
+            return await self._remind_said(speaker, " ".join(rest.split()))
+        if verb == "reminders":
+            return await self.reminders(speaker)
+        if verb == "unremind":
+            return await self.unremind(speaker, parse_number(rest))
+        if verb == "list":
+            which = _item_list(rest)
+            if which is None:
+                return replies.which_list("/roadmap list")
+            return await self.list_items(speaker, which)
+        if verb == "stats":
+            return await self.stats(speaker)
+        if verb not in ("show", "status", "priority", "stakeholder"):
+            return Message.of(replies.ROADMAP_USAGE)
+        number, rest = leading_number(rest)
+        if number is None:
+            return replies.WHICH_ITEM_TO_TRIAGE
+        if verb == "show":
+            return await self.show(speaker, number)
+        if verb == "priority":
+            try:
+                priority = Priority(rest.lower().replace(" ", "-"))
+            except ValueError:
+                return replies.WHICH_PRIORITY
+            return await self.set_priority(speaker, roles, number, priority)
+        if verb == "stakeholder":
+            try:
+                stakeholder = Stakeholder(rest.lower())
+            except ValueError:
+                return replies.WHICH_STAKEHOLDER
+            return await self.set_stakeholder(speaker, roles, number, stakeholder)
+        status, note = leading_status(rest)
+        if status is None:
+            return replies.WHICH_STATUS
+        duplicate_of = None
+        if status is Status.DUPLICATE:
+            duplicate_of, note = leading_number(note.removeprefix("of "))
+            if duplicate_of is None:
+                return replies.duplicate_of_what(number)
+        return await self.change_status(
+            speaker, roles, chat, number, status, note=note, duplicate_of=duplicate_of
+        )
+
+    async def _remind_said(self, speaker: Speaker, rest: str) -> Message:
+        kind = ReminderKind.ROADMAP
+        first, _, after = rest.partition(" ")
+        if first.lower() in ("prompt", "feedback"):
+            kind, rest = ReminderKind.PROMPT, after
+        schedule, _, text = rest.partition(" saying ")
+        return await self.remind(speaker, schedule, kind, text)
+
+    # -- recording ----------------------------------------------------------------------------
+
+    async def record_said(
+        self,
+        speaker: Speaker,
+        kind: ItemKind,
+        text: str,
+        chat: Chat,
+        waiting: Waiting | None = None,
+    ) -> Recorded | Refused | None:
+        """Record what someone typed after ``/feedback`` or ``/request``, qualifiers and all."""
+        qualified = parse_qualifiers(kind, text)
+        ask = Ask(kind, qualified.text, qualified.priority, qualified.anonymous)
+        return await self.record(speaker, ask, chat, waiting)
+
+    async def record(
+        self,
+        speaker: Speaker,
+        ask: Ask,
+        chat: Chat,
+        waiting: Waiting | None = None,
+        *,
+        delivery_id: str | None = None,
+    ) -> Recorded | Refused | None:
+        """Store the item, then thank its author in the channel, where others can vote on it.
+
+        The author is confirmed through ``waiting`` when the surface still waits for an
+        answer; otherwise privately, when the thank-you does not show them it was theirs
+        (it is anonymous, or the surface wanted an answer of its own that came too late). A
+        refusal gives the text back. A delivery the platform repeats (``delivery_id``) is
+        recorded once. ``None`` when something unforeseen failed: the person is told that,
+        since they cannot know whether it was recorded."""
+        try:
+            return await self._record(speaker, ask, chat, waiting, delivery_id)
+        except Exception:
+            log.exception("recording a %s failed", ask.kind.value)
+            await self._tell_privately(chat, speaker, replies.WENT_WRONG)
+            return None
+
+    async def _record(
+        self,
+        speaker: Speaker,
+        ask: Ask,
+        chat: Chat,
+        waiting: Waiting | None,
+        delivery_id: str | None,
+    ) -> Recorded | Refused:
+        outcome = await self._feedback.submit(
+            Submission(
+                workspace=speaker.workspace,
+                channel_id=speaker.channel_id,
+                author=speaker.person,
+                kind=ask.kind,
+                text=ask.text,
+                stakeholder=speaker.stakeholder,
+                priority=ask.priority,
+                anonymous=ask.anonymous,
+                delivery_id=delivery_id,
+            )
+        )
+        if isinstance(outcome, Refused):
+            if waiting is None or not waiting.give(outcome.message):
+                await chat.post_private(speaker.channel_id, speaker.person, outcome.message)
+            return outcome
+        confirmation = replies.recorded(outcome, self.surface.vote_with)
+        told = waiting is not None and waiting.give(confirmation)
+        thanked = await self._feedback.thank(outcome, speaker.person, chat)
+        wanted = waiting is not None or outcome.author is None
+        if wanted and not told and thanked.posted is not None:
+            await chat.post_private(speaker.channel_id, speaker.person, confirmation)
+        return thanked
+
+    async def _tell_privately(self, chat: Chat, speaker: Speaker, message: Message) -> None:
+        try:
+            await chat.post_private(speaker.channel_id, speaker.person, message)
+        except ChatFailed as failed:
+            log.warning("could not answer privately: %s", failed.reason)
+
+    # -- votes and items ----------------------------------------------------------------------
+
+    async def vote(self, speaker: Speaker, number: int, *, withdraw: bool = False) -> Message:
+        """Vote for an item, or take the vote back."""
+        try:
+            if withdraw:
+                result = await self._feedback.withdraw_vote(
+                    speaker.workspace, number, speaker.person
+                )
+                return replies.unvoted(result)
+            return replies.voted(
+                await self._feedback.vote(speaker.workspace, number, speaker.person)
+            )
+        except ItemNotFound as error:
+            return replies.missing(error)
+
+    async def show(self, speaker: Speaker, number: int) -> Message:
+        """One item with its history."""
+        item = await self._feedback.find(speaker.workspace, number)
+        return describe(item) if item else Message.of(f"There is no item #{number} here.")
+
+    async def list_items(self, speaker: Speaker, which: ItemList) -> Message:
+        """One list, newest first."""
+        found = await self._feedback.list_items(speaker.workspace, which.query(speaker.person))
+        return replies.listed(found, which)
+
+    async def stats(self, speaker: Speaker) -> Message:
+        return replies.stats(await self._triage.stats(speaker.workspace))
+
+    # -- triage -------------------------------------------------------------------------------
+
+    async def change_status(
+        self,
+        speaker: Speaker,
+        roles: Roles,
+        chat: DirectChat,
+        number: int,
+        to: Status,
+        *,
+        note: str = "",
+        duplicate_of: int | None = None,
+    ) -> Message:
+        """Move an item along its lifecycle (admins only); the requester and voters hear."""
+        if to is Status.DUPLICATE and duplicate_of is None:
+            return replies.duplicate_of_what(number)
+        changed = await _triaged(
+            self._triage.change_status(
+                speaker.workspace,
+                speaker.person,
+                roles,
+                chat,
+                number,
+                to,
+                note=note,
+                duplicate_of=duplicate_of,
+            )
+        )
+        if isinstance(changed, Message):
+            return changed
+        return replies.status_changed(changed.item, changed.told)
+
+    async def set_priority(
+        self, speaker: Speaker, roles: Roles, number: int, priority: Priority
+    ) -> Message:
+        item = await _triaged(
+            self._triage.set_priority(speaker.workspace, speaker.person, roles, number, priority)
+        )
+        return item if isinstance(item, Message) else replies.corrected(item, priority.value)
+
+    async def set_stakeholder(
+        self, speaker: Speaker, roles: Roles, number: int, stakeholder: Stakeholder
+    ) -> Message:
+        item = await _triaged(
+            self._triage.set_stakeholder(
+                speaker.workspace, speaker.person, roles, number, stakeholder
+            )
+        )
+        return item if isinstance(item, Message) else replies.corrected(item, stakeholder.value)
+
+    # -- the roadmap --------------------------------------------------------------------------
+
+    async def digest(self, speaker: Speaker) -> Message:
+        """The roadmap update so far, for the person who asked."""
+        return await _read(
+            self._roadmap.current_digest(
+                speaker.workspace, speaker.channel_id, self.surface.max_length
+            )
+        )
+
+    async def remind(
+        self,
+        speaker: Speaker,
+        schedule: str,
+        kind: ReminderKind = ReminderKind.ROADMAP,
+        text: str = "",
+    ) -> Message:
+        """Post the roadmap update (or a feedback prompt) in this channel on a schedule."""
+        if not schedule.strip():
+            return replies.WHEN
+        try:
+            reminder = await self._roadmap.add_reminder(
+                speaker.workspace,
+                speaker.channel_id,
+                schedule,
+                kind=kind,
+                text=text,
+                created_by=speaker.person,
+            )
+        except ScheduleError as error:
+            return replies.schedule_refused(error)
+        except StorageError:
+            log.exception("/roadmap remind failed in %s", speaker.workspace)
+            return replies.NO_DATABASE
+        return replies.reminder_added(reminder, self._clock.now())
+
+    async def reminders(self, speaker: Speaker) -> Message:
+        """The channel's reminders and when each posts next."""
+        found = await _read(self._roadmap.reminders(speaker.workspace, speaker.channel_id))
+        if isinstance(found, Message):
+            return found
+        return replies.reminders_listed(found, self._clock.now())
+
+    async def unremind(self, speaker: Speaker, reminder_id: int | None) -> Message:
+        """Remove a reminder of this workspace."""
+        if reminder_id is None:
+            return replies.WHICH_REMINDER
+        removed = await _read(self._roadmap.remove_reminder(speaker.workspace, reminder_id))
+        if isinstance(removed, Message):
+            return removed
+        return replies.reminder_removed(reminder_id, removed)
+
+    # -- reactions ----------------------------------------------------------------------------
+
+    async def react(self, reaction: Reaction, chat: Chat, reader: MessageReader) -> None:
+        """A vote emoji on a thank-you votes (removing it withdraws the vote); the capture
+        emoji on someone's message records it as their feedback. A storage failure of a
+        vote propagates, so a platform that retries deliveries tries again."""
+        if reaction.meaning is Meaning.VOTE:
+            await self._vote_by_reaction(reaction)
+        elif reaction.added and not reaction.on_bot_message:
+            await self._capture(reaction, chat, reader)
+
+    async def _vote_by_reaction(self, reaction: Reaction) -> None:
+        if reaction.added and reaction.on_bot_message is False:
+            return  # only the bot's thank-yous carry votes
+        workspace = reaction.workspace
+        voted = await self._feedback.item_for_thanks(workspace, reaction.message)
+        if voted is None or voted.number is None:
+            return
+        if reaction.added:
+            await self._feedback.vote(
+                workspace, voted.number, reaction.person, reaction.delivery_id
+            )
+        else:
+            await self._feedback.withdraw_vote(
+                workspace, voted.number, reaction.person, reaction.delivery_id
+            )
+
+    async def _capture(self, reaction: Reaction, chat: Chat, reader: MessageReader) -> None:
+        channel_id = reaction.message.channel_id
+        found = await reader.read(reaction.message)
+        if found is None:
+            await chat.post_private(channel_id, reaction.person, replies.UNREADABLE)
+            return
+        if found.author is None:
+            return  # a bot's message is nobody's feedback
+        if found.no_text_hint and is_blank(found.text):
+            await chat.post_private(
+                channel_id, reaction.person, replies.no_text(found.no_text_hint)
+            )
+            return
+        submission = Submission(
+            workspace=reaction.workspace,
+            channel_id=channel_id,
+            author=found.author,
+            kind=ItemKind.FEEDBACK,
+            text=found.text,
+            stakeholder=found.stakeholder,
+            source=reaction.message,
+            delivery_id=reaction.delivery_id,
+        )
+        await self._feedback.capture(submission, reaction.person, chat, found.thread)
+
+
+def _item_list(text: str) -> ItemList | None:
+    try:
+        return ItemList(text.strip().lower() or ItemList.OPEN)
+    except ValueError:
+        return None
+
+
+async def _triaged(change: Awaitable[T]) -> T | Message:
+    """The change, or the message that says why nothing was changed."""
+    try:
+        return await change
+    except NotAllowed:
+        return replies.NOT_ALLOWED
+    except (InvalidTransition, ItemNotFound, DoesNotApply) as refused:
+        return replies.nothing_changed(refused)
+    except StorageError:
+        log.exception("a triage change could not be stored")
+        return replies.NOT_STORED
+
+
+async def _read(reading: Awaitable[T]) -> T | Message:
+    """What was read, or the message that says the database could not be reached."""
+    try:
+        return await reading
+    except StorageError:
+        log.exception("the roadmap could not be read")
+        return replies.NO_DATABASE

@@ -1,0 +1,216 @@
+"""How the bot answers the person who asked: confirmations, refusals, usage, lists.
+
+The conversation is the only caller; messages to other people (thank-yous, news, digests) are
+worded where they are composed (``bot.acknowledgement``, ``bot.news``, ``bot.digest``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.items import Item, ItemKind, Status
+from bot.kpis import Kpis, format_kpis
+from bot.lists import ItemList
+from bot.messages import Message, Part
+from bot.presenting import describe_line
+from bot.reminders import Reminder
+from bot.service import VoteResult
+from bot.triage import Told
+
+# What a form cannot open for: the whole command typed in one go.
+EXAMPLE = {
+    ItemKind.FEEDBACK: "/feedback <what you think>",
+    ItemKind.REQUEST: "/request must-have: <what you need>",
+}
+TRIAGE_USAGE = (
+    "/roadmap status <#n> <status> [note]: new, under review, planned, in pilot, shipped, "
+    "declined, or duplicate <#other>\n"
+    "/roadmap priority <#n> must-have|good-to-have, /roadmap stakeholder <#n> internal|external\n"
+    "/roadmap show <#n>, /roadmap list [open|mine|must-have|external], /roadmap stats"
+)
+ROADMAP_USAGE = (
+    "/roadmap shows the roadmap update so far (only to you).\n"
+    "/roadmap remind <schedule> posts it in this channel on a schedule, e.g. "
+    "/roadmap remind every monday at 09:00 in Europe/Berlin\n"
+    "/roadmap remind prompt <schedule> [saying <text>] invites people to send feedback instead\n"
+    "/roadmap reminders lists this channel's reminders\n"
+    "/roadmap unremind <id> removes one"
+)
+NOT_ALLOWED = Message.of(
+    "Sorry, only admins can triage items (status, priority, stakeholder kind). "
+    "Nothing was changed. Ask an admin, or vote for the item to show it matters to you."
+)
+NOT_STORED = Message.of("Sorry, I could not store that just now; nothing was changed.")
+NO_DATABASE = Message.of("Sorry, I could not reach the database just now; nothing changed.")
+WENT_WRONG = Message.of(
+    "Something went wrong on my side and I cannot say whether that was recorded."
+)
+NOT_IN_A_CHANNEL = Message.of(
+    "feedbackbot records feedback in server channels; use the command in one."
+)
+UNREADABLE = Message.of(
+    "I could not read that message, so nothing was recorded. "
+    "Is feedbackbot in this channel, and may it read it?"
+)
+WHICH_ITEM = Message.of("Which item? Give its number, e.g. 3 or #3.")
+WHICH_ITEM_TO_TRIAGE = Message.of(f"Which item? Give its number, e.g. #3.\n{TRIAGE_USAGE}")
+WHICH_STATUS = Message.of(f"Which status?\n{TRIAGE_USAGE}")
+WHICH_PRIORITY = Message.of("Which priority? must-have or good-to-have.")
+WHICH_STAKEHOLDER = Message.of("Which stakeholder kind? internal or external.")
+WHEN = Message.of(
+    "When should I post? For example: /roadmap remind every monday at 09:00 in Europe/Berlin"
+)
+WHICH_REMINDER = Message.of("Which reminder? Give its number from /roadmap reminders, e.g. 3.")
+NO_REMINDERS = Message.of(
+    "This channel has no reminders. Add one with /roadmap remind every monday at 09:00"
+)
+
+
+def unknown_command(name: str) -> Message:
+    return Message.of(f"I don't know {name}. Type /help to see what I understand.")
+
+
+def recorded(item: Item, vote_with: str) -> Message:
+    """The author's own confirmation, beside the thank-you in the channel."""
+    how = vote_with.format(number=item.number)
+    if item.author is None:
+        return Message.of(
+            f"Recorded anonymously as #{item.number}. The thank-you is in the channel with no "
+            f"name on it; others can vote for it with {how}."
+        )
+    return Message.of(
+        f"Recorded as #{item.number}. The thank-you goes in the channel; "
+        f"others can vote for it with {how}."
+    )
+
+
+def no_text(hint: str) -> Message:
+    """A message marked for recording that shows no text; ``hint`` says why it may not."""
+    said = "That message has no text to record, so nothing was recorded."
+    return Message.of(f"{said} {hint}" if hint else said)
+
+
+def _votes(count: int) -> str:
+    return f"{count} vote" + ("" if count == 1 else "s")
+
+
+def voted(result: VoteResult) -> Message:
+    if result.counted:
+        return Message.of(
+            f"Your vote for #{result.number} is counted; it has {_votes(result.votes)} now."
+        )
+    return Message.of(f"You have already voted for #{result.number} ({_votes(result.votes)}).")
+
+
+def unvoted(result: VoteResult) -> Message:
+    if result.counted:
+        return Message.of(
+            f"Your vote for #{result.number} is withdrawn; it has {_votes(result.votes)} now."
+        )
+    return Message.of(f"You had not voted for #{result.number}.")
+
+
+def missing(problem: object) -> Message:
+    return Message.of(f"Sorry, {problem}.")
+
+
+def nothing_changed(problem: object) -> Message:
+    return Message.of(f"Nothing was changed: {problem}.")
+
+
+def listed(items: list[Item], which: ItemList) -> Message:
+    if not items:
+        return Message.of(f"Nothing to list ({which.value}).")
+    parts: list[Part | str] = []
+    for item in items:
+        if parts:
+            parts.append("\n")
+        parts += describe_line(item).parts
+    return Message.of(*parts)
+
+
+def which_list(command: str) -> Message:
+    return Message.of(f"List what? Try {command} {'|'.join(ItemList)}.")
+
+
+def duplicate_of_what(number: int) -> Message:
+    return Message.of(f"A duplicate of which item? e.g. duplicate #{number + 1}.")
+
+
+def status_changed(item: Item, told: Told) -> Message:
+    """What the admin reads: the new status, and who heard of it."""
+    status = (
+        f"a duplicate of #{item.duplicate_of}"
+        if item.status is Status.DUPLICATE
+        else item.status.label
+    )
+    ways = []
+    if told.thread:
+        ways.append("in the thread of its thank-you")
+    if told.direct:
+        ways.append("by direct message")
+    if ways:
+        heard = f"The requester was told {' and '.join(ways)}."
+    elif item.author is None:
+        heard = "It is anonymous and its author cannot be reached, so no one was told."
+    else:
+        heard = "The requester could not be reached; the change stands."
+    if told.voters:
+        heard += f" {told.voters} voter{'s' if told.voters != 1 else ''} heard the outcome."
+    return Message.of(f"#{item.number} is now {status}. {heard}")
+
+
+def corrected(item: Item, value: str) -> Message:
+    return Message.of(f"#{item.number} is now {value}.")
+
+
+def stats(kpis: Kpis) -> Message:
+    return Message.of(format_kpis(kpis))
+
+
+def describe_reminder(reminder: Reminder, now: datetime) -> str:
+    """``#3 roadmap update, every monday at 09:00 (Europe/Berlin); next: Mon 31 Mar
+    09:00 CEST`` — or why it is disabled."""
+    where = f"#{reminder.id} {reminder.kind.label}, {reminder.schedule.text}"
+    where += f" ({reminder.time_zone})"
+    if not reminder.active:
+        return (
+            f"{where}; DISABLED on {_when(reminder.disabled_at, reminder.zone)}: "
+            f"{reminder.disabled_reason}"
+        )
+    upcoming = reminder.next_at(now)
+    return f"{where}; next: {_when(upcoming, reminder.zone) if upcoming else 'never'}"
+
+
+def reminder_added(reminder: Reminder, now: datetime) -> Message:
+    return Message.of(f"Added: {describe_reminder(reminder, now)}.")
+
+
+def reminders_listed(reminders: list[Reminder], now: datetime) -> Message:
+    if not reminders:
+        return NO_REMINDERS
+    return Message.of("\n".join(describe_reminder(reminder, now) for reminder in reminders))
+
+
+def reminder_removed(reminder_id: int, removed: bool) -> Message:
+    if removed:
+        return Message.of(f"Reminder #{reminder_id} is removed.")
+    return Message.of(f"There is no reminder #{reminder_id} here.")
+
+
+def schedule_refused(problem: object) -> Message:
+    return Message.of(f"{problem} Nothing was added.")
+
+
+def _when(moment: datetime | None, zone: ZoneInfo) -> str:
+    if moment is None:
+        return "unknown"
+    return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")
+
+
+def form_failed(kind: ItemKind, reason: str) -> Message:
+    """The form could not open; the command typed in one go still works."""
+    return Message.of(
+        f"I could not open the form ({reason}). You can also type it in one go: `{EXAMPLE[kind]}`"
+    )
