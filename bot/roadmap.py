@@ -19,14 +19,8 @@ from bot.digest import LIST_LIMIT, RoadmapFacts, compose_digest
 from bot.errors import StorageError
 from bot.identity import Person, Workspace
 from bot.messages import Message, Quote
-from bot.ports import ChannelUnavailable, ChatFailed, Clock
-from bot.reminders import (
-    ChatDirectory,
-    Outlet,
-    Reminder,
-    ReminderKind,
-    RoadmapUnitOfWorkFactory,
-)
+from bot.ports import ChannelUnavailable, ChatFailed, Clock, UnitOfWorkFactory
+from bot.reminders import ChatDirectory, Outlet, Reminder, ReminderKind
 from bot.schedules import ScheduleError, parse_schedule, zone_named
 from bot.slas import Breach
 from bot.text import MAX_TEXT_LENGTH, clean, is_blank, parse_number
@@ -90,7 +84,7 @@ class RoadmapService:
 
     def __init__(
         self,
-        uow: RoadmapUnitOfWorkFactory,
+        uow: UnitOfWorkFactory,
         clock: Clock,
         *,
         default_zone: str = "UTC",

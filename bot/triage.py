@@ -15,12 +15,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from bot.errors import InvalidTransition, ItemNotFound, StorageError
 from bot.identity import Person, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
-from bot.kpis import KpiReader, Kpis, format_kpis
+from bot.kpis import Kpis, format_kpis
 from bot.messages import Mention, Message, Part, Quote
 from bot.ports import (
     ChatFailed,
@@ -29,12 +28,11 @@ from bot.ports import (
     ItemQuery,
     Roles,
     Seal,
-    Transaction,
     UnitOfWorkFactory,
 )
 from bot.presenting import describe, describe_line
 from bot.service import FeedbackService
-from bot.slas import CLASSES, Breach, SlaPolicy, SlaStore, TriageChannels
+from bot.slas import CLASSES, Breach, SlaPolicy, TriageChannels
 from bot.text import clean, excerpt, parse_number
 
 log = logging.getLogger(__name__)
@@ -71,17 +69,6 @@ _NEWS = {
     Status.SHIPPED: "has shipped. Thank you for asking for it!",
     Status.DECLINED: "was declined.",
 }
-
-
-class TriageUnitOfWork(Transaction, Protocol):
-    """One transaction over SLA claims and the KPI queries; kept only on ``commit``."""
-
-    slas: SlaStore
-    kpis: KpiReader
-
-
-class TriageUnitOfWorkFactory(Protocol):
-    def __call__(self) -> TriageUnitOfWork: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +182,6 @@ class TriageService:
         self,
         feedback: FeedbackService,
         uow: UnitOfWorkFactory,
-        triage_uow: TriageUnitOfWorkFactory,
         clock: Clock,
         *,
         seal: Seal | None = None,
@@ -203,7 +189,6 @@ class TriageService:
     ) -> None:
         self._feedback = feedback
         self._uow = uow
-        self._triage_uow = triage_uow
         self._clock = clock
         self._seal = seal
         self.policy = policy or SlaPolicy.default()
@@ -405,12 +390,12 @@ class TriageService:
 
     async def stats(self, workspace: Workspace | None, since: datetime | None = None) -> Kpis:
         """The KPIs of one workspace (or all) from ``since`` (or the start) until now."""
-        async with self._triage_uow() as uow:
+        async with self._uow() as uow:
             return await uow.kpis.kpis(workspace, since, self._clock.now())
 
     async def open_breaches(self, workspace: Workspace, limit: int = 50) -> list[Breach]:
         """SLA breaches of the workspace whose item is still new: what the digest lists."""
-        async with self._triage_uow() as uow:
+        async with self._uow() as uow:
             return await uow.slas.open_breaches(workspace, limit)
 
     # -- SLAs (the scheduler, every minute) -----------------------------------------------------
@@ -432,7 +417,7 @@ class TriageService:
                 limit = self.policy.limit(klass, stakeholder)
                 if limit is None:
                     continue
-                async with self._triage_uow() as uow:
+                async with self._uow() as uow:
                     waiting = await uow.slas.waiting(
                         platforms, klass, stakeholder, now - limit.shortest, SLA_BATCH
                     )
@@ -448,7 +433,7 @@ class TriageService:
 
     async def _claim(self, item: Item, deadline: datetime, now: datetime) -> Breach | None:
         assert item.number is not None
-        async with self._triage_uow() as uow:
+        async with self._uow() as uow:
             if not await uow.slas.claim(item.workspace, item.number, deadline, now):
                 return None
             await uow.commit()
@@ -477,7 +462,7 @@ class TriageService:
                 log.error("could not post the SLA breach of #%s: %s", breach.number, failed.reason)
                 outcome, posted_at = failed.reason[:255], None
         try:
-            async with self._triage_uow() as uow:
+            async with self._uow() as uow:
                 await uow.slas.record_post(breach.workspace, breach.number, outcome, posted_at)
                 await uow.commit()
         except StorageError:

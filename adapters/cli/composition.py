@@ -16,10 +16,8 @@ from bot.roadmap import RoadmapService
 from bot.service import FeedbackService
 from bot.triage import TriageService
 from storage.engine import create_engine
-from storage.reminders import SqlRoadmapUnitOfWork
 from storage.schema import ensure_schema
 from storage.sqlite_writes import SqliteWriteTogether
-from storage.triage import SqlTriageUnitOfWork
 from storage.unit_of_work import DATABASE_FAILURES, SqlStorage
 
 
@@ -55,15 +53,10 @@ async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncItera
         writer = await stack.enter_async_context(_write_together(engine, storage))
         service = FeedbackService(storage.unit_of_work, clock, seal, writer)
         triage = TriageService(
-            service,
-            storage.unit_of_work,
-            lambda: SqlTriageUnitOfWork(engine),
-            clock,
-            seal=seal,
-            policy=settings.triage.sla,
+            service, storage.unit_of_work, clock, seal=seal, policy=settings.triage.sla
         )
         roadmap = RoadmapService(
-            lambda: SqlRoadmapUnitOfWork(engine),
+            storage.unit_of_work,
             clock,
             default_zone=settings.reminders.default_zone,
             grace=settings.reminders.grace,
