@@ -36,8 +36,8 @@ from bot.ports import ChatFailed
 from bot.reminders import Outlet
 from bot.roadmap import RoadmapService
 from storage.engine import create_engine
-from storage.reminders import SqlRoadmapUnitOfWork
 from storage.schema import migrate
+from storage.unit_of_work import SqlUnitOfWork
 from storage.url import database_url
 from tests.postgres import connected
 
@@ -129,7 +129,7 @@ async def seed(engine: AsyncEngine, count: int) -> None:
 
 
 async def digest_timings(engine: AsyncEngine, count: int, runs: int = 7) -> list[float]:
-    roadmap = RoadmapService(lambda: SqlRoadmapUnitOfWork(engine), SystemClock())
+    roadmap = RoadmapService(lambda: SqlUnitOfWork(engine), SystemClock())
     until = START + timedelta(seconds=SPACING_S * count)
     since = until - timedelta(days=7)
     timings = []
@@ -198,7 +198,7 @@ async def bench_reminders(url: str, label: str, count: int) -> bool:
     platform = RateLimitedPlatform(count)
     chats = PlatformDirectory()
     chats.register(Platform.SLACK, lambda _: Outlet(platform, 2000))
-    roadmap = RoadmapService(lambda: SqlRoadmapUnitOfWork(engine), SystemClock())
+    roadmap = RoadmapService(lambda: SqlUnitOfWork(engine), SystemClock())
     scheduler = ReminderScheduler(roadmap, chats)
     try:
         await migrate(engine)

@@ -12,9 +12,16 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+# Re-exported: adapters name the chat port through ``bot.ports`` like every other port.
+from bot.chat import ChannelUnavailable as ChannelUnavailable
+from bot.chat import Chat as Chat
+from bot.chat import ChatFailed as ChatFailed
+from bot.chat import DirectChat as DirectChat
 from bot.identity import MessageRef, Person, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
-from bot.messages import Message
+from bot.kpis import KpiReader
+from bot.reminders import ReminderStore, RoadmapReader
+from bot.slas import SlaStore
 
 
 class Clock(Protocol):
@@ -150,55 +157,18 @@ class Transaction(Protocol):
 
 
 class UnitOfWork(Transaction, Protocol):
-    """One transaction over items, their votes and the deliveries already handled."""
+    """One transaction over everything stored: items, their votes and the deliveries already
+    handled, reminders and the roadmap digest's facts, SLA claims and the KPIs."""
 
     items: ItemRepository
     deliveries: DeliveryLog
+    reminders: ReminderStore
+    roadmap: RoadmapReader
+    slas: SlaStore
+    kpis: KpiReader
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
-
-
-class ChatFailed(Exception):
-    """The platform refused or failed a post; ``reason`` is its own error code, for the log."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class ChannelUnavailable(ChatFailed):
-    """The bot may not post in that channel (not invited, a DM, archived)."""
-
-
-class Chat(Protocol):
-    """Where the core's messages reach people on one platform."""
-
-    async def post(self, channel_id: str, message: Message) -> MessageRef:
-        """Post for everyone in the channel; raise ``ChannelUnavailable`` if the bot may not,
-        ``ChatFailed`` if the platform failed otherwise (after its own retries)."""
-        ...
-
-    async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
-        """Show the message to that person alone, in that channel (an ephemeral message), or
-        by direct message where that is the only private way."""
-        ...
-
-    async def reply_in_thread(
-        self, channel_id: str, thread: MessageRef, message: Message
-    ) -> MessageRef:
-        """Reply in the thread of that message, for everyone in the channel to see."""
-        ...
-
-
-class DirectChat(Chat, Protocol):
-    """A ``Chat`` that can also write to one person directly, outside any channel."""
-
-    async def direct_message(self, person: Person, message: Message) -> None:
-        """Send the message to that person alone, as a direct message; raise ``ChatFailed``
-        when it cannot be delivered (closed DMs, the person left). Never logs who it was for,
-        since the person may be the author of an anonymous item."""
-        ...
 
 
 class Roles(Protocol):

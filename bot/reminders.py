@@ -15,9 +15,9 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.chat import Chat
 from bot.digest import RoadmapFacts
 from bot.identity import Person, Workspace
-from bot.ports import Chat, Transaction
 from bot.schedules import Schedule
 
 
@@ -134,17 +134,6 @@ class RoadmapReader(Protocol):
         at most ``limit`` entries per list and the true totals beside them. Built with
         aggregate queries, so it costs the same for a hundred items or a million."""
         ...
-
-
-class RoadmapUnitOfWork(Transaction, Protocol):
-    """One transaction over reminders and the workspace's items; kept only on ``commit``."""
-
-    reminders: ReminderStore
-    roadmap: RoadmapReader
-
-
-class RoadmapUnitOfWorkFactory(Protocol):
-    def __call__(self) -> RoadmapUnitOfWork: ...
 
 
 @dataclass(frozen=True, slots=True)

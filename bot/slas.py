@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.chat import Chat
 from bot.errors import ConfigError
 from bot.identity import Platform, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder
-from bot.ports import Chat
 
 SLA_VARIABLE = "FEEDBACKBOT_SLA"
 # What an item is classed by for its SLA: its priority, or feedback when it has none.

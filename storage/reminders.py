@@ -2,61 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.digest import ANNOUNCED, ItemLine, RoadmapFacts, StatusMove
-from bot.identity import Person, Platform, Workspace
-from bot.items import ItemKind, Priority, Stakeholder, Status
-from bot.reminders import Reminder, ReminderKind, ReminderStore, RoadmapReader
-from bot.schedules import parse_schedule
+from bot.identity import Workspace
+from bot.items import OPEN_STATUSES, ItemKind, Priority, Stakeholder, Status
+from bot.reminders import Reminder
+from storage.dialect import insert_ignoring_duplicates
+from storage.rows import person_columns, stored, to_line, to_reminder, utc
 from storage.tables import items, reminder_occurrences, reminders, status_changes, workspaces
-from storage.unit_of_work import SqlTransaction
-
-OPEN = (Status.NEW, Status.UNDER_REVIEW, Status.PLANNED, Status.IN_PILOT)
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; every moment we store is UTC.
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _stored(moment: datetime) -> datetime:
-    # SQLite keeps no offset, so every moment goes in as UTC and compares as UTC.
-    return moment.astimezone(UTC)
+from storage.workspaces import WorkspaceIds
 
 
 class SqlReminders:
     """``ReminderStore`` and ``RoadmapReader`` on one connection."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, workspaces: WorkspaceIds) -> None:
         self._conn = connection
-
-    async def _workspace_id(self, workspace: Workspace, *, create: bool = False) -> int | None:
-        found = select(workspaces.c.id).where(
-            workspaces.c.platform == workspace.platform.value,
-            workspaces.c.external_id == workspace.id,
-        )
-        workspace_id: int | None = (await self._conn.execute(found)).scalar_one_or_none()
-        if workspace_id is None and create:
-            dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
-            row = {
-                "platform": workspace.platform.value,
-                "external_id": workspace.id,
-                "created_at": datetime.now(UTC),
-            }
-            await self._conn.execute(
-                dialect.insert(workspaces).values(**row).on_conflict_do_nothing()
-            )
-            workspace_id = (await self._conn.execute(found)).scalar_one()
-        return workspace_id
+        self._workspaces = workspaces
 
     # -- ReminderStore ------------------------------------------------------------------------
 
@@ -66,7 +33,7 @@ class SqlReminders:
         )
 
     async def add(self, reminder: Reminder) -> Reminder:
-        workspace_id = await self._workspace_id(reminder.workspace, create=True)
+        workspace_id = await self._workspaces.make(reminder.workspace)
         reminder.id = (
             await self._conn.execute(
                 insert(reminders)
@@ -77,11 +44,8 @@ class SqlReminders:
                     schedule=reminder.schedule.text,
                     time_zone=reminder.time_zone,
                     text=reminder.text,
-                    created_by_id=reminder.created_by.user_id if reminder.created_by else None,
-                    created_by_name=(
-                        reminder.created_by.display_name if reminder.created_by else None
-                    ),
-                    created_at=_stored(reminder.created_at),
+                    **person_columns("created_by", reminder.created_by),
+                    created_at=stored(reminder.created_at),
                 )
                 .returning(reminders.c.id)
             )
@@ -94,32 +58,32 @@ class SqlReminders:
             .mappings()
             .one_or_none()
         )
-        return None if row is None else _to_reminder(row)
+        return None if row is None else to_reminder(row)
 
     async def in_workspace(
         self, workspace: Workspace, channel_id: str | None = None
     ) -> list[Reminder]:
-        workspace_id = await self._workspace_id(workspace)
+        workspace_id = await self._workspaces.find(workspace)
         if workspace_id is None:
             return []
         query = self._select().where(reminders.c.workspace_id == workspace_id)
         if channel_id is not None:
             query = query.where(reminders.c.channel_id == channel_id)
         rows = await self._conn.execute(query.order_by(reminders.c.id))
-        return [_to_reminder(row) for row in rows.mappings()]
+        return [to_reminder(row) for row in rows.mappings()]
 
     async def everywhere(self) -> list[Reminder]:
         rows = await self._conn.execute(self._select().order_by(reminders.c.id))
-        return [_to_reminder(row) for row in rows.mappings()]
+        return [to_reminder(row) for row in rows.mappings()]
 
     async def active(self) -> list[Reminder]:
         rows = await self._conn.execute(
             self._select().where(reminders.c.disabled_at.is_(None)).order_by(reminders.c.id)
         )
-        return [_to_reminder(row) for row in rows.mappings()]
+        return [to_reminder(row) for row in rows.mappings()]
 
     async def remove(self, workspace: Workspace, reminder_id: int) -> bool:
-        workspace_id = await self._workspace_id(workspace)
+        workspace_id = await self._workspaces.find(workspace)
         if workspace_id is None:
             return False
         removed = await self._conn.execute(
@@ -130,7 +94,7 @@ class SqlReminders:
         return removed.first() is not None
 
     async def claim(self, reminder_id: int, scheduled_for: datetime, at: datetime) -> bool:
-        due = _stored(scheduled_for)
+        due = stored(scheduled_for)
         # Compare-and-set on the reminder's row: the row lock makes a concurrent claimer wait,
         # then see the new value and match nothing.
         advanced = await self._conn.execute(
@@ -145,27 +109,29 @@ class SqlReminders:
         )
         if advanced.first() is None:
             return False
-        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
         # The unique key on (reminder, scheduled time) is the final word on who posts.
         inserted = await self._conn.execute(
-            dialect.insert(reminder_occurrences)
-            .values(reminder_id=reminder_id, scheduled_for=due, claimed_at=_stored(at))
-            .on_conflict_do_nothing()
-            .returning(reminder_occurrences.c.id)
+            insert_ignoring_duplicates(
+                self._conn.dialect,
+                reminder_occurrences,
+                reminder_id=reminder_id,
+                scheduled_for=due,
+                claimed_at=stored(at),
+            ).returning(reminder_occurrences.c.id)
         )
         return inserted.first() is not None
 
     async def record_outcome(
         self, reminder_id: int, scheduled_for: datetime, at: datetime, outcome: str, posted: bool
     ) -> None:
-        due = _stored(scheduled_for)
+        due = stored(scheduled_for)
         await self._conn.execute(
             update(reminder_occurrences)
             .where(
                 reminder_occurrences.c.reminder_id == reminder_id,
                 reminder_occurrences.c.scheduled_for == due,
             )
-            .values(finished_at=_stored(at), outcome=outcome[:255])
+            .values(finished_at=stored(at), outcome=outcome[:255])
         )
         if posted:
             await self._conn.execute(
@@ -181,13 +147,13 @@ class SqlReminders:
         await self._conn.execute(
             update(reminders)
             .where(reminders.c.id == reminder_id)
-            .values(disabled_at=_stored(at), disabled_reason=reason[:255])
+            .values(disabled_at=stored(at), disabled_reason=reason[:255])
         )
 
     async def prune_occurrences(self, before: datetime) -> int:
         pruned = await self._conn.execute(
             delete(reminder_occurrences)
-            .where(reminder_occurrences.c.claimed_at < _stored(before))
+            .where(reminder_occurrences.c.claimed_at < stored(before))
             .returning(reminder_occurrences.c.id)
         )
         return len(pruned.all())
@@ -197,10 +163,10 @@ class SqlReminders:
     async def facts(
         self, workspace: Workspace, since: datetime, until: datetime, limit: int
     ) -> RoadmapFacts:
-        workspace_id = await self._workspace_id(workspace)
+        workspace_id = await self._workspaces.find(workspace)
         if workspace_id is None:
-            return RoadmapFacts(_stored(since), _stored(until))
-        start, end = _stored(since), _stored(until)
+            return RoadmapFacts(stored(since), stored(until))
+        start, end = stored(since), stored(until)
         mine = items.c.workspace_id == workspace_id
         in_period = and_(mine, items.c.created_at >= start, items.c.created_at < end)
         line_columns = (
@@ -251,7 +217,7 @@ class SqlReminders:
             .limit(limit)
         )
         moves = [
-            StatusMove(number, text, Status(to_status), _utc(at) or start)
+            StatusMove(number, text, Status(to_status), utc(at))
             for number, text, to_status, at in move_rows
         ]
 
@@ -261,7 +227,7 @@ class SqlReminders:
                 mine,
                 items.c.votes > 0,
                 items.c.kind == ItemKind.REQUEST.value,
-                items.c.status.in_([s.value for s in OPEN]),
+                items.c.status.in_([s.value for s in OPEN_STATUSES]),
             )
             .order_by(items.c.votes.desc(), items.c.number)
             .limit(limit)
@@ -294,51 +260,4 @@ class SqlReminders:
 
     async def _lines(self, query: Any) -> list[ItemLine]:
         rows = await self._conn.execute(query)
-        return [_to_line(row) for row in rows.mappings()]
-
-
-def _to_line(row: RowMapping) -> ItemLine:
-    return ItemLine(
-        number=row["number"],
-        text=row["text"],
-        priority=Priority(row["priority"]) if row["priority"] else None,
-        stakeholder=Stakeholder(row["stakeholder"]),
-        status=Status(row["status"]),
-        votes=row["votes"],
-        created_at=_utc(row["created_at"]) or datetime.now(UTC),
-    )
-
-
-def _to_reminder(row: RowMapping) -> Reminder:
-    created_at = _utc(row["created_at"])
-    assert created_at is not None
-    by = (
-        Person(row["created_by_id"], row["created_by_name"] or "")
-        if row["created_by_id"] is not None
-        else None
-    )
-    return Reminder(
-        id=row["id"],
-        workspace=Workspace(Platform(row["platform"]), row["external_id"]),
-        channel_id=row["channel_id"],
-        schedule=parse_schedule(row["schedule"])[0],
-        time_zone=row["time_zone"],
-        kind=ReminderKind(row["kind"]),
-        created_at=created_at,
-        created_by=by,
-        text=row["text"],
-        last_claimed_for=_utc(row["last_claimed_for"]),
-        last_posted_for=_utc(row["last_posted_for"]),
-        disabled_at=_utc(row["disabled_at"]),
-        disabled_reason=row["disabled_reason"],
-    )
-
-
-class SqlRoadmapUnitOfWork(SqlTransaction):
-    reminders: ReminderStore
-    roadmap: RoadmapReader
-
-    def _open(self, connection: AsyncConnection) -> None:
-        store = SqlReminders(connection)
-        self.reminders = store
-        self.roadmap = store
+        return [to_line(row) for row in rows.mappings()]

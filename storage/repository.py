@@ -3,71 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, delete, func, insert, select, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.identity import MessageRef, Person, Platform, Workspace
-from bot.items import Item, ItemKind, Priority, Stakeholder, Status, StatusChange
+from bot.identity import MessageRef, Platform, Workspace
+from bot.items import Item
 from bot.ports import ItemQuery, ThanksNote
+from storage.dialect import insert_ignoring_duplicates
+from storage.rows import change_columns, message_columns, to_change, to_item
 from storage.tables import deliveries, items, status_changes, votes, workspaces
-from storage.writes import (
-    add_items,
-    find_workspace,
-    insert_ignoring_duplicates,
-    message_columns,
-    note_thanks,
-)
+from storage.workspaces import WorkspaceIds
+from storage.writes import add_items, note_thanks
 
 EXPORT_PAGE = 500
 DELIVERY_MEMORY = timedelta(days=1)
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; every moment we store is UTC.
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 class SqlItemRepository:
-    def __init__(
-        self, connection: AsyncConnection, known: dict[Workspace, int] | None = None
-    ) -> None:
+    def __init__(self, connection: AsyncConnection, workspaces: WorkspaceIds) -> None:
         self._conn = connection
-        # ``known`` is shared by every unit of work of one engine and holds only committed
-        # rows; a workspace created in this transaction is remembered here alone.
-        self._known = known if known is not None else {}
-        self._workspace_ids: dict[Workspace, int] = {}
-
-    # -- workspaces -------------------------------------------------------------------------
-
-    async def _workspace_id(self, workspace: Workspace, *, create: bool = False) -> int | None:
-        if workspace in self._known:
-            return self._known[workspace]
-        if workspace in self._workspace_ids:
-            return self._workspace_ids[workspace]
-        workspace_id, made = await self._conn.run_sync(find_workspace, workspace, create)
-        if workspace_id is not None:
-            (self._workspace_ids if made else self._known)[workspace] = workspace_id
-        return workspace_id
-
-    def _insert_ignoring_duplicates(self, table: Any, row: dict[str, Any]) -> Any:
-        return insert_ignoring_duplicates(self._conn.dialect.name, table, row)
+        self._workspaces = workspaces
 
     async def first_delivery(self, workspace: Workspace, delivery_id: str, at: datetime) -> bool:
-        workspace_id = await self._workspace_id(workspace, create=True)
+        workspace_id = await self._workspaces.make(workspace)
         await self._conn.execute(
             delete(deliveries).where(deliveries.c.received_at < at - DELIVERY_MEMORY)
         )
         claimed = (
             await self._conn.execute(
-                self._insert_ignoring_duplicates(
+                insert_ignoring_duplicates(
+                    self._conn.dialect,
                     deliveries,
-                    {"workspace_id": workspace_id, "delivery_id": delivery_id, "received_at": at},
+                    workspace_id=workspace_id,
+                    delivery_id=delivery_id,
+                    received_at=at,
                 ).returning(deliveries.c.id)
             )
         ).first()
@@ -86,12 +58,7 @@ class SqlItemRepository:
         return added
 
     async def add_all(self, new_items: Sequence[Item]) -> list[Item]:
-        ids: dict[Workspace, int] = {}
-        for item in new_items:
-            if item.workspace not in ids:
-                workspace_id = await self._workspace_id(item.workspace, create=True)
-                assert workspace_id is not None, "a workspace is made when missing"
-                ids[item.workspace] = workspace_id
+        ids = {item.workspace: await self._workspaces.make(item.workspace) for item in new_items}
         await self._conn.run_sync(add_items, new_items, ids)
         return list(new_items)
 
@@ -99,7 +66,7 @@ class SqlItemRepository:
         return select(items).where(items.c.workspace_id == workspace_id)
 
     async def get(self, workspace: Workspace, number: int) -> Item | None:
-        workspace_id = await self._workspace_id(workspace)
+        workspace_id = await self._workspaces.find(workspace)
         if workspace_id is None:
             return None
         row = (
@@ -109,13 +76,13 @@ class SqlItemRepository:
         )
         if row is None:
             return None
-        item = _to_item(row, workspace)
+        item = to_item(row, workspace)
         history = await self._conn.execute(
             select(status_changes)
             .where(status_changes.c.item_id == row["id"])
             .order_by(status_changes.c.at, status_changes.c.id)
         )
-        item.history = [_to_change(change) for change in history.mappings()]
+        item.history = [to_change(change) for change in history.mappings()]
         return item
 
     async def get_by_thanks(self, workspace: Workspace, thanks: MessageRef) -> Item | None:
@@ -127,7 +94,7 @@ class SqlItemRepository:
     async def _get_by_message(
         self, workspace: Workspace, prefix: str, message: MessageRef
     ) -> Item | None:
-        workspace_id = await self._workspace_id(workspace)
+        workspace_id = await self._workspaces.find(workspace)
         if workspace_id is None:
             return None
         number = (
@@ -144,11 +111,11 @@ class SqlItemRepository:
         return None if number is None else await self.get(workspace, number)
 
     async def record_thanks(self, notes: Sequence[ThanksNote]) -> None:
-        ids = {note.workspace: await self._workspace_id(note.workspace) for note in notes}
+        ids = {note.workspace: await self._workspaces.find(note.workspace) for note in notes}
         await self._conn.run_sync(note_thanks, notes, ids)
 
     async def update(self, item: Item) -> None:
-        workspace_id = await self._workspace_id(item.workspace)
+        workspace_id = await self._workspaces.find(item.workspace)
         assert workspace_id is not None and item.number is not None
         item_id = (
             await self._conn.execute(
@@ -173,20 +140,11 @@ class SqlItemRepository:
         ).scalar_one()
         for change in item.history[stored:]:
             await self._conn.execute(
-                insert(status_changes).values(
-                    item_id=item_id,
-                    from_status=change.from_status.value,
-                    to_status=change.to_status.value,
-                    duplicate_of=change.duplicate_of,
-                    note=change.note,
-                    by_id=change.by.user_id if change.by else None,
-                    by_name=change.by.display_name if change.by else None,
-                    at=change.at,
-                )
+                insert(status_changes).values(**change_columns(item_id, change))
             )
 
     async def search(self, workspace: Workspace, query: ItemQuery) -> list[Item]:
-        workspace_id = await self._workspace_id(workspace)
+        workspace_id = await self._workspaces.find(workspace)
         if workspace_id is None:
             return []
         conditions = []
@@ -206,10 +164,10 @@ class SqlItemRepository:
             .order_by(items.c.number.desc())
             .limit(query.limit)
         )
-        return [_to_item(row, workspace) for row in rows.mappings()]
+        return [to_item(row, workspace) for row in rows.mappings()]
 
     async def export(self, workspace: Workspace) -> AsyncIterator[Item]:
-        workspace_id = await self._workspace_id(workspace)
+        workspace_id = await self._workspaces.find(workspace)
         if workspace_id is None:
             return
         after = 0
@@ -227,35 +185,23 @@ class SqlItemRepository:
                 .all()
             )
             for row in rows:
-                yield _to_item(row, workspace)
+                yield to_item(row, workspace)
             if len(rows) < EXPORT_PAGE:
                 return
             after = rows[-1]["number"]
 
     # -- votes ------------------------------------------------------------------------------
 
-    async def _item_id(self, workspace: Workspace, number: int) -> int | None:
-        workspace_id = await self._workspace_id(workspace)
-        if workspace_id is None:
-            return None
-        return (
-            await self._conn.execute(
-                select(items.c.id).where(
-                    items.c.workspace_id == workspace_id, items.c.number == number
-                )
-            )
-        ).scalar_one_or_none()
-
     async def add_vote(
         self, workspace: Workspace, number: int, voter_id: str, at: datetime
     ) -> bool:
-        item_id = await self._item_id(workspace, number)
+        item_id = await self._workspaces.item_id(workspace, number)
         if item_id is None:
             return False
         added = (
             await self._conn.execute(
-                self._insert_ignoring_duplicates(
-                    votes, {"item_id": item_id, "voter_id": voter_id, "created_at": at}
+                insert_ignoring_duplicates(
+                    self._conn.dialect, votes, item_id=item_id, voter_id=voter_id, created_at=at
                 ).returning(votes.c.id)
             )
         ).first()
@@ -265,7 +211,7 @@ class SqlItemRepository:
         return True
 
     async def remove_vote(self, workspace: Workspace, number: int, voter_id: str) -> bool:
-        item_id = await self._item_id(workspace, number)
+        item_id = await self._workspaces.item_id(workspace, number)
         if item_id is None:
             return False
         removed = (
@@ -281,8 +227,8 @@ class SqlItemRepository:
         return True
 
     async def move_votes(self, workspace: Workspace, duplicate: int, kept: int) -> int:
-        from_id = await self._item_id(workspace, duplicate)
-        to_id = await self._item_id(workspace, kept)
+        from_id = await self._workspaces.item_id(workspace, duplicate)
+        to_id = await self._workspaces.item_id(workspace, kept)
         if from_id is None or to_id is None:
             return 0
         # One statement adds every voter of the duplicate who has no vote on the kept item yet;
@@ -307,7 +253,7 @@ class SqlItemRepository:
         return len(moved)
 
     async def voter_ids(self, workspace: Workspace, number: int) -> list[str]:
-        item_id = await self._item_id(workspace, number)
+        item_id = await self._workspaces.item_id(workspace, number)
         if item_id is None:
             return []
         rows = await self._conn.execute(
@@ -319,50 +265,3 @@ class SqlItemRepository:
         await self._conn.execute(
             update(items).where(items.c.id == item_id).values(votes=items.c.votes + delta)
         )
-
-
-def _message_ref(row: RowMapping, prefix: str) -> MessageRef | None:
-    if row[f"{prefix}_message_id"] is None:
-        return None
-    return MessageRef(row[f"{prefix}_channel_id"], row[f"{prefix}_message_id"])
-
-
-def _to_item(row: RowMapping, workspace: Workspace) -> Item:
-    author = (
-        Person(row["author_id"], row["author_name"] or "") if row["author_id"] is not None else None
-    )
-    created_at = _utc(row["created_at"])
-    assert created_at is not None
-    return Item(
-        workspace=workspace,
-        number=row["number"],
-        kind=ItemKind(row["kind"]),
-        text=row["text"],
-        channel_id=row["channel_id"],
-        author=author,
-        stakeholder=Stakeholder(row["stakeholder"]),
-        priority=Priority(row["priority"]) if row["priority"] else None,
-        status=Status(row["status"]),
-        duplicate_of=row["duplicate_of"],
-        votes=row["votes"],
-        created_at=created_at,
-        acknowledged_at=_utc(row["acknowledged_at"]),
-        status_changed_at=_utc(row["status_changed_at"]),
-        thanks=_message_ref(row, "thanks"),
-        source=_message_ref(row, "source"),
-        author_handle=row["author_handle"],
-    )
-
-
-def _to_change(row: RowMapping) -> StatusChange:
-    by = Person(row["by_id"], row["by_name"] or "") if row["by_id"] is not None else None
-    at = _utc(row["at"])
-    assert at is not None
-    return StatusChange(
-        from_status=Status(row["from_status"]),
-        to_status=Status(row["to_status"]),
-        at=at,
-        by=by,
-        note=row["note"],
-        duplicate_of=row["duplicate_of"],
-    )

@@ -5,7 +5,7 @@ thread, and a busy loop answers each one late: a group commit of about 20 items 
 file lock for 4-5 ms (about 15 round trips) while the other worker processes waited on it, and
 took about 20 ms in all. Here the whole transaction (BEGIN IMMEDIATE to COMMIT) is one call on
 one thread, on a second connection to the same file, so the lock is held only while SQLite
-works. Everything else keeps using the async engine.
+works.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from bot.items import Item
 from bot.ports import ThanksNote
 from storage.engine import sqlite_sync_engine
 from storage.unit_of_work import DATABASE_FAILURES
-from storage.writes import add_items, find_workspace, note_thanks
+from storage.workspaces import find_workspace
+from storage.writes import add_items, note_thanks
 
 
 class SqliteWriteTogether:

@@ -1,4 +1,7 @@
-"""``UnitOfWork`` on one database connection and transaction."""
+"""``UnitOfWork`` on one database connection and transaction.
+
+Every write goes through it, except SQLite's group commits: ``storage.writes`` says why.
+"""
 
 from __future__ import annotations
 
@@ -11,24 +14,36 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.errors import StorageError
 from bot.identity import Workspace
+from bot.kpis import KpiReader
 from bot.ports import DeliveryLog, ItemRepository
+from bot.reminders import ReminderStore, RoadmapReader
+from bot.slas import SlaStore
+from storage.reminders import SqlReminders
 from storage.repository import SqlItemRepository
+from storage.triage import SqlTriage
+from storage.workspaces import WorkspaceIds
 
 # What a database can throw at us: the driver's errors (wrapped by SQLAlchemy) and the network's.
 DATABASE_FAILURES = (SQLAlchemyError, OSError)
 
 
-class SqlTransaction:
-    """One connection and one transaction, for ``async with``; subclasses hand the connection
-    to their stores in ``_open``. Nothing is kept unless ``commit`` is called, and database
-    failures surface as ``StorageError``."""
+class SqlUnitOfWork:
+    """Every repository on one connection and one transaction, for ``async with``. Nothing is
+    kept unless ``commit`` is called, and database failures surface as ``StorageError``.
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    ``known`` is the committed workspace ids shared by every unit of work of one engine."""
+
+    items: ItemRepository
+    deliveries: DeliveryLog
+    reminders: ReminderStore
+    roadmap: RoadmapReader
+    slas: SlaStore
+    kpis: KpiReader
+
+    def __init__(self, engine: AsyncEngine, known: dict[Workspace, int] | None = None) -> None:
         self._engine = engine
+        self._known = known if known is not None else {}
         self._conn: AsyncConnection | None = None
-
-    def _open(self, connection: AsyncConnection) -> None:
-        raise NotImplementedError
 
     async def __aenter__(self) -> Self:
         try:
@@ -39,6 +54,13 @@ class SqlTransaction:
             raise StorageError(f"cannot reach the database: {error}") from error
         self._open(self._conn)
         return self
+
+    def _open(self, connection: AsyncConnection) -> None:
+        # One class may serve several ports: they share its queries' state.
+        workspaces = WorkspaceIds(connection, self._known)
+        self.items = self.deliveries = SqlItemRepository(connection, workspaces)
+        self.reminders = self.roadmap = SqlReminders(connection, workspaces)
+        self.slas = self.kpis = SqlTriage(connection, workspaces)
 
     async def __aexit__(
         self,
@@ -61,20 +83,6 @@ class SqlTransaction:
         # Closing rolls back whatever was not committed; a connection already gone kept nothing.
         with suppress(*DATABASE_FAILURES):
             await conn.close()
-
-
-class SqlUnitOfWork(SqlTransaction):
-    items: ItemRepository
-    deliveries: DeliveryLog
-
-    def __init__(self, engine: AsyncEngine, known: dict[Workspace, int] | None = None) -> None:
-        super().__init__(engine)
-        self._known = known
-
-    def _open(self, connection: AsyncConnection) -> None:
-        self.items = SqlItemRepository(connection, self._known)
-        # One class serves both ports: they share the connection and the workspace lookups.
-        self.deliveries = self.items
 
 
 class SqlStorage:

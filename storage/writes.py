@@ -1,23 +1,23 @@
 """The statements of a group commit, written once on a plain (synchronous) connection.
 
-``SqlItemRepository`` runs them through ``AsyncConnection.run_sync`` on either database;
-``SqliteWriteTogether`` runs a whole group commit of them in one call on its own thread, so
-the transaction holds SQLite's file lock only as long as SQLite works, not while the event loop
-gets round to each statement of it.
+There are two write paths on purpose. Everything goes through the async unit of work
+(``storage.unit_of_work``), which runs these statements with ``AsyncConnection.run_sync``; on
+SQLite alone, group commits go through ``SqliteWriteTogether``, which runs a whole one of them
+in one call on its own thread, so the transaction holds SQLite's file lock only while SQLite
+works, not while the event loop gets round to each statement of it (measured in
+``storage.sqlite_writes``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, bindparam, insert, update
 
-from bot.identity import MessageRef, Workspace
+from bot.identity import Workspace
 from bot.items import Item
 from bot.ports import ThanksNote
+from storage.rows import item_columns, message_columns
 from storage.tables import items, workspaces
 
 # Built once: making a statement anew for each group commit cost more CPU than SQLite's own work.
@@ -37,31 +37,6 @@ _NOTE_THANKS = (
         thanks_message_id=bindparam("w_message"),
     )
 )
-
-
-def insert_ignoring_duplicates(dialect: str, table: Any, row: dict[str, Any]) -> Any:
-    """``INSERT ... ON CONFLICT DO NOTHING`` in the dialect named ``dialect``."""
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table).values(**row).on_conflict_do_nothing()
-
-
-def find_workspace(conn: Connection, workspace: Workspace, create: bool) -> tuple[int | None, bool]:
-    """The workspace's row id, made when ``create`` and missing; and whether it was made in
-    this transaction (then it is not committed yet)."""
-    found = select(workspaces.c.id).where(
-        workspaces.c.platform == workspace.platform.value,
-        workspaces.c.external_id == workspace.id,
-    )
-    workspace_id: int | None = conn.execute(found).scalar_one_or_none()
-    if workspace_id is not None or not create:
-        return workspace_id, False
-    row = {
-        "platform": workspace.platform.value,
-        "external_id": workspace.id,
-        "created_at": datetime.now(UTC),
-    }
-    conn.execute(insert_ignoring_duplicates(conn.dialect.name, workspaces, row))
-    return conn.execute(found).scalar_one(), True
 
 
 def add_items(conn: Connection, new: Sequence[Item], ids: Mapping[Workspace, int]) -> None:
@@ -104,33 +79,3 @@ def note_thanks(
     if not rows:
         return
     conn.execute(_NOTE_THANKS, rows)
-
-
-def item_columns(item: Item) -> dict[str, Any]:
-    return {
-        "number": item.number,
-        "kind": item.kind.value,
-        "text": item.text,
-        "channel_id": item.channel_id,
-        "author_id": item.author.user_id if item.author else None,
-        "author_name": item.author.display_name if item.author else None,
-        "author_handle": item.author_handle if item.author is None else None,
-        "stakeholder": item.stakeholder.value,
-        "priority": item.priority.value if item.priority else None,
-        "status": item.status.value,
-        "duplicate_of": item.duplicate_of,
-        "votes": item.votes,
-        "created_at": item.created_at,
-        "acknowledged_at": item.acknowledged_at,
-        "status_changed_at": item.status_changed_at,
-        **message_columns("thanks", item.thanks),
-        **message_columns("source", item.source),
-    }
-
-
-def message_columns(prefix: str, message: MessageRef | None) -> dict[str, str | None]:
-    """A message reference as its pair of columns (``thanks_*`` or ``source_*``)."""
-    return {
-        f"{prefix}_channel_id": message.channel_id if message else None,
-        f"{prefix}_message_id": message.message_id if message else None,
-    }

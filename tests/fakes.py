@@ -18,6 +18,7 @@ from typing import Any, Self
 from bot.errors import StorageError
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder
+from bot.kpis import KpiReader
 from bot.messages import Message
 from bot.ports import (
     ChannelUnavailable,
@@ -27,7 +28,9 @@ from bot.ports import (
     ItemRepository,
     ThanksNote,
 )
+from bot.reminders import ReminderStore, RoadmapReader
 from bot.service import FeedbackService, Submission
+from bot.slas import SlaStore
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -181,18 +184,37 @@ class FakeItemRepository:
         return [copy.deepcopy(item) for item in found[: query.limit]]
 
 
+class Unreached:
+    """Stands for a repository the unit tests must not reach (reminders, the roadmap, SLAs and
+    KPIs are tested on a real database): any use of it fails the test, naming it."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, method: str) -> Any:
+        raise AssertionError(f"these use cases need no {self._name} storage ({method})")
+
+
 class FakeUnitOfWork:
     """One transaction over a staged copy of the factory's committed state."""
 
     # Declared as the port (a protocol attribute is invariant); ``staged`` is the fake itself.
     items: ItemRepository
     deliveries: DeliveryLog
+    reminders: ReminderStore
+    roadmap: RoadmapReader
+    slas: SlaStore
+    kpis: KpiReader
     staged: FakeItemRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, *, fail: bool = False) -> None:
         self._factory = factory
         self._fail = fail
         self.committed = False
+        self.reminders = Unreached("reminder")
+        self.roadmap = Unreached("roadmap")
+        self.slas = Unreached("SLA")
+        self.kpis = Unreached("KPI")
 
     async def __aenter__(self) -> Self:
         if self._fail:

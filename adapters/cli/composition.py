@@ -10,16 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.cli.settings import Settings
 from bot.clock import SystemClock
+from bot.core import Core, assemble
 from bot.errors import StorageError
 from bot.ports import Clock, WriteTogether
-from bot.roadmap import RoadmapService
-from bot.service import FeedbackService
-from bot.triage import TriageService
 from storage.engine import create_engine
-from storage.reminders import SqlRoadmapUnitOfWork
 from storage.schema import ensure_schema
 from storage.sqlite_writes import SqliteWriteTogether
-from storage.triage import SqlTriageUnitOfWork
 from storage.unit_of_work import DATABASE_FAILURES, SqlStorage
 
 
@@ -27,9 +23,7 @@ from storage.unit_of_work import DATABASE_FAILURES, SqlStorage
 class App:
     settings: Settings
     engine: AsyncEngine
-    service: FeedbackService
-    roadmap: RoadmapService
-    triage: TriageService
+    core: Core
 
 
 @asynccontextmanager
@@ -51,25 +45,17 @@ async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncItera
         await ensure_schema(engine, auto_migrate=settings.auto_migrate)
         clock = clock or SystemClock()
         storage = SqlStorage(engine)
-        seal = settings.triage.seal
         writer = await stack.enter_async_context(_write_together(engine, storage))
-        service = FeedbackService(storage.unit_of_work, clock, seal, writer)
-        triage = TriageService(
-            service,
+        core = assemble(
             storage.unit_of_work,
-            lambda: SqlTriageUnitOfWork(engine),
             clock,
-            seal=seal,
+            seal=settings.triage.seal,
+            write_together=writer,
             policy=settings.triage.sla,
-        )
-        roadmap = RoadmapService(
-            lambda: SqlRoadmapUnitOfWork(engine),
-            clock,
             default_zone=settings.reminders.default_zone,
             grace=settings.reminders.grace,
-            breaches=triage.open_breaches,
         )
-        yield App(settings, engine, service, roadmap, triage)
+        yield App(settings, engine, core)
 
 
 @asynccontextmanager

@@ -22,7 +22,7 @@ from adapters.cli.output import OUTPUT_CLOSED, OutputClosed, guarded, silence_st
 from adapters.cli.runner import NothingToServe, ensure_something_to_serve, run_until_stopped
 from adapters.cli.settings import Settings, configure_logging, load_settings
 from adapters.cli.usage import USAGE_ERROR, UsageError, check_arguments, workspace_argument
-from adapters.console.session import ConsoleSession, Seat, person_named
+from adapters.console.session import CONSOLE, ConsoleSession, Seat, person_named
 from adapters.discord.app import sync_commands
 from adapters.scheduler.cli import add_reminder_commands, run_reminders
 from adapters.sealing import new_key
@@ -176,17 +176,11 @@ async def _dispatch(
                 stakeholder=Stakeholder.EXTERNAL if arguments.external else Stakeholder.INTERNAL,
             )
             await ConsoleSession(
-                app.service,
-                seat,
-                stdin,
-                out,
-                interactive=stdin.isatty(),
-                roadmap=app.roadmap,
-                triage=app.triage,
+                app.core.conversation(CONSOLE), seat, stdin, out, interactive=stdin.isatty()
             ).run()
             return 0
         if arguments.command == "stats":
-            kpis = await app.triage.stats(arguments.workspace, arguments.since)
+            kpis = await app.core.triage.stats(arguments.workspace, arguments.since)
             if arguments.format == "json":
                 json.dump(kpis.as_json(), out, indent=2)
                 out.write("\n")
@@ -194,9 +188,11 @@ async def _dispatch(
                 print(format_kpis(kpis), file=out)
             return 0
         if arguments.command == "reminders":
-            return await run_reminders(arguments, app.roadmap, out)
+            return await run_reminders(arguments, app.core.roadmap, app.core.clock, out)
         if arguments.command == "export":
-            rows = [export_row(item) async for item in app.service.export(arguments.workspace)]
+            rows = [
+                export_row(item) async for item in app.core.feedback.export(arguments.workspace)
+            ]
             _write_export(rows, arguments.format, out)
             return 0
         await run_until_stopped(app, env)

@@ -24,13 +24,13 @@ from adapters.cli.workers import (
     start_workers,
     stop_workers,
 )
-from adapters.discord.app import DiscordAdapter
+from adapters.discord.app import DiscordAdapter, discord_surface
 from adapters.discord.roadmap import discord_outlets, serve_triage_channel
 from adapters.scheduler.directory import PlatformDirectory
 from adapters.scheduler.platforms import slack_outlets
 from adapters.scheduler.scheduler import ReminderScheduler
 from adapters.scheduler.slas import JOB_ID, SLA_EVERY_S, SlaJob
-from adapters.slack.app import SlackAdapter
+from adapters.slack.app import SlackAdapter, slack_surface
 from adapters.slack.chat import SlackChat, slack_error
 from adapters.web import SLACK_PATH, build_web_app
 from bot.errors import ConfigError, FeedbackBotError
@@ -77,9 +77,13 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
         bolt: AsyncApp | None = None
         slack: SlackAdapter | None = None
         if settings.slack is not None:
-            slack = await stack.enter_async_context(SlackAdapter(app.service, settings.slack))
-            slack.serve_roadmap(app.roadmap)
-            slack.serve_triage(app.triage, settings.triage.slack_admin_users)
+            slack = await stack.enter_async_context(
+                SlackAdapter(
+                    app.core.conversation(slack_surface(settings.slack)),
+                    settings.slack,
+                    admin_users=settings.triage.slack_admin_users,
+                )
+            )
             bolt = slack.build()
         socket_mode = settings.slack is not None and settings.slack.socket_mode
         runner = web.AppRunner(build_web_app(None if socket_mode else bolt), access_log=None)
@@ -112,10 +116,8 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
         discord_client = None
         if settings.discord is not None:
             discord = DiscordAdapter(
-                app.service,
+                app.core.conversation(discord_surface(settings.discord)),
                 settings.discord,
-                roadmap=app.roadmap,
-                triage=app.triage,
                 admin_roles=settings.triage.discord_admin_roles,
             )
             stack.push_async_callback(discord.close)
@@ -124,7 +126,7 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
             connections.append(discord.connection)
             platforms.append("Discord (gateway)")
             discord_client = discord.client
-        reminders = ReminderScheduler(app.roadmap, _chats(settings, slack, discord_client))
+        reminders = ReminderScheduler(app.core.roadmap, _chats(settings, slack, discord_client))
         await reminders.start()
         stack.push_async_callback(reminders.stop)
         triage_channels = _triage_channels(settings, slack)
@@ -132,7 +134,7 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
             serve_triage_channel(
                 triage_channels, discord_client, settings.triage.discord_triage_channel
             )
-        sla_job = SlaJob(app.triage, triage_channels)
+        sla_job = SlaJob(app.core.slas, triage_channels)
         reminders.every(SLA_EVERY_S, sla_job.check, JOB_ID, at_once=True)
         if shared:
             workers = await start_workers(settings.workers, port, environ or {})

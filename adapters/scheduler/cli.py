@@ -7,7 +7,9 @@ from typing import Any, TextIO
 
 from adapters.cli.usage import number_argument, workspace_argument
 from bot.errors import FeedbackBotError
+from bot.ports import Clock
 from bot.reminders import ReminderKind
+from bot.replies import describe_reminder
 from bot.roadmap import RoadmapService
 from bot.schedules import EXAMPLES
 
@@ -41,7 +43,9 @@ def add_reminder_commands(commands: Any) -> None:
     remove.add_argument("id", type=number_argument)
 
 
-async def run_reminders(arguments: argparse.Namespace, roadmap: RoadmapService, out: TextIO) -> int:
+async def run_reminders(
+    arguments: argparse.Namespace, roadmap: RoadmapService, clock: Clock, out: TextIO
+) -> int:
     action = arguments.reminders_command
     if action == "add":
         reminder = await roadmap.add_reminder(
@@ -52,7 +56,7 @@ async def run_reminders(arguments: argparse.Namespace, roadmap: RoadmapService, 
             text=arguments.text,
             time_zone=arguments.timezone,
         )
-        print(f"added {reminder.workspace}: {roadmap.describe(reminder)}", file=out)
+        print(f"added {reminder.workspace}: {describe_reminder(reminder, clock.now())}", file=out)
         return 0
     if action == "remove":
         if not await roadmap.remove_reminder(arguments.workspace, arguments.id):
@@ -66,8 +70,10 @@ async def run_reminders(arguments: argparse.Namespace, roadmap: RoadmapService, 
         if arguments.workspace
         else await roadmap.all_reminders()
     )
+    now = clock.now()
     for reminder in found:
-        print(f"{reminder.workspace} {reminder.channel_id} {roadmap.describe(reminder)}", file=out)
+        described = describe_reminder(reminder, now)
+        print(f"{reminder.workspace} {reminder.channel_id} {described}", file=out)
     if not found:
         print("no reminders", file=out)
     return 0

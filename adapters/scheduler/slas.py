@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from bot.errors import StorageError
+from bot.sla_check import SlaCheck
 from bot.slas import Breach, TriageChannels
-from bot.triage import TriageService
 
 log = logging.getLogger(__name__)
 
@@ -17,10 +17,10 @@ JOB_ID = "slas"
 class SlaJob:
     """Checks the SLAs of the platforms in ``channels``; each breach is claimed in storage, so
     it is posted once to its triage channel however often (and in however many processes) the
-    job runs. The time is the triage service's clock."""
+    job runs. The time is the SLA check's clock."""
 
-    def __init__(self, triage: TriageService, channels: TriageChannels) -> None:
-        self._triage = triage
+    def __init__(self, slas: SlaCheck, channels: TriageChannels) -> None:
+        self._slas = slas
         self.channels = channels
 
     async def check(self) -> None:
@@ -32,7 +32,7 @@ class SlaJob:
     async def run(self) -> list[Breach]:
         """One check; the breaches this run claimed (and posted)."""
         try:
-            breaches = await self._triage.check_slas(self.channels)
+            breaches = await self._slas.check(self.channels)
         except StorageError:
             log.exception("could not check the SLAs; trying again in a minute")
             return []

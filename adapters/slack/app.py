@@ -178,13 +178,11 @@ class SlackAdapter:
     async def _answer_roadmap(self, asker: Asker) -> None:
         # Triage notices go out through the chat (a reply in the thread of the item's
         # thank-you, a DM to the requester); the answer itself is private.
-        answer = await self._conversation.roadmap(
-            await self._speaker(asker),
-            asker.text,
-            SlackChat(self.client, asker.response_url),
-            SlackRoles(self._people, self._admin_users),
-        )
-        await respond_privately(self.client, asker.response_url, render(answer))
+        chat = SlackChat(self.client, asker.response_url)
+        speaker = await self._speaker(asker)
+        roles = SlackRoles(self._people, self._admin_users)
+        answer = await self._conversation.roadmap(speaker, asker.text, chat, roles)
+        await chat.post_private(asker.channel_id, speaker.person, answer)
 
     # -- /feedback and /request ---------------------------------------------------------------
 

@@ -16,7 +16,6 @@ from bot.identity import Person, Platform, Workspace
 from bot.items import Stakeholder, Status
 from bot.service import FeedbackService
 from bot.triage import TriageService
-from storage.triage import SqlTriageUnitOfWork
 from storage.unit_of_work import SqlStorage
 from tests.fakes import FixedClock
 from tests.scan import every_row
@@ -49,9 +48,7 @@ async def test_an_anonymous_console_item_leaves_no_trace_of_its_author_and_still
     assert "zelda-quiet" not in "\n".join(record.getMessage() for record in caplog.records)
     assert "zelda-quiet" not in out.getvalue()
 
-    triage = TriageService(
-        service, storage.unit_of_work, lambda: SqlTriageUnitOfWork(engine), clock, seal=seal
-    )
+    triage = TriageService(service, storage.unit_of_work, clock, seal=seal)
     told = io.StringIO()
     await triage.change_status(
         LOCAL, person_named("admin"), Everyone(), ConsoleChat(told), 2, Status.PLANNED

@@ -14,8 +14,6 @@ from bot.items import Stakeholder, Status
 from bot.roadmap import RoadmapService
 from bot.service import FeedbackService
 from bot.triage import TriageService
-from storage.reminders import SqlRoadmapUnitOfWork
-from storage.triage import SqlTriageUnitOfWork
 from storage.unit_of_work import SqlUnitOfWork
 from tests.fakes import START, FixedClock
 
@@ -34,16 +32,12 @@ def service(engine: AsyncEngine, clock: FixedClock) -> FeedbackService:
 
 @pytest.fixture
 def triage(engine: AsyncEngine, service: FeedbackService, clock: FixedClock) -> TriageService:
-    return TriageService(
-        service, lambda: SqlUnitOfWork(engine), lambda: SqlTriageUnitOfWork(engine), clock
-    )
+    return TriageService(service, lambda: SqlUnitOfWork(engine), clock)
 
 
 @pytest.fixture
 def roadmap(engine: AsyncEngine, triage: TriageService, clock: FixedClock) -> RoadmapService:
-    return RoadmapService(
-        lambda: SqlRoadmapUnitOfWork(engine), clock, breaches=triage.open_breaches
-    )
+    return RoadmapService(lambda: SqlUnitOfWork(engine), clock, breaches=triage.open_breaches)
 
 
 async def chat(

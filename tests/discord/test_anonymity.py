@@ -16,7 +16,6 @@ from bot.identity import Person
 from bot.items import Status
 from bot.service import FeedbackService
 from bot.triage import TriageService
-from storage.triage import SqlTriageUnitOfWork
 from storage.unit_of_work import SqlStorage
 from tests.discord.conftest import ACME, ACME_CHANNEL, ALICE, BOB, DiscordBot, settings_for
 from tests.discord.fake_discord import FakeDiscord
@@ -62,7 +61,6 @@ async def test_an_anonymous_discord_item_leaves_no_trace_of_its_author_and_still
     triage = TriageService(
         bot.service,
         storage.unit_of_work,
-        lambda: SqlTriageUnitOfWork(engine),
         FixedClock(),
         seal=SEAL,
     )

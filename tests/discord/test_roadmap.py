@@ -19,8 +19,6 @@ from bot.roadmap import FireOutcome, RoadmapService
 from bot.service import FeedbackService
 from bot.slas import TriageChannels
 from bot.triage import TriageService
-from storage.reminders import SqlRoadmapUnitOfWork
-from storage.triage import SqlTriageUnitOfWork
 from storage.unit_of_work import SqlStorage
 from tests.discord.conftest import (
     ACME,
@@ -100,12 +98,8 @@ async def roadmap_bot(fake: FakeDiscord, engine: AsyncEngine) -> AsyncIterator[R
     clock = FixedClock(MONDAY - timedelta(days=1))
     storage = SqlStorage(engine)
     service = FeedbackService(storage.unit_of_work, clock)
-    triage = TriageService(
-        service, storage.unit_of_work, lambda: SqlTriageUnitOfWork(engine), clock
-    )
-    roadmap = RoadmapService(
-        lambda: SqlRoadmapUnitOfWork(engine), clock, sleep=Sleeps([]), retry_delays=(1.0,)
-    )
+    triage = TriageService(service, storage.unit_of_work, clock)
+    roadmap = RoadmapService(storage.unit_of_work, clock, sleep=Sleeps([]), retry_delays=(1.0,))
     adapter = DiscordAdapter(
         service,
         settings_for(fake),

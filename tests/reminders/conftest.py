@@ -13,7 +13,6 @@ from bot.identity import Platform, Workspace
 from bot.reminders import Outlet
 from bot.roadmap import RoadmapService
 from bot.service import FeedbackService
-from storage.reminders import SqlRoadmapUnitOfWork
 from storage.unit_of_work import SqlStorage
 from tests.fakes import FakeChat, FixedClock
 
@@ -66,9 +65,10 @@ def build_roadmap(engine: AsyncEngine, clock: FixedClock | None = None) -> Roadm
     clock = clock or FixedClock(MONDAY - timedelta(days=7))
     sleeps = Sleeps()
     chat = FakeChat()
+    storage = SqlStorage(engine)
     return Roadmap(
-        RoadmapService(lambda: SqlRoadmapUnitOfWork(engine), clock, sleep=sleeps),
-        FeedbackService(SqlStorage(engine).unit_of_work, clock),
+        RoadmapService(storage.unit_of_work, clock, sleep=sleeps),
+        FeedbackService(storage.unit_of_work, clock),
         clock,
         chat,
         Directory(chat, ACME, GLOBEX),

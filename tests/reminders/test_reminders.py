@@ -15,7 +15,7 @@ from bot.ports import ChatFailed
 from bot.reminders import ReminderKind
 from bot.roadmap import DEFAULT_PROMPT, FireOutcome, RoadmapRequest
 from storage.engine import create_engine
-from storage.reminders import SqlRoadmapUnitOfWork
+from storage.unit_of_work import SqlUnitOfWork
 from tests.fakes import ADA, FakeChat, FixedClock, submission
 from tests.reminders.conftest import ACME, GLOBEX, MONDAY, Directory, Roadmap, build_roadmap
 
@@ -116,7 +116,7 @@ async def test_every_concurrent_claim_but_one_is_refused(engine: AsyncEngine) ->
     engines = [create_engine(url) for _ in range(5)]
 
     async def claim(on: AsyncEngine) -> bool:
-        async with SqlRoadmapUnitOfWork(on) as uow:
+        async with SqlUnitOfWork(on) as uow:
             won = await uow.reminders.claim(reminder.id or 0, due, due)
             await uow.commit()
             return won

@@ -18,7 +18,6 @@ from bot.identity import Person
 from bot.items import Status
 from bot.service import FeedbackService
 from bot.triage import TriageService
-from storage.triage import SqlTriageUnitOfWork
 from storage.unit_of_work import SqlStorage
 from tests.fakes import FixedClock
 from tests.scan import every_row
@@ -75,9 +74,7 @@ async def test_an_anonymous_slack_item_leaves_no_trace_of_its_author_and_still_r
             public = [call.args["text"] for call in fake.calls_to("chat.postMessage")]
             assert len(public) == 2 and not any(AUTHOR_ID in text for text in public)
 
-            triage = TriageService(
-                service, storage.unit_of_work, lambda: SqlTriageUnitOfWork(engine), clock, seal=seal
-            )
+            triage = TriageService(service, storage.unit_of_work, clock, seal=seal)
             result = await triage.change_status(
                 ACME,
                 Person("U2", "Bob"),

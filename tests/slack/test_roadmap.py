@@ -19,7 +19,6 @@ from adapters.web import build_web_app
 from bot.identity import Platform
 from bot.roadmap import FireOutcome, RoadmapService
 from bot.service import FeedbackService
-from storage.reminders import SqlRoadmapUnitOfWork
 from storage.unit_of_work import SqlUnitOfWork
 from tests.fakes import FixedClock
 from tests.slack.conftest import ACME, SECRET
@@ -63,7 +62,7 @@ async def bot(
         sleeps.append(seconds)
 
     service = FeedbackService(lambda: SqlUnitOfWork(sqlite_engine), clock)
-    roadmap = RoadmapService(lambda: SqlRoadmapUnitOfWork(sqlite_engine), clock, sleep=sleep)
+    roadmap = RoadmapService(lambda: SqlUnitOfWork(sqlite_engine), clock, sleep=sleep)
     async with SlackAdapter(service, slack_settings) as adapter:
         adapter.serve_roadmap(roadmap)
         runner = web.AppRunner(build_web_app(adapter.build()))

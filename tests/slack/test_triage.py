@@ -23,8 +23,6 @@ from bot.roadmap import RoadmapService
 from bot.service import FeedbackService
 from bot.slas import TriageChannels
 from bot.triage import TriageService
-from storage.reminders import SqlRoadmapUnitOfWork
-from storage.triage import SqlTriageUnitOfWork
 from storage.unit_of_work import SqlUnitOfWork
 from tests.fakes import FixedClock
 from tests.slack.conftest import ACME, SECRET
@@ -91,11 +89,10 @@ async def bot(
     triage = TriageService(
         service,
         lambda: SqlUnitOfWork(sqlite_engine),
-        lambda: SqlTriageUnitOfWork(sqlite_engine),
         clock,
     )
     roadmap = RoadmapService(
-        lambda: SqlRoadmapUnitOfWork(sqlite_engine), clock, breaches=triage.open_breaches
+        lambda: SqlUnitOfWork(sqlite_engine), clock, breaches=triage.open_breaches
     )
     async with SlackAdapter(service, slack_settings) as adapter:
         adapter.serve_roadmap(roadmap).serve_triage(triage, frozenset({CAROL}))

@@ -16,7 +16,6 @@ from bot.service import FeedbackService, Recorded
 from bot.slas import TriageChannels
 from bot.triage import TriageService
 from storage.engine import create_engine
-from storage.triage import SqlTriageUnitOfWork
 from storage.unit_of_work import SqlStorage
 from tests.fakes import ADA, BOB, CY, START, FakeChat, FixedClock, submission
 from tests.scan import every_row
@@ -76,9 +75,7 @@ def replica(engine: AsyncEngine, seal: FernetSeal | None = None) -> Replica:
     clock = FixedClock()
     storage = SqlStorage(engine)
     feedback = FeedbackService(storage.unit_of_work, clock, seal)
-    triage = TriageService(
-        feedback, storage.unit_of_work, lambda: SqlTriageUnitOfWork(engine), clock, seal=seal
-    )
+    triage = TriageService(feedback, storage.unit_of_work, clock, seal=seal)
     return Replica(feedback, triage, clock, FakeChat())
 
 

@@ -10,7 +10,7 @@ from adapters.sealing import FernetSeal, new_key
 from bot.identity import Person, Workspace
 from bot.items import Item, Priority, Stakeholder, Status
 from bot.service import FeedbackService, Recorded
-from bot.triage import TriageRequest, TriageService, TriageUnitOfWork
+from bot.triage import TriageRequest, TriageService
 from tests.fakes import (
     ACME,
     ADA,
@@ -35,10 +35,6 @@ class Admins:
 
     async def may_triage(self, workspace: Workspace, person: Person) -> bool:
         return person.user_id in self.ids
-
-
-def _no_triage_storage() -> TriageUnitOfWork:
-    raise AssertionError("these use cases need no SLA or KPI storage")
 
 
 @dataclass
@@ -71,7 +67,7 @@ def setup(seal: FernetSeal | None = None) -> Setup:
     uow = FakeUnitOfWorkFactory()
     clock = FixedClock()
     feedback = FeedbackService(uow, clock, seal)
-    triage = TriageService(feedback, uow, _no_triage_storage, clock, seal=seal)
+    triage = TriageService(feedback, uow, clock, seal=seal)
     return Setup(feedback, triage, uow, FakeChat(), Admins())
 
 
@@ -195,9 +191,7 @@ async def test_without_a_seal_key_an_anonymous_item_keeps_no_way_to_reach_its_au
 async def test_a_handle_sealed_with_another_key_reaches_no_one() -> None:
     s = setup(FernetSeal(new_key()))
     await s.thanked(anonymous=True)
-    other = TriageService(
-        s.feedback, s.uow, _no_triage_storage, FixedClock(), seal=FernetSeal(new_key())
-    )
+    other = TriageService(s.feedback, s.uow, FixedClock(), seal=FernetSeal(new_key()))
     await other.command(TriageRequest(ACME, GENERAL, ADMIN, "status #1 planned"), s.roles, s.chat)
     assert s.chat.direct == []
 

@@ -1,0 +1,61 @@
+"""The core assembled on its ports: the use cases, and a conversation for each surface."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.conversation import Conversation, Surface
+from bot.ports import Clock, Seal, UnitOfWorkFactory, WriteTogether
+from bot.roadmap import DEFAULT_GRACE, RETRY_DELAYS, RoadmapService, Sleep
+from bot.service import FeedbackService
+from bot.sla_check import SlaCheck
+from bot.slas import SlaPolicy
+from bot.triage import TriageService
+
+
+@dataclass(frozen=True, slots=True)
+class Core:
+    """Every use case on one set of ports."""
+
+    feedback: FeedbackService
+    triage: TriageService
+    roadmap: RoadmapService
+    slas: SlaCheck
+    clock: Clock
+
+    def conversation(self, surface: Surface) -> Conversation:
+        """What people say on ``surface``, answered by these use cases."""
+        return Conversation(self.feedback, self.triage, self.roadmap, self.clock, surface)
+
+
+def assemble(
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    *,
+    seal: Seal | None = None,
+    write_together: WriteTogether | None = None,
+    policy: SlaPolicy | None = None,
+    default_zone: str = "UTC",
+    grace: timedelta = DEFAULT_GRACE,
+    retry_delays: Sequence[float] = RETRY_DELAYS,
+    sleep: Sleep = asyncio.sleep,
+) -> Core:
+    """The use cases wired to each other: the digest lists the SLA check's open breaches.
+    ``seal`` keeps (and opens) anonymous authors' handles; ``write_together`` is storage's
+    faster writer of new items and thank-you notes, when it has one."""
+    feedback = FeedbackService(uow, clock, seal, write_together)
+    slas = SlaCheck(uow, clock, policy)
+    roadmap = RoadmapService(
+        uow,
+        clock,
+        default_zone=default_zone,
+        grace=grace,
+        retry_delays=retry_delays,
+        sleep=sleep,
+        breaches=slas.open_breaches,
+    )
+    triage = TriageService(feedback, uow, clock, seal=seal)
+    return Core(feedback, triage, roadmap, slas, clock)
