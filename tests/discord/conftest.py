@@ -10,14 +10,14 @@ import discord
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.discord.app import DiscordAdapter
+from adapters.discord.app import discord_surface
 from adapters.discord.settings import DiscordSettings
 from bot.identity import Platform, Workspace
 from bot.items import Item
 from bot.service import FeedbackService
-from storage.unit_of_work import SqlUnitOfWork
+from tests.core import core_on
+from tests.discord.counted import CountedDiscordAdapter
 from tests.discord.fake_discord import FakeDiscord
-from tests.fakes import FixedClock
 
 ACME_GUILD, ACME_CHANNEL = "111111111111111111", "211111111111111111"
 GLOBEX_GUILD, GLOBEX_CHANNEL = "122222222222222222", "222222222222222222"
@@ -30,7 +30,7 @@ GLOBEX = Workspace(Platform.DISCORD, GLOBEX_GUILD)
 @dataclass
 class DiscordBot:
     fake: FakeDiscord
-    adapter: DiscordAdapter
+    adapter: CountedDiscordAdapter
     service: FeedbackService
 
     async def items(self, workspace: Workspace = ACME) -> list[Item]:
@@ -115,8 +115,11 @@ async def start_bot(
     settings: DiscordSettings,
     defer_after: float = 1.0,
 ) -> AsyncIterator[DiscordBot]:
-    service = FeedbackService(lambda: SqlUnitOfWork(engine), FixedClock())
-    adapter = DiscordAdapter(service, settings, defer_after=defer_after)
+    core = core_on(engine)
+    service = core.feedback
+    adapter = CountedDiscordAdapter(
+        core.conversation(discord_surface(settings)), settings, defer_after=defer_after
+    )
     await adapter.start()
     try:
         await fake.wait_until(fake.ready.is_set, describe=lambda: "the bot to identify")

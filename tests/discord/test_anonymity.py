@@ -9,15 +9,16 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.discord.app import DiscordAdapter
+from adapters.discord.app import discord_surface
 from adapters.discord.chat import ChannelChat
 from adapters.sealing import FernetSeal, new_key
 from bot.identity import Person
 from bot.items import Status
-from bot.service import FeedbackService
 from bot.triage import TriageService
 from storage.unit_of_work import SqlStorage
+from tests.core import core_on
 from tests.discord.conftest import ACME, ACME_CHANNEL, ALICE, BOB, DiscordBot, settings_for
+from tests.discord.counted import CountedDiscordAdapter
 from tests.discord.fake_discord import FakeDiscord
 from tests.fakes import FixedClock
 from tests.scan import every_row
@@ -32,12 +33,13 @@ class Everyone:
 
 @pytest.fixture
 async def sealed_bot(fake: FakeDiscord, engine: AsyncEngine) -> AsyncIterator[DiscordBot]:
-    service = FeedbackService(SqlStorage(engine).unit_of_work, FixedClock(), SEAL)
-    adapter = DiscordAdapter(service, settings_for(fake))
+    core = core_on(engine, seal=SEAL)
+    settings = settings_for(fake)
+    adapter = CountedDiscordAdapter(core.conversation(discord_surface(settings)), settings)
     await adapter.start()
     try:
         await fake.wait_until(fake.ready.is_set, describe=lambda: "the bot to identify")
-        yield DiscordBot(fake, adapter, service)
+        yield DiscordBot(fake, adapter, core.feedback)
     finally:
         await adapter.close()
 
@@ -57,13 +59,7 @@ async def test_an_anonymous_discord_item_leaves_no_trace_of_its_author_and_still
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert ALICE not in logged and "alice" not in logged.lower()
 
-    storage = SqlStorage(engine)
-    triage = TriageService(
-        bot.service,
-        storage.unit_of_work,
-        FixedClock(),
-        seal=SEAL,
-    )
+    triage = TriageService(bot.service, SqlStorage(engine).unit_of_work, FixedClock(), seal=SEAL)
     result = await triage.change_status(
         ACME,
         Person(BOB, "bob"),
@@ -73,7 +69,7 @@ async def test_an_anonymous_discord_item_leaves_no_trace_of_its_author_and_still
         Status.DECLINED,
         note="out of scope",
     )
-    assert result.told is not None and result.told.thread and result.told.direct
+    assert result.told.thread and result.told.direct
     dm_channel = f"7{ALICE[1:]}"
     (direct,) = bot.fake.channel_messages(dm_channel)
     assert "out of scope" in direct.content and "was declined" in direct.content

@@ -10,16 +10,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.discord.app import DiscordAdapter
+from adapters.discord.app import DiscordAdapter, discord_surface
 from adapters.discord.roadmap import discord_outlets, serve_triage_channel
 from adapters.scheduler.directory import PlatformDirectory
 from bot.identity import Platform
 from bot.items import Item, Status
 from bot.roadmap import FireOutcome, RoadmapService
-from bot.service import FeedbackService
+from bot.sla_check import SlaCheck
 from bot.slas import TriageChannels
-from bot.triage import TriageService
-from storage.unit_of_work import SqlStorage
+from tests.core import core_on
 from tests.discord.conftest import (
     ACME,
     ACME_CHANNEL,
@@ -30,6 +29,7 @@ from tests.discord.conftest import (
     DiscordBot,
     settings_for,
 )
+from tests.discord.counted import CountedDiscordAdapter
 from tests.discord.fake_discord import EPHEMERAL, FakeDiscord
 from tests.fakes import FixedClock
 
@@ -55,7 +55,7 @@ class Sleeps:
 class RoadmapBot:
     bot: DiscordBot
     roadmap: RoadmapService
-    triage: TriageService
+    slas: SlaCheck
     clock: FixedClock
 
     @property
@@ -96,21 +96,17 @@ async def roadmap_bot(fake: FakeDiscord, engine: AsyncEngine) -> AsyncIterator[R
     fake.add_role(ACME_GUILD, TRIAGE_ROLE, "Product")
     fake.add_member(ACME_GUILD, ROLE_ADMIN, "rae", roles=(TRIAGE_ROLE,))
     clock = FixedClock(MONDAY - timedelta(days=1))
-    storage = SqlStorage(engine)
-    service = FeedbackService(storage.unit_of_work, clock)
-    triage = TriageService(service, storage.unit_of_work, clock)
-    roadmap = RoadmapService(storage.unit_of_work, clock, sleep=Sleeps([]), retry_delays=(1.0,))
-    adapter = DiscordAdapter(
-        service,
-        settings_for(fake),
-        roadmap=roadmap,
-        triage=triage,
+    core = core_on(engine, clock, sleep=Sleeps([]), retry_delays=(1.0,))
+    settings = settings_for(fake)
+    adapter = CountedDiscordAdapter(
+        core.conversation(discord_surface(settings)),
+        settings,
         admin_roles=frozenset({"product"}),
     )
     await adapter.start()
     try:
         await fake.wait_until(fake.ready.is_set, describe=lambda: "the bot to identify")
-        yield RoadmapBot(DiscordBot(fake, adapter, service), roadmap, triage, clock)
+        yield RoadmapBot(DiscordBot(fake, adapter, core.feedback), core.roadmap, core.slas, clock)
     finally:
         await adapter.close()
 
@@ -293,8 +289,8 @@ async def test_an_sla_breach_is_posted_once_to_the_discord_triage_channel(
     channels = TriageChannels()
     serve_triage_channel(channels, roadmap_bot.bot.adapter.client, (ACME_GUILD, triage_channel))
     roadmap_bot.clock.advance(timedelta(days=4))  # past one working day, whatever the weekday
-    (breach,) = await roadmap_bot.triage.check_slas(channels)
+    (breach,) = await roadmap_bot.slas.check(channels)
     assert breach.number == 1
-    assert await roadmap_bot.triage.check_slas(channels) == []
+    assert await roadmap_bot.slas.check(channels) == []
     (posted,) = fake.channel_messages(triage_channel)
     assert "#1" in posted.content and "SSO please" in posted.content
