@@ -9,14 +9,13 @@ import pytest
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.slack.app import SlackAdapter
+from adapters.slack.app import SlackAdapter, slack_surface
 from adapters.slack.settings import SlackSettings
 from adapters.web import build_web_app
 from bot.identity import Platform, Workspace
 from bot.items import Item
 from bot.service import FeedbackService
-from storage.unit_of_work import SqlUnitOfWork
-from tests.fakes import FixedClock
+from tests.core import core_on
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
 
@@ -57,10 +56,12 @@ def slack_settings(fake: FakeSlack) -> SlackSettings:
 
 
 async def start_bot(
-    fake: FakeSlack, engine: AsyncEngine, settings: SlackSettings, **options: float
+    fake: FakeSlack, engine: AsyncEngine, settings: SlackSettings, ack_budget_s: float = 1.5
 ) -> AsyncIterator[SlackBot]:
-    service = FeedbackService(lambda: SqlUnitOfWork(engine), FixedClock())
-    async with SlackAdapter(service, settings, **options) as adapter:
+    core = core_on(engine)
+    service = core.feedback
+    conversation = core.conversation(slack_surface(settings))
+    async with SlackAdapter(conversation, settings, ack_budget_s=ack_budget_s) as adapter:
         runner = web.AppRunner(build_web_app(adapter.build()))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -10,15 +10,15 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sealing import FernetSeal, new_key
-from adapters.slack.app import SlackAdapter
+from adapters.slack.app import SlackAdapter, slack_surface
 from adapters.slack.chat import SlackChat
 from adapters.slack.settings import SlackSettings
 from adapters.web import build_web_app
 from bot.identity import Person
 from bot.items import Status
-from bot.service import FeedbackService
 from bot.triage import TriageService
 from storage.unit_of_work import SqlStorage
+from tests.core import core_on
 from tests.fakes import FixedClock
 from tests.scan import every_row
 from tests.slack.conftest import ACME, SECRET
@@ -45,8 +45,11 @@ async def test_an_anonymous_slack_item_leaves_no_trace_of_its_author_and_still_r
     fake.add_user(AUTHOR_ID, AUTHOR_NAME, "T1", display_name="Quiet Author")
     seal = FernetSeal(new_key())
     storage, clock = SqlStorage(engine), FixedClock()
-    service = FeedbackService(storage.unit_of_work, clock, seal)
-    async with SlackAdapter(service, slack_settings) as adapter:
+    core = core_on(engine, clock, seal=seal)
+    service = core.feedback
+    async with SlackAdapter(
+        core.conversation(slack_surface(slack_settings)), slack_settings
+    ) as adapter:
         runner = web.AppRunner(build_web_app(adapter.build()))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -84,7 +87,7 @@ async def test_an_anonymous_slack_item_leaves_no_trace_of_its_author_and_still_r
                 Status.PLANNED,
                 note="next quarter",
             )
-            assert result.told is not None and result.told.thread and result.told.direct
+            assert result.told.thread and result.told.direct
             direct = [
                 c.args for c in fake.calls_to("chat.postMessage") if c.args["channel"] == AUTHOR_ID
             ]

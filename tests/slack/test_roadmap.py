@@ -13,13 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.scheduler.directory import PlatformDirectory
 from adapters.scheduler.platforms import slack_outlets
-from adapters.slack.app import SlackAdapter
+from adapters.slack.app import SlackAdapter, slack_surface
 from adapters.slack.settings import SlackSettings
 from adapters.web import build_web_app
 from bot.identity import Platform
 from bot.roadmap import FireOutcome, RoadmapService
-from bot.service import FeedbackService
-from storage.unit_of_work import SqlUnitOfWork
+from tests.core import core_on
 from tests.fakes import FixedClock
 from tests.slack.conftest import ACME, SECRET
 from tests.slack.fake_slack import FakeSlack
@@ -61,10 +60,10 @@ async def bot(
     async def sleep(seconds: float) -> None:
         sleeps.append(seconds)
 
-    service = FeedbackService(lambda: SqlUnitOfWork(sqlite_engine), clock)
-    roadmap = RoadmapService(lambda: SqlUnitOfWork(sqlite_engine), clock, sleep=sleep)
-    async with SlackAdapter(service, slack_settings) as adapter:
-        adapter.serve_roadmap(roadmap)
+    core = core_on(sqlite_engine, clock, sleep=sleep)
+    roadmap = core.roadmap
+    conversation = core.conversation(slack_surface(slack_settings))
+    async with SlackAdapter(conversation, slack_settings) as adapter:
         runner = web.AppRunner(build_web_app(adapter.build()))
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()

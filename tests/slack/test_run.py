@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 import yaml
 
-from adapters.slack.app import COMMANDS, ROADMAP
+from adapters.slack.app import ROADMAP
+from bot.conversation import ITEM_COMMANDS
 from bot.identity import Person
 from bot.items import ItemKind, Priority
 from bot.service import FeedbackService, Submission
@@ -83,7 +84,7 @@ def test_the_manifests_ask_for_what_the_bot_handles_and_nothing_more() -> None:
     for manifest in (http, socket_mode):
         commands = {c["command"] for c in manifest["features"]["slash_commands"]}
         events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-        assert commands == {*COMMANDS, ROADMAP}
+        assert commands == {*ITEM_COMMANDS, ROADMAP}
         assert events == {"reaction_added", "reaction_removed"}
         assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
             "commands",

@@ -62,7 +62,7 @@ def environment(fake: FakeSlack, database: Path) -> dict[str, str]:
 async def bot(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[SocketBot]:
     settings = load_settings(environment(fake, tmp_path / "x.db"))
     async with open_app(settings, FixedClock()) as opened, serving(opened) as served:
-        yield SocketBot(fake, opened.service, served)
+        yield SocketBot(fake, opened.core.feedback, served)
 
 
 # -- payloads, as Slack puts them in envelopes --------------------------------------------------

@@ -13,17 +13,16 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.scheduler.slas import SlaJob
-from adapters.slack.app import SlackAdapter
+from adapters.slack.app import SlackAdapter, slack_surface
 from adapters.slack.chat import SlackChat
 from adapters.slack.settings import SlackSettings
 from adapters.web import build_web_app
 from bot.identity import Person, Platform
 from bot.items import Item, Status
-from bot.roadmap import RoadmapService
 from bot.service import FeedbackService
+from bot.sla_check import SlaCheck
 from bot.slas import TriageChannels
-from bot.triage import TriageService
-from storage.unit_of_work import SqlUnitOfWork
+from tests.core import core_on
 from tests.fakes import FixedClock
 from tests.slack.conftest import ACME, SECRET
 from tests.slack.fake_slack import Call, FakeSlack
@@ -39,7 +38,7 @@ class TriageBot:
     fake: FakeSlack
     slack: SlackSender
     service: FeedbackService
-    triage: TriageService
+    slas: SlaCheck
     adapter: SlackAdapter
     clock: FixedClock
 
@@ -85,24 +84,18 @@ async def bot(
     fake.add_user(ADA, "ada", "T1", display_name="Ada", is_admin=True)
     fake.add_user(OLGA, "olga", "T1", display_name="Olga", is_owner=True)
     clock = FixedClock(NOW)
-    service = FeedbackService(lambda: SqlUnitOfWork(sqlite_engine), clock)
-    triage = TriageService(
-        service,
-        lambda: SqlUnitOfWork(sqlite_engine),
-        clock,
-    )
-    roadmap = RoadmapService(
-        lambda: SqlUnitOfWork(sqlite_engine), clock, breaches=triage.open_breaches
-    )
-    async with SlackAdapter(service, slack_settings) as adapter:
-        adapter.serve_roadmap(roadmap).serve_triage(triage, frozenset({CAROL}))
+    core = core_on(sqlite_engine, clock)
+    conversation = core.conversation(slack_surface(slack_settings))
+    async with SlackAdapter(
+        conversation, slack_settings, admin_users=frozenset({CAROL})
+    ) as adapter:
         runner = web.AppRunner(build_web_app(adapter.build()))
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()
         base_url = f"http://127.0.0.1:{runner.addresses[0][1]}"
         sender = SlackSender(base_url, SECRET, response_url=fake.response_url())
         try:
-            yield TriageBot(fake, sender, service, triage, adapter, clock)
+            yield TriageBot(fake, sender, core.feedback, core.slas, adapter, clock)
         finally:
             await runner.cleanup()
 
@@ -207,7 +200,7 @@ async def test_an_sla_breach_is_posted_once_and_listed_in_the_digest_until_handl
     bot: TriageBot,
 ) -> None:
     await bot.request("must-have: SSO for the admin console")
-    job = SlaJob(bot.triage, bot.channels())
+    job = SlaJob(bot.slas, bot.channels())
     bot.clock.set(NOW + timedelta(hours=23))  # one working day is not over yet
     assert await job.run() == []
     bot.clock.set(NOW + timedelta(days=1, minutes=1))
