@@ -10,14 +10,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.console.chat import ConsoleChat
-from adapters.console.session import ConsoleSession, Seat, person_named
+from adapters.console.session import CONSOLE, ConsoleSession, Seat, person_named
 from adapters.sealing import FernetSeal, new_key
 from bot.identity import Person, Platform, Workspace
 from bot.items import Stakeholder, Status
-from bot.service import FeedbackService
-from bot.triage import TriageService
-from storage.unit_of_work import SqlStorage
-from tests.fakes import FixedClock
+from tests.core import core_on
 from tests.scan import every_row
 
 LOCAL = Workspace(Platform.CONSOLE, "local")
@@ -32,15 +29,15 @@ async def test_an_anonymous_console_item_leaves_no_trace_of_its_author_and_still
     engine: AsyncEngine, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    seal, clock, storage = FernetSeal(new_key()), FixedClock(), SqlStorage(engine)
-    service = FeedbackService(storage.unit_of_work, clock, seal)
+    core = core_on(engine, seal=FernetSeal(new_key()))
     author = person_named("zelda-quiet")
     out = io.StringIO()
     typed = (
         "/feedback anonymous: the wiki is unfindable\n/request anonymous must-have: docs search\n"
     )
     seat = Seat(LOCAL, "general", author, Stakeholder.INTERNAL)
-    await ConsoleSession(service, seat, io.StringIO(typed), out, interactive=False).run()
+    conversation = core.conversation(CONSOLE)
+    await ConsoleSession(conversation, seat, io.StringIO(typed), out, interactive=False).run()
 
     dump = await every_row(engine)
     assert "the wiki is unfindable" in dump and "docs search" in dump
@@ -48,9 +45,8 @@ async def test_an_anonymous_console_item_leaves_no_trace_of_its_author_and_still
     assert "zelda-quiet" not in "\n".join(record.getMessage() for record in caplog.records)
     assert "zelda-quiet" not in out.getvalue()
 
-    triage = TriageService(service, storage.unit_of_work, clock, seal=seal)
     told = io.StringIO()
-    await triage.change_status(
+    await core.triage.change_status(
         LOCAL, person_named("admin"), Everyone(), ConsoleChat(told), 2, Status.PLANNED
     )
     lines = told.getvalue().splitlines()

@@ -8,13 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.console.session import ConsoleSession, Seat, person_named
+from adapters.console.session import CONSOLE, ConsoleSession, Seat, person_named
+from bot.core import Core
 from bot.identity import Platform, Workspace
 from bot.items import Stakeholder, Status
-from bot.roadmap import RoadmapService
-from bot.service import FeedbackService
-from bot.triage import TriageService
-from storage.unit_of_work import SqlUnitOfWork
+from tests.core import core_on
 from tests.fakes import START, FixedClock
 
 LOCAL = Workspace(Platform.CONSOLE, "local")
@@ -26,39 +24,23 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def service(engine: AsyncEngine, clock: FixedClock) -> FeedbackService:
-    return FeedbackService(lambda: SqlUnitOfWork(engine), clock)
+def core(engine: AsyncEngine, clock: FixedClock) -> Core:
+    return core_on(engine, clock)
 
 
-@pytest.fixture
-def triage(engine: AsyncEngine, service: FeedbackService, clock: FixedClock) -> TriageService:
-    return TriageService(service, lambda: SqlUnitOfWork(engine), clock)
-
-
-@pytest.fixture
-def roadmap(engine: AsyncEngine, triage: TriageService, clock: FixedClock) -> RoadmapService:
-    return RoadmapService(lambda: SqlUnitOfWork(engine), clock, breaches=triage.open_breaches)
-
-
-async def chat(
-    service: FeedbackService, triage: TriageService, roadmap: RoadmapService, typed: str
-) -> list[str]:
+async def chat(core: Core, typed: str) -> list[str]:
     seat = Seat(LOCAL, "general", person_named("alice"), Stakeholder.INTERNAL)
     out = io.StringIO()
     session = ConsoleSession(
-        service, seat, io.StringIO(typed), out, interactive=False, roadmap=roadmap, triage=triage
+        core.conversation(CONSOLE), seat, io.StringIO(typed), out, interactive=False
     )
     await session.run()
     return out.getvalue().splitlines()
 
 
-async def test_anyone_triages_and_the_requester_is_told_in_thread_and_directly(
-    service: FeedbackService, triage: TriageService, roadmap: RoadmapService
-) -> None:
+async def test_anyone_triages_and_the_requester_is_told_in_thread_and_directly(core: Core) -> None:
     lines = await chat(
-        service,
-        triage,
-        roadmap,
+        core,
         "/request must-have: SSO\n/as bob\n/roadmap status #1 planned Q3, after the audit\n",
     )
     text = "\n".join(lines)
@@ -70,22 +52,18 @@ async def test_anyone_triages_and_the_requester_is_told_in_thread_and_directly(
     )
     assert thread < direct < private
     assert text.count("Note from bob: “Q3, after the audit”") == 2  # in the thread and the DM
-    item = await service.find(LOCAL, 1)
+    item = await core.feedback.find(LOCAL, 1)
     assert item is not None and item.status is Status.PLANNED
 
 
 async def test_show_list_priority_stats_and_the_digest(
-    service: FeedbackService,
-    triage: TriageService,
-    roadmap: RoadmapService,
+    core: Core,
     clock: FixedClock,
 ) -> None:
-    await chat(service, triage, roadmap, "/request must-have: SSO\n/feedback nice dashboards\n")
+    await chat(core, "/request must-have: SSO\n/feedback nice dashboards\n")
     clock.advance(timedelta(minutes=1))
     lines = await chat(
-        service,
-        triage,
-        roadmap,
+        core,
         "/roadmap status 1 duplicate\n"
         "/roadmap priority 1 good-to-have\n"
         "/roadmap list must-have\n"
