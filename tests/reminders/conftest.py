@@ -9,12 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.identity import Platform, Workspace
+from bot.conversation import Conversation, Speaker, Surface
+from bot.identity import Person, Platform, Workspace
+from bot.messages import Message
 from bot.reminders import Outlet
 from bot.roadmap import RoadmapService
 from bot.service import FeedbackService
-from storage.unit_of_work import SqlStorage
-from tests.fakes import FakeChat, FixedClock
+from tests.core import core_on
+from tests.fakes import ADA, FakeChat, FixedClock
 
 ACME = Workspace(Platform.SLACK, "T-ACME")
 GLOBEX = Workspace(Platform.SLACK, "T-GLOBEX")
@@ -53,6 +55,12 @@ class Roadmap:
     chats: Directory
     sleeps: Sleeps
     engine: AsyncEngine
+    conversation: Conversation
+
+    async def say(self, text: str, channel: str = "C-ROADMAP") -> Message:
+        """``/roadmap <text>`` from an admin of ACME in ``channel``; the private answer."""
+        speaker = Speaker(ACME, channel, ADA)
+        return await self.conversation.roadmap(speaker, text, self.chat, Everyone())
 
     def at(self, moment: datetime) -> None:
         self.clock.set(moment)
@@ -65,16 +73,22 @@ def build_roadmap(engine: AsyncEngine, clock: FixedClock | None = None) -> Roadm
     clock = clock or FixedClock(MONDAY - timedelta(days=7))
     sleeps = Sleeps()
     chat = FakeChat()
-    storage = SqlStorage(engine)
+    core = core_on(engine, clock, sleep=sleeps)
     return Roadmap(
-        RoadmapService(storage.unit_of_work, clock, sleep=sleeps),
-        FeedbackService(storage.unit_of_work, clock),
+        core.roadmap,
+        core.feedback,
         clock,
         chat,
         Directory(chat, ACME, GLOBEX),
         sleeps,
         engine,
+        core.conversation(Surface(max_length=4000, vote_with="{number}")),
     )
+
+
+class Everyone:
+    async def may_triage(self, workspace: Workspace, person: Person) -> bool:
+        return True
 
 
 @pytest.fixture

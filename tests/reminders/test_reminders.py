@@ -13,10 +13,10 @@ from bot.identity import MessageRef
 from bot.messages import Message
 from bot.ports import ChatFailed
 from bot.reminders import ReminderKind
-from bot.roadmap import DEFAULT_PROMPT, FireOutcome, RoadmapRequest
+from bot.roadmap import DEFAULT_PROMPT, FireOutcome
 from storage.engine import create_engine
 from storage.unit_of_work import SqlUnitOfWork
-from tests.fakes import ADA, FakeChat, FixedClock, submission
+from tests.fakes import FakeChat, FixedClock, submission
 from tests.reminders.conftest import ACME, GLOBEX, MONDAY, Directory, Roadmap, build_roadmap
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -35,27 +35,21 @@ class FlakyChat(FakeChat):
         return await super().post(channel_id, message)
 
 
-def ask(text: str, channel: str = "C-ROADMAP") -> RoadmapRequest:
-    return RoadmapRequest(ACME, channel, ADA, text)
-
-
 async def test_a_reminder_added_from_chat_shows_its_next_time_in_its_zone(
     roadmap: Roadmap,
 ) -> None:
     roadmap.at(datetime(2025, 3, 26, 12, 0, tzinfo=UTC))  # a Wednesday, Berlin in winter time
-    answer = await roadmap.service.command(
-        ask("remind every monday at 09:00 in Europe/Berlin"), 4000
-    )
+    answer = await roadmap.say("remind every monday at 09:00 in Europe/Berlin")
     assert answer.plain == (
         "Added: #1 roadmap update, every monday at 09:00 (Europe/Berlin); "
         "next: Mon 31 Mar 2025 09:00 CEST."
     )
-    listed = await roadmap.service.command(ask("reminders"), 4000)
+    listed = await roadmap.say("reminders")
     assert listed.plain == answer.plain.removeprefix("Added: ").removesuffix(".")
 
 
 async def test_a_bad_schedule_adds_nothing_and_shows_an_example(roadmap: Roadmap) -> None:
-    answer = await roadmap.service.command(ask("remind every blursday at 9"), 4000)
+    answer = await roadmap.say("remind every blursday at 9")
     assert "every monday at 09:00 in Europe/Berlin" in answer.plain
     assert answer.plain.endswith("Nothing was added.")
     assert await roadmap.service.reminders(ACME) == []
@@ -64,20 +58,18 @@ async def test_a_bad_schedule_adds_nothing_and_shows_an_example(roadmap: Roadmap
 async def test_reminders_are_listed_per_channel_and_removed_per_workspace(
     roadmap: Roadmap,
 ) -> None:
-    await roadmap.service.command(ask("remind every day at 10:00"), 4000)
-    await roadmap.service.command(ask("remind prompt every friday at 16:00", "C-OTHER"), 4000)
-    here = (await roadmap.service.command(ask("reminders"), 4000)).plain
+    await roadmap.say("remind every day at 10:00")
+    await roadmap.say("remind prompt every friday at 16:00", "C-OTHER")
+    here = (await roadmap.say("reminders")).plain
     assert "#1 roadmap update, every day at 10:00 (UTC)" in here and "#2" not in here
-    other = (await roadmap.service.command(ask("reminders", "C-OTHER"), 4000)).plain
+    other = (await roadmap.say("reminders", "C-OTHER")).plain
     assert "#2 feedback prompt, every friday at 16:00" in other
     # Another workspace cannot remove ACME's reminder, even knowing its id.
     assert not await roadmap.service.remove_reminder(GLOBEX, 1)
-    removed = await roadmap.service.command(ask("unremind #1"), 4000)
+    removed = await roadmap.say("unremind #1")
     assert removed.plain == "Reminder #1 is removed."
-    assert (await roadmap.service.command(ask("unremind 1"), 4000)).plain == (
-        "There is no reminder #1 here."
-    )
-    assert "no reminders" in (await roadmap.service.command(ask("reminders"), 4000)).plain
+    assert (await roadmap.say("unremind 1")).plain == ("There is no reminder #1 here.")
+    assert "no reminders" in (await roadmap.say("reminders")).plain
 
 
 async def test_roadmap_alone_shows_the_digest_and_anything_else_the_usage(
@@ -85,9 +77,9 @@ async def test_roadmap_alone_shows_the_digest_and_anything_else_the_usage(
 ) -> None:
     await roadmap.feedback.submit(submission("Ship it", workspace=ACME))
     roadmap.advance(minutes=1)
-    digest = await roadmap.service.command(ask(""), 4000)
+    digest = await roadmap.say("")
     assert digest.plain.startswith("Roadmap update, ") and "1 new item" in digest.plain
-    usage = await roadmap.service.command(ask("please"), 4000)
+    usage = await roadmap.say("please")
     assert "/roadmap remind <schedule>" in usage.plain
 
 
@@ -235,17 +227,15 @@ async def test_a_channel_the_bot_cannot_post_in_disables_the_reminder_and_says_w
     roadmap.advance(hours=1)
     assert await roadmap.service.fire(reminder.id, roadmap.chats) is FireOutcome.NOT_DUE
     assert await roadmap.service.scheduled() == []
-    listed = (await roadmap.service.command(ask("reminders", "C-GONE"), 4000)).plain
+    listed = (await roadmap.say("reminders", "C-GONE")).plain
     assert "DISABLED on Mon 03 Mar 2025 08:00 UTC" in listed
     assert "cannot post in this channel (not_in_channel)" in listed
 
 
 async def test_a_feedback_prompt_posts_its_own_words_or_the_default(roadmap: Roadmap) -> None:
     roadmap.at(MONDAY - timedelta(hours=1))
-    await roadmap.service.command(ask("remind prompt cron 0 * * * *"), 4000)
-    await roadmap.service.command(
-        ask("remind prompt cron 0 * * * * saying What slowed you down this week?", "C-2"), 4000
-    )
+    await roadmap.say("remind prompt cron 0 * * * *")
+    await roadmap.say("remind prompt cron 0 * * * * saying What slowed you down this week?", "C-2")
     roadmap.at(MONDAY)
     assert await roadmap.service.catch_up(roadmap.chats) == [FireOutcome.POSTED] * 2
     assert sorted(roadmap.chat.posted) == [
