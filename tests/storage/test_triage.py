@@ -13,10 +13,12 @@ from adapters.sealing import FernetSeal, new_key
 from bot.identity import Person, Platform, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
 from bot.service import FeedbackService, Recorded
+from bot.sla_check import SlaCheck
 from bot.slas import TriageChannels
 from bot.triage import TriageService
 from storage.engine import create_engine
 from storage.unit_of_work import SqlStorage
+from tests.core import core_on
 from tests.fakes import ADA, BOB, CY, START, FakeChat, FixedClock, submission
 from tests.scan import every_row
 
@@ -35,6 +37,7 @@ class Everyone:
 class Replica:
     feedback: FeedbackService
     triage: TriageService
+    slas: SlaCheck
     clock: FixedClock
     chat: FakeChat
 
@@ -68,15 +71,13 @@ class Replica:
             to,
             **kwargs,  # type: ignore[arg-type]
         )
-        assert result.changed, result.message.plain
+        assert result.item.status is to
 
 
 def replica(engine: AsyncEngine, seal: FernetSeal | None = None) -> Replica:
     clock = FixedClock()
-    storage = SqlStorage(engine)
-    feedback = FeedbackService(storage.unit_of_work, clock, seal)
-    triage = TriageService(feedback, storage.unit_of_work, clock, seal=seal)
-    return Replica(feedback, triage, clock, FakeChat())
+    core = core_on(engine, clock, seal=seal)
+    return Replica(core.feedback, core.triage, core.slas, clock, FakeChat())
 
 
 # -- merged votes and sealed handles ------------------------------------------------------------
@@ -121,8 +122,8 @@ async def test_a_must_have_still_new_after_one_working_day_is_posted_to_triage(
 ) -> None:
     r = replica(engine)
     await r.add("SSO for Grafana", MONDAY, priority=Priority.MUST_HAVE)
-    assert await r.triage.check_slas(r.channels(), MONDAY + timedelta(hours=23)) == []
-    (breach,) = await r.triage.check_slas(r.channels(), MONDAY + timedelta(days=1, minutes=1))
+    assert await r.slas.check(r.channels(), MONDAY + timedelta(hours=23)) == []
+    (breach,) = await r.slas.check(r.channels(), MONDAY + timedelta(days=1, minutes=1))
     assert breach.number == 1 and breach.deadline == MONDAY + timedelta(days=1)
     (text,) = [t for c, t in r.chat.posted if c == TRIAGE]
     assert "SLA missed: Must-have request #1 “SSO for Grafana”" in text
@@ -133,7 +134,7 @@ async def test_a_breach_is_posted_once_however_often_it_is_checked(engine: Async
     r = replica(engine)
     await r.add("SSO", MONDAY, priority=Priority.MUST_HAVE)
     for hours in (25, 26, 48):
-        await r.triage.check_slas(r.channels(), MONDAY + timedelta(hours=hours))
+        await r.slas.check(r.channels(), MONDAY + timedelta(hours=hours))
     assert len([c for c, _ in r.chat.posted if c == TRIAGE]) == 1
 
 
@@ -147,8 +148,8 @@ async def test_two_replicas_checking_together_post_a_breach_once(
             await first.add(f"must-have {number}", MONDAY, priority=Priority.MUST_HAVE)
         late = MONDAY + timedelta(days=2)
         await asyncio.gather(
-            first.triage.check_slas(first.channels(), late),
-            second.triage.check_slas(second.channels(), late),
+            first.slas.check(first.channels(), late),
+            second.slas.check(second.channels(), late),
         )
         posts = [t for c, t in first.chat.posted + second.chat.posted if c == TRIAGE]
         assert len(posts) == 5
@@ -161,15 +162,15 @@ async def test_working_days_skip_the_weekend(engine: AsyncEngine) -> None:
     r = replica(engine)
     friday = MONDAY + timedelta(days=4, hours=1)
     await r.add("over the weekend", friday, priority=Priority.MUST_HAVE)
-    assert await r.triage.check_slas(r.channels(), friday + timedelta(days=2)) == []
-    (breach,) = await r.triage.check_slas(r.channels(), friday + timedelta(days=3))
+    assert await r.slas.check(r.channels(), friday + timedelta(days=2)) == []
+    (breach,) = await r.slas.check(r.channels(), friday + timedelta(days=3))
     assert breach.deadline == friday + timedelta(days=3)
 
 
 async def test_an_anonymous_breach_names_nobody(engine: AsyncEngine) -> None:
     r = replica(engine)
     await r.add("quietly", MONDAY, priority=Priority.MUST_HAVE, anonymous=True)
-    await r.triage.check_slas(r.channels(), MONDAY + timedelta(days=2))
+    await r.slas.check(r.channels(), MONDAY + timedelta(days=2))
     ((_, text),) = [(c, t) for c, t in r.chat.posted if c == TRIAGE]
     assert "Asked anonymously." in text and "Ada" not in text
 
@@ -177,17 +178,17 @@ async def test_an_anonymous_breach_names_nobody(engine: AsyncEngine) -> None:
 async def test_a_breach_is_listed_until_the_item_leaves_new(engine: AsyncEngine) -> None:
     r = replica(engine)
     item = await r.add("SSO", MONDAY, priority=Priority.MUST_HAVE)
-    await r.triage.check_slas(r.channels(), MONDAY + timedelta(days=2))
-    assert [b.number for b in await r.triage.open_breaches(ACME)] == [1]
+    await r.slas.check(r.channels(), MONDAY + timedelta(days=2))
+    assert [b.number for b in await r.slas.open_breaches(ACME)] == [1]
     await r.move(item, Status.UNDER_REVIEW, MONDAY + timedelta(days=2, hours=1))
-    assert await r.triage.open_breaches(ACME) == []
+    assert await r.slas.open_breaches(ACME) == []
 
 
 async def test_a_process_checks_only_the_platforms_it_serves(engine: AsyncEngine) -> None:
     r = replica(engine)
     await r.add("on discord", MONDAY, priority=Priority.MUST_HAVE, workspace=GLOBEX)
-    assert await r.triage.check_slas(r.channels(Platform.SLACK), MONDAY + timedelta(days=3)) == []
-    (breach,) = await r.triage.check_slas(r.channels(Platform.DISCORD), MONDAY + timedelta(days=3))
+    assert await r.slas.check(r.channels(Platform.SLACK), MONDAY + timedelta(days=3)) == []
+    (breach,) = await r.slas.check(r.channels(Platform.DISCORD), MONDAY + timedelta(days=3))
     assert breach.workspace == GLOBEX
 
 
@@ -196,7 +197,7 @@ async def test_a_breach_is_never_posted_in_another_workspaces_channel(engine: As
     await r.add("on globex", MONDAY, priority=Priority.MUST_HAVE, workspace=GLOBEX)
     channels = TriageChannels()
     channels.serve(Platform.DISCORD, r.chat, TRIAGE, workspace_id="G-OTHER")
-    (breach,) = await r.triage.check_slas(channels, MONDAY + timedelta(days=3))
+    (breach,) = await r.slas.check(channels, MONDAY + timedelta(days=3))
     assert breach.workspace == GLOBEX and r.chat.posted[-1][0] != TRIAGE
 
 
@@ -231,7 +232,7 @@ async def seeded(engine: AsyncEngine) -> Replica:
     await r.move(four, Status.IN_PILOT, MONDAY + 6 * hour)
     await r.move(four, Status.SHIPPED, MONDAY + 30 * hour)
     await r.add("elsewhere", MONDAY, 5, workspace=GLOBEX)
-    await r.triage.check_slas(r.channels(), MONDAY + timedelta(days=2))
+    await r.slas.check(r.channels(), MONDAY + timedelta(days=2))
     r.clock.set(MONDAY + timedelta(days=3))
     return r
 

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 import pytest
 
 from adapters.sealing import FernetSeal, new_key
+from bot.conversation import Conversation, Speaker, Surface
+from bot.core import assemble
 from bot.identity import Person, Workspace
 from bot.items import Item, Priority, Stakeholder, Status
 from bot.service import FeedbackService, Recorded
-from bot.triage import TriageRequest, TriageService
+from bot.triage import TriageService
 from tests.fakes import (
     ACME,
     ADA,
@@ -55,20 +57,23 @@ class Setup:
         assert item is not None
         return item
 
+    conversation: Conversation
+
     async def say(self, text: str, person: Person = ADMIN) -> str:
-        answer = await self.triage.command(
-            TriageRequest(ACME, GENERAL, person, text), self.roles, self.chat
-        )
-        assert answer is not None
+        """``/roadmap <text>``; the private answer."""
+        speaker = Speaker(ACME, GENERAL, person)
+        answer = await self.conversation.roadmap(speaker, text, self.chat, self.roles)
         return answer.plain
 
 
-def setup(seal: FernetSeal | None = None) -> Setup:
-    uow = FakeUnitOfWorkFactory()
-    clock = FixedClock()
-    feedback = FeedbackService(uow, clock, seal)
-    triage = TriageService(feedback, uow, clock, seal=seal)
-    return Setup(feedback, triage, uow, FakeChat(), Admins())
+SURFACE = Surface(max_length=4000, vote_with="{number}")
+
+
+def setup(seal: FernetSeal | None = None, uow: FakeUnitOfWorkFactory | None = None) -> Setup:
+    uow = uow or FakeUnitOfWorkFactory()
+    core = assemble(uow, FixedClock(), seal=seal)
+    conversation = core.conversation(SURFACE)
+    return Setup(core.feedback, core.triage, uow, FakeChat(), Admins(), conversation)
 
 
 async def test_a_non_admin_is_refused_politely_and_nothing_changes() -> None:
@@ -191,8 +196,9 @@ async def test_without_a_seal_key_an_anonymous_item_keeps_no_way_to_reach_its_au
 async def test_a_handle_sealed_with_another_key_reaches_no_one() -> None:
     s = setup(FernetSeal(new_key()))
     await s.thanked(anonymous=True)
-    other = TriageService(s.feedback, s.uow, FixedClock(), seal=FernetSeal(new_key()))
-    await other.command(TriageRequest(ACME, GENERAL, ADMIN, "status #1 planned"), s.roles, s.chat)
+    other = setup(FernetSeal(new_key()), s.uow)
+    other.chat = s.chat
+    await other.say("status #1 planned")
     assert s.chat.direct == []
 
 
@@ -239,9 +245,6 @@ async def test_lists_show_the_items_they_name(which: str, numbers: list[str]) ->
     assert [line.split()[0] for line in listed.splitlines()] == numbers
 
 
-async def test_other_roadmap_words_are_left_to_the_caller() -> None:
+async def test_other_roadmap_words_are_left_to_the_roadmap() -> None:
     s = setup()
-    assert (
-        await s.triage.command(TriageRequest(ACME, GENERAL, ADMIN, "remind daily"), s.roles, s.chat)
-        is None
-    )
+    assert (await s.say("remind")).startswith("When should I post?")
