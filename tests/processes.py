@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from tests.cli import Result
+
 FEEDBACKBOT = str(Path(sys.executable).parent / "feedbackbot")
 
 
@@ -42,14 +44,19 @@ async def running(
     assert code == 0
 
 
-def refused_run(env: Mapping[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """``feedbackbot run`` that is expected to stop at once (a configuration error)."""
-    return subprocess.run(
-        [FEEDBACKBOT, "run"],
+async def installed(
+    *argv: str, env: Mapping[str, str], cwd: Path, typed: str = "", timeout_s: float = 60
+) -> Result:
+    """The installed ``feedbackbot ARGV`` as a new process, ``typed`` piped to it; once it ended."""
+    process = await asyncio.create_subprocess_exec(
+        FEEDBACKBOT,
+        *argv,
         env=dict(env),
         cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
+    out, err = await asyncio.wait_for(process.communicate(typed.encode()), timeout_s)
+    assert process.returncode is not None
+    return Result(process.returncode, out.decode(), err.decode())

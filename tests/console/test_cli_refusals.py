@@ -1,4 +1,5 @@
-"""``feedbackbot`` refusing what cannot work, as a real process: one line, and nothing touched."""
+"""``feedbackbot`` refusing what cannot work: one line, and nothing touched (``main`` in this
+process, but for a reader that goes away, which takes a real pipe and process)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.console.test_cli import feedbackbot
+from tests.cli import run_cli
 from tests.processes import FEEDBACKBOT
 
 
@@ -17,8 +18,8 @@ from tests.processes import FEEDBACKBOT
 def test_an_unknown_revision_is_one_line_naming_the_known_ones(
     clean_env: dict[str, str], tmp_path: Path, action: str, revision: str
 ) -> None:
-    result = feedbackbot("db", action, revision, env=clean_env, cwd=tmp_path)
-    assert result.returncode == 2
+    result = run_cli("db", action, revision, env=clean_env, cwd=tmp_path)
+    assert result.status == 2
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith(f"feedbackbot: no such revision '{revision}' (known: ")
     assert "0001" in result.stderr
@@ -27,10 +28,10 @@ def test_an_unknown_revision_is_one_line_naming_the_known_ones(
 def test_downgrading_to_a_revision_above_the_database_is_one_line_and_changes_nothing(
     clean_env: dict[str, str], tmp_path: Path
 ) -> None:
-    feedbackbot("db", "upgrade", "0002", env=clean_env, cwd=tmp_path)
-    result = feedbackbot("db", "downgrade", "0004", env=clean_env, cwd=tmp_path)
-    current = feedbackbot("db", "current", env=clean_env, cwd=tmp_path)
-    assert result.returncode == 2
+    run_cli("db", "upgrade", "0002", env=clean_env, cwd=tmp_path)
+    result = run_cli("db", "downgrade", "0004", env=clean_env, cwd=tmp_path)
+    current = run_cli("db", "current", env=clean_env, cwd=tmp_path)
+    assert result.status == 2
     assert result.stderr.count("\n") == 1
     refusal = "feedbackbot: cannot downgrade to 0004: the database is at 0002,"
     assert result.stderr.startswith(refusal)
@@ -42,7 +43,7 @@ def test_an_export_whose_reader_stops_early_ends_quietly(
 ) -> None:
     # Far more than a pipe holds, so feedbackbot is still writing when the reader goes.
     typed = "".join(f"/feedback {n} {'x' * 3900}\n" for n in range(100))
-    feedbackbot("console", env=clean_env, cwd=tmp_path, typed=typed)
+    run_cli("console", env=clean_env, cwd=tmp_path, typed=typed)
     export = subprocess.Popen(
         [FEEDBACKBOT, "export", "--format", "csv"],
         env=clean_env,
@@ -62,8 +63,8 @@ def test_an_export_whose_reader_stops_early_ends_quietly(
 def test_run_with_no_platform_configured_says_so_before_opening_the_database(
     clean_env: dict[str, str], tmp_path: Path
 ) -> None:
-    result = feedbackbot("run", env=clean_env, cwd=tmp_path)
-    assert result.returncode == 2
+    result = run_cli("run", env=clean_env, cwd=tmp_path)
+    assert result.status == 2
     assert result.stderr.startswith("feedbackbot run: no chat platform is configured")
     assert result.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
@@ -72,13 +73,13 @@ def test_run_with_no_platform_configured_says_so_before_opening_the_database(
 def test_a_reminders_text_without_kind_prompt_is_refused(
     clean_env: dict[str, str], tmp_path: Path
 ) -> None:
-    result = feedbackbot(
+    result = run_cli(
         *("reminders", "add", "--workspace", "slack:T1", "--channel", "C1"),
         *("--text", "Tell us!", "every day at 9"),
         env=clean_env,
         cwd=tmp_path,
     )
-    assert result.returncode == 2
+    assert result.status == 2
     assert result.stderr.count("\n") == 1
     assert "--text goes with --kind prompt" in result.stderr
     assert list(tmp_path.iterdir()) == []
@@ -89,8 +90,8 @@ def test_a_reminders_text_without_kind_prompt_is_refused(
 def test_a_workspace_not_written_platform_id_says_what_is_expected(
     clean_env: dict[str, str], tmp_path: Path, command: str, workspace: str
 ) -> None:
-    result = feedbackbot(command, "--workspace", workspace, env=clean_env, cwd=tmp_path)
-    assert result.returncode == 2
+    result = run_cli(command, "--workspace", workspace, env=clean_env, cwd=tmp_path)
+    assert result.status == 2
     assert result.stderr.splitlines()[-1] == (
         f"feedbackbot {command}: error: argument --workspace: expected platform:id such as "
         f"slack:T0123, discord:123456 or console:local, got '{workspace}'"
@@ -101,10 +102,10 @@ def test_a_workspace_not_written_platform_id_says_what_is_expected(
 def test_a_reminder_number_that_names_nothing_is_refused_as_usage(
     clean_env: dict[str, str], tmp_path: Path, reminder: str
 ) -> None:
-    result = feedbackbot(
+    result = run_cli(
         "reminders", "remove", "--workspace", "slack:T0123", reminder, env=clean_env, cwd=tmp_path
     )
-    assert result.returncode == 2
+    assert result.status == 2
     assert result.stderr.splitlines()[-1] == (
         f"feedbackbot reminders remove: error: argument id: expected a number such as 3, "
         f"got '{reminder}'"
@@ -114,6 +115,6 @@ def test_a_reminder_number_that_names_nothing_is_refused_as_usage(
 def test_a_reminders_workspace_not_written_platform_id_says_what_is_expected(
     clean_env: dict[str, str], tmp_path: Path
 ) -> None:
-    result = feedbackbot("reminders", "list", "--workspace", "bogus", env=clean_env, cwd=tmp_path)
-    assert result.returncode == 2
+    result = run_cli("reminders", "list", "--workspace", "bogus", env=clean_env, cwd=tmp_path)
+    assert result.status == 2
     assert "argument --workspace: expected platform:id such as slack:T0123" in result.stderr

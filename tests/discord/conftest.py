@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import discord
 import pytest
@@ -25,6 +27,23 @@ ALICE, BOB, GINA = "311111111111111111", "322222222222222222", "3333333333333333
 CUSTOMER_ROLE = "411111111111111111"
 ACME = Workspace(Platform.DISCORD, ACME_GUILD)
 GLOBEX = Workspace(Platform.DISCORD, GLOBEX_GUILD)
+
+
+def discord_env(fake: FakeDiscord, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The settings of ``feedbackbot`` on the fake Discord."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "DISCORD_TOKEN": fake.token,
+        "DISCORD_API_URL": fake.api_url,
+        "DISCORD_GATEWAY_URL": fake.gateway_url,
+        "HOST": "127.0.0.1",
+        "LOG_LEVEL": "INFO",
+        **extra,
+    }
+    if "PYTHONPATH" in os.environ:  # a checkout other than the installed one
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return env
 
 
 @dataclass

@@ -1,50 +1,25 @@
-"""``feedbackbot run`` and ``feedbackbot discord sync`` as an operator runs them: real processes
-against the fake Discord (and the fake Slack, for both platforms in one process)."""
+"""``feedbackbot run`` and ``feedbackbot discord sync`` as an operator runs them, against the fake
+Discord (and the fake Slack, for both platforms in one process): ``run`` as a real process, the
+others with ``main`` in this process (in a thread, while the fakes serve on this loop)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
-import subprocess
-from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
 
-from tests.discord.conftest import ACME_CHANNEL, ACME_GUILD, ALICE, GLOBEX_GUILD
+from tests.cli import run_cli
+from tests.discord.conftest import ACME_CHANNEL, ACME_GUILD, ALICE, GLOBEX_GUILD, discord_env
 from tests.discord.fake_discord import FakeDiscord
-from tests.processes import FEEDBACKBOT, free_port, running
+from tests.processes import free_port, installed, running
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
 
 CALLBACK = r"/interactions/\d+/.+/callback"
-
-
-def discord_env(fake: FakeDiscord, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "DISCORD_TOKEN": fake.token,
-        "DISCORD_API_URL": fake.api_url,
-        "DISCORD_GATEWAY_URL": fake.gateway_url,
-        "HOST": "127.0.0.1",
-        "LOG_LEVEL": "INFO",
-        **extra,
-    }
-    if "PYTHONPATH" in os.environ:  # a checkout other than the installed one
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    return env
-
-
-async def feedbackbot(*args: str, env: Mapping[str, str], cwd: Path) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        FEEDBACKBOT, *args, env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 async def test_run_serves_discord_with_health_until_stopped(
@@ -103,9 +78,9 @@ async def test_run_serves_slack_and_discord_in_one_process_on_one_database(
             )
             await slack.wait_for("chat.postMessage")
             await fake.wait_for("POST", CALLBACK)
-    code, out, err = await feedbackbot("export", "--format", "json", env=env, cwd=tmp_path)
-    assert code == 0, err
-    rows = {(row["workspace"], row["number"], row["text"]) for row in json.loads(out)}
+    exported = await asyncio.to_thread(run_cli, "export", "--format", "json", env=env, cwd=tmp_path)
+    assert exported.status == 0, exported.stderr
+    rows = {(row["workspace"], row["number"], row["text"]) for row in json.loads(exported.stdout)}
     assert rows == {
         ("slack:T1", 1, "said on Slack"),
         (f"discord:{ACME_GUILD}", 1, "said on Discord"),
@@ -113,11 +88,11 @@ async def test_run_serves_slack_and_discord_in_one_process_on_one_database(
 
 
 async def test_sync_registers_the_commands_globally(fake: FakeDiscord, tmp_path: Path) -> None:
-    code, out, err = await feedbackbot(
-        "discord", "sync", env=discord_env(fake, tmp_path), cwd=tmp_path
+    synced = await asyncio.to_thread(
+        run_cli, "discord", "sync", env=discord_env(fake, tmp_path), cwd=tmp_path
     )
-    assert code == 0, err
-    assert "synced /feedback, /request, /roadmap globally" in out
+    assert synced.status == 0, synced.stderr
+    assert "synced /feedback, /request, /roadmap globally" in synced.stdout
     (put,) = fake.requests_to("PUT", r"/applications/\d+/commands")
     commands = {command["name"]: command for command in put.body}
     assert set(commands) == {"feedback", "request", "roadmap"}
@@ -137,24 +112,25 @@ async def test_sync_registers_the_commands_globally(fake: FakeDiscord, tmp_path:
 
 async def test_sync_to_the_configured_guilds_only(fake: FakeDiscord, tmp_path: Path) -> None:
     env = discord_env(fake, tmp_path, DISCORD_GUILD_IDS=f"{ACME_GUILD}, {GLOBEX_GUILD}")
-    code, out, err = await feedbackbot("discord", "sync", env=env, cwd=tmp_path)
-    assert code == 0, err
+    synced = await asyncio.to_thread(run_cli, "discord", "sync", env=env, cwd=tmp_path)
+    assert synced.status == 0, synced.stderr
     assert fake.requests_to("PUT", r"/applications/\d+/commands") == []
     puts = fake.requests_to("PUT", r"/applications/\d+/guilds/\d+/commands")
     assert sorted(p.path.split("/")[4] for p in puts) == sorted([ACME_GUILD, GLOBEX_GUILD])
     assert set(fake.commands) == {ACME_GUILD, GLOBEX_GUILD}
-    assert out.count("synced /feedback, /request, /roadmap in guild") == 2
+    assert synced.stdout.count("synced /feedback, /request, /roadmap in guild") == 2
 
 
 async def test_a_refused_token_is_one_clear_line(fake: FakeDiscord, tmp_path: Path) -> None:
     env = discord_env(fake, tmp_path, DISCORD_TOKEN="not-the-token", PORT=str(free_port()))
-    code, _, err = await feedbackbot("run", env=env, cwd=tmp_path)
-    assert code == 2
-    last = err.strip().splitlines()[-1]
+    # ``run`` as a process: it handles signals, which only the main thread may.
+    refused = await installed("run", env=env, cwd=tmp_path)
+    assert refused.status == 2
+    last = refused.stderr.strip().splitlines()[-1]
     assert last.startswith("feedbackbot: configuration error: DISCORD_TOKEN: Discord refused")
 
 
-async def test_sync_without_a_token_names_the_variable(tmp_path: Path) -> None:
+def test_sync_without_a_token_names_the_variable(tmp_path: Path) -> None:
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
-    code, _, err = await feedbackbot("discord", "sync", env=env, cwd=tmp_path)
-    assert code == 2 and "DISCORD_TOKEN" in err
+    result = run_cli("discord", "sync", env=env, cwd=tmp_path)
+    assert result.status == 2 and "DISCORD_TOKEN" in result.stderr

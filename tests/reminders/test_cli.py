@@ -1,16 +1,16 @@
-"""``feedbackbot reminders`` and ``/roadmap`` in the console, as real processes on SQLite."""
+"""``feedbackbot reminders`` and ``/roadmap`` in the console, on SQLite."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.console.test_cli import feedbackbot
+from tests.cli import run_cli
 
 
 def test_reminders_are_added_listed_and_removed_from_the_command_line(
     clean_env: dict[str, str], tmp_path: Path
 ) -> None:
-    added = feedbackbot(
+    added = run_cli(
         "reminders",
         "add",
         "--workspace",
@@ -26,11 +26,11 @@ def test_reminders_are_added_listed_and_removed_from_the_command_line(
         env=clean_env,
         cwd=tmp_path,
     )
-    assert added.returncode == 0, added.stderr
+    assert added.status == 0, added.stderr
     assert added.stdout.startswith(
         "added slack:T1: #1 roadmap update, every monday at 09:00 (Europe/Berlin); next: Mon "
     )
-    prompt = feedbackbot(
+    prompt = run_cli(
         "reminders",
         "add",
         "--workspace",
@@ -46,19 +46,19 @@ def test_reminders_are_added_listed_and_removed_from_the_command_line(
         cwd=tmp_path,
     )
     assert "#2 feedback prompt, every weekday at 16:00 (America/New_York)" in prompt.stdout
-    listed = feedbackbot("reminders", "list", env=clean_env, cwd=tmp_path).stdout.splitlines()
+    listed = run_cli("reminders", "list", env=clean_env, cwd=tmp_path).stdout.splitlines()
     assert [line.split(" ")[:3] for line in listed] == [
         ["slack:T1", "C1", "#1"],
         ["slack:T2", "C9", "#2"],
     ]
-    only = feedbackbot("reminders", "list", "--workspace", "slack:T2", env=clean_env, cwd=tmp_path)
+    only = run_cli("reminders", "list", "--workspace", "slack:T2", env=clean_env, cwd=tmp_path)
     assert "#1" not in only.stdout and "#2" in only.stdout
-    elsewhere = feedbackbot(
+    elsewhere = run_cli(
         "reminders", "remove", "--workspace", "slack:T2", "1", env=clean_env, cwd=tmp_path
     )
-    assert elsewhere.returncode == 1
+    assert elsewhere.status == 1
     assert elsewhere.stderr == "feedbackbot: there is no reminder #1 in slack:T2\n"
-    removed = feedbackbot(
+    removed = run_cli(
         "reminders", "remove", "--workspace", "slack:T1", "1", env=clean_env, cwd=tmp_path
     )
     assert removed.stdout == "removed reminder #1\n"
@@ -67,7 +67,7 @@ def test_reminders_are_added_listed_and_removed_from_the_command_line(
 def test_a_bad_schedule_on_the_command_line_is_one_line_with_an_example(
     clean_env: dict[str, str], tmp_path: Path
 ) -> None:
-    result = feedbackbot(
+    result = run_cli(
         "reminders",
         "add",
         "--workspace",
@@ -78,21 +78,21 @@ def test_a_bad_schedule_on_the_command_line_is_one_line_with_an_example(
         env=clean_env,
         cwd=tmp_path,
     )
-    assert result.returncode == 1
+    assert result.status == 1
     assert result.stderr.count("\n") == 1
     assert "every monday at 09:00 in Europe/Berlin" in result.stderr
 
 
 def test_a_wrong_grace_window_is_named(clean_env: dict[str, str], tmp_path: Path) -> None:
-    result = feedbackbot(
+    result = run_cli(
         "reminders", "list", env={**clean_env, "REMINDER_GRACE_MINUTES": "soon"}, cwd=tmp_path
     )
-    assert result.returncode == 2
+    assert result.status == 2
     assert result.stderr.startswith("feedbackbot: configuration error: REMINDER_GRACE_MINUTES")
 
 
 def test_roadmap_in_the_console(clean_env: dict[str, str], tmp_path: Path) -> None:
-    session = feedbackbot(
+    session = run_cli(
         "console",
         env={**clean_env, "REMINDER_TIMEZONE": "Europe/Berlin"},
         cwd=tmp_path,

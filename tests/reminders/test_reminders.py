@@ -266,19 +266,42 @@ async def test_each_update_covers_the_time_since_the_previous_one(roadmap: Roadm
 async def test_a_weekly_berlin_reminder_is_posted_at_nine_through_both_clock_changes(
     roadmap: Roadmap,
 ) -> None:
-    # Walk the clock in quarter hours over the weeks around both changes in 2025, as the
-    # scheduler's one-minute catch-up would (it only reads, except when something is due).
-    for start in (datetime(2025, 3, 20, tzinfo=UTC), datetime(2025, 10, 16, tzinfo=UTC)):
+    # Over three weeks around each change in 2025, catch up as the scheduler's one-minute
+    # catch-up would, at checkpoints: a wrong occurrence stays due for the grace window, so one
+    # check an hour sees it; and every quarter hour near the due times and the change, and the
+    # minute before each due time, show the post comes at nine, not earlier or later.
+    assert roadmap.service.grace >= timedelta(hours=1)
+    for start, change in (
+        (datetime(2025, 3, 20, tzinfo=UTC), datetime(2025, 3, 30, 1, tzinfo=UTC)),
+        (datetime(2025, 10, 16, tzinfo=UTC), datetime(2025, 10, 26, 1, tzinfo=UTC)),
+    ):
         roadmap.chat.posted.clear()
         roadmap.at(start)
         reminder = await roadmap.service.add_reminder(
             ACME, f"C-{start.month}", "every monday at 09:00 in Europe/Berlin"
         )
         posted_at = []
-        while roadmap.clock.now() < start + timedelta(days=21):
-            roadmap.advance(minutes=15)
+        for moment in checkpoints(start, start + timedelta(days=21), change):
+            roadmap.at(moment)
             if await roadmap.service.catch_up(roadmap.chats):
                 posted_at.append(roadmap.clock.now().astimezone(BERLIN))
         assert [(m.strftime("%a"), m.hour, m.minute) for m in posted_at] == [("Mon", 9, 0)] * 3
         assert len({m.utcoffset() for m in posted_at}) == 2  # winter and summer time both seen
         assert reminder.id is not None
+
+
+def checkpoints(start: datetime, end: datetime, change: datetime) -> list[datetime]:
+    """Every hour from ``start`` to ``end``; every quarter hour within three hours of the clock
+    change and of each Monday 09:00 in Berlin; and the minute before each of those nines."""
+    hour, quarter = timedelta(hours=1), timedelta(minutes=15)
+    days = [(start + timedelta(days=n)).date() for n in range((end - start).days)]
+    nines = [
+        datetime(day.year, day.month, day.day, 9, tzinfo=BERLIN).astimezone(UTC)
+        for day in days
+        if day.weekday() == 0
+    ]
+    moments = {start + n * hour for n in range(1, (end - start) // hour + 1)}
+    for near in (change, *nines):
+        moments.update(near + n * quarter for n in range(-12, 13))
+    moments.update(nine - timedelta(minutes=1) for nine in nines)
+    return sorted(moment for moment in moments if start < moment <= end)

@@ -5,17 +5,20 @@ since the minutes are real."""
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import subprocess
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.cli import run_cli
 from tests.conftest import POSTGRES_URL, _admin
-from tests.console.test_cli import feedbackbot
 from tests.postgres import connected
 from tests.processes import FEEDBACKBOT, free_port
 from tests.slack.conftest import SECRET
@@ -52,37 +55,28 @@ async def test_two_replicas_post_every_occurrence_once(
             "LOG_LEVEL": "INFO",
         }
         added = await asyncio.to_thread(
-            feedbackbot,
+            run_cli,
             *("reminders", "add", "--workspace", "slack:T1", "--channel", "C-ROADMAP"),
             *("--kind", "prompt", "--text", "Tell us how it goes", "cron * * * * *"),
             env=env,
             cwd=tmp_path,
         )
-        assert added.returncode == 0, added.stderr
+        assert added.status == 0, added.stderr
         replicas = [
-            await asyncio.create_subprocess_exec(
-                FEEDBACKBOT,
-                "run",
-                env={**env, "PORT": str(free_port())},
-                cwd=tmp_path,
-                stderr=subprocess.PIPE,
-            )
-            for _ in range(2)
+            await Replica.serving({**env, "PORT": str(free_port())}, tmp_path) for _ in "ab"
         ]
         try:
-            for replica in replicas:
-                assert replica.stderr is not None
-                async with asyncio.timeout(30):
-                    while b"serving Slack" not in (line := await replica.stderr.readline()):
-                        assert line, "feedbackbot run ended before serving"
             # Up to a minute to the first occurrence, then one a minute.
             await fake.wait_for("chat.postMessage", OCCURRENCES, timeout=60 * (OCCURRENCES + 1))
-            # A duplicate would come within moments of its original; give it time to show.
-            await asyncio.sleep(5)
+            # A duplicate would come from the other replica's timer for the same minute: once
+            # both timers went off for the newest claimed occurrence, stopping lets what they
+            # started finish (posts included) and nothing else can start.
+            newest = await newest_claim(postgres_url)
+            async with asyncio.timeout(60):
+                for replica in replicas:
+                    await replica.fired_for(newest)
         finally:
-            for replica in replicas:
-                replica.send_signal(signal.SIGTERM)
-            codes = [await asyncio.wait_for(replica.wait(), 30) for replica in replicas]
+            codes = [await replica.stopped() for replica in replicas]
     posts = fake.calls_to("chat.postMessage")
     assert codes == [0, 0]
     assert {call.args["channel"] for call in posts} == {"C-ROADMAP"}
@@ -90,6 +84,62 @@ async def test_two_replicas_post_every_occurrence_once(
     assert len(posts) in (OCCURRENCES, OCCURRENCES + 1)  # the next minute may have begun
     # Every post is a different occurrence: the database holds one claim for each.
     assert await posted_claims(postgres_url) == (len(posts), len(posts))
+
+
+@dataclass
+class Replica:
+    """``feedbackbot run``, and the lines it has logged so far."""
+
+    process: asyncio.subprocess.Process
+    log: list[str] = field(default_factory=list)
+    logged: asyncio.Event = field(default_factory=asyncio.Event)
+    reading: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def serving(cls, env: dict[str, str], cwd: Path) -> Replica:
+        process = await asyncio.create_subprocess_exec(
+            FEEDBACKBOT, "run", env=env, cwd=cwd, stderr=subprocess.PIPE
+        )
+        assert process.stderr is not None
+        async with asyncio.timeout(30):
+            while b"serving Slack" not in (line := await process.stderr.readline()):
+                assert line, "feedbackbot run ended before serving"
+        replica = cls(process)
+        replica.reading = asyncio.create_task(replica._read())
+        return replica
+
+    async def _read(self) -> None:
+        assert self.process.stderr is not None
+        while line := await self.process.stderr.readline():
+            self.log.append(line.decode(errors="replace"))
+            self.logged.set()
+
+    async def fired_for(self, occurrence: datetime) -> None:
+        """Wait until the reminder's timer (APScheduler's cron job) went off for
+        ``occurrence`` or later, as APScheduler logs it."""
+        while not any(
+            (fired := FIRED.search(line)) and datetime.fromisoformat(fired[1]) >= occurrence
+            for line in self.log
+        ):
+            self.logged.clear()
+            await self.logged.wait()
+
+    async def stopped(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(self.process.wait(), 30)
+        if self.reading is not None:
+            await asyncio.wait_for(self.reading, 10)
+        return code
+
+
+FIRED = re.compile(r'Running job ".*\(trigger: cron\[.*" \(scheduled at (.+)\)$')
+
+
+async def newest_claim(url: str) -> datetime:
+    async with connected(url) as connection:
+        newest = await connection.fetchval("SELECT max(scheduled_for) FROM reminder_occurrences")
+    assert isinstance(newest, datetime)
+    return newest
 
 
 async def posted_claims(url: str) -> tuple[int, int]:

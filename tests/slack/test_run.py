@@ -1,4 +1,5 @@
-"""``feedbackbot run`` with Slack settings, as an operator starts it: a real process."""
+"""``feedbackbot run`` with Slack settings, as an operator starts it: a real process (``main`` in
+this process for settings it refuses before serving)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from bot.service import FeedbackService, Submission
 from storage.engine import create_engine
 from storage.schema import migrate
 from storage.unit_of_work import SqlUnitOfWork
+from tests.cli import run_cli
 from tests.fakes import FixedClock
-from tests.processes import FEEDBACKBOT, free_port, refused_run, running
+from tests.processes import FEEDBACKBOT, free_port, running
 from tests.slack.conftest import ACME, SECRET
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
@@ -64,17 +66,17 @@ def test_a_port_in_use_is_named_in_one_line(tmp_path: Path) -> None:
             "HOST": "127.0.0.1",
             "PORT": str(taken.getsockname()[1]),
         }
-        result = refused_run(env, tmp_path)
+        result = run_cli("run", env=env, cwd=tmp_path)
     last = result.stderr.strip().splitlines()[-1]
-    assert result.returncode == 2
+    assert result.status == 2
     assert last.startswith("feedbackbot: configuration error: PORT") and "in use" in last
     assert "Traceback" not in result.stderr
 
 
 def test_half_a_slack_configuration_is_named(tmp_path: Path) -> None:
     env = {"PATH": os.environ.get("PATH", ""), "SLACK_BOT_TOKEN": "xoxb-test"}
-    result = refused_run(env, tmp_path)
-    assert result.returncode == 2
+    result = run_cli("run", env=env, cwd=tmp_path)
+    assert result.status == 2
     assert result.stderr.startswith("feedbackbot: configuration error: SLACK_SIGNING_SECRET")
 
 

@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from storage.engine import create_engine
 from storage.tables import items
-from tests.processes import FEEDBACKBOT, free_port, refused_run
+from tests.cli import run_cli
+from tests.processes import FEEDBACKBOT, free_port
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
@@ -201,8 +202,10 @@ async def _exited(pid: int) -> None:
 
 @pytest.mark.parametrize("value", ["0", "many", "65"])
 def test_a_wrong_number_of_workers_is_named(fake: FakeSlack, tmp_path: Path, value: str) -> None:
-    result = refused_run(
-        _env(fake, tmp_path, free_port(), f"sqlite:///{tmp_path / 'bot.db'}", value), tmp_path
+    result = run_cli(
+        "run",
+        env=_env(fake, tmp_path, free_port(), f"sqlite:///{tmp_path / 'bot.db'}", value),
+        cwd=tmp_path,
     )
-    assert result.returncode == 2
+    assert result.status == 2
     assert result.stderr.startswith("feedbackbot: configuration error: WORKERS")

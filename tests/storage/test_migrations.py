@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ from storage.schema import (
     migrate,
 )
 from storage.tables import metadata
+from tests.processes import installed
 
 
 def revisions_oldest_first() -> list[tuple[str, str]]:
@@ -76,28 +75,18 @@ async def test_two_processes_starting_together_on_a_fresh_database_both_come_up(
     database_url_for_test: str, tmp_path: Path
 ) -> None:
     # Each process migrates at start and records one item: both must work and number apart.
-    script = Path(sys.executable).parent / "feedbackbot"
     env = {
         "PATH": os.environ.get("PATH", ""),
         "USER": "alice",
         "DATABASE_URL": database_url_for_test,
     }
-
-    async def start(words: str) -> tuple[int, str]:
-        process = await asyncio.create_subprocess_exec(
-            str(script),
-            "console",
-            env=env,
-            cwd=tmp_path,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
+    results = await asyncio.gather(
+        *(
+            installed("console", env=env, cwd=tmp_path, typed=f"/feedback {words}\n")
+            for words in ("first", "second")
         )
-        output, _ = await process.communicate(f"/feedback {words}\n".encode())
-        return process.returncode or 0, output.decode()
-
-    results = await asyncio.gather(start("first"), start("second"))
-    assert [code for code, _ in results] == [0, 0], results
-    thanked = sorted(output for _, output in results)
+    )
+    assert [result.status for result in results] == [0, 0], results
+    thanked = sorted(result.stdout for result in results)
     assert any("#1 " in output for output in thanked), thanked
     assert any("#2 " in output for output in thanked), thanked
