@@ -16,9 +16,9 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from adapters.cli.composition import App
-from adapters.cli.settings import Settings
-from adapters.cli.workers import (
+from adapters.app.composition import App
+from adapters.app.settings import Settings
+from adapters.app.workers import (
     announce_ready,
     first_process_gone,
     start_workers,
@@ -105,7 +105,7 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
             else:
                 platforms.append(f"Slack (HTTP, POST {SLACK_PATH})")
         if settings.worker > 0:
-            # Another worker: the HTTP server and Slack only (see adapters/cli/workers.py).
+            # Another worker: the HTTP server and Slack only (see adapters/app/workers.py).
             log.info("serving %s on port %s", ", ".join(platforms), port)
             yield Serving(port, platforms, connections, slack)
             return
