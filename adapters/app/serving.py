@@ -1,4 +1,8 @@
-"""``feedbackbot run``: the HTTP server and every configured platform, in one event loop."""
+"""``feedbackbot run``: the HTTP server and every configured platform, in one event loop.
+
+Each piece (adapters/app/http_server.py, slack_platform.py, discord_platform.py,
+scheduling.py, workers.py) starts one thing and stops it when its block ends; ``serving``
+enters them in order on one exit stack, which stops them in the reverse order."""
 
 from __future__ import annotations
 
@@ -10,44 +14,17 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
-from aiohttp import ClientError, web
-from discord import Client as DiscordClient
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
-
 from adapters.app.composition import App
-from adapters.app.settings import Settings
-from adapters.app.workers import (
-    announce_ready,
-    first_process_gone,
-    start_workers,
-    stop_workers,
-)
-from adapters.discord.app import DiscordAdapter
-from adapters.discord.roadmap import discord_outlets, serve_triage_channel
-from adapters.scheduler.directory import PlatformDirectory
-from adapters.scheduler.platforms import slack_outlets
-from adapters.scheduler.scheduler import ReminderScheduler
-from adapters.scheduler.slas import JOB_ID, SLA_EVERY_S, SlaJob
+from adapters.app.discord_platform import discord_platform
+from adapters.app.http_server import http_server
+from adapters.app.reach import Served
+from adapters.app.scheduling import scheduling
+from adapters.app.settings import ensure_something_to_serve
+from adapters.app.slack_platform import SlackPlatform, slack_connection, slack_platform
+from adapters.app.workers import announce_ready, first_process_gone, worker_processes
 from adapters.slack.app import SlackAdapter
-from adapters.slack.chat import SlackChat, slack_error
-from adapters.web import SLACK_PATH, build_web_app
-from bot.errors import ConfigError, FeedbackBotError
-from bot.identity import Platform
-from bot.slas import TriageChannels
 
 log = logging.getLogger("feedbackbot")
-
-
-class NothingToServe(Exception):
-    """No platform is configured; ``run`` says how to configure one."""
-
-
-def ensure_something_to_serve(settings: Settings) -> None:
-    """Raise ``NothingToServe`` when neither Slack nor Discord is configured."""
-    if settings.slack is None and settings.discord is None:
-        raise NothingToServe()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,113 +49,39 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
     settings = app.settings
     ensure_something_to_serve(settings)
     async with AsyncExitStack() as stack:
-        platforms: list[str] = []
-        connections: list[asyncio.Task[None]] = []
-        bolt: AsyncApp | None = None
-        slack: SlackAdapter | None = None
+        served: list[Served] = []
+        slack: SlackPlatform | None = None
         if settings.slack is not None:
-            slack = await stack.enter_async_context(SlackAdapter(app.service, settings.slack))
-            slack.serve_roadmap(app.roadmap)
-            slack.serve_triage(app.triage, settings.triage.slack_admin_users)
-            bolt = slack.build()
-        socket_mode = settings.slack is not None and settings.slack.socket_mode
-        runner = web.AppRunner(build_web_app(None if socket_mode else bolt), access_log=None)
-        await runner.setup()
-        stack.push_async_callback(runner.cleanup)
-        shared = settings.workers > 1
-        site = web.TCPSite(runner, settings.host, settings.port, reuse_port=shared)
-        try:
-            await site.start()
-        except OSError as error:
-            raise ConfigError(
-                "PORT",
-                f"cannot listen on {settings.host}:{settings.port} ({error.strerror or error})",
-            ) from error
-        port = runner.addresses[0][1] if runner.addresses else settings.port
-        if settings.slack is not None and bolt is not None:
-            if socket_mode:
-                handler = AsyncSocketModeHandler(bolt, settings.slack.app_token)
-                stack.push_async_callback(handler.close_async)
-                handler.client.wss_uri = await _socket_mode_url(handler)
-                await handler.connect_async()  # type: ignore[no-untyped-call]
-                platforms.append("Slack (Socket Mode)")
-            else:
-                platforms.append(f"Slack (HTTP, POST {SLACK_PATH})")
+            slack = await stack.enter_async_context(slack_platform(app, settings.slack))
+        port = await stack.enter_async_context(
+            http_server(settings, None if slack is None else slack.http_app)
+        )
+        if slack is not None:
+            served.append(await stack.enter_async_context(slack_connection(slack)))
+        adapter = None if slack is None else slack.adapter
         if settings.worker > 0:
             # Another worker: the HTTP server and Slack only (see adapters/app/workers.py).
-            log.info("serving %s on port %s", ", ".join(platforms), port)
-            yield Serving(port, platforms, connections, slack)
+            worker = Serving(port, [each.name for each in served], _connections(served), adapter)
+            log.info("serving %s on port %s", ", ".join(worker.platforms), port)
+            yield worker
             return
-        discord_client = None
         if settings.discord is not None:
-            discord = DiscordAdapter(
-                app.service,
-                settings.discord,
-                roadmap=app.roadmap,
-                triage=app.triage,
-                admin_roles=settings.triage.discord_admin_roles,
+            served.append(await stack.enter_async_context(discord_platform(app, settings.discord)))
+        await stack.enter_async_context(scheduling(app, [each.reach for each in served]))
+        platforms = [each.name for each in served]
+        connections = _connections(served)
+        if settings.workers > 1:
+            workers = await stack.enter_async_context(
+                worker_processes(settings.workers, port, environ or {})
             )
-            stack.push_async_callback(discord.close)
-            await discord.start()
-            assert discord.connection is not None
-            connections.append(discord.connection)
-            platforms.append("Discord (gateway)")
-            discord_client = discord.client
-        reminders = ReminderScheduler(app.roadmap, _chats(settings, slack, discord_client))
-        await reminders.start()
-        stack.push_async_callback(reminders.stop)
-        triage_channels = _triage_channels(settings, slack)
-        if discord_client is not None:
-            serve_triage_channel(
-                triage_channels, discord_client, settings.triage.discord_triage_channel
-            )
-        sla_job = SlaJob(app.triage, triage_channels)
-        reminders.every(SLA_EVERY_S, sla_job.check, JOB_ID, at_once=True)
-        if shared:
-            workers = await start_workers(settings.workers, port, environ or {})
-            stack.push_async_callback(stop_workers, workers)
             connections.extend(worker.watch for worker in workers if worker.watch is not None)
             platforms.append(f"{settings.workers} worker processes")
         log.info("serving %s; health at GET /healthz on port %s", ", ".join(platforms), port)
-        yield Serving(port, platforms, connections, slack)
+        yield Serving(port, platforms, connections, adapter)
 
 
-def _chats(
-    settings: Settings, slack: SlackAdapter | None, discord: DiscordClient | None = None
-) -> PlatformDirectory:
-    """The chats reminders post through: one per platform this process serves."""
-    chats = PlatformDirectory()
-    if settings.slack is not None and slack is not None:
-        chats.register(Platform.SLACK, slack_outlets(slack.client))
-    if discord is not None:
-        chats.register(Platform.DISCORD, discord_outlets(discord))
-    return chats
-
-
-def _triage_channels(settings: Settings, slack: SlackAdapter | None) -> TriageChannels:
-    """Where SLA breaches are posted: each platform this process serves, with its triage
-    channel. Platforms are added here (``channels.serve``), one block each."""
-    channels = TriageChannels()
-    if settings.slack is not None and slack is not None:
-        channels.serve(
-            Platform.SLACK, SlackChat(slack.client), settings.triage.slack_triage_channel
-        )
-    return channels
-
-
-async def _socket_mode_url(handler: AsyncSocketModeHandler) -> str:
-    """Ask Slack for the Socket Mode URL once before connecting: slack_sdk's ``connect`` retries
-    forever, even when Slack refuses the token, so a wrong token would hang the start."""
-    try:
-        return await handler.client.issue_new_wss_url()
-    except SlackApiError as error:
-        raise ConfigError(
-            "SLACK_APP_TOKEN",
-            f"Slack refused the app-level token ({slack_error(error)}); make one with the "
-            "connections:write scope (Basic Information > App-Level Tokens)",
-        ) from error
-    except (ClientError, OSError) as error:
-        raise FeedbackBotError(f"cannot reach Slack to open Socket Mode: {error}") from error
+def _connections(served: list[Served]) -> list[asyncio.Task[None]]:
+    return [each.connection for each in served if each.connection is not None]
 
 
 # A busy bot makes and drops many small objects per request; with Python's default threshold
