@@ -1,1 +1,2 @@
-"""The ``feedbackbot`` command: settings, the composition root and the subcommands."""
+"""The ``feedbackbot`` command line: its arguments, their dispatch and its output. What runs
+lives in ``adapters.app``."""

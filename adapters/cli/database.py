@@ -9,8 +9,8 @@ from alembic.script import ScriptDirectory
 from alembic.script.revision import RangeNotAncestorError, ResolutionError
 from alembic.util import CommandError
 
-from adapters.cli.composition import open_engine
-from adapters.cli.settings import Settings
+from adapters.app.composition import open_engine
+from adapters.app.settings import Settings
 from adapters.cli.usage import UsageError
 from storage.schema import alembic_config, current_revision, head_revision, migrate
 

@@ -16,11 +16,17 @@ from typing import TextIO
 
 from dotenv import dotenv_values
 
-from adapters.cli.composition import open_app
+from adapters.app.composition import open_app
+from adapters.app.serving import run_until_stopped
+from adapters.app.settings import (
+    NothingToServe,
+    Settings,
+    configure_logging,
+    ensure_something_to_serve,
+    load_settings,
+)
 from adapters.cli.database import run_db
 from adapters.cli.output import OUTPUT_CLOSED, OutputClosed, guarded, silence_stdout
-from adapters.cli.runner import NothingToServe, ensure_something_to_serve, run_until_stopped
-from adapters.cli.settings import Settings, configure_logging, load_settings
 from adapters.cli.usage import USAGE_ERROR, UsageError, check_arguments, workspace_argument
 from adapters.console.session import CONSOLE, ConsoleSession, Seat, person_named
 from adapters.discord.app import sync_commands

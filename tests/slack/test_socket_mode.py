@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.cli.composition import open_app
-from adapters.cli.runner import Serving, serving
-from adapters.cli.settings import load_settings
+from adapters.app.composition import open_app
+from adapters.app.serving import Serving, serving
+from adapters.app.settings import load_settings
 from adapters.slack.modal import CALLBACK_ID
 from bot.errors import ConfigError
 from bot.items import Item, ItemKind

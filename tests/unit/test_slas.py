@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.cli.triage import load_triage_settings
+from adapters.app.triage_settings import load_triage_settings
 from bot.errors import ConfigError
 from bot.items import Stakeholder
 from bot.slas import Limit, SlaPolicy

@@ -7,8 +7,8 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from adapters.cli.triage import TriageSettings, load_triage_settings
-from adapters.cli.workers import WORKER
+from adapters.app.triage_settings import TriageSettings, load_triage_settings
+from adapters.app.workers import WORKER
 from adapters.discord.settings import DiscordSettings, load_discord_settings
 from adapters.environment import flag, whole_number
 from adapters.scheduler.settings import ReminderSettings, load_reminder_settings
@@ -30,11 +30,21 @@ class Settings:
     slack: SlackSettings | None
     discord: DiscordSettings | None
     # Processes serving the HTTP port (``WORKERS``); ``worker`` is this one's number, 0 for the
-    # process people start (see adapters/cli/workers.py).
+    # process people start (see adapters/app/workers.py).
     workers: int = 1
     worker: int = 0
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     triage: TriageSettings = field(default_factory=TriageSettings)
+
+
+class NothingToServe(Exception):
+    """No platform is configured; ``run`` says how to configure one."""
+
+
+def ensure_something_to_serve(settings: Settings) -> None:
+    """Raise ``NothingToServe`` when neither Slack nor Discord is configured."""
+    if settings.slack is None and settings.discord is None:
+        raise NothingToServe()
 
 
 def _log_level(environ: Mapping[str, str]) -> str | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.cli.settings import Settings
+from adapters.app.settings import Settings
 from bot.clock import SystemClock
 from bot.core import Core, assemble
 from bot.errors import StorageError

@@ -15,8 +15,8 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Mapping
-from contextlib import suppress
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
 from bot.errors import FeedbackBotError
@@ -68,6 +68,19 @@ async def start_workers(count: int, port: int, environ: Mapping[str, str]) -> li
         await stop_workers(workers)
         raise
     return workers
+
+
+@asynccontextmanager
+async def worker_processes(
+    count: int, port: int, environ: Mapping[str, str]
+) -> AsyncIterator[list[Worker]]:
+    """The workers piece of ``feedbackbot run``: workers 1..count-1, stopped when the block
+    ends."""
+    workers = await start_workers(count, port, environ)
+    try:
+        yield workers
+    finally:
+        await stop_workers(workers)
 
 
 async def _ready(worker: Worker) -> None:

@@ -1,0 +1,38 @@
+"""The Discord piece of ``feedbackbot run``: one gateway connection, so only the first process
+runs it (see adapters/app/workers.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from adapters.app.composition import App
+from adapters.app.reach import Reach, Served
+from adapters.discord.app import DiscordAdapter, discord_surface
+from adapters.discord.roadmap import discord_outlets, serve_triage_channel
+from adapters.discord.settings import DiscordSettings
+from bot.identity import Platform
+from bot.slas import TriageChannels
+
+
+@asynccontextmanager
+async def discord_platform(app: App, settings: DiscordSettings) -> AsyncIterator[Served]:
+    discord = DiscordAdapter(
+        app.core.conversation(discord_surface(settings)),
+        settings,
+        admin_roles=app.settings.triage.discord_admin_roles,
+    )
+    client = discord.client
+    triage_channel = app.settings.triage.discord_triage_channel
+
+    def triage(channels: TriageChannels) -> None:
+        serve_triage_channel(channels, client, triage_channel)
+
+    try:
+        await discord.start()
+        assert discord.connection is not None
+        reach = Reach(Platform.DISCORD, discord_outlets(client), triage)
+        yield Served("Discord (gateway)", reach, discord.connection)
+    finally:
+        # Also after a failed start: the client may hold a session already.
+        await discord.close()

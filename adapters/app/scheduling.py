@@ -1,0 +1,32 @@
+"""The scheduler piece of ``feedbackbot run``: reminders, and the SLA check that posts breaches
+in the triage channels, on every platform this process serves."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from adapters.app.composition import App
+from adapters.app.reach import Reach
+from adapters.scheduler.directory import PlatformDirectory
+from adapters.scheduler.scheduler import ReminderScheduler
+from adapters.scheduler.slas import JOB_ID, SLA_EVERY_S, SlaJob
+from bot.slas import TriageChannels
+
+
+@asynccontextmanager
+async def scheduling(app: App, reaches: Sequence[Reach]) -> AsyncIterator[None]:
+    chats = PlatformDirectory()
+    for reach in reaches:
+        chats.register(reach.platform, reach.outlets)
+    reminders = ReminderScheduler(app.core.roadmap, chats)
+    await reminders.start()
+    try:
+        triage_channels = TriageChannels()
+        for reach in reaches:
+            reach.triage(triage_channels)
+        sla_job = SlaJob(app.core.slas, triage_channels)
+        reminders.every(SLA_EVERY_S, sla_job.check, JOB_ID, at_once=True)
+        yield
+    finally:
+        await reminders.stop()

@@ -1,0 +1,89 @@
+"""The Slack piece of ``feedbackbot run``: the adapter and its Bolt app, answered over HTTP or,
+with ``SLACK_APP_TOKEN``, over a Socket Mode connection."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiohttp import ClientError
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from adapters.app.composition import App
+from adapters.app.reach import Reach, Served
+from adapters.scheduler.platforms import slack_outlets
+from adapters.slack.app import SlackAdapter, slack_surface
+from adapters.slack.chat import SlackChat, slack_error
+from adapters.slack.settings import SlackSettings
+from adapters.web import SLACK_PATH
+from bot.errors import ConfigError, FeedbackBotError
+from bot.identity import Platform
+from bot.slas import TriageChannels
+
+
+@dataclass(frozen=True, slots=True)
+class SlackPlatform:
+    adapter: SlackAdapter
+    bolt: AsyncApp
+    settings: SlackSettings
+    triage_channel: str | None
+
+    @property
+    def http_app(self) -> AsyncApp | None:
+        """What the HTTP server answers Slack's events with; nothing in Socket Mode."""
+        return None if self.settings.socket_mode else self.bolt
+
+    @property
+    def reach(self) -> Reach:
+        client = self.adapter.client
+
+        def triage(channels: TriageChannels) -> None:
+            channels.serve(Platform.SLACK, SlackChat(client), self.triage_channel)
+
+        return Reach(Platform.SLACK, slack_outlets(client), triage)
+
+
+@asynccontextmanager
+async def slack_platform(app: App, settings: SlackSettings) -> AsyncIterator[SlackPlatform]:
+    """Slack's adapter with every command it answers; events reach it once the HTTP server
+    serves ``http_app`` or ``slack_connection`` connects."""
+    conversation = app.core.conversation(slack_surface(settings))
+    admins = app.settings.triage.slack_admin_users
+    async with SlackAdapter(conversation, settings, admin_users=admins) as adapter:
+        yield SlackPlatform(
+            adapter, adapter.build(), settings, app.settings.triage.slack_triage_channel
+        )
+
+
+@asynccontextmanager
+async def slack_connection(slack: SlackPlatform) -> AsyncIterator[Served]:
+    """The Socket Mode connection when it is configured; entered after the HTTP server starts,
+    which otherwise carries Slack's events itself."""
+    if not slack.settings.socket_mode:
+        yield Served(f"Slack (HTTP, POST {SLACK_PATH})", slack.reach)
+        return
+    handler = AsyncSocketModeHandler(slack.bolt, slack.settings.app_token)
+    try:
+        handler.client.wss_uri = await _socket_mode_url(handler)
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        yield Served("Slack (Socket Mode)", slack.reach)
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+async def _socket_mode_url(handler: AsyncSocketModeHandler) -> str:
+    """Ask Slack for the Socket Mode URL once before connecting: slack_sdk's ``connect`` retries
+    forever, even when Slack refuses the token, so a wrong token would hang the start."""
+    try:
+        return await handler.client.issue_new_wss_url()
+    except SlackApiError as error:
+        raise ConfigError(
+            "SLACK_APP_TOKEN",
+            f"Slack refused the app-level token ({slack_error(error)}); make one with the "
+            "connections:write scope (Basic Information > App-Level Tokens)",
+        ) from error
+    except (ClientError, OSError) as error:
+        raise FeedbackBotError(f"cannot reach Slack to open Socket Mode: {error}") from error
