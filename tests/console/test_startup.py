@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import FEEDBACKBOT
+from tests.console.test_cli import feedbackbot
 
 PLATFORMS = ("slack_bolt", "slack_sdk", "discord", "aiohttp")
 # What --help and --version need none of: the platforms, the database, the scheduler.
@@ -59,7 +59,5 @@ def test_the_console_imports_no_platform(clean_env: dict[str, str], tmp_path: Pa
 def test_version_prints_the_installed_version(
     option: str, clean_env: dict[str, str], tmp_path: Path
 ) -> None:
-    done = subprocess.run(
-        [FEEDBACKBOT, option], env=clean_env, cwd=tmp_path, capture_output=True, text=True
-    )
+    done = feedbackbot(option, env=clean_env, cwd=tmp_path)
     assert (done.returncode, done.stdout) == (0, version("feedbackbot") + "\n")
