@@ -1,5 +1,5 @@
-"""Command-line arguments that cannot be read or cannot work together: refused with one line
-and exit status 2, like argparse's own usage errors."""
+"""Command-line arguments that cannot be read, and ``UsageError`` for those that cannot work
+together: refused with one line and exit status 2, like argparse's own usage errors."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import argparse
 
 from bot.errors import FeedbackBotError
 from bot.identity import Workspace
-from bot.reminders import ReminderKind
 from bot.text import parse_number
 
 USAGE_ERROR = 2
@@ -34,17 +33,3 @@ def number_argument(text: str) -> int:
     if number is None:
         raise argparse.ArgumentTypeError(f"expected a number such as 3, got {text!r}")
     return number
-
-
-def check_arguments(arguments: argparse.Namespace) -> None:
-    """What argparse cannot check alone, before anything is opened."""
-    if (
-        arguments.command == "reminders"
-        and arguments.reminders_command == "add"
-        and arguments.text
-        and arguments.kind != ReminderKind.PROMPT.value
-    ):
-        raise UsageError(
-            "reminders add: --text goes with --kind prompt (a feedback prompt's own words; "
-            "a roadmap update has none)"
-        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, TextIO
+from typing import TextIO
 
 from adapters.cli.usage import number_argument, workspace_argument
 from bot.errors import FeedbackBotError
@@ -14,11 +14,9 @@ from bot.roadmap import RoadmapService
 from bot.schedules import EXAMPLES
 
 
-def add_reminder_commands(commands: Any) -> None:
-    """Add the ``reminders`` command to the ``feedbackbot`` parser's subcommands."""
-    reminders = commands.add_parser(
-        "reminders", help="scheduled roadmap updates and feedback prompts"
-    ).add_subparsers(dest="reminders_command", required=True, metavar="ACTION")
+def add_reminder_actions(parser: argparse.ArgumentParser) -> None:
+    """Add the actions of ``feedbackbot reminders`` (its parser) and their arguments."""
+    reminders = parser.add_subparsers(dest="reminders_command", required=True, metavar="ACTION")
     add = reminders.add_parser(
         "add",
         help="add a reminder to a channel",

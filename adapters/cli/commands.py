@@ -1,0 +1,174 @@
+"""The commands of ``feedbackbot``, once its arguments are read: settings, the composition root,
+and each command's own libraries, imported in its branch (Discord's only by ``discord sync``,
+Alembic's only by ``db``, the platforms' only by ``run``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from adapters.app.composition import open_app
+from adapters.app.settings import (
+    NothingToServe,
+    Settings,
+    configure_logging,
+    ensure_something_to_serve,
+    load_settings,
+)
+from adapters.cli.output import OUTPUT_CLOSED, OutputClosed, guarded, silence_stdout
+from adapters.cli.usage import USAGE_ERROR, UsageError
+from adapters.console.session import CONSOLE, ConsoleSession, Seat, person_named
+from adapters.scheduler.cli import run_reminders
+from bot.errors import ConfigError, FeedbackBotError
+from bot.export import FIELDS, ExportValue, export_row
+from bot.identity import Platform, Workspace
+from bot.items import Stakeholder
+from bot.kpis import format_kpis
+from bot.reminders import ReminderKind
+
+
+def read_environment(environ: Mapping[str, str], env_file: Path) -> dict[str, str]:
+    """The process environment over an optional ``.env`` file: a variable set in the
+    environment wins, so a deployment can always override the file."""
+    merged: dict[str, str] = {}
+    if env_file.is_file():
+        from dotenv import dotenv_values
+
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(environ)
+    return merged
+
+
+def check_arguments(arguments: argparse.Namespace) -> None:
+    """What argparse cannot check alone, before anything is opened."""
+    if (
+        arguments.command == "reminders"
+        and arguments.reminders_command == "add"
+        and arguments.text
+        and arguments.kind != ReminderKind.PROMPT.value
+    ):
+        raise UsageError(
+            "reminders add: --text goes with --kind prompt (a feedback prompt's own words; "
+            "a roadmap update has none)"
+        )
+
+
+def run_command(
+    arguments: argparse.Namespace,
+    environ: Mapping[str, str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    env = read_environment(os.environ if environ is None else environ, Path(".env"))
+    out = guarded(stdout or sys.stdout)
+    try:
+        check_arguments(arguments)
+        settings = load_settings(env)
+        configure_logging(settings, default="WARNING" if arguments.command != "run" else "INFO")
+        status = asyncio.run(_dispatch(arguments, settings, env, stdin or sys.stdin, out))
+        out.flush()
+        return status
+    except OutputClosed:
+        if stdout is None:
+            silence_stdout()
+        return OUTPUT_CLOSED
+    except NothingToServe:
+        print(
+            "feedbackbot run: no chat platform is configured, so there is nothing to serve. "
+            "Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack, or DISCORD_TOKEN for "
+            "Discord (see README.md); try the bot without one with `feedbackbot console`.",
+            file=sys.stderr,
+        )
+        return USAGE_ERROR
+    except UsageError as error:
+        print(f"feedbackbot: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except ConfigError as error:
+        print(f"feedbackbot: configuration error: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except FeedbackBotError as error:
+        print(f"feedbackbot: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(
+    arguments: argparse.Namespace,
+    settings: Settings,
+    env: Mapping[str, str],
+    stdin: TextIO,
+    out: TextIO,
+) -> int:
+    if arguments.command == "db":
+        from adapters.cli.database import run_db
+
+        return await run_db(arguments, settings, out)
+    if arguments.command == "discord":
+        return await _discord_sync(settings, out)
+    if arguments.command == "seal-key":
+        from adapters.sealing import new_key
+
+        print(new_key(), file=out)
+        return 0
+    if arguments.command == "run":
+        ensure_something_to_serve(settings)  # before the database is created or migrated
+    async with open_app(settings) as app:
+        if arguments.command == "console":
+            name = arguments.name or env.get("USER") or "you"
+            seat = Seat(
+                workspace=Workspace(Platform.CONSOLE, arguments.workspace),
+                channel_id=arguments.channel,
+                person=person_named(name),
+                stakeholder=Stakeholder.EXTERNAL if arguments.external else Stakeholder.INTERNAL,
+            )
+            await ConsoleSession(
+                app.core.conversation(CONSOLE), seat, stdin, out, interactive=stdin.isatty()
+            ).run()
+            return 0
+        if arguments.command == "stats":
+            kpis = await app.core.triage.stats(arguments.workspace, arguments.since)
+            if arguments.format == "json":
+                json.dump(kpis.as_json(), out, indent=2)
+                out.write("\n")
+            else:
+                print(format_kpis(kpis), file=out)
+            return 0
+        if arguments.command == "reminders":
+            return await run_reminders(arguments, app.core.roadmap, app.core.clock, out)
+        if arguments.command == "export":
+            exported = app.core.feedback.export(arguments.workspace)
+            rows = [export_row(item) async for item in exported]
+            _write_export(rows, arguments.format, out)
+            return 0
+        from adapters.app.serving import run_until_stopped
+
+        await run_until_stopped(app, env)
+        return 0
+
+
+def _write_export(rows: list[dict[str, ExportValue]], form: str, out: TextIO) -> None:
+    if form == "json":
+        json.dump(rows, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+async def _discord_sync(settings: Settings, out: TextIO) -> int:
+    if settings.discord is None:
+        raise ConfigError("DISCORD_TOKEN", "missing (the bot token of your Discord application)")
+    from adapters.discord.app import sync_commands
+
+    for line in await sync_commands(settings.discord):
+        print(line, file=out)
+    return 0
