@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.console.test_cli import feedbackbot
+from tests.cli import run_cli
 
 PLATFORMS = ("slack_bolt", "slack_sdk", "discord", "aiohttp")
 # What --help and --version need none of: the platforms, the database, the scheduler.
@@ -59,5 +59,5 @@ def test_the_console_imports_no_platform(clean_env: dict[str, str], tmp_path: Pa
 def test_version_prints_the_installed_version(
     option: str, clean_env: dict[str, str], tmp_path: Path
 ) -> None:
-    done = feedbackbot(option, env=clean_env, cwd=tmp_path)
-    assert (done.returncode, done.stdout) == (0, version("feedbackbot") + "\n")
+    done = run_cli(option, env=clean_env, cwd=tmp_path)
+    assert (done.status, done.stdout) == (0, version("feedbackbot") + "\n")
