@@ -333,7 +333,7 @@ class Conversation:
     async def show(self, speaker: Speaker, number: int) -> Message:
         """One item with its history."""
         item = await self._feedback.find(speaker.workspace, number)
-        return describe(item) if item else Message.of(f"There is no item #{number} here.")
+        return describe(item) if item else replies.no_such_item(number)
 
     async def list_items(self, speaker: Speaker, which: ItemList) -> Message:
         """One list, newest first."""

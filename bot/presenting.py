@@ -15,8 +15,9 @@ def _qualifiers(item: Item) -> str:
     return ", ".join(words)
 
 
-def _votes(item: Item) -> str:
-    return f"{item.votes} vote" + ("" if item.votes == 1 else "s")
+def votes(count: int) -> str:
+    """``1 vote``, ``2 votes``."""
+    return f"{count} vote" + ("" if count == 1 else "s")
 
 
 def _status(item: Item) -> str:
@@ -28,7 +29,7 @@ def _status(item: Item) -> str:
 def describe_line(item: Item) -> Message:
     """``#3 request, must-have, internal · planned · 2 votes · “excerpt”``"""
     return Message.of(
-        f"#{item.number} {_qualifiers(item)} · {_status(item)} · {_votes(item)} · “",
+        f"#{item.number} {_qualifiers(item)} · {_status(item)} · {votes(item.votes)} · “",
         Quote(excerpt(item.text, 60)),
         "”",
     )
@@ -38,7 +39,7 @@ def describe(item: Item) -> Message:
     """The whole item: what was said, by whom (or anonymously), when, and its history."""
     who = "anonymous" if item.author is None else item.author.display_name
     parts: list[Part | str] = [
-        f"#{item.number} {_qualifiers(item)} · {_status(item)} · {_votes(item)}\n“",
+        f"#{item.number} {_qualifiers(item)} · {_status(item)} · {votes(item.votes)}\n“",
         Quote(item.text),
         f"”\nfrom {who}, {item.created_at:%Y-%m-%d %H:%M} UTC",
     ]

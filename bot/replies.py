@@ -13,7 +13,7 @@ from bot.items import Item, ItemKind, Status
 from bot.kpis import Kpis, format_kpis
 from bot.lists import ItemList
 from bot.messages import Message, Part
-from bot.presenting import describe_line
+from bot.presenting import describe_line, votes
 from bot.reminders import Reminder
 from bot.service import VoteResult
 from bot.triage import Told
@@ -91,24 +91,24 @@ def no_text(hint: str) -> Message:
     return Message.of(f"{said} {hint}" if hint else said)
 
 
-def _votes(count: int) -> str:
-    return f"{count} vote" + ("" if count == 1 else "s")
-
-
 def voted(result: VoteResult) -> Message:
     if result.counted:
         return Message.of(
-            f"Your vote for #{result.number} is counted; it has {_votes(result.votes)} now."
+            f"Your vote for #{result.number} is counted; it has {votes(result.votes)} now."
         )
-    return Message.of(f"You have already voted for #{result.number} ({_votes(result.votes)}).")
+    return Message.of(f"You have already voted for #{result.number} ({votes(result.votes)}).")
 
 
 def unvoted(result: VoteResult) -> Message:
     if result.counted:
         return Message.of(
-            f"Your vote for #{result.number} is withdrawn; it has {_votes(result.votes)} now."
+            f"Your vote for #{result.number} is withdrawn; it has {votes(result.votes)} now."
         )
     return Message.of(f"You had not voted for #{result.number}.")
+
+
+def no_such_item(number: int) -> Message:
+    return Message.of(f"There is no item #{number} here.")
 
 
 def missing(problem: object) -> Message:
