@@ -6,6 +6,7 @@ Apart from ``bot.ports`` (which re-exports it) so that the modules whose reposit
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from bot.identity import MessageRef, Person
@@ -21,15 +22,39 @@ class ChatFailed(Exception):
 
 
 class ChannelUnavailable(ChatFailed):
-    """The bot may not post in that channel (not invited, a DM, archived)."""
+    """The bot may not post in that channel (not invited, a DM, archived): for good."""
+
+
+class TryLater(ChatFailed):
+    """A passing failure (rate limited, the platform's 5xx, a timeout, the network): the same
+    message may be tried again, after ``retry_after`` seconds when the platform said so.
+    ``maybe_sent`` when it may have been posted all the same (a timeout or a dropped
+    connection after the request went out), so it must be looked for before trying again."""
+
+    def __init__(
+        self, reason: str, retry_after: float | None = None, *, maybe_sent: bool = False
+    ) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+        self.maybe_sent = maybe_sent
 
 
 class Chat(Protocol):
     """Where the core's messages reach people on one platform."""
 
-    async def post(self, channel_id: str, message: Message) -> MessageRef:
+    async def post(
+        self, channel_id: str, message: Message, *, marker: str | None = None
+    ) -> MessageRef:
         """Post for everyone in the channel; raise ``ChannelUnavailable`` if the bot may not,
-        ``ChatFailed`` if the platform failed otherwise (after its own retries)."""
+        ``TryLater`` for a passing failure, ``ChatFailed`` for any other. ``marker`` is carried
+        with the post, unseen, so that ``find_posted`` can tell whether it was posted."""
+        ...
+
+    async def find_posted(
+        self, channel_id: str, marker: str, since: datetime, thread: MessageRef | None = None
+    ) -> MessageRef | None:
+        """The message posted with ``marker`` in that channel (or thread) since ``since``;
+        ``None`` if there is none. Raises like ``post`` when the platform cannot say."""
         ...
 
     async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
@@ -38,7 +63,7 @@ class Chat(Protocol):
         ...
 
     async def reply_in_thread(
-        self, channel_id: str, thread: MessageRef, message: Message
+        self, channel_id: str, thread: MessageRef, message: Message, *, marker: str | None = None
     ) -> MessageRef:
         """Reply in the thread of that message, for everyone in the channel to see."""
         ...

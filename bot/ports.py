@@ -17,6 +17,7 @@ from bot.chat import ChannelUnavailable as ChannelUnavailable
 from bot.chat import Chat as Chat
 from bot.chat import ChatFailed as ChatFailed
 from bot.chat import DirectChat as DirectChat
+from bot.chat import TryLater as TryLater
 from bot.identity import MessageRef, Person, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
 from bot.kpis import KpiReader
