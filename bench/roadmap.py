@@ -32,7 +32,7 @@ from adapters.scheduler.scheduler import ReminderScheduler
 from bot.clock import SystemClock
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.messages import Message
-from bot.ports import ChatFailed
+from bot.ports import TryLater
 from bot.reminders import Outlet
 from bot.roadmap import RoadmapService
 from storage.engine import create_engine
@@ -172,11 +172,13 @@ class RateLimitedPlatform:
         self.expected = expected
         self.all_posted = asyncio.Event()
 
-    async def post(self, channel_id: str, message: Message) -> MessageRef:
+    async def post(
+        self, channel_id: str, message: Message, *, marker: str | None = None
+    ) -> MessageRef:
         now = time.monotonic()
         if now - self.last.get(channel_id, -10.0) < 1.0:
             self.refused += 1
-            raise ChatFailed("ratelimited")
+            raise TryLater("ratelimited", 1.0)
         self.last[channel_id] = now
         await asyncio.sleep(0.005)  # a round trip to the platform
         self.posted.append((channel_id, time.time()))
@@ -188,9 +190,14 @@ class RateLimitedPlatform:
         return None
 
     async def reply_in_thread(
-        self, channel_id: str, thread: MessageRef, message: Message
+        self, channel_id: str, thread: MessageRef, message: Message, *, marker: str | None = None
     ) -> MessageRef:
-        return await self.post(channel_id, message)
+        return await self.post(channel_id, message, marker=marker)
+
+    async def find_posted(
+        self, channel_id: str, marker: str, since: datetime, thread: MessageRef | None = None
+    ) -> MessageRef | None:
+        return None
 
 
 async def bench_reminders(url: str, label: str, count: int) -> bool:

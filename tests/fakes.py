@@ -279,7 +279,11 @@ class FakeUnitOfWorkFactory:
 
 
 class FakeChat:
-    """``bot.ports.Chat`` that records what a person would read, rendered as plain text."""
+    """``bot.ports.Chat`` that records what a person would read, rendered as plain text.
+
+    A post or reply with a ``marker`` is kept in ``marked`` by (channel, marker); posting the
+    same marker again in that channel returns the first message and shows nothing new (as
+    Discord's ``enforce_nonce`` does), and ``find_posted`` finds it."""
 
     def __init__(self) -> None:
         self.posted: list[tuple[str, str]] = []
@@ -289,29 +293,47 @@ class FakeChat:
         self.direct: list[tuple[str, str]] = []
         self.unavailable: set[str] = set()
         self.closed_dms: set[str] = set()
+        self.marked: dict[tuple[str, str], MessageRef] = {}
         self._next_id = 0
 
     def make_unavailable(self, channel_id: str) -> None:
         self.unavailable.add(channel_id)
 
-    async def post(self, channel_id: str, message: Message) -> MessageRef:
+    async def post(
+        self, channel_id: str, message: Message, *, marker: str | None = None
+    ) -> MessageRef:
         if channel_id in self.unavailable:
             raise ChannelUnavailable("not_in_channel")
+        if marker is not None and (channel_id, marker) in self.marked:
+            return self.marked[(channel_id, marker)]
         self._next_id += 1
         self.posted.append((channel_id, message.plain))
-        return MessageRef(channel_id, f"msg-{self._next_id}")
+        return self._mark(channel_id, marker, MessageRef(channel_id, f"msg-{self._next_id}"))
+
+    def _mark(self, channel_id: str, marker: str | None, ref: MessageRef) -> MessageRef:
+        if marker is not None:
+            self.marked[(channel_id, marker)] = ref
+        return ref
+
+    async def find_posted(
+        self, channel_id: str, marker: str, since: datetime, thread: MessageRef | None = None
+    ) -> MessageRef | None:
+        return self.marked.get((channel_id, marker))
 
     async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
         self.private.append((channel_id, message.plain))
         self.private_to.append(person)
 
     async def reply_in_thread(
-        self, channel_id: str, thread: MessageRef, message: Message
+        self, channel_id: str, thread: MessageRef, message: Message, *, marker: str | None = None
     ) -> MessageRef:
         if channel_id in self.unavailable:
             raise ChannelUnavailable("not_in_channel")
+        if marker is not None and (channel_id, marker) in self.marked:
+            return self.marked[(channel_id, marker)]
         self.threads.append((channel_id, thread.message_id, message.plain))
-        return MessageRef(channel_id, f"{thread.message_id}-reply-{len(self.threads)}")
+        reply = MessageRef(channel_id, f"{thread.message_id}-reply-{len(self.threads)}")
+        return self._mark(channel_id, marker, reply)
 
     async def direct_message(self, person: Person, message: Message) -> None:
         """Recorded in ``direct`` as (user id, text); people in ``closed_dms`` cannot be reached."""

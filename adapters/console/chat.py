@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TextIO
 
 from bot.identity import MessageRef, Person
@@ -27,7 +28,9 @@ class ConsoleChat:
     def say(self, text: str) -> None:
         print(f"{BOT_NAME}: {text}", file=self._out, flush=True)
 
-    async def post(self, channel_id: str, message: Message) -> MessageRef:
+    async def post(
+        self, channel_id: str, message: Message, *, marker: str | None = None
+    ) -> MessageRef:
         self._posted += 1
         self.say(render(message))
         return MessageRef(channel_id, f"console-{self._posted}")
@@ -41,8 +44,14 @@ class ConsoleChat:
         print(f"{BOT_NAME} (direct message): {render(message)}", file=self._out, flush=True)
 
     async def reply_in_thread(
-        self, channel_id: str, thread: MessageRef, message: Message
+        self, channel_id: str, thread: MessageRef, message: Message, *, marker: str | None = None
     ) -> MessageRef:
         self._posted += 1
         print(f"{BOT_NAME} (in thread): {render(message)}", file=self._out, flush=True)
         return MessageRef(channel_id, f"console-{self._posted}")
+
+    async def find_posted(
+        self, channel_id: str, marker: str, since: datetime, thread: MessageRef | None = None
+    ) -> MessageRef | None:
+        """Never found: printing cannot fail halfway, so a post is never in doubt."""
+        return None

@@ -13,7 +13,7 @@ import discord
 import yarl
 from discord import app_commands
 
-from adapters.discord.chat import NO_PINGS, ChannelChat, InteractionChat
+from adapters.discord.chat import MAX_RATELIMIT_WAIT, NO_PINGS, ChannelChat, InteractionChat
 from adapters.discord.formatting import MESSAGE_LIMIT, chunks, render, same_emoji
 from adapters.discord.modal import FormChoices, build_form, submitted_text
 from adapters.discord.roadmap import InteractionRoles, roadmap_group
@@ -152,6 +152,9 @@ class DiscordAdapter:
             member_cache_flags=discord.MemberCacheFlags.none(),
             chunk_guilds_at_startup=False,
             max_messages=None,
+            # A longer rate limit raises instead of holding the post (and its worker) in a
+            # sleep; the caller schedules the retry.
+            max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
         )
         self.tree = self._build_tree()
         self._connection: asyncio.Task[None] | None = None

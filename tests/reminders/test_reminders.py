@@ -29,10 +29,12 @@ class FlakyChat(FakeChat):
         super().__init__()
         self.failures = list(failures)
 
-    async def post(self, channel_id: str, message: Message) -> MessageRef:
+    async def post(
+        self, channel_id: str, message: Message, *, marker: str | None = None
+    ) -> MessageRef:
         if self.failures:
             raise ChatFailed(self.failures.pop(0))
-        return await super().post(channel_id, message)
+        return await super().post(channel_id, message, marker=marker)
 
 
 async def test_a_reminder_added_from_chat_shows_its_next_time_in_its_zone(
