@@ -14,7 +14,30 @@ Kept close to Discord where the bot can observe it (shapes from Discord's API re
   messages, ephemeral ones apart (``ephemeral``);
 - a message read over REST has empty ``content`` unless the bot identified with the
   MESSAGE_CONTENT intent (or wrote it itself);
-- JSON is answered with ``content-type: application/json`` exactly.
+- JSON is answered with ``content-type: application/json`` exactly;
+- a message created with a ``nonce`` and ``enforce_nonce`` by an author who used that nonce in
+  that channel within ``nonce_window`` seconds is answered with the first message, and no new
+  one is made; the created message carries its ``nonce`` in that answer only (Discord documents
+  it there and in the gateway's MESSAGE_CREATE, not in messages read back).
+
+Faults, each on from the call that makes it until the test calls its ``end()`` (nothing waits
+for time), for the requests of ``method`` whose path fully matches ``path`` (a regex):
+
+- ``fail(...)``: the next ``times`` requests answer an error status with Discord's body;
+- ``rate_limit(method, path, retry_after, is_global=False)``: 429 with Discord's body
+  (``message``, ``retry_after``, ``global``) and headers (``Retry-After``, ``X-RateLimit-*``,
+  and ``Via``, without which discord.py takes a 429 for Cloudflare's);
+- ``server_error(method, path, status=500)``: a 5xx (discord.py retries 500, 502, 504 and
+  524 itself, with sleeps, and raises at once on the others);
+- ``slow(method, path)``: the request is held, unanswered, until ``end()``; then answered;
+- ``drop(method, path, after_storing=False)``: the connection is closed once the request is
+  read, with no answer; ``after_storing``: the message is made first ("posted, but the answer
+  was lost");
+- ``await refuse()`` / ``await accept()``: the REST API (its own port) stops listening and
+  closes its open connections, so connections are refused; ``accept`` listens again.
+
+Every fault counts the requests it took in ``hits``; a faulted request is in ``requests`` with
+the status it was answered (0 when it got none).
 """
 
 from __future__ import annotations
@@ -22,6 +45,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import re
 import time
 from collections.abc import Callable
@@ -91,6 +115,31 @@ class _Failure:
 
 
 @dataclass
+class Fault:
+    """A fault on the requests of ``method`` to ``path`` until ``end()`` (see the module's
+    docstring); ``hits`` counts the requests it took."""
+
+    method: str
+    path: re.Pattern[str]
+    kind: str  # "rate_limit", "status", "slow" or "drop"
+    status: int = 0
+    retry_after: float = 0.0
+    is_global: bool = False
+    after_storing: bool = False
+    hits: int = 0
+    active: bool = True
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def end(self) -> None:
+        """Off from now on; a held request (``slow``) is answered."""
+        self.active = False
+        self.released.set()
+
+    def takes(self, method: str, path: str) -> bool:
+        return self.active and self.method == method and bool(self.path.fullmatch(path))
+
+
+@dataclass
 class _Guild:
     id: str
     name: str
@@ -118,6 +167,14 @@ class FakeDiscord:
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self._seq = 0
         self._failures: list[_Failure] = []
+        self._faults: list[Fault] = []
+        # How long a nonce sent with ``enforce_nonce`` keeps a second post from being made
+        # (Discord says "the past few minutes"); (channel, author, nonce) -> (message, when).
+        self.nonce_window = 300.0
+        self._nonces: dict[tuple[str, str, str], tuple[str, float]] = {}
+        self._rest_runner: web.AppRunner | None = None
+        self._rest_site: web.TCPSite | None = None
+        self._rest_port: int | None = None
         self._socket: web.WebSocketResponse | None = None
         self._originals: dict[str, str] = {}  # interaction token -> its response message id
         self._tokens: dict[str, str] = {}  # interaction id -> token
@@ -131,22 +188,52 @@ class FakeDiscord:
     async def __aenter__(self) -> FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
-        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         self._port = int(self._runner.addresses[0][1])
+        # The REST API listens apart, so that refusing its connections leaves the gateway up.
+        rest = web.Application()
+        rest.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        self._rest_runner = web.AppRunner(rest, access_log=None)
+        await self._rest_runner.setup()
+        await self.accept()
         return self
+
+    async def accept(self) -> None:
+        """The REST API listens (again, on the same port) after ``refuse``."""
+        assert self._rest_runner is not None
+        self._rest_site = web.TCPSite(self._rest_runner, "127.0.0.1", self._rest_port or 0)
+        await self._rest_site.start()
+        self._rest_port = int(self._rest_runner.addresses[0][1])
+
+    async def refuse(self) -> None:
+        """Connections to the REST API are refused until ``accept``; open ones are closed."""
+        assert self._rest_runner is not None and self._rest_site is not None
+        await self._rest_site.stop()
+        self._rest_site = None
+        server = self._rest_runner.server
+        for connection in server.connections if server is not None else []:
+            connection.force_close()
+        # On loopback the client's side of a closed connection is readable at once; a few
+        # turns of the loop let its pool see the close, so its next request connects anew
+        # (and is refused) rather than failing on a dead keep-alive connection.
+        for _ in range(5):
+            await asyncio.sleep(0)
 
     async def __aexit__(self, *exc_info: object) -> None:
         if self._socket is not None and not self._socket.closed:
             await self._socket.close()
+        for fault in self._faults:
+            fault.end()
+        if self._rest_runner is not None:
+            await self._rest_runner.cleanup()
         if self._runner is not None:
             await self._runner.cleanup()
 
     @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self._port}/api/v10"
+        return f"http://127.0.0.1:{self._rest_port}/api/v10"
 
     @property
     def gateway_url(self) -> str:
@@ -201,6 +288,31 @@ class FakeDiscord:
         """The next ``times`` requests of ``method`` whose path matches ``path`` (a regex)
         answer ``status`` with Discord's error body."""
         self._failures.append(_Failure(method, re.compile(path), status, code, message, times))
+
+    def rate_limit(
+        self, method: str, path: str, retry_after: float, *, is_global: bool = False
+    ) -> Fault:
+        """429 with Discord's body and headers, until ``end()``."""
+        return self._fault(
+            Fault(method, re.compile(path), "rate_limit", 429, retry_after, is_global)
+        )
+
+    def server_error(self, method: str, path: str, status: int = 500) -> Fault:
+        """``status`` (a 5xx) with Discord's body, until ``end()``."""
+        return self._fault(Fault(method, re.compile(path), "status", status))
+
+    def slow(self, method: str, path: str) -> Fault:
+        """Requests are held unanswered until ``end()``, then answered as usual."""
+        return self._fault(Fault(method, re.compile(path), "slow"))
+
+    def drop(self, method: str, path: str, *, after_storing: bool = False) -> Fault:
+        """The connection is closed once the request is read, with no answer; with
+        ``after_storing`` the request takes effect first (the post is made)."""
+        return self._fault(Fault(method, re.compile(path), "drop", after_storing=after_storing))
+
+    def _fault(self, fault: Fault) -> Fault:
+        self._faults.append(fault)
+        return fault
 
     # -- inspection ------------------------------------------------------------------------------
 
@@ -489,7 +601,7 @@ class FakeDiscord:
 
     # -- the REST API ----------------------------------------------------------------------------
 
-    async def _rest(self, request: web.Request) -> web.Response:
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["path"]
         raw = await request.read()
         body: Any = None
@@ -503,6 +615,18 @@ class FakeDiscord:
             {k.lower(): v for k, v in request.headers.items()},
             time.monotonic(),
         )
+        fault = next((f for f in self._faults if f.takes(request.method, path)), None)
+        if fault is not None:
+            fault.hits += 1
+            if fault.kind == "slow":
+                await fault.released.wait()
+            elif fault.kind == "drop":
+                return await self._dropped(request, record, fault)
+            elif fault.kind == "rate_limit":
+                return await self._rate_limited(record, fault)
+            else:
+                error = {"code": 0, "message": f"{fault.status}: Server Error"}
+                return await self._respond(record, fault.status, error)
         failure = next(
             (
                 f
@@ -513,25 +637,64 @@ class FakeDiscord:
         )
         if failure is not None:
             failure.times -= 1
-            record.status = failure.status
             answer: tuple[int, Any] = (
                 failure.status,
                 {"code": failure.code, "message": failure.message},
             )
         else:
             answer = self._answer(record)
-            record.status = answer[0]
+        return await self._respond(record, *answer)
+
+    async def _recorded(self, record: Request, status: int) -> None:
+        record.status = status
         self.requests.append(record)
         for listener in self.listeners:
             listener(record)
         await self._notify()
-        status, payload = answer
+
+    async def _respond(
+        self, record: Request, status: int, payload: Any, headers: dict[str, str] | None = None
+    ) -> web.Response:
+        await self._recorded(record, status)
         if status == 204:
             return web.Response(status=204)
         # Exactly "application/json": discord.py parses a body as JSON only then.
         return web.Response(
-            status=status, body=json.dumps(payload).encode(), content_type="application/json"
+            status=status,
+            body=json.dumps(payload).encode(),
+            content_type="application/json",
+            headers=headers,
         )
+
+    async def _rate_limited(self, record: Request, fault: Fault) -> web.Response:
+        wait = fault.retry_after
+        headers = {
+            "Retry-After": str(math.ceil(wait)),
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": f"{time.time() + wait:.3f}",
+            "X-RateLimit-Reset-After": f"{wait:.3f}",
+            "X-RateLimit-Bucket": "fake-bucket",
+            "X-RateLimit-Scope": "global" if fault.is_global else "user",
+            # Discord's answers come through Google's edge; discord.py trusts a 429 only then.
+            "Via": "1.1 google",
+        }
+        if fault.is_global:
+            headers["X-RateLimit-Global"] = "true"
+        body = {"message": "You are being rate limited.", "retry_after": wait}
+        body["global"] = fault.is_global
+        return await self._respond(record, 429, body, headers)
+
+    async def _dropped(
+        self, request: web.Request, record: Request, fault: Fault
+    ) -> web.StreamResponse:
+        if fault.after_storing:
+            self._answer(record)
+        await self._recorded(record, 0)
+        assert request.transport is not None
+        request.transport.abort()
+        # Nothing more reaches the client; aiohttp only needs a response to finish with.
+        return web.Response(status=204)
 
     def _answer(self, r: Request) -> tuple[int, Any]:
         routes: list[tuple[str, str, Callable[[Request, re.Match[str]], tuple[int, Any]]]] = [
@@ -696,7 +859,22 @@ class FakeDiscord:
     def _post_message(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
         if not r.json.get("content"):
             return 400, {"code": 50006, "message": "Cannot send an empty message"}
-        return 200, self._render(self._store(m.group(1), r.json))
+        channel_id, nonce = m.group(1), r.json.get("nonce")
+        if nonce is not None and len(str(nonce)) > 25:
+            return 400, {"code": 50035, "message": "Invalid Form Body"}
+        key = (channel_id, BOT_ID, str(nonce))
+        if nonce is not None and r.json.get("enforce_nonce"):
+            earlier = self._nonces.get(key)
+            if earlier is not None and r.at - earlier[1] <= self.nonce_window:
+                original = self.messages.get(earlier[0])
+                if original is not None:
+                    return 200, {**self._render(original), "nonce": str(nonce)}
+        message = self._store(channel_id, r.json)
+        answer = self._render(message)
+        if nonce is not None:
+            self._nonces[key] = (message.id, r.at)
+            answer["nonce"] = str(nonce)
+        return 200, answer
 
     def _get_member(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
         if (m.group(1), m.group(2)) not in self.members:
