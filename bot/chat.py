@@ -7,7 +7,7 @@ Apart from ``bot.ports`` (which re-exports it) so that the modules whose reposit
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.identity import MessageRef, Person
 from bot.messages import Message
@@ -69,6 +69,7 @@ class Chat(Protocol):
         ...
 
 
+@runtime_checkable
 class DirectChat(Chat, Protocol):
     """A ``Chat`` that can also write to one person directly, outside any channel."""
 

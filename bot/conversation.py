@@ -27,7 +27,7 @@ from bot.identity import MessageRef, Person, Workspace
 from bot.items import ItemKind, Priority, Stakeholder, Status
 from bot.lists import ItemList
 from bot.messages import Message
-from bot.ports import Chat, ChatFailed, Clock, DirectChat, Roles
+from bot.ports import Chat, Clock, DirectChat, Roles
 from bot.presenting import describe
 from bot.reminders import ReminderKind
 from bot.roadmap import RoadmapService
@@ -298,21 +298,27 @@ class Conversation:
         )
         if isinstance(outcome, Refused):
             if waiting is None or not waiting.give(outcome.message):
-                await chat.post_private(speaker.channel_id, speaker.person, outcome.message)
+                await self._tell_privately(chat, speaker, outcome.message)
             return outcome
         confirmation = replies.recorded(outcome, self.surface.vote_with)
         told = waiting is not None and waiting.give(confirmation)
         thanked = await self._feedback.thank(outcome, speaker.person, chat)
         wanted = waiting is not None or outcome.author is None
-        if wanted and not told and thanked.posted is not None:
-            await chat.post_private(speaker.channel_id, speaker.person, confirmation)
+        if wanted and not told and thanked.posted is None and not thanked.later:
+            return thanked  # thanked privately: that told them
+        if wanted and not told:
+            await self._tell_privately(chat, speaker, confirmation, anonymous=outcome.anonymous)
         return thanked
 
-    async def _tell_privately(self, chat: Chat, speaker: Speaker, message: Message) -> None:
-        try:
-            await chat.post_private(speaker.channel_id, speaker.person, message)
-        except ChatFailed as failed:
-            log.warning("could not answer privately: %s", failed.reason)
+    async def _tell_privately(
+        self, chat: Chat, speaker: Speaker, message: Message, *, anonymous: bool = False
+    ) -> None:
+        """Tell the speaker privately; owed, and so delivered however long it takes."""
+        delivery = self._feedback.delivery
+        owed = delivery.privately(
+            speaker.workspace, speaker.channel_id, speaker.person, message, anonymous=anonymous
+        )
+        await delivery.tell(owed, chat, author=speaker.person)
 
     # -- votes and items ----------------------------------------------------------------------
 

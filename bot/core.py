@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.conversation import Conversation, Surface
+from bot.delivery import Delivery
+from bot.journal import Journal
 from bot.ports import Clock, Seal, UnitOfWorkFactory, WriteTogether
 from bot.roadmap import DEFAULT_GRACE, RETRY_DELAYS, RoadmapService, Sleep
 from bot.service import FeedbackService
@@ -26,6 +28,11 @@ class Core:
     slas: SlaCheck
     clock: Clock
 
+    @property
+    def delivery(self) -> Delivery:
+        """What the use cases owe people, delivered (``serve`` a platform to deliver its own)."""
+        return self.feedback.delivery
+
     def conversation(self, surface: Surface) -> Conversation:
         """What people say on ``surface``, answered by these use cases."""
         return Conversation(self.feedback, self.triage, self.roadmap, self.clock, surface)
@@ -42,11 +49,14 @@ def assemble(
     grace: timedelta = DEFAULT_GRACE,
     retry_delays: Sequence[float] = RETRY_DELAYS,
     sleep: Sleep = asyncio.sleep,
+    owner: str | None = None,
 ) -> Core:
     """The use cases wired to each other: the digest lists the SLA check's open breaches.
     ``seal`` keeps (and opens) anonymous authors' handles; ``write_together`` is storage's
-    faster writer of new items and thank-you notes, when it has one."""
-    feedback = FeedbackService(uow, clock, seal, write_together)
+    faster writer of new items and thank-you notes, when it has one; ``owner`` names this
+    process in its claims on owed messages."""
+    delivery = Delivery(uow, Journal(uow, write_together), clock, seal=seal, owner=owner)
+    feedback = FeedbackService(uow, clock, seal, delivery=delivery)
     slas = SlaCheck(uow, clock, policy)
     roadmap = RoadmapService(
         uow,

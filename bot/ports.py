@@ -7,7 +7,7 @@ Storage adapters implement ``UnitOfWork``/``ItemRepository``; platform adapters 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -21,6 +21,7 @@ from bot.chat import TryLater as TryLater
 from bot.identity import MessageRef, Person, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
 from bot.kpis import KpiReader
+from bot.outbox import OutboxStore, Owed, Postponed, Settled
 from bot.reminders import ReminderStore, RoadmapReader
 from bot.slas import SlaStore
 
@@ -53,14 +54,29 @@ class ThanksNote:
     message: MessageRef | None
 
 
+@dataclass(slots=True)
+class Writes:
+    """What arrived together to be written in one transaction, in this order: new items, the
+    messages owed (for them), thank-you notes, and owed messages settled or postponed."""
+
+    new: list[Item] = field(default_factory=list)
+    owed: list[Owed] = field(default_factory=list)
+    notes: list[ThanksNote] = field(default_factory=list)
+    settled: list[Settled] = field(default_factory=list)
+    postponed: list[Postponed] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.new or self.owed or self.notes or self.settled or self.postponed)
+
+
 class WriteTogether(Protocol):
-    """New items and thank-you notes that arrived together, written in one transaction.
+    """``Writes`` that arrived together, written in one transaction.
 
     Each workspace numbers its new items after its last number, in the order given (the numbers
     are set on the items); a workspace seen for the first time is made. A note of an item that
     does not exist changes nothing. Either all of it is kept or, with ``StorageError``, none."""
 
-    async def __call__(self, new: Sequence[Item], notes: Sequence[ThanksNote]) -> None: ...
+    async def __call__(self, writes: Writes) -> None: ...
 
 
 class ItemRepository(Protocol):
@@ -159,7 +175,8 @@ class Transaction(Protocol):
 
 class UnitOfWork(Transaction, Protocol):
     """One transaction over everything stored: items, their votes and the deliveries already
-    handled, reminders and the roadmap digest's facts, SLA claims and the KPIs."""
+    handled, reminders and the roadmap digest's facts, SLA claims and the KPIs, and the
+    messages the bot owes."""
 
     items: ItemRepository
     deliveries: DeliveryLog
@@ -167,6 +184,7 @@ class UnitOfWork(Transaction, Protocol):
     roadmap: RoadmapReader
     slas: SlaStore
     kpis: KpiReader
+    outbox: OutboxStore
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.acknowledgement import compose_thanks
-from bot.batching import GroupCommit
+from bot.delivery import Delivery
 from bot.errors import InvalidTransition, ItemNotFound, StorageError
 from bot.identity import MessageRef, Person, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
+from bot.journal import Journal, log_recorded
 from bot.messages import Message, Quote
+from bot.outbox import Owed
 from bot.ports import (
     Chat,
-    ChatFailed,
     Clock,
     ItemQuery,
     Seal,
-    ThanksNote,
     UnitOfWork,
     UnitOfWorkFactory,
     WriteTogether,
@@ -44,6 +44,8 @@ class Submission:
     anonymous: bool = False
     source: MessageRef | None = None
     delivery_id: str | None = None
+    # Where the thank-you goes when not in the channel itself: a captured message's thread.
+    thread: MessageRef | None = None
 
 
 class Refusal(StrEnum):
@@ -67,11 +69,13 @@ class Refused:
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
-    """The item is stored; ``posted`` is where the thank-you went, ``None`` if only privately."""
+    """The item is stored; ``posted`` is where the thank-you went, ``None`` if only privately
+    or (``later``) not yet: it is owed, and will be delivered once the platform takes it."""
 
     item: Item
     thanks: Message
     posted: MessageRef | None
+    later: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,16 +83,6 @@ class VoteResult:
     number: int
     counted: bool
     votes: int
-
-
-def _log_recorded(added: Sequence[Item]) -> None:
-    # One line per workspace and transaction: under load a line per item cost more CPU than
-    # writing the item did.
-    by_workspace: dict[Workspace, list[str]] = {}
-    for item in added:
-        by_workspace.setdefault(item.workspace, []).append(f"{item.kind.value} #{item.number}")
-    for workspace, recorded in by_workspace.items():
-        log.info("recorded %s in %s", ", ".join(recorded), workspace)
 
 
 class FeedbackService:
@@ -100,16 +94,20 @@ class FeedbackService:
         clock: Clock,
         seal: Seal | None = None,
         write_together: WriteTogether | None = None,
+        *,
+        delivery: Delivery | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         # With a seal, an anonymous item keeps a sealed handle so its author can be told what
         # became of it; without one it keeps nothing at all.
         self._seal = seal
-        # New items and thank-you notes that arrive together are written in one transaction,
-        # by storage's own writer when it has a faster one than a unit of work.
-        self._write_new_and_notes = write_together or self._write_in_unit_of_work
-        self._write_together = GroupCommit(self._write_all)
+        # New items and the thank-yous they owe are written in one transaction, together with
+        # whatever else arrived meanwhile.
+        if delivery is None:
+            delivery = Delivery(uow, Journal(uow, write_together), clock, seal=seal)
+        self.delivery = delivery
+        self._journal = delivery.journal
 
     async def submit(self, submission: Submission) -> Item | Refused:
         """Record feedback or a request.
@@ -157,14 +155,17 @@ class FeedbackService:
                 else None
             ),
         )
+        # The thank-you is owed from the moment the item is stored, in the same transaction;
+        # this process delivers it at once (``thank``), or another does later.
+        thanks = self.delivery.claimed(Owed.thanks(item, submission.thread))
         try:
             if submission.delivery_id is None and submission.source is None:
-                await self._write_together(item)
+                await self._journal(item, thanks)
             else:
-                refused = await self._add_once(item, submission.delivery_id)
+                refused = await self._add_once(item, thanks, submission.delivery_id)
                 if refused is not None:
                     return refused
-                _log_recorded([item])
+                log_recorded([item])
         except StorageError:
             log.exception("could not store a %s in %s", submission.kind.value, submission.workspace)
             return Refused(
@@ -178,25 +179,7 @@ class FeedbackService:
             )
         return item
 
-    async def _write_all(self, writes: list[Item | ThanksNote]) -> list[None]:
-        """Add the new items and note the thank-yous, all in one transaction."""
-        new = [write for write in writes if isinstance(write, Item)]
-        notes = [write for write in writes if isinstance(write, ThanksNote)]
-        await self._write_new_and_notes(new, notes)
-        _log_recorded(new)
-        return [None] * len(writes)
-
-    async def _write_in_unit_of_work(
-        self, new: Sequence[Item], notes: Sequence[ThanksNote]
-    ) -> None:
-        async with self._uow() as uow:
-            if new:
-                await uow.items.add_all(new)
-            if notes:
-                await uow.items.record_thanks(notes)
-            await uow.commit()
-
-    async def _add_once(self, item: Item, delivery_id: str | None) -> Refused | None:
+    async def _add_once(self, item: Item, thanks: Owed, delivery_id: str | None) -> Refused | None:
         """Add an item that comes from a delivery that may repeat or from a message that may be
         recorded already; ``None`` when it was added."""
         async with self._uow() as uow:
@@ -211,6 +194,7 @@ class FeedbackService:
                         "",
                     )
             await uow.items.add(item)
+            await uow.outbox.add([thanks])
             await uow.commit()
             return None
 
@@ -227,35 +211,18 @@ class FeedbackService:
             return outcome
         return await self.thank(outcome, submission.author, chat)
 
-    async def thank(self, item: Item, author: Person, chat: Chat) -> Recorded:
-        """Thank the person for a stored item in the item's channel, so others can vote on it,
-        or privately where the bot may not (or could not) post there; then note the thank-you.
+    async def thank(
+        self, item: Item, author: Person, chat: Chat, thread: MessageRef | None = None
+    ) -> Recorded:
+        """Thank the person for a stored item in the item's channel (or ``thread``), so others
+        can vote on it, or privately where the bot may not post there; the thank-you is noted
+        with the item. A passing failure leaves it owed, to be delivered later.
 
         Adapters that confirm the item to its author before thanking (Slack answers the
         command itself once the item is stored) call ``submit`` and then this."""
-        return await self._thank_publicly_or_privately(
-            item, author, chat, lambda thanks: chat.post(item.channel_id, thanks)
-        )
-
-    async def _thank_publicly_or_privately(
-        self,
-        item: Item,
-        author: Person,
-        chat: Chat,
-        post: Callable[[Message], Awaitable[MessageRef]],
-    ) -> Recorded:
-        """Post the thank-you with ``post``; where that fails, thank the author privately. The
-        thank-you is noted either way: the item is stored and its author has heard."""
-        thanks = compose_thanks(item)
-        posted: MessageRef | None
-        try:
-            posted = await post(thanks)
-        except ChatFailed as failed:
-            log.info("thanking #%s privately: %s", item.number, failed.reason)
-            await chat.post_private(item.channel_id, author, thanks)
-            posted = None
-        await self.acknowledge(item, posted)
-        return Recorded(item, thanks, posted)
+        owed = self.delivery.claimed(Owed.thanks(item, thread))
+        delivered = await self.delivery.deliver(owed, chat, author=author, item=item)
+        return Recorded(item, compose_thanks(item), delivered.posted, delivered.later)
 
     async def capture(
         self,
@@ -273,30 +240,13 @@ class FeedbackService:
         fails, the author is thanked privately and the item is kept."""
         source = submission.source
         assert source is not None, "a capture names the message it captures"
-        outcome = await self.submit(submission)
+        thread = thread or source
+        outcome = await self.submit(replace(submission, thread=thread))
         if isinstance(outcome, Refused):
             if outcome.reason is not Refusal.REPEATED:
                 await chat.post_private(submission.channel_id, requested_by, outcome.message)
             return outcome
-        return await self._thank_publicly_or_privately(
-            outcome,
-            submission.author,
-            chat,
-            lambda thanks: chat.reply_in_thread(submission.channel_id, thread or source, thanks),
-        )
-
-    async def acknowledge(self, item: Item, thanks: MessageRef | None) -> None:
-        """Note when the person was thanked, and which message carries the thank-you (votes are
-        reactions on it). A failure here is logged and never un-thanks anyone."""
-        assert item.number is not None
-        item.acknowledged_at = self._clock.now()
-        item.thanks = thanks
-        try:
-            await self._write_together(
-                ThanksNote(item.workspace, item.number, item.acknowledged_at, thanks)
-            )
-        except StorageError:
-            log.exception("could not note the thank-you of #%s", item.number)
+        return await self.thank(outcome, submission.author, chat, thread)
 
     async def vote(
         self, workspace: Workspace, number: int, voter: Person, delivery_id: str | None = None

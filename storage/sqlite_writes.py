@@ -11,7 +11,6 @@ works.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Self
@@ -20,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import StorageError
 from bot.identity import Workspace
-from bot.items import Item
-from bot.ports import ThanksNote
+from bot.ports import Writes
 from storage.engine import sqlite_sync_engine
+from storage.outbox import add_owed, postpone, settle
 from storage.unit_of_work import DATABASE_FAILURES
 from storage.workspaces import find_workspace
 from storage.writes import add_items, note_thanks
@@ -50,33 +49,38 @@ class SqliteWriteTogether:
         await asyncio.get_running_loop().run_in_executor(self._thread, self._engine.dispose)
         self._thread.shutdown(wait=True)
 
-    async def __call__(self, new: Sequence[Item], notes: Sequence[ThanksNote]) -> None:
+    async def __call__(self, writes: Writes) -> None:
         # Read on the event loop's thread, the only one that changes ``known``.
+        named = {
+            *(item.workspace for item in writes.new),
+            *(owed.workspace for owed in writes.owed),
+            *(note.workspace for note in writes.notes),
+        }
         known = {
-            workspace: self._known[workspace]
-            for workspace in {*(item.workspace for item in new), *(n.workspace for n in notes)}
-            if workspace in self._known
+            workspace: self._known[workspace] for workspace in named if workspace in self._known
         }
         loop = asyncio.get_running_loop()
         try:
-            found = await loop.run_in_executor(self._thread, self._write, new, notes, known)
+            found = await loop.run_in_executor(self._thread, self._write, writes, known)
         except DATABASE_FAILURES as error:
             raise StorageError(f"the database failed: {error}") from error
         self._known.update(found)
 
-    def _write(
-        self, new: Sequence[Item], notes: Sequence[ThanksNote], known: dict[Workspace, int]
-    ) -> dict[Workspace, int]:
+    def _write(self, writes: Writes, known: dict[Workspace, int]) -> dict[Workspace, int]:
         """The transaction, on the writer's thread; the workspace ids it found or made."""
         ids: dict[Workspace, int | None] = dict(known)
         found: dict[Workspace, int] = {}
-        adding = {item.workspace for item in new}
+        adding = {item.workspace for item in writes.new} | {o.workspace for o in writes.owed}
         with self._engine.begin() as conn:
-            for workspace in {*adding, *(note.workspace for note in notes)} - known.keys():
+            for workspace in {*adding, *(note.workspace for note in writes.notes)} - known.keys():
                 workspace_id, _ = find_workspace(conn, workspace, workspace in adding)
                 ids[workspace] = workspace_id
                 if workspace_id is not None:
                     found[workspace] = workspace_id
-            add_items(conn, new, {w: i for w, i in ids.items() if i is not None})
-            note_thanks(conn, notes, ids)
+            made = {w: i for w, i in ids.items() if i is not None}
+            add_items(conn, writes.new, made)
+            add_owed(conn, writes.owed, made)
+            note_thanks(conn, writes.notes, ids)
+            settle(conn, writes.settled)
+            postpone(conn, writes.postponed)
         return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 # Named constraints keep migrations reproducible on every database (and SQLite batch mode happy).
@@ -183,4 +185,41 @@ sla_breaches = Table(
     Column("outcome", String(255), nullable=True),
     UniqueConstraint("item_id", name="uq_sla_breaches_item_id"),
     Index("ix_sla_breaches_workspace_breached", "workspace_id", "breached_at"),
+)
+
+# -- what the bot owes people (issue 13) ----------------------------------------------------------
+
+# One row per message owed: written with the change that owes it, claimed by one process at a
+# time (``claimed_until`` is the lease), done once delivered or given up. The marker ``key`` is
+# carried with the post, so a post whose outcome is unknown can be looked for before a retry.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(32), nullable=False),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    Column("item_number", Integer, nullable=True),
+    Column("channel_id", String(64), nullable=True),
+    Column("thread_channel_id", String(64), nullable=True),
+    Column("thread_message_id", String(64), nullable=True),
+    # An anonymous author's id only ever sealed (``person_sealed``), as on their item.
+    Column("person_id", Text, nullable=True),
+    Column("person_name", String(255), nullable=True),
+    Column("person_sealed", Boolean, nullable=False, server_default=false()),
+    Column("response_url", Text, nullable=True),
+    Column("body", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("maybe_sent", Boolean, nullable=False, server_default=false()),
+    Column("claimed_by", String(64), nullable=True),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
+    Column("done_at", DateTime(timezone=True), nullable=True),
+    Column("outcome", String(255), nullable=True),
+    Column("posted_channel_id", String(64), nullable=True),
+    Column("posted_message_id", String(64), nullable=True),
+    UniqueConstraint("key", name="uq_outbox_key"),
+    Index("ix_outbox_pending", "done_at", "platform", "due_at"),
 )

@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.errors import StorageError
 from bot.identity import Workspace
 from bot.kpis import KpiReader
+from bot.outbox import OutboxStore
 from bot.ports import DeliveryLog, ItemRepository
 from bot.reminders import ReminderStore, RoadmapReader
 from bot.slas import SlaStore
+from storage.outbox import SqlOutbox
 from storage.reminders import SqlReminders
 from storage.repository import SqlItemRepository
 from storage.triage import SqlTriage
@@ -39,6 +41,7 @@ class SqlUnitOfWork:
     roadmap: RoadmapReader
     slas: SlaStore
     kpis: KpiReader
+    outbox: OutboxStore
 
     def __init__(self, engine: AsyncEngine, known: dict[Workspace, int] | None = None) -> None:
         self._engine = engine
@@ -61,6 +64,7 @@ class SqlUnitOfWork:
         self.items = self.deliveries = SqlItemRepository(connection, workspaces)
         self.reminders = self.roadmap = SqlReminders(connection, workspaces)
         self.slas = self.kpis = SqlTriage(connection, workspaces)
+        self.outbox = SqlOutbox(connection, workspaces)
 
     async def __aexit__(
         self,

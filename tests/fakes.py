@@ -20,6 +20,7 @@ from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder
 from bot.kpis import KpiReader
 from bot.messages import Message
+from bot.outbox import OutboxStore, Owed, Postponed, Settled
 from bot.ports import (
     ChannelUnavailable,
     ChatFailed,
@@ -60,6 +61,8 @@ class FakeState:
     votes: dict[tuple[Workspace, int], dict[str, datetime]] = field(default_factory=dict)
     last_number: dict[Workspace, int] = field(default_factory=dict)
     deliveries: set[tuple[Workspace, str]] = field(default_factory=set)
+    owed: dict[str, Owed] = field(default_factory=dict)
+    settled: dict[str, Settled] = field(default_factory=dict)
 
 
 class FakeItemRepository:
@@ -184,6 +187,62 @@ class FakeItemRepository:
         return [copy.deepcopy(item) for item in found[: query.limit]]
 
 
+class FakeOutbox:
+    """``bot.outbox.OutboxStore`` in memory: owed messages by key, and how each was settled."""
+
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+    async def add(self, owed: list[Owed]) -> None:
+        for each in owed:
+            kept = copy.copy(each)
+            kept.item_number, kept.item = each.number, None
+            kept.fixed_key = each.key
+            kept.maybe_sent = each.maybe_sent or each.claimed_by is not None
+            self.state.owed[each.key] = kept
+
+    async def settle(self, settled: list[Settled]) -> None:
+        for each in settled:
+            self.state.owed.pop(each.key, None)
+            self.state.settled[each.key] = each
+
+    async def postpone(self, postponed: list[Postponed]) -> None:
+        for each in postponed:
+            owed = self.state.owed.get(each.key)
+            if owed is not None:
+                owed.due_at, owed.attempts, owed.maybe_sent = (
+                    each.due_at,
+                    each.attempts,
+                    each.maybe_sent,
+                )
+                owed.claimed_by = owed.claimed_until = None
+
+    async def claim(
+        self, platforms: frozenset[Platform], now: datetime, *, by: str, until: datetime, limit: int
+    ) -> list[Owed]:
+        due = [
+            owed
+            for owed in self.state.owed.values()
+            if owed.platform in platforms
+            and (owed.due_at or owed.created_at) <= now
+            and (owed.claimed_until is None or owed.claimed_until <= now)
+        ][:limit]
+        taken = []
+        for owed in due:
+            taken.append(copy.copy(owed))
+            owed.claimed_by, owed.claimed_until, owed.maybe_sent = by, until, True
+        return taken
+
+    async def release(self, by: str) -> int:
+        held = [owed for owed in self.state.owed.values() if owed.claimed_by == by]
+        for owed in held:
+            owed.claimed_by = owed.claimed_until = None
+        return len(held)
+
+    async def pending(self) -> int:
+        return len(self.state.owed)
+
+
 class Unreached:
     """Stands for a repository the unit tests must not reach (reminders, the roadmap, SLAs and
     KPIs are tested on a real database): any use of it fails the test, naming it."""
@@ -205,6 +264,7 @@ class FakeUnitOfWork:
     roadmap: RoadmapReader
     slas: SlaStore
     kpis: KpiReader
+    outbox: OutboxStore
     staged: FakeItemRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, *, fail: bool = False) -> None:
@@ -222,6 +282,7 @@ class FakeUnitOfWork:
         self.staged = FakeItemRepository(copy.deepcopy(self._factory.state))
         self.items = self.staged
         self.deliveries = self.staged
+        self.outbox = FakeOutbox(self.staged.state)
         return self
 
     async def __aexit__(
@@ -294,6 +355,8 @@ class FakeChat:
         self.unavailable: set[str] = set()
         self.closed_dms: set[str] = set()
         self.marked: dict[tuple[str, str], MessageRef] = {}
+        # Raised by every channel post while set (a passing failure, say).
+        self.failing: ChatFailed | None = None
         self._next_id = 0
 
     def make_unavailable(self, channel_id: str) -> None:
@@ -306,6 +369,8 @@ class FakeChat:
             raise ChannelUnavailable("not_in_channel")
         if marker is not None and (channel_id, marker) in self.marked:
             return self.marked[(channel_id, marker)]
+        if self.failing is not None:
+            raise self.failing
         self._next_id += 1
         self.posted.append((channel_id, message.plain))
         return self._mark(channel_id, marker, MessageRef(channel_id, f"msg-{self._next_id}"))
@@ -331,6 +396,8 @@ class FakeChat:
             raise ChannelUnavailable("not_in_channel")
         if marker is not None and (channel_id, marker) in self.marked:
             return self.marked[(channel_id, marker)]
+        if self.failing is not None:
+            raise self.failing
         self.threads.append((channel_id, thread.message_id, message.plain))
         reply = MessageRef(channel_id, f"{thread.message_id}-reply-{len(self.threads)}")
         return self._mark(channel_id, marker, reply)

@@ -26,14 +26,43 @@ DEFAULT_RETRY_AFTER_S = 1.0
 Sleep = Callable[[float], Awaitable[None]]
 
 
+# Slack's own words for its passing failures, besides rate limits and HTTP 5xx.
+PASSING = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+# How long one call may take before it counts as a passing failure that may have gone through.
+TIMEOUT_S = 10.0
+
+
 class WebApiError(Exception):
     """Slack answered, and not ``ok``: ``code`` is its error code (``not_in_channel``,
-    ``ratelimited``, ...) or ``http_<status>`` when the answer was not Slack's JSON."""
+    ``ratelimited``, ...) or ``http_<status>`` when the answer was not Slack's JSON; or Slack
+    could not be reached (``unreachable``) or did not answer (``no_answer``, when the request
+    may have been handled: ``maybe_sent``). ``retry_after`` is Slack's word on when to come
+    back after a rate limit."""
 
-    def __init__(self, method: str, code: str) -> None:
+    def __init__(
+        self,
+        method: str,
+        code: str,
+        *,
+        retry_after: float | None = None,
+        maybe_sent: bool = False,
+    ) -> None:
         super().__init__(f"{method}: {code}")
         self.method = method
         self.code = code
+        self.retry_after = retry_after
+        self.maybe_sent = maybe_sent
+
+    @property
+    def passing(self) -> bool:
+        """Whether the same call may succeed later."""
+        return (
+            self.code in PASSING
+            or self.code in ("unreachable", "no_answer")
+            or self.code.startswith("http_5")
+        )
 
 
 async def call(
@@ -42,16 +71,22 @@ async def call(
     arguments: Mapping[str, Any],
     *,
     sleep: Sleep = asyncio.sleep,
+    rate_limit_retries: int = RATE_LIMIT_RETRIES,
 ) -> dict[str, Any]:
     """Call ``method`` with ``arguments`` as JSON; Slack's answer when it is ``ok``.
 
-    A 429 waits for ``Retry-After`` and tries again (``RATE_LIMIT_RETRIES`` times). Nothing
+    A 429 waits for ``Retry-After`` and tries again (``rate_limit_retries`` times). Nothing
     else is retried: after a network error Slack may have posted the message already, and a
     thank-you must never be posted twice, so that error reaches the caller."""
-    if client.session is None:  # a client made without a session (tests, one-off commands)
-        async with aiohttp.ClientSession() as session:
-            return await _call(session, client, method, arguments, sleep)
-    return await _call(client.session, client, method, arguments, sleep)
+    try:
+        if client.session is None:  # a client made without a session (tests, one-off commands)
+            async with aiohttp.ClientSession() as session:
+                return await _call(session, client, method, arguments, sleep, rate_limit_retries)
+        return await _call(client.session, client, method, arguments, sleep, rate_limit_retries)
+    except aiohttp.ClientConnectorError:
+        raise WebApiError(method, "unreachable") from None
+    except (aiohttp.ClientError, TimeoutError):
+        raise WebApiError(method, "no_answer", maybe_sent=True) from None
 
 
 async def _call(
@@ -60,6 +95,7 @@ async def _call(
     method: str,
     arguments: Mapping[str, Any],
     sleep: Sleep,
+    rate_limit_retries: int,
 ) -> dict[str, Any]:
     url = client.base_url + method
     body = json.dumps(arguments).encode()
@@ -67,19 +103,19 @@ async def _call(
         "Authorization": f"Bearer {client.token}",
         "Content-Type": "application/json;charset=utf-8",
     }
-    for attempt in range(RATE_LIMIT_RETRIES + 1):
-        async with session.post(url, data=body, headers=headers) as response:
-            if response.status == 429 and attempt < RATE_LIMIT_RETRIES:
-                wait = _seconds(response.headers.get("Retry-After"))
-            else:
-                return _answer(method, response.status, await response.read())
+    timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)
+    for attempt in range(rate_limit_retries + 1):
+        async with session.post(url, data=body, headers=headers, timeout=timeout) as response:
+            wait = _seconds(response.headers.get("Retry-After"))
+            if response.status != 429 or attempt >= rate_limit_retries:
+                return _answer(method, response.status, await response.read(), wait)
         await sleep(wait)
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def _answer(method: str, status: int, body: bytes) -> dict[str, Any]:
+def _answer(method: str, status: int, body: bytes, retry_after: float) -> dict[str, Any]:
     if status == 429:
-        raise WebApiError(method, "ratelimited")
+        raise WebApiError(method, "ratelimited", retry_after=retry_after)
     try:
         answer = json.loads(body)
     except ValueError:

@@ -17,7 +17,7 @@ from storage import tables
 from storage.engine import create_engine
 from storage.repository import EXPORT_PAGE
 from storage.unit_of_work import SqlUnitOfWork
-from tests.fakes import FixedClock
+from tests.fakes import FakeChat, FixedClock
 
 ACME = Workspace(Platform.SLACK, "T-ACME")
 GLOBEX = Workspace(Platform.DISCORD, "1234567890")
@@ -103,8 +103,9 @@ async def test_a_thank_you_is_remembered_with_its_message(service: FeedbackServi
     number = await record(service, submission())
     item = await service.find(ACME, number)
     assert item is not None
-    await service.acknowledge(item, MessageRef("C-GENERAL", "1700000000.000100"))
-    found = await service.item_for_thanks(ACME, MessageRef("C-GENERAL", "1700000000.000100"))
+    thanked = await service.thank(item, ALICE, FakeChat())
+    assert thanked.posted is not None
+    found = await service.item_for_thanks(ACME, thanked.posted)
     assert found is not None and found.number == number and found.acknowledged_at is not None
 
 
@@ -114,8 +115,9 @@ async def test_a_thank_you_message_finds_nothing_in_another_workspace(
     number = await record(service, submission())
     item = await service.find(ACME, number)
     assert item is not None
-    await service.acknowledge(item, MessageRef("C-GENERAL", "m1"))
-    assert await service.item_for_thanks(GLOBEX, MessageRef("C-GENERAL", "m1")) is None
+    thanked = await service.thank(item, ALICE, FakeChat())
+    assert thanked.posted is not None
+    assert await service.item_for_thanks(GLOBEX, thanked.posted) is None
 
 
 async def test_one_vote_per_person_is_stored(service: FeedbackService) -> None:
@@ -265,14 +267,10 @@ async def test_thank_yous_noted_together_land_on_their_own_items(
     service: FeedbackService,
 ) -> None:
     items = await asyncio.gather(*(service.submit(submission(f"idea {n}")) for n in range(10)))
-    await asyncio.gather(
-        *(
-            service.acknowledge(item, MessageRef("C-GENERAL", f"ts-{item.number}"))
-            for item in items
-            if not isinstance(item, Refused)
-        )
+    chat = FakeChat()
+    thanked = await asyncio.gather(
+        *(service.thank(item, ALICE, chat) for item in items if not isinstance(item, Refused))
     )
     stored = [item async for item in service.export(ACME)]
-    assert [item.thanks for item in stored] == [
-        MessageRef("C-GENERAL", f"ts-{n}") for n in range(1, 11)
-    ]
+    assert [item.thanks for item in stored] == [each.posted for each in thanked]
+    assert len({item.thanks for item in stored}) == 10

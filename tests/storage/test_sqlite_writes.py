@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.errors import StorageError
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import Item, ItemKind, Stakeholder
-from bot.ports import ItemQuery, ThanksNote
+from bot.ports import ItemQuery, ThanksNote, Writes
 from bot.service import FeedbackService, Refused, Submission
 from storage import tables
 from storage.sqlite_writes import SqliteWriteTogether
@@ -64,7 +64,7 @@ async def test_new_items_are_numbered_per_workspace_in_the_order_given(
     writer: SqliteWriteTogether, storage: SqlStorage
 ) -> None:
     batch = [new_item(ACME, "a1"), new_item(GLOBEX, "g1"), new_item(ACME, "a2")]
-    await writer(batch, [])
+    await writer(Writes(new=batch))
     assert [item.number for item in batch] == [1, 1, 2]
     assert await numbers(storage, ACME) == [(1, "a1"), (2, "a2")]
     assert await numbers(storage, GLOBEX) == [(1, "g1")]
@@ -74,9 +74,9 @@ async def test_workspaces_it_makes_are_remembered_once_committed(
     writer: SqliteWriteTogether, storage: SqlStorage
 ) -> None:
     assert ACME not in storage.known
-    await writer([new_item(ACME, "first")], [])
+    await writer(Writes(new=[new_item(ACME, "first")]))
     assert ACME in storage.known
-    await writer([new_item(ACME, "second")], [])
+    await writer(Writes(new=[new_item(ACME, "second")]))
     assert await numbers(storage, ACME) == [(1, "first"), (2, "second")]
 
 
@@ -84,10 +84,10 @@ async def test_notes_say_when_and_where_each_item_was_thanked(
     writer: SqliteWriteTogether, storage: SqlStorage
 ) -> None:
     item = new_item(ACME, "thank me")
-    await writer([item], [])
+    await writer(Writes(new=[item]))
     assert item.number is not None
     thanks = MessageRef("C1", "1700000000.000100")
-    await writer([], [ThanksNote(ACME, item.number, AT, thanks)])
+    await writer(Writes(notes=[ThanksNote(ACME, item.number, AT, thanks)]))
     async with storage.unit_of_work() as uow:
         stored = await uow.items.get_by_thanks(ACME, thanks)
     assert stored is not None and stored.number == item.number
@@ -97,7 +97,7 @@ async def test_notes_say_when_and_where_each_item_was_thanked(
 async def test_a_note_for_a_workspace_never_seen_changes_nothing(
     writer: SqliteWriteTogether, storage: SqlStorage, sqlite_engine: AsyncEngine
 ) -> None:
-    await writer([], [ThanksNote(GLOBEX, 1, AT, MessageRef("C1", "1.0"))])
+    await writer(Writes(notes=[ThanksNote(GLOBEX, 1, AT, MessageRef("C1", "1.0"))]))
     async with sqlite_engine.connect() as conn:
         assert (await conn.execute(select(tables.workspaces.c.id))).all() == []
 
@@ -105,12 +105,12 @@ async def test_a_note_for_a_workspace_never_seen_changes_nothing(
 async def test_a_failed_transaction_keeps_nothing_and_says_so(
     writer: SqliteWriteTogether, storage: SqlStorage
 ) -> None:
-    await writer([new_item(ACME, "kept")], [])
+    await writer(Writes(new=[new_item(ACME, "kept")]))
     same_message = MessageRef("C1", "1.0")
     clash = [new_item(ACME, "one", same_message), new_item(ACME, "two", same_message)]
     with pytest.raises(StorageError):
-        await writer(clash, [])
-    await writer([new_item(ACME, "next")], [])
+        await writer(Writes(new=clash))
+    await writer(Writes(new=[new_item(ACME, "next")]))
     assert await numbers(storage, ACME) == [(1, "kept"), (2, "next")]
 
 

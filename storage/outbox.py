@@ -1,0 +1,251 @@
+"""The owed messages (``bot.outbox``) in the ``outbox`` table.
+
+The writes (``add_owed``, ``settle``, ``postpone``) are plain-connection functions, so that
+storage's group commit (``storage.writes``) and the unit of work run the same statements.
+Claims are one conditional UPDATE: on PostgreSQL a second claimer of the same row waits for the
+first one's lock and then finds the row held, so every row has one holder at a time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.identity import MessageRef, Person, Platform, Workspace
+from bot.messages import Mention, Message, Part, Plain, Quote
+from bot.outbox import Owed, Postponed, Purpose, Settled
+from storage.rows import stored, utc, utc_or_none
+from storage.tables import outbox, workspaces
+from storage.workspaces import WorkspaceIds
+
+
+def encode(message: Message | None) -> str | None:
+    """A message as JSON, its parts kept apart so each platform still escapes what people typed."""
+    if message is None:
+        return None
+    parts: list[list[str]] = []
+    for part in message.parts:
+        if isinstance(part, Plain):
+            parts.append(["p", part.text])
+        elif isinstance(part, Quote):
+            parts.append(["q", part.text])
+        else:
+            parts.append(["m", part.person.user_id, part.person.display_name])
+    return json.dumps(parts, ensure_ascii=False)
+
+
+def decode(body: str | None) -> Message | None:
+    if body is None:
+        return None
+    parts: list[Part] = []
+    for kind, *values in json.loads(body):
+        if kind == "p":
+            parts.append(Plain(values[0]))
+        elif kind == "q":
+            parts.append(Quote(values[0]))
+        else:
+            parts.append(Mention(Person(values[0], values[1])))
+    return Message(tuple(parts))
+
+
+def owed_row(owed: Owed, workspace_id: int) -> dict[str, Any]:
+    thread = owed.thread
+    person = owed.person
+    # A message about to be attempted by the process that claims it may be posted before that
+    # process can say so: whoever finds it unsettled later looks for it first.
+    return {
+        "key": owed.key,
+        "workspace_id": workspace_id,
+        "platform": owed.platform.value,
+        "purpose": owed.purpose.value,
+        "item_number": owed.number,
+        "channel_id": owed.channel_id,
+        "thread_channel_id": thread.channel_id if thread else None,
+        "thread_message_id": thread.message_id if thread else None,
+        "person_id": person.user_id if person else None,
+        "person_name": person.display_name if person and not owed.sealed else None,
+        "person_sealed": owed.sealed,
+        "response_url": owed.response_url,
+        "body": encode(owed.message),
+        "created_at": stored(owed.created_at),
+        "due_at": stored(owed.due_at or owed.created_at),
+        "attempts": owed.attempts,
+        "maybe_sent": owed.maybe_sent or owed.claimed_by is not None,
+        "claimed_by": owed.claimed_by,
+        "claimed_until": None if owed.claimed_until is None else stored(owed.claimed_until),
+    }
+
+
+def to_owed(row: RowMapping, workspace: Workspace) -> Owed:
+    person = None
+    if row["person_id"] is not None:
+        person = Person(row["person_id"], row["person_name"] or "")
+    thread = None
+    if row["thread_message_id"] is not None:
+        thread = MessageRef(row["thread_channel_id"], row["thread_message_id"])
+    return Owed(
+        workspace,
+        Purpose(row["purpose"]),
+        utc(row["created_at"]),
+        fixed_key=row["key"],
+        channel_id=row["channel_id"],
+        thread=thread,
+        person=person,
+        sealed=bool(row["person_sealed"]),
+        response_url=row["response_url"],
+        message=decode(row["body"]),
+        item_number=row["item_number"],
+        attempts=row["attempts"],
+        maybe_sent=bool(row["maybe_sent"]),
+        due_at=utc(row["due_at"]),
+        claimed_by=row["claimed_by"],
+        claimed_until=utc_or_none(row["claimed_until"]),
+    )
+
+
+def add_owed(conn: Connection, owed: Sequence[Owed], ids: Mapping[Workspace, int]) -> None:
+    """Keep owed messages; ``ids`` holds each workspace's row id (items are numbered first)."""
+    if owed:
+        conn.execute(outbox.insert(), [owed_row(each, ids[each.workspace]) for each in owed])
+
+
+_SETTLE = (
+    update(outbox)
+    .where(outbox.c.key == bindparam("s_key"))
+    .values(
+        done_at=bindparam("s_at"),
+        outcome=bindparam("s_outcome"),
+        posted_channel_id=bindparam("s_channel"),
+        posted_message_id=bindparam("s_message"),
+        claimed_by=None,
+        claimed_until=None,
+    )
+)
+_POSTPONE = (
+    update(outbox)
+    .where(outbox.c.key == bindparam("p_key"), outbox.c.done_at.is_(None))
+    .values(
+        due_at=bindparam("p_due"),
+        attempts=bindparam("p_attempts"),
+        maybe_sent=bindparam("p_maybe_sent"),
+        outcome=bindparam("p_reason"),
+        claimed_by=None,
+        claimed_until=None,
+    )
+)
+
+
+def settle(conn: Connection, settled: Sequence[Settled]) -> None:
+    if settled:
+        conn.execute(
+            _SETTLE,
+            [
+                {
+                    "s_key": each.key,
+                    "s_at": stored(each.at),
+                    "s_outcome": each.outcome[:255],
+                    "s_channel": each.posted.channel_id if each.posted else None,
+                    "s_message": each.posted.message_id if each.posted else None,
+                }
+                for each in settled
+            ],
+        )
+
+
+def postpone(conn: Connection, postponed: Sequence[Postponed]) -> None:
+    if postponed:
+        conn.execute(
+            _POSTPONE,
+            [
+                {
+                    "p_key": each.key,
+                    "p_due": stored(each.due_at),
+                    "p_attempts": each.attempts,
+                    "p_maybe_sent": each.maybe_sent,
+                    "p_reason": each.reason[:255],
+                }
+                for each in postponed
+            ],
+        )
+
+
+class SqlOutbox:
+    """``OutboxStore`` on one unit of work's connection."""
+
+    def __init__(self, connection: AsyncConnection, workspaces: WorkspaceIds) -> None:
+        self._conn = connection
+        self._workspaces = workspaces
+
+    async def add(self, owed: list[Owed]) -> None:
+        ids = {each.workspace: await self._workspaces.make(each.workspace) for each in owed}
+        await self._conn.run_sync(add_owed, owed, ids)
+
+    async def settle(self, settled: list[Settled]) -> None:
+        await self._conn.run_sync(settle, settled)
+
+    async def postpone(self, postponed: list[Postponed]) -> None:
+        await self._conn.run_sync(postpone, postponed)
+
+    async def claim(
+        self, platforms: frozenset[Platform], now: datetime, *, by: str, until: datetime, limit: int
+    ) -> list[Owed]:
+        free = and_(
+            outbox.c.done_at.is_(None),
+            outbox.c.platform.in_(sorted(p.value for p in platforms)),
+            outbox.c.due_at <= stored(now),
+            or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= stored(now)),
+        )
+        due = select(outbox.c.id).where(free).order_by(outbox.c.due_at).limit(limit)
+        # The row says it may be posted from here on; the claimer gets what it said before.
+        before = (await self._conn.execute(due)).scalars().all()
+        if not before:
+            return []
+        rows = (
+            (await self._conn.execute(select(outbox).where(outbox.c.id.in_(before))))
+            .mappings()
+            .all()
+        )
+        claimed = (
+            (
+                await self._conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_(before), free)
+                    .values(claimed_by=by, claimed_until=stored(until), maybe_sent=True)
+                    .returning(outbox.c.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        names = await self._names({row["workspace_id"] for row in rows})
+        taken = set(claimed)
+        return [to_owed(row, names[row["workspace_id"]]) for row in rows if row["id"] in taken]
+
+    async def _names(self, ids: set[int]) -> dict[int, Workspace]:
+        found = await self._conn.execute(
+            select(workspaces.c.id, workspaces.c.platform, workspaces.c.external_id).where(
+                workspaces.c.id.in_(ids)
+            )
+        )
+        return {row_id: Workspace(Platform(platform), name) for row_id, platform, name in found}
+
+    async def release(self, by: str) -> int:
+        released = await self._conn.execute(
+            update(outbox)
+            .where(outbox.c.claimed_by == by, outbox.c.done_at.is_(None))
+            .values(claimed_by=None, claimed_until=None)
+            .returning(outbox.c.id)
+        )
+        return len(released.scalars().all())
+
+    async def pending(self) -> int:
+        found = await self._conn.execute(
+            select(func.count()).select_from(outbox).where(outbox.c.done_at.is_(None))
+        )
+        return int(found.scalar_one())
