@@ -89,7 +89,7 @@ class Delivery:
         backoff: Sequence[float] = BACKOFF,
         parallel: int = PARALLEL,
     ) -> None:
-        self._uow = uow
+        self.uow = uow
         self.journal = journal
         self._clock = clock
         self._seal = seal
@@ -281,6 +281,10 @@ class Delivery:
                 )
         owed.attempts = attempts
         owed.maybe_sent = owed.maybe_sent or later.maybe_sent
+        # Said once per message: a platform in trouble would otherwise fill the log.
+        (log.warning if attempts == 1 else log.debug)(
+            "an owed %s waits %.0f s: %s", owed.purpose, wait, later.reason
+        )
         due = now + timedelta(seconds=wait)
         return [self._postponed(owed, due, later.reason, owed.maybe_sent)], _LATER, None
 
@@ -339,7 +343,7 @@ class Delivery:
         number = owed.number
         if number is None:
             return None
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             return await uow.items.get(owed.workspace, number)
 
     # -- what others left ---------------------------------------------------------------------
@@ -350,7 +354,7 @@ class Delivery:
         if not self._outlets:
             return 0
         now = self._clock.now()
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             claimed = await uow.outbox.claim(
                 self.platforms, now, by=self.owner, until=now + self._lease, limit=limit
             )
@@ -383,7 +387,7 @@ class Delivery:
     async def release(self) -> int:
         """Release this process's claims (it is stopping), so the next start delivers them at
         once; how many."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             released = await uow.outbox.release(self.owner)
             await uow.commit()
             return released

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from adapters.app.composition import App
 from adapters.app.reach import Reach, Served
 from adapters.discord.app import DiscordAdapter, discord_surface
+from adapters.discord.chat import ChannelDeliveries
 from adapters.discord.roadmap import discord_outlets, serve_triage_channel
 from adapters.discord.settings import DiscordSettings
 from bot.identity import Platform
@@ -31,7 +32,7 @@ async def discord_platform(app: App, settings: DiscordSettings) -> AsyncIterator
     try:
         await discord.start()
         assert discord.connection is not None
-        reach = Reach(Platform.DISCORD, discord_outlets(client), triage)
+        reach = Reach(Platform.DISCORD, discord_outlets(client), triage, ChannelDeliveries(client))
         yield Served("Discord (gateway)", reach, discord.connection)
     finally:
         # Also after a failed start: the client may hold a session already.

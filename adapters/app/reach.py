@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.delivery import Outlet as DeliveryOutlet
 from bot.identity import Platform
 from bot.slas import TriageChannels
 
@@ -19,11 +20,14 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class Reach:
     """How the scheduler posts on one platform: reminders through ``outlets``, SLA breaches in
-    the triage channel that ``triage`` adds to the channels it is given."""
+    the triage channel that ``triage`` adds to the channels it is given; and how the outbox
+    delivers there."""
 
     platform: Platform
     outlets: OutletFactory
     triage: Callable[[TriageChannels], None]
+    # How the outbox delivers there what was owed.
+    deliver: DeliveryOutlet
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
 from adapters.app.composition import App
+from adapters.app.delivering import Delivering, delivering
 from adapters.app.discord_platform import discord_platform
 from adapters.app.http_server import http_server
 from adapters.app.reach import Served
@@ -49,6 +50,7 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
     settings = app.settings
     ensure_something_to_serve(settings)
     async with AsyncExitStack() as stack:
+        delivery = await stack.enter_async_context(delivering(app))
         served: list[Served] = []
         slack: SlackPlatform | None = None
         if settings.slack is not None:
@@ -60,6 +62,7 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
             served.append(await stack.enter_async_context(slack_connection(slack)))
         adapter = None if slack is None else slack.adapter
         if settings.worker > 0:
+            _deliver(delivery, served)
             # Another worker: the HTTP server and Slack only (see adapters/app/workers.py).
             worker = Serving(port, [each.name for each in served], _connections(served), adapter)
             log.info("serving %s on port %s", ", ".join(worker.platforms), port)
@@ -67,6 +70,7 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
             return
         if settings.discord is not None:
             served.append(await stack.enter_async_context(discord_platform(app, settings.discord)))
+        _deliver(delivery, served)
         await stack.enter_async_context(scheduling(app, [each.reach for each in served]))
         platforms = [each.name for each in served]
         connections = _connections(served)
@@ -78,6 +82,12 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
             platforms.append(f"{settings.workers} worker processes")
         log.info("serving %s; health at GET /healthz on port %s", ", ".join(platforms), port)
         yield Serving(port, platforms, connections, adapter)
+
+
+def _deliver(delivery: Delivering, served: list[Served]) -> None:
+    for each in served:
+        delivery.serve(each.reach)
+    delivery.start()
 
 
 def _connections(served: list[Served]) -> list[asyncio.Task[None]]:

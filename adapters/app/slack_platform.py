@@ -16,7 +16,7 @@ from adapters.app.composition import App
 from adapters.app.reach import Reach, Served
 from adapters.scheduler.platforms import slack_outlets
 from adapters.slack.app import SlackAdapter, slack_surface
-from adapters.slack.chat import SlackChat, slack_error
+from adapters.slack.chat import SlackChat, SlackDeliveries, slack_error
 from adapters.slack.settings import SlackSettings
 from adapters.web import SLACK_PATH
 from bot.errors import ConfigError, FeedbackBotError
@@ -43,7 +43,7 @@ class SlackPlatform:
         def triage(channels: TriageChannels) -> None:
             channels.serve(Platform.SLACK, SlackChat(client), self.triage_channel)
 
-        return Reach(Platform.SLACK, slack_outlets(client), triage)
+        return Reach(Platform.SLACK, slack_outlets(client), triage, SlackDeliveries(client))
 
 
 @asynccontextmanager

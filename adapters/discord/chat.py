@@ -241,6 +241,17 @@ class InteractionChat:
         await direct_message(self._interaction.client, person, message)
 
 
+class ChannelDeliveries:
+    """The outbox's way to Discord: channel messages, and direct messages for what is private
+    (an interaction's token is not kept)."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._chat = ChannelChat(client)
+
+    def chat(self, response_url: str | None = None) -> ChannelChat:
+        return self._chat
+
+
 class ChannelChat:
     """The chat of a channel outside any interaction: a reaction's answers and what is
     delivered later (reminders, the outbox). Replies in the channel, and direct messages for

@@ -158,6 +158,16 @@ class SlackChat:
             ) from None
 
 
+class SlackDeliveries:
+    """The outbox's way to Slack: a chat per message, through its response URL while live."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+
+    def chat(self, response_url: str | None = None) -> SlackChat:
+        return SlackChat(self._client, response_url)
+
+
 def _chat_failure(error: WebApiError, channel: object) -> ChatFailed:
     """The port's failure for one of Slack's."""
     if error.code in UNAVAILABLE:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.slack.app import SlackAdapter, slack_surface
+from adapters.slack.chat import SlackDeliveries
 from adapters.slack.settings import SlackSettings
 from adapters.web import build_web_app
+from bot.delivery import Delivery
 from bot.identity import Platform, Workspace
 from bot.items import Item
 from bot.service import FeedbackService
 from tests.core import core_on
+from tests.fakes import FixedClock
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
 
@@ -31,10 +35,24 @@ class SlackBot:
     service: FeedbackService
     base_url: str
     adapter: SlackAdapter
+    delivery: Delivery
+    clock: FixedClock
 
     async def settled(self) -> None:
         """Wait until the bot has finished what it does after answering Slack."""
         await self.adapter.settled()
+
+    async def catch_up(self, after: timedelta = timedelta(seconds=30)) -> int:
+        """Let ``after`` pass, then deliver what is owed by then, as the outbox's round does;
+        how many messages it took up."""
+        await self.settled()
+        self.clock.advance(after)
+        return await self.delivery.run_due()
+
+    async def owed(self) -> int:
+        """How many messages the bot still owes."""
+        async with self.delivery.uow() as uow:
+            return await uow.outbox.pending()
 
     async def items(self, workspace: Workspace = ACME) -> list[Item]:
         return [item async for item in self.service.export(workspace)]
@@ -58,7 +76,8 @@ def slack_settings(fake: FakeSlack) -> SlackSettings:
 async def start_bot(
     fake: FakeSlack, engine: AsyncEngine, settings: SlackSettings, ack_budget_s: float = 1.5
 ) -> AsyncIterator[SlackBot]:
-    core = core_on(engine)
+    clock = FixedClock(datetime.now(UTC))
+    core = core_on(engine, clock)
     service = core.feedback
     conversation = core.conversation(slack_surface(settings))
     async with SlackAdapter(conversation, settings, ack_budget_s=ack_budget_s) as adapter:
@@ -66,6 +85,7 @@ async def start_bot(
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
+        core.delivery.serve(Platform.SLACK, SlackDeliveries(adapter.client))
         base_url = f"http://127.0.0.1:{runner.addresses[0][1]}"
         try:
             yield SlackBot(
@@ -74,6 +94,8 @@ async def start_bot(
                 service,
                 base_url,
                 adapter,
+                core.delivery,
+                clock,
             )
         finally:
             await runner.cleanup()

@@ -6,6 +6,7 @@ import json
 import sqlite3
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -205,13 +206,18 @@ async def test_where_the_bot_is_not_in_the_channel_the_person_is_thanked_private
     assert item.thanks is None
 
 
-async def test_a_rate_limited_post_waits_and_is_posted_once(bot: SlackBot) -> None:
-    bot.fake.rate_limit("chat.postMessage", retry_after=0)
+async def test_a_rate_limited_thank_you_is_posted_once_slack_says_to_come_back(
+    bot: SlackBot,
+) -> None:
+    bot.fake.rate_limit("chat.postMessage", retry_after=5)
     await bot.slack.command("/feedback", "patience")
-    await bot.settled()
+    await bot.catch_up(timedelta(seconds=4))
+    assert bot.fake.posted_texts("C1") == []
+    await bot.catch_up(timedelta(seconds=1))
     calls = bot.fake.calls_to("chat.postMessage")
     assert [call.answered_ok for call in calls] == [False, True]
     assert len(bot.fake.posted_texts("C1")) == 1
+    assert await bot.owed() == 0
 
 
 async def test_typed_mentions_and_broadcasts_are_escaped(bot: SlackBot) -> None:
@@ -319,15 +325,17 @@ async def test_health_answers_ok(bot: SlackBot) -> None:
     assert answer.status_code == 200 and json.loads(answer.text) == {"status": "ok"}
 
 
-async def test_a_slack_failure_is_logged_with_its_code_and_the_person_thanked_privately(
+async def test_a_thank_you_slack_fails_is_posted_once_slack_recovers(
     bot: SlackBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot.fake.fail("chat.postMessage", "fatal_error")
-    await bot.slack.command("/feedback", "kept despite Slack")
-    (_, body), *_ = await bot.fake.wait_for_responses()
+    answer = await bot.slack.command("/feedback", "kept despite Slack")
+    assert "#1" in answer.json()["text"]
+    await bot.catch_up(timedelta(seconds=1))
+    (thanks,) = bot.fake.posted_texts("C1")
     (item,) = await bot.items()
-    assert "#1" in body["text"] and "kept despite Slack" in body["text"]
-    assert item.text == "kept despite Slack"
+    assert "#1" in thanks and "kept despite Slack" in thanks
+    assert item.thanks is not None
     assert "fatal_error" in caplog.text
 
 

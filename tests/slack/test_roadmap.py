@@ -105,11 +105,12 @@ async def test_a_reminder_is_posted_in_its_channel_through_the_web_api(bot: Road
 async def test_slack_rate_limits_and_errors_are_retried(bot: RoadmapBot) -> None:
     reminder = await bot.roadmap.add_reminder(ACME, "C1", "cron 0 * * * *")
     assert reminder.id is not None
-    bot.fake.rate_limit("chat.postMessage", retry_after=0)  # the client waits and retries
-    bot.fake.fail("chat.postMessage", "internal_error", times=2)  # we back off and retry
+    # Each is a passing failure: we back off and retry.
+    bot.fake.rate_limit("chat.postMessage", retry_after=0)
+    bot.fake.fail("chat.postMessage", "internal_error", times=2)
     bot.clock.set(NOW + timedelta(hours=1))
     assert await bot.roadmap.fire(reminder.id, bot.chats()) is FireOutcome.POSTED
-    assert bot.sleeps == [2.0, 4.0]
+    assert bot.sleeps == [2.0, 4.0, 8.0]
     assert len(bot.fake.posted_texts("C1")) == 1
 
 
