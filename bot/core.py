@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.conversation import Conversation, Surface
+from bot.enrichment import Enrichment
 from bot.ports import Clock, Seal, UnitOfWorkFactory, WriteTogether
 from bot.roadmap import DEFAULT_GRACE, RETRY_DELAYS, RoadmapService, Sleep
 from bot.service import FeedbackService
@@ -25,6 +26,7 @@ class Core:
     roadmap: RoadmapService
     slas: SlaCheck
     clock: Clock
+    enrichment: Enrichment
 
     def conversation(self, surface: Surface) -> Conversation:
         """What people say on ``surface``, answered by these use cases."""
@@ -58,4 +60,4 @@ def assemble(
         breaches=slas.open_breaches,
     )
     triage = TriageService(feedback, uow, clock, seal=seal)
-    return Core(feedback, triage, roadmap, slas, clock)
+    return Core(feedback, triage, roadmap, slas, clock, Enrichment(uow))
