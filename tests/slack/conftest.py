@@ -61,7 +61,9 @@ async def start_bot(
     core = core_on(engine)
     service = core.feedback
     conversation = core.conversation(slack_surface(settings))
-    async with SlackAdapter(conversation, settings, ack_budget_s=ack_budget_s) as adapter:
+    async with SlackAdapter(
+        conversation, settings, enrichment=core.enrichment, ack_budget_s=ack_budget_s
+    ) as adapter:
         runner = web.AppRunner(build_web_app(adapter.build()))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
