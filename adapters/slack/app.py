@@ -30,7 +30,7 @@ from adapters.slack.chat import SlackChat, respond_privately, slack_error
 from adapters.slack.formatting import emoji_name, mentioned_users, readable, render, unescape
 from adapters.slack.identity import BotIdentity, SlackIdentity
 from adapters.slack.modal import CALLBACK_ID, build_view, read_submission
-from adapters.slack.people import Member, SlackPeople
+from adapters.slack.people import LOOKUP_TIMEOUT_S, Member, SlackPeople
 from adapters.slack.roles import SlackRoles
 from adapters.slack.settings import SlackSettings
 from bot import replies
@@ -92,7 +92,11 @@ def installed_in(context: AsyncBoltContext) -> Workspace:
 
 
 def web_client(
-    settings: SlackSettings, session: aiohttp.ClientSession, *, token: bool = True
+    settings: SlackSettings,
+    session: aiohttp.ClientSession,
+    *,
+    token: bool = True,
+    retry_429: bool = True,
 ) -> AsyncWebClient:
     # Only 429s are retried (after Retry-After): retrying a post after a network error could
     # post it twice. One HTTP session keeps connections to Slack open between calls.
@@ -100,7 +104,7 @@ def web_client(
         token=settings.bot_token if token else None,
         base_url=settings.api_url or DEFAULT_API_URL,
         session=session,
-        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)] if retry_429 else [],
     )
 
 
@@ -109,7 +113,8 @@ class SlackAdapter:
     way, which it lets finish (up to ``DRAIN_S``) when it closes. Workspace admins and owners,
     and the ``admin_users`` ids, may triage. ``enrichment`` corrects a stored item's author
     once ``users.info`` has answered; ``auth_retry_s`` is the first wait between attempts to
-    learn the bot's identity when the settings do not give it."""
+    learn the bot's identity when the settings do not give it; ``users_info_timeout_s`` how long
+    a ``users.info`` is waited for before the request's own word is kept."""
 
     def __init__(
         self,
@@ -120,6 +125,7 @@ class SlackAdapter:
         admin_users: frozenset[str] = frozenset(),
         ack_budget_s: float = ACK_BUDGET_S,
         auth_retry_s: float = 1.0,
+        users_info_timeout_s: float = LOOKUP_TIMEOUT_S,
     ) -> None:
         self._conversation = conversation
         self._enrichment = enrichment
@@ -127,16 +133,17 @@ class SlackAdapter:
         self._settings = settings
         self._ack_budget_s = ack_budget_s
         self._auth_retry_s = auth_retry_s
+        self._users_info_timeout_s = users_info_timeout_s
         self._work = BackgroundWork()
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Self:
         self._session = aiohttp.ClientSession()
         self.client = web_client(self._settings, self._session)
-        self._people = SlackPeople(self.client)
+        self._people = SlackPeople(self.client, timeout_s=self._users_info_timeout_s)
         given = self._settings.bot_user_id
         self.identity = SlackIdentity(
-            self.client,
+            web_client(self._settings, self._session, retry_429=False),
             BotIdentity(given, self._settings.bot_id) if given else None,
             first_retry_s=self._auth_retry_s,
         )

@@ -43,7 +43,8 @@ class BotIdentity:
 
 class SlackIdentity:
     """Open it with ``async with`` to learn the identity in the background when the settings
-    did not give it; ``authorize`` is Bolt's ``authorize=`` and never calls Slack."""
+    did not give it; ``authorize`` is Bolt's ``authorize=`` and never calls Slack. ``client``
+    should not retry by itself: a 429's ``Retry-After`` is waited out here, between attempts."""
 
     def __init__(
         self,
@@ -120,6 +121,7 @@ class SlackIdentity:
                 if code in REFUSED:
                     log.error("auth.test: Slack refuses the bot token (%s)", code)
                     return
+                wait = max(wait, _retry_after(error))
                 log.warning("auth.test failed (%s); trying again in %.0f s", code, wait)
             except (aiohttp.ClientError, OSError, TimeoutError) as error:
                 log.warning(
@@ -133,3 +135,10 @@ class SlackIdentity:
                 return
             await self._sleep(wait)
             wait = min(wait * 2, self._longest_retry_s)
+
+
+def _retry_after(error: SlackApiError) -> float:
+    try:
+        return float(error.response.headers.get("Retry-After", 0))
+    except (TypeError, ValueError):
+        return 0.0
