@@ -328,7 +328,7 @@ class SlackAdapter:
             meaning = Meaning.CAPTURE
         else:
             return
-        item_user = event.get("item_user")
+        item_user, bot_user_id = event.get("item_user"), context.bot_user_id
         reaction = Reaction(
             installed_in(context),
             MessageRef(item["channel"], item["ts"]),
@@ -336,7 +336,8 @@ class SlackAdapter:
             meaning,
             added=event.get("type") == "reaction_added",
             delivery_id=body.get("event_id"),
-            on_bot_message=item_user == context.bot_user_id if item_user else None,
+            # Unknown until the bot knows its own id (auth.test may not have answered yet).
+            on_bot_message=item_user == bot_user_id if item_user and bot_user_id else None,
         )
         reader = SlackMessages(self.client, self._people, self._stakeholder, context)
         if meaning is Meaning.VOTE:

@@ -98,6 +98,22 @@ async def test_the_bots_own_reactions_are_ignored_once_it_knows_who_it_is(
     assert answer.status_code == 200 and await new_process.items() == []
 
 
+async def test_a_vote_on_a_thank_you_counts_before_the_bot_knows_who_it_is(
+    new_process: SlackBot,
+) -> None:
+    await new_process.slack.command("/feedback", "The runners are fast")
+    await new_process.fake.wait_for("chat.postMessage")
+    await new_process.settled()
+    await new_process.slack.reaction(True, user="U2", ts=thanks_ts(new_process), event_id="Ev-v")
+    (item,) = await new_process.items()
+    assert new_process.adapter.identity.identity is None and item.votes == 1
+
+
+def thanks_ts(bot: SlackBot) -> str:
+    (message,) = bot.fake.messages("C1")
+    return str(message["ts"])
+
+
 @pytest.fixture
 async def configured(
     fake: FakeSlack, sqlite_engine: AsyncEngine, slack_settings: SlackSettings
