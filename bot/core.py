@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from bot.conversation import Conversation, Surface
 from bot.delivery import Delivery
+from bot.enrichment import Enrichment
 from bot.journal import Journal
 from bot.ports import Clock, Seal, UnitOfWorkFactory, WriteTogether
 from bot.roadmap import DEFAULT_GRACE, RETRY_DELAYS, RoadmapService, Sleep
@@ -27,6 +28,7 @@ class Core:
     roadmap: RoadmapService
     slas: SlaCheck
     clock: Clock
+    enrichment: Enrichment
 
     @property
     def delivery(self) -> Delivery:
@@ -68,4 +70,4 @@ def assemble(
         breaches=slas.open_breaches,
     )
     triage = TriageService(feedback, uow, clock, seal=seal)
-    return Core(feedback, triage, roadmap, slas, clock)
+    return Core(feedback, triage, roadmap, slas, clock, Enrichment(uow))

@@ -13,7 +13,13 @@ from bot.identity import MessageRef, Platform, Workspace
 from bot.items import Item
 from bot.ports import ItemQuery, ThanksNote
 from storage.dialect import insert_ignoring_duplicates
-from storage.rows import change_columns, message_columns, to_change, to_item
+from storage.rows import (
+    author_name_column,
+    change_columns,
+    message_columns,
+    to_change,
+    to_item,
+)
 from storage.tables import deliveries, items, status_changes, votes, workspaces
 from storage.workspaces import WorkspaceIds
 from storage.writes import add_items, note_thanks
@@ -129,6 +135,7 @@ class SqlItemRepository:
                     acknowledged_at=item.acknowledged_at,
                     status_changed_at=item.status_changed_at,
                     **message_columns("thanks", item.thanks),
+                    **author_name_column(item),
                 )
                 .returning(items.c.id)
             )

@@ -62,6 +62,12 @@ def person(row: RowMapping, prefix: str) -> Person | None:
     return Person(row[f"{prefix}_id"], row[f"{prefix}_name"] or "")
 
 
+def author_name_column(item: Item) -> dict[str, str]:
+    """The author's display name, which can be corrected after the item is stored; nothing
+    for an anonymous item, whose author is never written."""
+    return {} if item.author is None else {"author_name": item.author.display_name}
+
+
 def workspace_of(row: RowMapping) -> Workspace:
     """The workspace of a row joined with ``workspaces``."""
     return Workspace(Platform(row["platform"]), row["external_id"])

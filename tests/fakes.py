@@ -102,6 +102,8 @@ class FakeItemRepository:
         stored.duplicate_of = item.duplicate_of
         stored.priority = item.priority
         stored.stakeholder = item.stakeholder
+        if stored.author is not None and item.author is not None:
+            stored.author = item.author
         stored.acknowledged_at = item.acknowledged_at
         stored.status_changed_at = item.status_changed_at
         stored.thanks = item.thanks

@@ -52,7 +52,9 @@ async def slack_platform(app: App, settings: SlackSettings) -> AsyncIterator[Sla
     serves ``http_app`` or ``slack_connection`` connects."""
     conversation = app.core.conversation(slack_surface(settings))
     admins = app.settings.triage.slack_admin_users
-    async with SlackAdapter(conversation, settings, admin_users=admins) as adapter:
+    async with SlackAdapter(
+        conversation, settings, enrichment=app.core.enrichment, admin_users=admins
+    ) as adapter:
         yield SlackPlatform(
             adapter, adapter.build(), settings, app.settings.triage.slack_triage_channel
         )

@@ -3,6 +3,10 @@
 Slack wants every request answered within 3 s. A command is answered as soon as its item is
 stored (the answer confirms it to the author), or empty once ``ACK_BUDGET_S`` has passed; the
 thank-you in the channel, and anything that calls Slack back, is finished in the background.
+
+An item is stored from what the request carries (the name Slack sent, or one remembered from an
+earlier ``users.info``), so Slack's Web API never decides whether it is recorded; ``users.info``
+is asked after, and the stored author corrected by ``bot.enrichment``.
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.background import BackgroundWork, EarlyOrLate
 from adapters.slack.chat import SlackChat, respond_privately, slack_error
 from adapters.slack.formatting import emoji_name, mentioned_users, readable, render, unescape
+from adapters.slack.identity import BotIdentity, SlackIdentity
 from adapters.slack.modal import CALLBACK_ID, build_view, read_submission
-from adapters.slack.people import SlackPeople
+from adapters.slack.people import LOOKUP_TIMEOUT_S, Member, SlackPeople
 from adapters.slack.roles import SlackRoles
 from adapters.slack.settings import SlackSettings
 from bot import replies
@@ -39,9 +44,11 @@ from bot.conversation import (
     Speaker,
     Surface,
 )
+from bot.enrichment import Enrichment
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import ItemKind, Stakeholder
 from bot.messages import Message
+from bot.service import Recorded, Refused
 from bot.text import clean, is_blank
 
 log = logging.getLogger(__name__)
@@ -84,41 +91,63 @@ def installed_in(context: AsyncBoltContext) -> Workspace:
     return Workspace(Platform.SLACK, context.team_id)
 
 
-def web_client(settings: SlackSettings, session: aiohttp.ClientSession) -> AsyncWebClient:
+def web_client(
+    settings: SlackSettings,
+    session: aiohttp.ClientSession,
+    *,
+    token: bool = True,
+    retry_429: bool = True,
+) -> AsyncWebClient:
     # Only 429s are retried (after Retry-After): retrying a post after a network error could
     # post it twice. One HTTP session keeps connections to Slack open between calls.
     return AsyncWebClient(
-        token=settings.bot_token,
+        token=settings.bot_token if token else None,
         base_url=settings.api_url or DEFAULT_API_URL,
         session=session,
-        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)] if retry_429 else [],
     )
 
 
 class SlackAdapter:
     """Open it with ``async with``: it holds the HTTP session to Slack and the work still under
     way, which it lets finish (up to ``DRAIN_S``) when it closes. Workspace admins and owners,
-    and the ``admin_users`` ids, may triage."""
+    and the ``admin_users`` ids, may triage. ``enrichment`` corrects a stored item's author
+    once ``users.info`` has answered; ``auth_retry_s`` is the first wait between attempts to
+    learn the bot's identity when the settings do not give it; ``users_info_timeout_s`` how long
+    a ``users.info`` is waited for before the request's own word is kept."""
 
     def __init__(
         self,
         conversation: Conversation,
         settings: SlackSettings,
         *,
+        enrichment: Enrichment,
         admin_users: frozenset[str] = frozenset(),
         ack_budget_s: float = ACK_BUDGET_S,
+        auth_retry_s: float = 1.0,
+        users_info_timeout_s: float = LOOKUP_TIMEOUT_S,
     ) -> None:
         self._conversation = conversation
+        self._enrichment = enrichment
         self._admin_users = admin_users
         self._settings = settings
         self._ack_budget_s = ack_budget_s
+        self._auth_retry_s = auth_retry_s
+        self._users_info_timeout_s = users_info_timeout_s
         self._work = BackgroundWork()
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Self:
         self._session = aiohttp.ClientSession()
         self.client = web_client(self._settings, self._session)
-        self._people = SlackPeople(self.client)
+        self._people = SlackPeople(self.client, timeout_s=self._users_info_timeout_s)
+        given = self._settings.bot_user_id
+        self.identity = SlackIdentity(
+            web_client(self._settings, self._session, retry_429=False),
+            BotIdentity(given, self._settings.bot_id) if given else None,
+            first_retry_s=self._auth_retry_s,
+        )
+        await self.identity.__aenter__()
         return self
 
     async def __aexit__(
@@ -127,6 +156,7 @@ class SlackAdapter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        await self.identity.__aexit__(exc_type, exc, tb)
         await self._work.drain(DRAIN_S)
         if self._session is not None:
             await self._session.close()
@@ -138,11 +168,15 @@ class SlackAdapter:
     def build(self) -> AsyncApp:
         # Bolt answers Slack once a listener returns (process_before_response), so listeners
         # return quickly and leave the rest to ``self._work``. A reaction's vote is one short
-        # transaction done before answering, so that a failure makes Slack retry.
+        # transaction done before answering, so that a failure makes Slack retry. Bolt's own
+        # client has no token: ``authorize`` hands it one on each request (with a token Bolt
+        # would call auth.test itself, on the first requests).
+        assert self._session is not None, "build the app inside ``async with``"
         app = AsyncApp(
             signing_secret=self._settings.signing_secret,
             request_verification_enabled=self._settings.signing_secret is not None,
-            client=self.client,
+            client=web_client(self._settings, self._session, token=False),
+            authorize=self.identity.authorize,
             process_before_response=True,
         )
         for command in ITEM_COMMANDS:
@@ -154,12 +188,37 @@ class SlackAdapter:
         return app
 
     async def _speaker(self, asker: Asker) -> Speaker:
-        member = await self._people.member(asker.user_id, asker.user_name)
+        """Who asked, as Slack says (``users.info``), or as the request said when it cannot."""
+        return self._speaker_as(asker, await self._people.member(asker.user_id, asker.user_name))
+
+    def _speaker_at_once(self, asker: Asker) -> Speaker:
+        """Who asked, from the request and what was remembered: no call to Slack."""
+        member = self._people.remembered(asker.user_id) or Member(
+            Person(asker.user_id, asker.user_name or asker.user_id), None, None
+        )
+        return self._speaker_as(asker, member)
+
+    def _speaker_as(self, asker: Asker, member: Member) -> Speaker:
         workspace = asker.workspace
         stakeholder = self._stakeholder(
             asker.channel_id, member.stakeholder_in(workspace.id, asker.enterprise_id)
         )
         return Speaker(workspace, asker.channel_id, member.person, stakeholder)
+
+    async def _enrich(
+        self, asker: Asker, stored_as: Speaker, outcome: Recorded | Refused | None
+    ) -> None:
+        if not isinstance(outcome, Recorded) or outcome.item.number is None:
+            return
+        member = await self._people.look_up(asker.user_id)
+        if member is None:
+            return  # Slack could not say: the item keeps what the request said
+        known = self._speaker_as(asker, member)
+        if (known.person, known.stakeholder) == (stored_as.person, stored_as.stakeholder):
+            return
+        await self._enrichment.correct_author(
+            asker.workspace, outcome.item.number, known.person, known.stakeholder
+        )
 
     def _stakeholder(self, channel_id: str, by_membership: Stakeholder) -> Stakeholder:
         if channel_id in self._settings.external_channels:
@@ -207,8 +266,9 @@ class SlackAdapter:
         self, asker: Asker, kind: ItemKind, answer: EarlyOrLate[Message]
     ) -> None:
         chat = SlackChat(self.client, asker.response_url)
-        speaker = await self._speaker(asker)
-        await self._conversation.record_said(speaker, kind, asker.text, chat, answer)
+        speaker = self._speaker_at_once(asker)
+        outcome = await self._conversation.record_said(speaker, kind, asker.text, chat, answer)
+        await self._enrich(asker, speaker, outcome)
 
     async def _open_modal(self, kind: ItemKind, command: dict[str, Any]) -> None:
         view = build_view(kind, command["channel_id"], command.get("response_url"))
@@ -249,7 +309,9 @@ class SlackAdapter:
         late: EarlyOrLate[Message] = EarlyOrLate()
         late.expire()
         chat = SlackChat(self.client, asker.response_url)
-        await self._conversation.record(await self._speaker(asker), ask, chat, late)
+        speaker = self._speaker_at_once(asker)
+        outcome = await self._conversation.record(speaker, ask, chat, late)
+        await self._enrich(asker, speaker, outcome)
 
     # -- reactions ----------------------------------------------------------------------------
 
@@ -266,7 +328,7 @@ class SlackAdapter:
             meaning = Meaning.CAPTURE
         else:
             return
-        item_user = event.get("item_user")
+        item_user, bot_user_id = event.get("item_user"), context.bot_user_id
         reaction = Reaction(
             installed_in(context),
             MessageRef(item["channel"], item["ts"]),
@@ -274,7 +336,8 @@ class SlackAdapter:
             meaning,
             added=event.get("type") == "reaction_added",
             delivery_id=body.get("event_id"),
-            on_bot_message=item_user == context.bot_user_id if item_user else None,
+            # Unknown until the bot knows its own id (auth.test may not have answered yet).
+            on_bot_message=item_user == bot_user_id if item_user and bot_user_id else None,
         )
         reader = SlackMessages(self.client, self._people, self._stakeholder, context)
         if meaning is Meaning.VOTE:

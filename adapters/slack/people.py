@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -18,6 +20,8 @@ from bot.items import Stakeholder
 log = logging.getLogger(__name__)
 
 REMEMBER_SECONDS = 600.0
+# users.info only ever improves what the request said, so a slow Slack is not waited out.
+LOOKUP_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,26 +51,47 @@ def _display_name(user: dict[str, Any]) -> str:
 
 
 class SlackPeople:
-    """``users.info`` with a short memory, so a busy channel does not spend the rate limit."""
+    """``users.info`` with a short memory, so a busy channel does not spend the rate limit.
+    Slack being down, slow or refusing never fails a caller: the payload's word stands."""
 
     def __init__(
-        self, client: AsyncWebClient, monotonic: Callable[[], float] = time.monotonic
+        self,
+        client: AsyncWebClient,
+        monotonic: Callable[[], float] = time.monotonic,
+        *,
+        timeout_s: float = LOOKUP_TIMEOUT_S,
     ) -> None:
         self._client = client
         self._monotonic = monotonic
+        self._timeout_s = timeout_s
         self._known: dict[str, tuple[float, Member]] = {}
 
+    def remembered(self, user_id: str) -> Member | None:
+        """What an earlier ``users.info`` said, however old, without calling Slack."""
+        remembered = self._known.get(user_id)
+        return None if remembered is None else remembered[1]
+
     async def member(self, user_id: str, fallback_name: str | None = None) -> Member:
+        """Who ``user_id`` is; when Slack cannot say, the payload's name and no team (the
+        person is then treated as internal unless the channel says not)."""
+        found = await self.look_up(user_id)
+        return found or Member(Person(user_id, fallback_name or user_id), None, None)
+
+    async def look_up(self, user_id: str) -> Member | None:
+        """Who ``user_id`` is, as Slack says (remembered a while); ``None`` when it cannot."""
         remembered = self._known.get(user_id)
         if remembered is not None and self._monotonic() - remembered[0] < REMEMBER_SECONDS:
             return remembered[1]
         try:
-            user = (await self._client.users_info(user=user_id))["user"]
+            answer = await asyncio.wait_for(self._client.users_info(user=user_id), self._timeout_s)
+            user = answer["user"]
         except SlackApiError as error:
-            # Without users:read (or for a user Slack will not describe) fall back to what the
-            # payload said; the person is then treated as internal unless the channel says not.
+            # Without users:read, or for a user Slack will not describe.
             log.warning("users.info failed: %s", slack_error(error))
-            return Member(Person(user_id, fallback_name or user_id), None, None)
+            return None
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            log.warning("users.info failed: Slack unreachable (%s)", type(error).__name__)
+            return None
         enterprise = (user.get("enterprise_user") or {}).get("enterprise_id")
         member = Member(
             Person(user_id, _display_name(user)),

@@ -18,6 +18,9 @@ class SlackSettings:
     vote_emoji: str = "+1"
     capture_emoji: str = "memo"
     external_channels: frozenset[str] = frozenset()
+    # The bot's own user id (U...) and bot id (B...): given, the bot never needs auth.test.
+    bot_user_id: str | None = None
+    bot_id: str | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -56,6 +59,10 @@ def load_slack_settings(environ: Mapping[str, str]) -> SlackSettings | None:
             raise ConfigError("SLACK_API_URL", f"expected an http(s) URL, got {api_url!r}")
         api_url = api_url.rstrip("/") + "/"
     channels = environ.get("SLACK_EXTERNAL_CHANNELS", "")
+    bot_user_id = _slack_id(environ, "SLACK_BOT_USER_ID", ("U", "W"))
+    bot_id = _slack_id(environ, "SLACK_BOT_ID", ("B",))
+    if bot_id is not None and bot_user_id is None:
+        raise ConfigError("SLACK_BOT_ID", "given without SLACK_BOT_USER_ID, which it goes with")
     return SlackSettings(
         bot_token=token,
         signing_secret=secret or None,
@@ -64,4 +71,15 @@ def load_slack_settings(environ: Mapping[str, str]) -> SlackSettings | None:
         vote_emoji=_emoji(environ, "SLACK_VOTE_EMOJI", "+1"),
         capture_emoji=_emoji(environ, "SLACK_CAPTURE_EMOJI", "memo"),
         external_channels=frozenset(c.strip() for c in channels.split(",") if c.strip()),
+        bot_user_id=bot_user_id,
+        bot_id=bot_id,
     )
+
+
+def _slack_id(environ: Mapping[str, str], name: str, prefixes: tuple[str, ...]) -> str | None:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(prefixes) or not raw.isalnum():
+        raise ConfigError(name, f"expected a Slack id starting with {' or '.join(prefixes)}")
+    return raw

@@ -74,13 +74,25 @@ def slack_settings(fake: FakeSlack) -> SlackSettings:
 
 
 async def start_bot(
-    fake: FakeSlack, engine: AsyncEngine, settings: SlackSettings, ack_budget_s: float = 1.5
+    fake: FakeSlack,
+    engine: AsyncEngine,
+    settings: SlackSettings,
+    ack_budget_s: float = 1.5,
+    auth_retry_s: float = 1.0,
+    users_info_timeout_s: float = 5.0,
 ) -> AsyncIterator[SlackBot]:
     clock = FixedClock(datetime.now(UTC))
     core = core_on(engine, clock)
     service = core.feedback
     conversation = core.conversation(slack_surface(settings))
-    async with SlackAdapter(conversation, settings, ack_budget_s=ack_budget_s) as adapter:
+    async with SlackAdapter(
+        conversation,
+        settings,
+        enrichment=core.enrichment,
+        ack_budget_s=ack_budget_s,
+        auth_retry_s=auth_retry_s,
+        users_info_timeout_s=users_info_timeout_s,
+    ) as adapter:
         runner = web.AppRunner(build_web_app(adapter.build()))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

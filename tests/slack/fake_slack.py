@@ -17,11 +17,36 @@ Socket Mode too: ``apps.connections.open`` (with an app-level ``xapp-`` token, i
 ``Authorization`` header as Slack requires) answers the WebSocket URL ``/socket`` of this same
 server, which greets every connection with a ``hello``. A test pushes envelopes with ``push`` and
 reads the bot's acknowledgement with ``wait_for_ack``; ``disconnect`` asks the bot to reconnect.
+
+Message metadata: ``chat.postMessage`` keeps its ``metadata`` argument (``{"event_type": ...,
+"event_payload": {...}}``) on the stored message and in its answer's ``message``;
+``conversations.history`` and ``conversations.replies`` return it only when asked with
+``include_all_metadata`` true, as Slack does. ``add_message(..., metadata=...)`` stores it too.
+
+Faults, each switched on for a window of time that the test opens and closes (no sleeping); each
+takes every Web API method, or only ``method``. They answer before the ``fail``/``rate_limit``
+rules, and every request they take is recorded in ``calls`` (``answered_ok`` false unless it
+was handled)::
+
+    fault = fake.rate_limited(retry_after=1)     # HTTP 429 with Retry-After, ok=false
+    fault = fake.server_error("chat.postMessage")  # HTTP 500 (status=503 ... too)
+    fault = fake.slow()            # held until fault.release() / fault.end() (or delay=seconds),
+                                   # then answered; handled=True handles it before holding
+    fault = fake.dropped(handled=True)  # read, handled (a post is stored), then the connection
+                                   # is dropped: "posted, but the answer was lost"
+    await fault.hit(3)             # wait until it has taken 3 requests
+    fault.end()                    # over (also ``with fake.slow() as fault:``)
+    await fake.refuse_connections()  # stop listening (open connections are closed) ...
+    await fake.accept_connections()  # ... and listen again on the same port
+
+Response URLs and Socket Mode are not touched by the faults, except that a refused server
+refuses them too (they share its port).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 from collections.abc import Callable, Mapping
@@ -85,6 +110,80 @@ class _Rule:
         return self.when is None or bool(self.when(args))
 
 
+class Fault:
+    """A fault on the fake's Web API, on from its creation until ``end``."""
+
+    def __init__(
+        self,
+        kind: str,
+        method: str | None,
+        *,
+        status: int = 200,
+        retry_after: int | None = None,
+        delay: float | None = None,
+        handled: bool = False,
+    ) -> None:
+        self.kind = kind
+        self.method = method
+        self.status = status
+        self.retry_after = retry_after
+        self.delay = delay
+        self.handled = handled
+        self.active = True
+        self.hits = 0
+        self._released = asyncio.Event()
+        self._changed = asyncio.Condition()
+
+    def takes(self, method: str) -> bool:
+        return self.active and (self.method is None or self.method == method)
+
+    def release(self) -> None:
+        """Answer every request a ``slow`` fault holds, and the ones it takes from now on."""
+        self._released.set()
+
+    def end(self) -> None:
+        """The fault is over: requests are answered normally again; held ones are released."""
+        self.active = False
+        self.release()
+
+    def __enter__(self) -> Fault:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.end()
+
+    async def hit(
+        self,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a bounded wait is this helper's point
+    ) -> None:
+        """Return once the fault has taken at least ``count`` requests."""
+
+        async def until() -> None:
+            async with self._changed:
+                await self._changed.wait_for(lambda: self.hits >= count)
+
+        try:
+            await asyncio.wait_for(until(), timeout)
+        except TimeoutError:
+            raise AssertionError(
+                f"timed out after {timeout}s: the {self.kind} fault took {self.hits} of "
+                f"{count} request(s)"
+            ) from None
+
+    async def _took_one(self) -> None:
+        self.hits += 1
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _hold(self) -> None:
+        if self.delay is None:
+            await self._released.wait()
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._released.wait(), self.delay)
+
+
 @dataclass
 class _User:
     id: str
@@ -133,6 +232,7 @@ class FakeSlack:
         self._calls_by_method: dict[str, list[Call]] = {}
         self.responses: list[tuple[str, dict[str, Any]]] = []
         self._rules: list[_Rule] = []
+        self._faults: list[Fault] = []
         self._expired_urls: set[str] = set()
         self._users: dict[str, _User] = {}
         self._token_teams: dict[str, str] = {}
@@ -140,6 +240,7 @@ class FakeSlack:
         self._next_ts = _FIRST_TS_MICROS
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
         self._port: int | None = None
         # Socket Mode: the open connections (newest last), how many were ever opened, every
         # message the bot sent over them, and its acknowledgements by envelope id.
@@ -161,14 +262,18 @@ class FakeSlack:
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         self._runner = runner
+        self._site = site
         self._port = int(runner.addresses[0][1])
 
     async def stop(self) -> None:
+        for fault in self._faults:
+            fault.end()
         for socket in list(self.sockets):
             await socket.close(code=WSCloseCode.GOING_AWAY)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+            self._site = None
 
     async def __aenter__(self) -> FakeSlack:
         await self.start()
@@ -264,6 +369,55 @@ class FakeSlack:
         """The next ``times`` calls of ``method`` answer HTTP 429 with ``Retry-After``."""
         self._rules.append(_Rule(method, times, None, "ratelimited", 429, retry_after))
 
+    def rate_limited(self, method: str | None = None, retry_after: int = 1) -> Fault:
+        """Until ``end``: HTTP 429 ``ratelimited`` with ``Retry-After: retry_after``."""
+        return self._fault(Fault("rate_limited", method, status=429, retry_after=retry_after))
+
+    def server_error(self, method: str | None = None, status: int = 500) -> Fault:
+        """Until ``end``: HTTP ``status`` (500 by default) with no Web API answer."""
+        return self._fault(Fault("server_error", method, status=status))
+
+    def slow(
+        self, method: str | None = None, *, delay: float | None = None, handled: bool = False
+    ) -> Fault:
+        """Until ``end``: hold each request until ``release`` (or ``delay`` seconds), then
+        answer it. ``handled``: do what it asks first (a post is stored at once), so a client
+        that gives up meanwhile has posted without knowing it."""
+        return self._fault(Fault("slow", method, delay=delay, handled=handled))
+
+    def dropped(self, method: str | None = None, *, handled: bool = False) -> Fault:
+        """Until ``end``: read each request and drop the connection without an answer.
+        ``handled``: do what it asks first, so a post is stored though its answer is lost."""
+        return self._fault(Fault("dropped", method, handled=handled))
+
+    def _fault(self, fault: Fault) -> Fault:
+        self._faults = [f for f in self._faults if f.active]
+        self._faults.append(fault)
+        return fault
+
+    async def refuse_connections(self) -> None:
+        """Stop listening, and close the connections open now: every call (response URLs and
+        Socket Mode too) fails to connect until ``accept_connections``."""
+        if self._site is None or self._runner is None:
+            raise RuntimeError("FakeSlack is not listening")
+        await self._site.stop()
+        self._site = None
+        for socket in list(self.sockets):
+            await socket.close(code=WSCloseCode.GOING_AWAY)
+        server = self._runner.server
+        for connection in list(server.connections if server is not None else ()):
+            connection.force_close()
+
+    async def accept_connections(self) -> None:
+        """Listen again on the same port (and base URL) as before."""
+        if self._runner is None or self._port is None:
+            raise RuntimeError("FakeSlack is not started")
+        if self._site is not None:
+            return
+        site = web.TCPSite(self._runner, "127.0.0.1", self._port, reuse_address=True)
+        await site.start()
+        self._site = site
+
     # -- inspection ------------------------------------------------------------------------------
 
     def calls_to(self, method: str) -> list[Call]:
@@ -279,8 +433,11 @@ class FakeSlack:
         ]
 
     def messages(self, channel: str) -> list[dict[str, Any]]:
-        """Everything stored in ``channel`` (posted or added), oldest first."""
-        return [self._render(m) for m in self._sorted(self._channels.get(channel, []))]
+        """Everything stored in ``channel`` (posted or added, with metadata), oldest first."""
+        return [
+            self._render(m, with_metadata=True)
+            for m in self._sorted(self._channels.get(channel, []))
+        ]
 
     async def wait_for(
         self,
@@ -457,6 +614,45 @@ class FakeSlack:
             headers={k.lower(): v for k, v in request.headers.items()},
             http_method=request.method,
         )
+        fault = next((f for f in self._faults if f.takes(method)), None)
+        if fault is not None:
+            return await self._faulty(fault, call, request)
+        return await self._answered(call)
+
+    async def _faulty(self, fault: Fault, call: Call, request: web.Request) -> web.Response:
+        await fault._took_one()
+        if fault.kind in {"rate_limited", "server_error"}:
+            await self._record(call, answered_ok=False)
+            headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+            if fault.kind == "rate_limited":
+                return _json_response({"ok": False, "error": "ratelimited"}, 429, headers)
+            return web.Response(status=fault.status, text="Internal Server Error")
+        if fault.kind == "slow":
+            if fault.handled:
+                answer = self._answer(call)
+                await self._record(call, answered_ok=bool(answer.get("ok")))
+                await fault._hold()
+                return _json_response(answer)
+            await fault._hold()
+            return await self._answered(call)
+        # dropped
+        if fault.handled:
+            await self._record(call, answered_ok=bool(self._answer(call).get("ok")))
+        else:
+            await self._record(call, answered_ok=False)
+        if request.transport is not None:
+            request.transport.abort()
+        # Ends the handler without an answer; aiohttp treats it as the client having left.
+        raise asyncio.CancelledError
+
+    async def _record(self, call: Call, *, answered_ok: bool) -> None:
+        call.answered_ok = answered_ok
+        self.calls.append(call)
+        self._calls_by_method.setdefault(call.method, []).append(call)
+        await self._notify()
+
+    async def _answered(self, call: Call) -> web.Response:
+        method, args = call.method, call.args
         rule = next((r for r in self._rules if r.matches(method, args)), None)
         headers: dict[str, str] = {}
         if rule is not None:
@@ -466,10 +662,7 @@ class FakeSlack:
                 headers["Retry-After"] = str(rule.retry_after)
         else:
             status, body = 200, self._answer(call)
-        call.answered_ok = bool(body.get("ok"))
-        self.calls.append(call)
-        self._calls_by_method.setdefault(method, []).append(call)
-        await self._notify()
+        await self._record(call, answered_ok=bool(body.get("ok")))
         return _json_response(body, status, headers)
 
     async def _handle_response(self, request: web.Request) -> web.Response:
@@ -556,9 +749,13 @@ class FakeSlack:
         extra: dict[str, Any] = {"bot_id": BOT_ID}
         if call.args.get("blocks"):
             extra["blocks"] = call.json_arg("blocks")
+        metadata = call.json_arg("metadata")
+        if isinstance(metadata, dict):
+            extra["metadata"] = metadata
         message = _Message(str(channel), ts, BOT_USER_ID, str(text or ""), thread_ts, extra)
         self._store(message)
-        return {"ok": True, "channel": channel, "ts": ts, "message": self._render(message)}
+        rendered = self._render(message, with_metadata=True)
+        return {"ok": True, "channel": channel, "ts": ts, "message": rendered}
 
     def _chat_post_ephemeral(self, call: Call) -> JsonDict:
         if not call.args.get("channel"):
@@ -607,9 +804,10 @@ class FakeSlack:
         picked = self._window(call.args, top)
         picked.reverse()  # newest first
         limit = self._limit(call.args)
+        metadata = _truthy(call.args.get("include_all_metadata", False))
         return {
             "ok": True,
-            "messages": [self._render(m) for m in picked[:limit]],
+            "messages": [self._render(m, with_metadata=metadata) for m in picked[:limit]],
             "has_more": len(picked) > limit,
             "pin_count": 0,
             "response_metadata": {"next_cursor": ""},
@@ -630,9 +828,10 @@ class FakeSlack:
         )
         limit = self._limit(call.args)
         thread = ([parent] if parent is not None else []) + replies
+        metadata = _truthy(call.args.get("include_all_metadata", False))
         return {
             "ok": True,
-            "messages": [self._render(m) for m in thread[:limit]],
+            "messages": [self._render(m, with_metadata=metadata) for m in thread[:limit]],
             "has_more": len(thread) > limit,
             "response_metadata": {"next_cursor": ""},
         }
@@ -669,11 +868,13 @@ class FakeSlack:
             limit = 100
         return max(1, min(limit, 1000))
 
-    def _render(self, message: _Message) -> JsonDict:
+    def _render(self, message: _Message, *, with_metadata: bool = False) -> JsonDict:
         out: JsonDict = {"type": "message", "text": message.text, "ts": message.ts}
         if message.user is not None:
             out["user"] = message.user
         out.update(message.extra)
+        if not with_metadata:
+            out.pop("metadata", None)
         if message.is_reply:
             out["thread_ts"] = message.thread_ts
             out["parent_user_id"] = self._user_of(message.channel, message.thread_ts)

@@ -48,7 +48,9 @@ async def test_an_anonymous_slack_item_leaves_no_trace_of_its_author_and_still_r
     core = core_on(engine, clock, seal=seal)
     service = core.feedback
     async with SlackAdapter(
-        core.conversation(slack_surface(slack_settings)), slack_settings
+        core.conversation(slack_surface(slack_settings)),
+        slack_settings,
+        enrichment=core.enrichment,
     ) as adapter:
         runner = web.AppRunner(build_web_app(adapter.build()))
         await runner.setup()

@@ -262,7 +262,7 @@ async def test_two_workspaces_never_mix(bot: SlackBot) -> None:
 
 async def test_a_slack_connect_guest_is_an_external_stakeholder(bot: SlackBot) -> None:
     await bot.slack.command("/request", "partner API", user_id="U9", user_name="gina")
-    await bot.fake.wait_for("chat.postMessage")
+    await bot.settled()  # users.info is asked after the item is stored
     (item,) = await bot.items()
     assert item.stakeholder is Stakeholder.EXTERNAL
 
@@ -281,6 +281,7 @@ async def test_a_partners_form_in_a_shared_channel_is_filed_in_the_installing_wo
         user_name="gina",
     )
     await bot.fake.wait_for("chat.postMessage")
+    await bot.settled()
     (item,) = await bot.items(ACME)
     assert (item.number, item.stakeholder) == (1, Stakeholder.EXTERNAL)
 

@@ -63,7 +63,7 @@ async def bot(
     core = core_on(sqlite_engine, clock, sleep=sleep)
     roadmap = core.roadmap
     conversation = core.conversation(slack_surface(slack_settings))
-    async with SlackAdapter(conversation, slack_settings) as adapter:
+    async with SlackAdapter(conversation, slack_settings, enrichment=core.enrichment) as adapter:
         runner = web.AppRunner(build_web_app(adapter.build()))
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()

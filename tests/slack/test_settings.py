@@ -32,6 +32,8 @@ def test_socket_mode_runs_without_a_signing_secret() -> None:
         ("SLACK_APP_TOKEN", "xoxb-1"),
         ("SLACK_API_URL", "slack.example"),
         ("SLACK_VOTE_EMOJI", "thumbs up"),
+        ("SLACK_BOT_USER_ID", "B0BOT"),
+        ("SLACK_BOT_ID", "U0BOT"),
     ],
 )
 def test_a_wrong_value_is_named(variable: str, value: str) -> None:
@@ -62,3 +64,15 @@ def test_an_emoji_alias_is_read_as_the_name_slack_sends_reactions_under() -> Non
     )
     assert settings is not None
     assert (settings.vote_emoji, settings.capture_emoji) == ("+1", "memo")
+
+
+def test_the_bots_identity_can_be_given_so_no_auth_test_is_needed() -> None:
+    settings = load_slack_settings({**HTTP, "SLACK_BOT_USER_ID": "U0BOT", "SLACK_BOT_ID": "B0BOT"})
+    assert settings is not None
+    assert (settings.bot_user_id, settings.bot_id) == ("U0BOT", "B0BOT")
+
+
+def test_a_bot_id_without_the_bot_user_id_is_named() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_slack_settings({**HTTP, "SLACK_BOT_ID": "B0BOT"})
+    assert raised.value.variable == "SLACK_BOT_ID"

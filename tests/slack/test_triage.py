@@ -87,7 +87,7 @@ async def bot(
     core = core_on(sqlite_engine, clock)
     conversation = core.conversation(slack_surface(slack_settings))
     async with SlackAdapter(
-        conversation, slack_settings, admin_users=frozenset({CAROL})
+        conversation, slack_settings, enrichment=core.enrichment, admin_users=frozenset({CAROL})
     ) as adapter:
         runner = web.AppRunner(build_web_app(adapter.build()))
         await runner.setup()
