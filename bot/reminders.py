@@ -20,6 +20,13 @@ from bot.digest import RoadmapFacts
 from bot.identity import Person, Workspace
 from bot.schedules import Schedule
 
+# A timer never runs at its exact time: the event loop answers it after whatever it is doing
+# (milliseconds, a second or two under load). The scheduler also arms timers only when it next
+# syncs (every minute), so a reminder added by another process is seen by its first sync; this
+# much lateness is still "on time", or a grace of 0 would post nothing, ever.
+ON_TIME = timedelta(minutes=1)
+_INSTANT = timedelta(microseconds=1)
+
 
 class ReminderKind(StrEnum):
     ROADMAP = "roadmap"
@@ -65,11 +72,18 @@ class Reminder:
         return self.schedule.next_after(max(now, self.created_at), self.zone)
 
     def due(self, now: datetime, grace: timedelta) -> datetime | None:
-        """The occurrence to post at ``now``: the newest one after the reminder was created and
-        after the last claimed one, and no older than ``grace``; ``None`` if there is none."""
+        """The occurrence to post at ``now``, ``None`` if there is none.
+
+        An occurrence is due from its scheduled time until that time plus ``grace``, and at
+        least until ``ON_TIME`` after it, so that a grace of 0 still posts the occurrence a timer
+        fires for a moment after its time. Of several due occurrences the newest is posted (the
+        others are folded into it); one created before the reminder, or not newer than the last
+        one claimed, is never due."""
         if not self.active:
             return None
-        after = max(self.created_at, now - grace)
+        # ``latest_due`` looks in (after, now]: one microsecond earlier keeps an occurrence
+        # exactly at the end of its window due.
+        after = max(self.created_at, now - max(grace, ON_TIME) - _INSTANT)
         if self.last_claimed_for is not None:
             after = max(after, self.last_claimed_for)
         return self.schedule.latest_due(after, now, self.zone)

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage.url import is_sqlite
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_QUEUE_S = 300
+
+log = logging.getLogger(__name__)
+
+# The SQLite files whose disk was found full, until a checkpoint of their WAL succeeds again.
+_full: set[str] = set()
+
+
+class DatabaseDiskFull(SQLAlchemyError):
+    """A write failed because the disk that holds the SQLite database is full."""
+
+    def __init__(self, database: str) -> None:
+        super().__init__(
+            f"the database disk is full ({database}); nothing can be stored until space is freed"
+        )
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -30,8 +48,7 @@ def create_engine(url: str) -> AsyncEngine:
         pool_timeout=SQLITE_QUEUE_S,
         pool_reset_on_return=None,
     )
-    event.listen(engine.sync_engine, "connect", _configure_sqlite)
-    event.listen(engine.sync_engine, "begin", _begin_immediate)
+    _listen(engine.sync_engine)
     return engine
 
 
@@ -46,9 +63,14 @@ def sqlite_sync_engine(engine: AsyncEngine) -> Engine:
         pool_timeout=SQLITE_QUEUE_S,
         pool_reset_on_return=None,
     )
-    event.listen(sync, "connect", _configure_sqlite)
-    event.listen(sync, "begin", _begin_immediate)
+    _listen(sync)
     return sync
+
+
+def _listen(engine: Engine) -> None:
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_immediate)
+    event.listen(engine, "handle_error", _on_error)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -69,4 +91,38 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_immediate(connection: Any) -> None:
+    database = str(connection.engine.url.database)
+    if database in _full:
+        _checkpoint(connection, database)
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _on_error(context: ExceptionContext) -> DatabaseDiskFull | None:
+    error = context.original_exception
+    if not (isinstance(error, sqlite3.Error) and error.sqlite_errorcode == sqlite3.SQLITE_FULL):
+        return None
+    database = str(context.engine.url.database) if context.engine is not None else "SQLite"
+    _full.add(database)
+    # A write that failed half way may leave its transaction open on the connection, which the
+    # pool hands on without a rollback (``pool_reset_on_return=None``): every later BEGIN would
+    # fail. A new connection starts clean.
+    context.is_disconnect = True
+    return DatabaseDiskFull(database)
+
+
+def _checkpoint(connection: Any, database: str) -> None:
+    """Move the WAL into the database and truncate it: once the disk has room again, this gives
+    back the space the WAL grew into while every write failed. Tried before each transaction
+    while the disk is known full; on the driver's cursor, so that its failure (still full) is
+    not an error of the transaction that follows."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _, _ = cursor.fetchone()
+    except sqlite3.Error:
+        return
+    finally:
+        cursor.close()
+    if not busy:
+        _full.discard(database)
+        log.warning("the database disk has room again (%s); its WAL is checkpointed", database)

@@ -16,8 +16,9 @@ from bot.errors import StorageError
 
 log = logging.getLogger("feedbackbot")
 
-# How long a stopping process lets its delivery round finish before leaving the rest owed.
-STOP_S = 2.0
+# What is left of a delivery round once the stop's own wait for it (adapters/app/stopping.py)
+# is over: a last moment, within the stop's bound.
+LAST_CALL_S = 0.5
 
 
 class Delivering:
@@ -34,12 +35,21 @@ class Delivering:
         if self._task is None and self._delivery.platforms:
             self._task = asyncio.create_task(self._delivery.run(self._stopping))
 
+    async def refuse(self) -> None:
+        """Claim nothing more; the round under way goes on."""
+        self._stopping.set()
+
+    async def finished(self) -> None:
+        """Return once the round under way is over."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
     async def stop(self) -> None:
         self._stopping.set()
         if self._task is not None:
             # Cancelled after that: its messages stay owed, their claims released below.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._task, STOP_S)
+                await asyncio.wait_for(self._task, LAST_CALL_S)
         try:
             released = await self._delivery.release()
         except StorageError:

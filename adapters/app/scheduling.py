@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from adapters.app.composition import App
 from adapters.app.reach import Reach
+from adapters.app.stopping import FINISH_S, StopPlan
 from adapters.scheduler.directory import PlatformDirectory
 from adapters.scheduler.scheduler import ReminderScheduler
 from adapters.scheduler.slas import JOB_ID, SLA_EVERY_S, SlaJob
@@ -15,12 +16,22 @@ from bot.slas import TriageChannels
 
 
 @asynccontextmanager
-async def scheduling(app: App, reaches: Sequence[Reach]) -> AsyncIterator[None]:
+async def scheduling(
+    app: App, reaches: Sequence[Reach], plan: StopPlan | None = None
+) -> AsyncIterator[None]:
+    """Timers stop as soon as ``plan`` begins; jobs under way get until its ``FINISH_S``."""
+    plan = plan or StopPlan()
     chats = PlatformDirectory()
     for reach in reaches:
         chats.register(reach.platform, reach.outlets)
     reminders = ReminderScheduler(app.core.roadmap, chats)
     await reminders.start()
+
+    async def refuse_new() -> None:
+        reminders.stop_timers()
+
+    plan.refuse_new(refuse_new)
+    plan.finish(reminders.settled)
     try:
         triage_channels = TriageChannels()
         for reach in reaches:
@@ -29,4 +40,4 @@ async def scheduling(app: App, reaches: Sequence[Reach]) -> AsyncIterator[None]:
         reminders.every(SLA_EVERY_S, sla_job.check, JOB_ID, at_once=True)
         yield
     finally:
-        await reminders.stop()
+        await reminders.stop(plan.left(FINISH_S))

@@ -22,6 +22,7 @@ from adapters.app.reach import Served
 from adapters.app.scheduling import scheduling
 from adapters.app.settings import ensure_something_to_serve
 from adapters.app.slack_platform import SlackPlatform, slack_connection, slack_platform
+from adapters.app.stopping import StopPlan, start_watchdog
 from adapters.app.workers import announce_ready, first_process_gone, worker_processes
 from adapters.slack.app import SlackAdapter
 
@@ -35,53 +36,76 @@ class Serving:
     # Connections that run until stopped; one that ends on its own has failed.
     connections: list[asyncio.Task[None]] = field(default_factory=list)
     slack: SlackAdapter | None = None
+    plan: StopPlan = field(default_factory=StopPlan)
 
     async def settled(self) -> None:
         """Wait until the work started for the requests answered so far is done."""
         if self.slack is not None:
             await self.slack.settled()
 
+    async def stop(self) -> None:
+        """Refuse new requests at once and let those under way finish, within the bounds of
+        adapters/app/stopping.py; the block then closes everything."""
+        await self.plan.begin()
+
 
 @asynccontextmanager
 async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIterator[Serving]:
     """Start the HTTP server and the platforms (Slack, Discord, or both, on one database), and
     the other worker processes (with ``environ`` as their settings) when there are to be several;
-    stop them all when the block ends."""
+    stop them all when the block ends (gracefully, in bounded time, after ``Serving.stop``).
+
+    The exit stack closes the pieces in the reverse order. The outbox's delivery is entered
+    first: on a stop it claims nothing more at once, and once the rest has stopped it hands
+    back its claims on what it did not deliver, for the next start."""
     settings = app.settings
     ensure_something_to_serve(settings)
+    plan = StopPlan()
     async with AsyncExitStack() as stack:
+        # First in, so last out: the claims of what was not delivered are handed back once
+        # everything that could still deliver has stopped.
         delivery = await stack.enter_async_context(delivering(app))
+        plan.refuse_new(delivery.refuse)
+        plan.finish(delivery.finished)
         served: list[Served] = []
         slack: SlackPlatform | None = None
         if settings.slack is not None:
             slack = await stack.enter_async_context(slack_platform(app, settings.slack))
+            plan.finish(slack.adapter.settled)
         port = await stack.enter_async_context(
-            http_server(settings, None if slack is None else slack.http_app)
+            http_server(settings, None if slack is None else slack.http_app, plan)
         )
         if slack is not None:
-            served.append(await stack.enter_async_context(slack_connection(slack)))
+            # Its own stack, so that stopping closes a Socket Mode connection at once (new
+            # events then go to the other connections, or wait for the next start).
+            connection = AsyncExitStack()
+            stack.push_async_callback(connection.aclose)
+            served.append(await connection.enter_async_context(slack_connection(slack)))
+            plan.refuse_new(connection.aclose)
         adapter = None if slack is None else slack.adapter
         if settings.worker > 0:
             _deliver(delivery, served)
             # Another worker: the HTTP server and Slack only (see adapters/app/workers.py).
-            worker = Serving(port, [each.name for each in served], _connections(served), adapter)
+            worker = Serving(
+                port, [each.name for each in served], _connections(served), adapter, plan
+            )
             log.info("serving %s on port %s", ", ".join(worker.platforms), port)
             yield worker
             return
         if settings.discord is not None:
             served.append(await stack.enter_async_context(discord_platform(app, settings.discord)))
         _deliver(delivery, served)
-        await stack.enter_async_context(scheduling(app, [each.reach for each in served]))
+        await stack.enter_async_context(scheduling(app, [each.reach for each in served], plan))
         platforms = [each.name for each in served]
         connections = _connections(served)
         if settings.workers > 1:
             workers = await stack.enter_async_context(
-                worker_processes(settings.workers, port, environ or {})
+                worker_processes(settings.workers, port, environ or {}, plan)
             )
             connections.extend(worker.watch for worker in workers if worker.watch is not None)
             platforms.append(f"{settings.workers} worker processes")
         log.info("serving %s; health at GET /healthz on port %s", ", ".join(platforms), port)
-        yield Serving(port, platforms, connections, adapter)
+        yield Serving(port, platforms, connections, adapter, plan)
 
 
 def _deliver(delivery: Delivering, served: list[Served]) -> None:
@@ -123,6 +147,8 @@ async def run_until_stopped(app: App, environ: Mapping[str, str] | None = None) 
             {stopped, *served.connections}, return_when=asyncio.FIRST_COMPLETED
         )
         stopped.cancel()
+        start_watchdog()
+        await served.stop()
         for ended in done - {stopped}:
             # A connection ends on its own only when it failed for good; its error says why.
             ended.result()

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from adapters.app.log_folding import FoldDatabaseFailures
 from adapters.app.triage_settings import TriageSettings, load_triage_settings
 from adapters.app.workers import WORKER
 from adapters.discord.settings import DiscordSettings, load_discord_settings
@@ -73,8 +74,12 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
 
 
 def configure_logging(settings: Settings, default: str) -> None:
+    """Log to standard error, with database failures folded (adapters/app/log_folding.py)."""
     process = f" [worker {settings.worker}]" if settings.workers > 1 else ""
     logging.basicConfig(
         level=settings.log_level or default,
         format=f"%(asctime)s %(levelname)s %(name)s{process}: %(message)s",
     )
+    for handler in logging.getLogger().handlers:
+        # One each: a handler counts what it would have written.
+        handler.addFilter(FoldDatabaseFailures())

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
+from adapters.app.stopping import WORKERS_KILL_S, StopPlan
 from bot.errors import FeedbackBotError
 
 log = logging.getLogger("feedbackbot")
@@ -30,7 +31,6 @@ WORKER = "FEEDBACKBOT_WORKER"
 # with the first process for good).
 READY = "ready"
 START_TIMEOUT_S = 120.0
-STOP_TIMEOUT_S = 30.0
 
 
 @dataclass(slots=True)
@@ -39,6 +39,7 @@ class Worker:
     process: asyncio.subprocess.Process
     # Fails when the worker exits before it is asked to stop.
     watch: asyncio.Task[None] | None = None
+    asked_to_stop: bool = False
 
     async def _ended(self) -> None:
         code = await self.process.wait()
@@ -65,22 +66,29 @@ async def start_workers(count: int, port: int, environ: Mapping[str, str]) -> li
             await _ready(worker)
             worker.watch = asyncio.create_task(worker._ended())
     except BaseException:
-        await stop_workers(workers)
+        await stop_workers(workers, WORKERS_KILL_S)
         raise
     return workers
 
 
 @asynccontextmanager
 async def worker_processes(
-    count: int, port: int, environ: Mapping[str, str]
+    count: int, port: int, environ: Mapping[str, str], plan: StopPlan | None = None
 ) -> AsyncIterator[list[Worker]]:
-    """The workers piece of ``feedbackbot run``: workers 1..count-1, stopped when the block
-    ends."""
+    """The workers piece of ``feedbackbot run``: workers 1..count-1, asked to stop as soon as
+    ``plan`` begins (each then refuses new requests at once, as this process does) and killed
+    if still alive ``WORKERS_KILL_S`` after it began."""
+    plan = plan or StopPlan()
     workers = await start_workers(count, port, environ)
+
+    async def refuse_new() -> None:
+        ask_to_stop(workers)
+
+    plan.refuse_new(refuse_new)
     try:
         yield workers
     finally:
-        await stop_workers(workers)
+        await stop_workers(workers, plan.left(WORKERS_KILL_S))
 
 
 async def _ready(worker: Worker) -> None:
@@ -99,21 +107,35 @@ async def _ready(worker: Worker) -> None:
         )
 
 
-async def stop_workers(workers: list[Worker]) -> None:
-    """Ask every worker to finish its requests and stop; kill the ones that do not."""
+def ask_to_stop(workers: list[Worker]) -> None:
+    """SIGTERM every worker still running (once each); their exits are no longer failures."""
     for worker in workers:
         if worker.watch is not None:
             worker.watch.cancel()
-        if worker.process.returncode is None:
+            worker.watch = None
+        if worker.process.returncode is None and not worker.asked_to_stop:
+            worker.asked_to_stop = True
             with suppress(ProcessLookupError):
                 worker.process.send_signal(signal.SIGTERM)
+
+
+async def stop_workers(workers: list[Worker], seconds: float) -> None:
+    """Ask every worker to finish its requests and stop; kill those still running after
+    ``seconds``."""
+    ask_to_stop(workers)
+    if not workers:
+        return
+    _, late = await asyncio.wait(
+        [asyncio.ensure_future(worker.process.wait()) for worker in workers], timeout=seconds
+    )
     for worker in workers:
-        try:
-            await asyncio.wait_for(worker.process.wait(), STOP_TIMEOUT_S)
-        except TimeoutError:
-            log.warning("worker %s did not stop in %.0fs; killed", worker.number, STOP_TIMEOUT_S)
-            worker.process.kill()
+        if worker.process.returncode is None:
+            log.warning("worker %s did not stop in time; killed", worker.number)
+            with suppress(ProcessLookupError):
+                worker.process.kill()
             await worker.process.wait()
+    for waiting in late:
+        await waiting
 
 
 def announce_ready() -> None:

@@ -87,12 +87,22 @@ class ReminderScheduler:
             # ``next_run_time=None`` would add the job paused; leave it to the trigger.
             self._scheduler.add_job(self._tracked(job), trigger, id=job_id)
 
-    async def stop(self) -> None:
-        """Stop timers, then let the jobs under way finish (up to ``DRAIN_S``): an occurrence
+    def stop_timers(self) -> None:
+        """Fire no timer from now on; jobs under way go on."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    async def settled(self) -> None:
+        """Return once no job is under way."""
+        while self._running:
+            await asyncio.wait(set(self._running))
+
+    async def stop(self, seconds: float = DRAIN_S) -> None:
+        """Stop timers, then let the jobs under way finish (up to ``seconds``): an occurrence
         already claimed is posted and its outcome recorded, not cut off half way; what is
         still running then is cancelled and awaited, so nothing outlives the database."""
-        self._scheduler.shutdown(wait=False)
-        late = await finish_or_cancel(self._running, DRAIN_S)
+        self.stop_timers()
+        late = await finish_or_cancel(self._running, seconds)
         if late:
             log.warning("stopped %d scheduled job(s) still running", late)
 

@@ -66,8 +66,9 @@ def slack_surface(settings: SlackSettings) -> Surface:
 # How long a command waits for its item to be stored before answering Slack without it; well
 # inside Slack's 3 s, which include the network both ways.
 ACK_BUDGET_S = 1.5
-# How long a stopping server lets stored items finish being thanked.
-DRAIN_S = 10.0
+# How long a stopping server still lets stored items finish being thanked once the stop's own
+# wait for them (adapters/app/stopping.py, FINISH_S) is over: a last moment, not a deadline.
+DRAIN_S = 0.5
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -69,11 +70,12 @@ class Roadmap:
         return self.clock.advance(timedelta(**delta))
 
 
-def build_roadmap(engine: AsyncEngine, clock: FixedClock | None = None) -> Roadmap:
+def build_roadmap(engine: AsyncEngine, clock: FixedClock | None = None, **options: Any) -> Roadmap:
+    """``options`` are ``bot.core.assemble``'s (``grace``, say)."""
     clock = clock or FixedClock(MONDAY - timedelta(days=7))
     sleeps = Sleeps()
     chat = FakeChat()
-    core = core_on(engine, clock, sleep=sleeps)
+    core = core_on(engine, clock, sleep=sleeps, **options)
     return Roadmap(
         core.roadmap,
         core.feedback,

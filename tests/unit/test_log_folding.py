@@ -1,0 +1,105 @@
+"""Database failures in the log: one line per kind per interval, with how many were folded, and
+no traceback; everything else is logged as it comes. The clock is a number the test moves."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from adapters.app.log_folding import FoldDatabaseFailures
+from bot.errors import StorageError
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def written(clock: Clock) -> Iterator[list[str]]:
+    """What a handler with the filter writes, formatted as the log shows it."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Collect()
+    handler.addFilter(FoldDatabaseFailures(every_s=10, clock=clock))
+    logger = logging.getLogger("tests.folding")
+    logger.addHandler(handler)
+    logger.propagate = False
+    yield lines
+    logger.removeHandler(handler)
+    logger.propagate = True
+
+
+def fail_to_store(reason: str) -> None:
+    try:
+        try:
+            raise sqlite3.OperationalError(reason)
+        except sqlite3.OperationalError as driver:
+            raise OperationalError("INSERT", {}, driver) from driver
+    except OperationalError as error:
+        try:
+            raise StorageError(f"the database failed: {error}") from error
+        except StorageError:
+            logging.getLogger("tests.folding").exception("could not store a feedback in slack:T1")
+
+
+def test_a_database_failure_is_one_line_without_its_traceback(written: list[str]) -> None:
+    fail_to_store("unable to open database file")
+
+    assert len(written) == 1
+    assert written[0].startswith("database unavailable: could not store a feedback in slack:T1")
+    assert "Traceback" not in written[0] and "\n" not in written[0]
+
+
+def test_failures_of_one_kind_within_the_interval_are_folded_into_the_next_line(
+    written: list[str], clock: Clock
+) -> None:
+    for _ in range(312):
+        fail_to_store("unable to open database file")
+        clock.now += 0.01
+    clock.now += 10
+
+    fail_to_store("unable to open database file")
+
+    assert len(written) == 2
+    assert written[1].startswith("database unavailable (x312 in the last 10 s): could not store")
+
+
+def test_each_kind_of_failure_gets_its_own_line(written: list[str]) -> None:
+    fail_to_store("unable to open database file")
+    fail_to_store("database or disk is full")
+    fail_to_store("database is locked")
+    fail_to_store("database or disk is full")
+
+    assert [line.split(":")[0] for line in written] == [
+        "database unavailable",
+        "the database disk is full",
+        "the database is locked",
+    ]
+
+
+def test_other_errors_keep_their_traceback(written: list[str]) -> None:
+    try:
+        raise ValueError("not the database")
+    except ValueError:
+        logging.getLogger("tests.folding").exception("something else broke")
+        logging.getLogger("tests.folding").exception("something else broke")
+
+    assert len(written) == 2
+    assert all("Traceback" in line for line in written)
