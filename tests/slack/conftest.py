@@ -23,6 +23,8 @@ from tests.fakes import FixedClock
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
 
+SLACK_EPOCH = 1_700_000_000
+
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 ACME = Workspace(Platform.SLACK, "T1")
 GLOBEX = Workspace(Platform.SLACK, "T2")
@@ -81,7 +83,8 @@ async def start_bot(
     auth_retry_s: float = 1.0,
     users_info_timeout_s: float = 5.0,
 ) -> AsyncIterator[SlackBot]:
-    clock = FixedClock(datetime.now(UTC))
+    # The fake Slack's clock: its message timestamps start there, as Slack's are its time.
+    clock = FixedClock(datetime.fromtimestamp(SLACK_EPOCH, UTC))
     core = core_on(engine, clock)
     service = core.feedback
     conversation = core.conversation(slack_surface(settings))
