@@ -152,12 +152,19 @@ def status_changed(item: Item, told: Told) -> Message:
         ways.append("by direct message")
     if ways:
         heard = f"The requester was told {' and '.join(ways)}."
+    elif told.later:
+        heard = "The requester will be told as soon as the platform takes the message."
     elif item.author is None:
         heard = "It is anonymous and its author cannot be reached, so no one was told."
     else:
         heard = "The requester could not be reached; the change stands."
     if told.voters:
         heard += f" {told.voters} voter{'s' if told.voters != 1 else ''} heard the outcome."
+    if told.later:
+        heard += (
+            f" {told.later} more message{'s' if told.later != 1 else ''} will be delivered "
+            "as soon as the platform takes them."
+        )
     return Message.of(f"#{item.number} is now {status}. {heard}")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -76,6 +76,10 @@ class Recorded:
     thanks: Message
     posted: MessageRef | None
     later: bool = False
+
+
+# The messages a status change owes people, worked out in its transaction.
+News = Callable[[Item, UnitOfWork], Awaitable[list[Owed]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,12 +319,14 @@ class FeedbackService:
         by: Person | None = None,
         note: str = "",
         duplicate_of: int | None = None,
+        news: News | None = None,
     ) -> Item:
         """Move an item along the lifecycle that ``bot.items.ALLOWED_TRANSITIONS`` defines.
 
         A duplicate points at the item that is kept: naming a duplicate follows it to the item
         it was merged into, and an item cannot be merged into its own duplicate. Its votes move
-        to the kept item, once per person, in the same transaction."""
+        to the kept item, once per person, in the same transaction, and so are the messages
+        ``news`` says the change owes people (claimed here, to be delivered at once)."""
         async with self._uow() as uow:
             item = await self._require(uow.items.get(workspace, number), number)
             if duplicate_of is not None:
@@ -338,6 +344,10 @@ class FeedbackService:
             if duplicate_of is not None:
                 await uow.items.move_votes(workspace, number, duplicate_of)
                 item.votes = 0
+            if news is not None:
+                owed = [self.delivery.claimed(each) for each in await news(item, uow)]
+                if owed:
+                    await uow.outbox.add(owed)
             await uow.commit()
             return item
 

@@ -3,8 +3,9 @@
 Only admins triage (``bot.ports.Roles`` says who they are): they move items along the lifecycle,
 merge duplicates, and correct priorities and stakeholder kinds; anyone else is refused with
 ``NotAllowed`` and nothing changes. Every status change is told to the requester, in the thread
-of the item's thank-you and by direct message; a direct message that cannot be delivered never
-blocks the change, and the thread reply stands. Voters hear when an item ships or is declined.
+of the item's thank-you and by direct message; the news is owed (``bot.outbox``) in the
+change's own transaction, and a message that cannot be delivered never blocks the change.
+Voters hear when an item ships or is declined.
 """
 
 from __future__ import annotations
@@ -13,27 +14,37 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
-from bot.errors import DoesNotApply, ItemNotFound, NotAllowed, StorageError
-from bot.identity import Person, Workspace
+from bot.errors import DoesNotApply, ItemNotFound, NotAllowed
+from bot.identity import MessageRef, Person, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
 from bot.kpis import Kpis
 from bot.messages import Message
 from bot.news import OUTCOMES, compose_outcome, compose_update
-from bot.ports import ChatFailed, Clock, DirectChat, Roles, Seal, UnitOfWorkFactory
-from bot.service import FeedbackService
+from bot.outbox import Owed, Purpose
+from bot.ports import Clock, DirectChat, Roles, Seal, UnitOfWork, UnitOfWorkFactory
+from bot.service import FeedbackService, News
 from bot.text import clean
 
 log = logging.getLogger(__name__)
 
 
+class Heard(StrEnum):
+    THREAD = "thread"
+    REQUESTER = "requester"
+    VOTER = "voter"
+
+
 @dataclass(frozen=True, slots=True)
 class Told:
-    """How a status change reached people."""
+    """How a status change reached people; ``later`` messages are owed still, to be
+    delivered once the platform takes them."""
 
     thread: bool = False
     direct: bool = False
     voters: int = 0
+    later: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +89,17 @@ class TriageService:
         thread of the item's thank-you and by direct message, and the voters when it ships or
         is declined. Telling people never undoes or blocks the change."""
         await self._require_admin(workspace, person, roles)
+        told: list[tuple[Heard, Owed]] = []
         item = await self._feedback.change_status(
-            workspace, number, to, by=person, note=note, duplicate_of=duplicate_of
+            workspace,
+            number,
+            to,
+            by=person,
+            note=note,
+            duplicate_of=duplicate_of,
+            news=self._news(clean(note), person, told),
         )
-        return StatusChanged(item, await self._tell(item, clean(note), person, chat))
+        return StatusChanged(item, await self._tell(told, chat))
 
     async def set_priority(
         self, workspace: Workspace, person: Person, roles: Roles, number: int, priority: Priority
@@ -138,36 +156,63 @@ class TriageService:
             await uow.commit()
         return item
 
-    async def _tell(self, item: Item, note: str, by: Person, chat: DirectChat) -> Told:
-        thread = direct = False
-        if item.thanks is not None:
-            try:
-                await chat.reply_in_thread(
-                    item.thanks.channel_id, item.thanks, compose_update(item, note, by, thread=True)
+    def _news(self, note: str, by: Person, told: list[tuple[Heard, Owed]]) -> News:
+        """The news of a change, kept in ``told`` with whom each is for: to the thread of the
+        item's thank-you, to the requester by direct message, and to the voters when it ships
+        or is declined."""
+
+        async def news(item: Item, uow: UnitOfWork) -> list[Owed]:
+            if item.thanks is not None:
+                update = compose_update(item, note, by, thread=True)
+                told.append((Heard.THREAD, self._owed(item, Purpose.THREAD, update, item.thanks)))
+            requester = self._requester(item)
+            if requester is not None:
+                direct = self._owed(
+                    item, Purpose.DIRECT, compose_update(item, note, by, thread=False)
                 )
-                thread = True
-            except ChatFailed as failed:
-                log.warning("could not reply in the thread of #%s: %s", item.number, failed.reason)
-        requester = self._requester(item)
-        if requester is not None:
-            direct = await self._direct(
-                chat, requester, compose_update(item, note, by, thread=False)
-            )
-        voters = 0
-        if item.status in OUTCOMES:
-            assert item.number is not None
-            try:
-                async with self._uow() as uow:
-                    ids = await uow.items.voter_ids(item.workspace, item.number)
-            except StorageError:
-                log.exception("could not read the voters of #%s", item.number)
-                ids = []
-            outcome = compose_outcome(item, note)
-            for voter in ids:
-                if requester is not None and voter == requester.user_id:
-                    continue
-                voters += await self._direct(chat, Person(voter, ""), outcome)
-        return Told(thread, direct, voters)
+                if item.author is None:
+                    # The anonymous author is written to through the sealed handle alone.
+                    direct.person, direct.sealed = Person(item.author_handle or "", ""), True
+                else:
+                    direct.person = item.author
+                told.append((Heard.REQUESTER, direct))
+            if item.status in OUTCOMES:
+                assert item.number is not None
+                outcome = compose_outcome(item, note)
+                for voter in await uow.items.voter_ids(item.workspace, item.number):
+                    if requester is None or voter != requester.user_id:
+                        direct = self._owed(item, Purpose.DIRECT, outcome)
+                        direct.person = Person(voter, "")
+                        told.append((Heard.VOTER, direct))
+            return [owed for _, owed in told]
+
+        return news
+
+    def _owed(
+        self, item: Item, purpose: Purpose, message: Message, thread: MessageRef | None = None
+    ) -> Owed:
+        return Owed(
+            item.workspace,
+            purpose,
+            self._clock.now(),
+            channel_id=thread.channel_id if thread else None,
+            thread=thread,
+            message=message,
+        )
+
+    async def _tell(self, news: list[tuple[Heard, Owed]], chat: DirectChat) -> Told:
+        """Deliver the news at once; what a platform does not take now is owed still."""
+        heard: list[Heard] = []
+        later = 0
+        for whom, owed in news:
+            delivered = await self._feedback.delivery.deliver(owed, chat)
+            if delivered.later:
+                later += 1
+            elif delivered.posted is not None or delivered.privately:
+                heard.append(whom)
+        return Told(
+            Heard.THREAD in heard, Heard.REQUESTER in heard, heard.count(Heard.VOTER), later
+        )
 
     def _requester(self, item: Item) -> Person | None:
         """Whom to write to: the author, or an anonymous author through their sealed handle."""
@@ -177,13 +222,3 @@ class TriageService:
             return None
         user_id = self._seal.open(item.author_handle)
         return None if user_id is None else Person(user_id, "")
-
-    @staticmethod
-    async def _direct(chat: DirectChat, person: Person, message: Message) -> bool:
-        try:
-            await chat.direct_message(person, message)
-        except ChatFailed as failed:
-            # Never the person's id: they may be the author of an anonymous item.
-            log.info("a direct message could not be delivered: %s", failed.reason)
-            return False
-        return True

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy import text
 
 from adapters.app.stopping import STOP_S
+from storage.engine import create_engine
 from tests.processes import FEEDBACKBOT, free_port
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import FakeSlack
@@ -146,6 +148,20 @@ async def running(gated: GatedSlack, tmp_path: Path) -> AsyncIterator[Bot]:
         await asyncio.wait_for(reading, 10)
 
 
+async def owed_and_free(database: Path) -> tuple[int, int]:
+    """How many messages the bot still owes, and how many of them nobody has claimed."""
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    try:
+        async with engine.connect() as conn:
+            owed = await conn.scalar(text("SELECT count(*) FROM outbox WHERE done_at IS NULL"))
+            free = await conn.scalar(
+                text("SELECT count(*) FROM outbox WHERE done_at IS NULL AND claimed_by IS NULL")
+            )
+    finally:
+        await engine.dispose()
+    return int(owed or 0), int(free or 0)
+
+
 def refused(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=2):
@@ -160,7 +176,7 @@ async def test_after_sigterm_new_connections_are_refused_and_the_request_in_flig
     async with GatedSlack(fake) as gated, running(gated, tmp_path) as bot:
         sender = SlackSender(bot.base, SECRET, response_url=fake.response_url())
         in_flight = asyncio.create_task(sender.command("/feedback", "sent just before the stop"))
-        await gated.wait_for_waiting("users.info")  # the bot is working on it
+        await gated.wait_for_waiting("chat.postMessage")  # its thank-you is under way
 
         bot.process.send_signal(signal.SIGTERM)
         await bot.wait_for_log("[worker 0]: stopping", "[worker 1]: stopping")
@@ -186,7 +202,7 @@ async def test_the_bot_exits_within_the_stop_bound_when_slack_never_answers(
         answers = asyncio.gather(
             *(sender.command("/feedback", note, user_id=f"U-{note}") for note in notes)
         )
-        await gated.wait_for_waiting("users.info", 6)
+        await gated.wait_for_waiting("chat.postMessage", 6)
 
         bot.process.send_signal(signal.SIGTERM)
         asked = time.monotonic()
@@ -198,3 +214,5 @@ async def test_the_bot_exits_within_the_stop_bound_when_slack_never_answers(
     assert code == 0
     assert statuses == [200] * 6  # acknowledged in time, though nothing could be done
     assert "stop deadline" in "".join(bot.log)
+    # The thank-yous are owed still, and no stopped process holds them.
+    assert await owed_and_free(tmp_path / "bot.db") == (6, 6)
