@@ -59,7 +59,7 @@ def assemble(
     process in its claims on owed messages."""
     delivery = Delivery(uow, Journal(uow, write_together), clock, seal=seal, owner=owner)
     feedback = FeedbackService(uow, clock, seal, delivery=delivery)
-    slas = SlaCheck(uow, clock, policy)
+    slas = SlaCheck(uow, clock, policy, delivery)
     roadmap = RoadmapService(
         uow,
         clock,
@@ -68,6 +68,7 @@ def assemble(
         retry_delays=retry_delays,
         sleep=sleep,
         breaches=slas.open_breaches,
+        owe=delivery.journal,
     )
     triage = TriageService(feedback, uow, clock, seal=seal)
     return Core(feedback, triage, roadmap, slas, clock, Enrichment(uow))

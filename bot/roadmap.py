@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from bot.digest import LIST_LIMIT, RoadmapFacts, compose_digest
 from bot.identity import Person, Workspace
 from bot.messages import Message, Quote
-from bot.ports import ChannelUnavailable, ChatFailed, Clock, UnitOfWorkFactory
+from bot.outbox import Owed, Purpose, new_key
+from bot.ports import ChannelUnavailable, ChatFailed, Clock, TryLater, UnitOfWorkFactory
 from bot.reminders import ChatDirectory, Outlet, Reminder, ReminderKind
 from bot.schedules import ScheduleError, parse_schedule, zone_named
 from bot.slas import Breach
@@ -46,10 +47,14 @@ class FireOutcome(StrEnum):
     NO_CHAT = "no_chat"
     POSTED = "posted"
     FAILED = "failed"
+    # Not posted after the retries, and owed (``bot.outbox``): posted once the platform takes it.
+    OWED = "owed"
     DISABLED = "disabled"
 
 
 Sleep = Callable[[float], Awaitable[None]]
+# Keeps a message owed (``bot.journal.Journal``).
+Owe = Callable[[Owed], Awaitable[None]]
 # The workspace's open SLA breaches (``TriageService.open_breaches``), for the digest.
 OpenBreaches = Callable[[Workspace], Awaitable[list[Breach]]]
 
@@ -60,7 +65,8 @@ class RoadmapService:
     ``default_zone`` is the zone of reminders created without one; ``grace`` how old a missed
     occurrence may be and still be posted; ``sleep`` waits between retries (tests pass their
     own, so nothing really sleeps); ``breaches`` reads the open SLA breaches a digest lists
-    until they are handled."""
+    until they are handled; ``owe`` keeps a post that passing failures kept out, to be
+    delivered once the platform takes it."""
 
     def __init__(
         self,
@@ -72,6 +78,7 @@ class RoadmapService:
         retry_delays: Sequence[float] = RETRY_DELAYS,
         sleep: Sleep = asyncio.sleep,
         breaches: OpenBreaches | None = None,
+        owe: Owe | None = None,
     ) -> None:
         zone_named(default_zone)
         self._uow = uow
@@ -81,6 +88,7 @@ class RoadmapService:
         self._retry_delays = tuple(retry_delays)
         self._sleep = sleep
         self._breaches = breaches
+        self._owe = owe
         self._reading: dict[tuple[Workspace, datetime, datetime], asyncio.Future[RoadmapFacts]] = {}
 
     # -- the digest ---------------------------------------------------------------------------
@@ -256,9 +264,12 @@ class RoadmapService:
     async def _post(
         self, reminder: Reminder, outlet: Outlet, message: Message
     ) -> tuple[FireOutcome, str]:
+        # One marker for every attempt, so the outbox can find a post whose answer was lost.
+        marker = new_key()
+        maybe_sent = False
         for attempt, delay in enumerate((*self._retry_delays, None), start=1):
             try:
-                posted = await outlet.chat.post(reminder.channel_id, message)
+                posted = await outlet.chat.post(reminder.channel_id, message, marker=marker)
             except ChannelUnavailable as unavailable:
                 log.warning(
                     "reminder %s disabled: cannot post in %s of %s (%s)",
@@ -269,6 +280,26 @@ class RoadmapService:
                 )
                 return FireOutcome.DISABLED, unavailable.reason
             except ChatFailed as failed:
+                maybe_sent = maybe_sent or (isinstance(failed, TryLater) and failed.maybe_sent)
+                if delay is None and self._owe is not None and isinstance(failed, TryLater):
+                    await self._owe(
+                        Owed(
+                            reminder.workspace,
+                            Purpose.POST,
+                            self._clock.now(),
+                            fixed_key=marker,
+                            channel_id=reminder.channel_id,
+                            message=message,
+                            maybe_sent=maybe_sent,
+                        )
+                    )
+                    log.warning(
+                        "reminder %s owed after %d attempts: %s",
+                        reminder.id,
+                        attempt,
+                        failed.reason,
+                    )
+                    return FireOutcome.OWED, f"owed after {attempt} attempts: {failed.reason}"
                 if delay is None:
                     log.error(
                         "reminder %s not posted after %d attempts: %s",

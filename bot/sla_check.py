@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from bot.delivery import Delivery
 from bot.errors import StorageError
 from bot.identity import Workspace
 from bot.items import Item, Stakeholder
 from bot.news import compose_breach
-from bot.ports import ChatFailed, Clock, UnitOfWorkFactory
+from bot.outbox import Owed, Purpose
+from bot.ports import Clock, UnitOfWorkFactory
 from bot.slas import CLASSES, Breach, SlaPolicy, TriageChannels
 
 log = logging.getLogger(__name__)
@@ -23,17 +25,23 @@ class SlaCheck:
     """``policy`` holds the limits; the scheduler calls ``check`` every minute."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, policy: SlaPolicy | None = None
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        policy: SlaPolicy | None = None,
+        delivery: Delivery | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self.policy = policy or SlaPolicy.default()
+        self._delivery = delivery
 
     async def check(self, channels: TriageChannels, now: datetime | None = None) -> list[Breach]:
         """Find the items that stayed new past their SLA on the platforms this process
         serves, claim each breach in storage, and post the ones this process claimed to
         their workspace's triage channel. Several processes may check at once: each breach
-        is claimed, and so posted, once. A failed post is logged and not repeated."""
+        is claimed, and so posted, once. The post is owed with the claim (``bot.outbox``): one
+        the platform does not take now is posted when it does; one refused for good is logged."""
         now = now or self._clock.now()
         platforms = channels.platforms
         if not platforms:
@@ -52,10 +60,10 @@ class SlaCheck:
                     deadline = limit.deadline(item.created_at)
                     if deadline > now:
                         break  # oldest first: the rest are not due either
-                    breach = await self._claim(item, deadline, now)
-                    if breach is not None:
-                        claimed.append(breach)
-                        await self._post(breach, item, channels, now)
+                    claim = await self._claim(item, deadline, now, channels)
+                    if claim is not None:
+                        claimed.append(claim[0])
+                        await self._post(*claim, channels, now)
         return claimed
 
     async def open_breaches(self, workspace: Workspace, limit: int = 50) -> list[Breach]:
@@ -63,13 +71,11 @@ class SlaCheck:
         async with self._uow() as uow:
             return await uow.slas.open_breaches(workspace, limit)
 
-    async def _claim(self, item: Item, deadline: datetime, now: datetime) -> Breach | None:
+    async def _claim(
+        self, item: Item, deadline: datetime, now: datetime, channels: TriageChannels
+    ) -> tuple[Breach, Owed | None] | None:
         assert item.number is not None
-        async with self._uow() as uow:
-            if not await uow.slas.claim(item.workspace, item.number, deadline, now):
-                return None
-            await uow.commit()
-        return Breach(
+        breach = Breach(
             item.workspace,
             item.number,
             item.kind,
@@ -79,20 +85,41 @@ class SlaCheck:
             deadline,
             now,
         )
+        outlet = channels.outlet(item.workspace)
+        owed = None
+        if outlet is not None and self._delivery is not None:
+            owed = self._delivery.claimed(
+                Owed(
+                    item.workspace,
+                    Purpose.POST,
+                    now,
+                    channel_id=outlet.channel_id,
+                    message=compose_breach(breach, item, self.policy),
+                )
+            )
+        async with self._uow() as uow:
+            if not await uow.slas.claim(item.workspace, item.number, deadline, now):
+                return None
+            if owed is not None:
+                await uow.outbox.add([owed])
+            await uow.commit()
+        return breach, owed
 
     async def _post(
-        self, breach: Breach, item: Item, channels: TriageChannels, now: datetime
+        self, breach: Breach, owed: Owed | None, channels: TriageChannels, now: datetime
     ) -> None:
         outlet = channels.outlet(breach.workspace)
-        if outlet is None:
+        if outlet is None or owed is None or self._delivery is None:
             outcome, posted_at = "no triage channel", None
         else:
-            try:
-                await outlet.chat.post(outlet.channel_id, compose_breach(breach, item, self.policy))
+            delivered = await self._delivery.deliver(owed, outlet.chat)
+            if delivered.posted is not None:
                 outcome, posted_at = "posted", now
-            except ChatFailed as failed:
-                log.error("could not post the SLA breach of #%s: %s", breach.number, failed.reason)
-                outcome, posted_at = failed.reason[:255], None
+            elif delivered.later:
+                outcome, posted_at = "owed: posted when the platform takes it", None
+            else:
+                log.error("could not post the SLA breach of #%s", breach.number)
+                outcome, posted_at = "could not be posted", None
         try:
             async with self._uow() as uow:
                 await uow.slas.record_post(breach.workspace, breach.number, outcome, posted_at)
