@@ -300,6 +300,36 @@ async def test_sigterm_while_slack_answers_500_exits_in_time_and_the_next_start_
     await assert_each_thanked_once(fake, engine, count)
 
 
+async def test_sigterm_while_thank_yous_hang_hands_them_back_and_the_next_start_finds_them(
+    fake: FakeSlack, tmp_path: Path, sqlite_database: tuple[str, AsyncEngine]
+) -> None:
+    database, engine = sqlite_database
+    count = 10
+    async with started(fake, tmp_path, database) as first:
+        # Posted, but Slack's answers never come while the process stops.
+        with fake.slow("chat.postMessage", handled=True):
+            answers = await send(first, fake, count)
+            await fake.wait_for("chat.postMessage", count, timeout=20)
+            first.process.send_signal(signal.SIGTERM)
+            asked = time.monotonic()
+            code = await first.ended()
+            took = time.monotonic() - asked
+    left = await stored(engine)
+    posts_before_restart = len(fake.calls_to("chat.postMessage"))
+
+    async with started(fake, tmp_path, database) as second:
+        await caught_up(fake, engine, count)
+        second.process.send_signal(signal.SIGTERM)
+        assert await second.ended() == 0
+
+    assert_recorded(answers)
+    assert code == 0 and took < STOP_S
+    assert (left.pending, left.pending_claimed) == (count, 0)  # handed back, not held
+    assert f"left {count} owed message(s) for the next start" in "".join(first.log)
+    await assert_each_thanked_once(fake, engine, count)
+    assert len(fake.calls_to("chat.postMessage")) == posts_before_restart  # found, not reposted
+
+
 async def test_commands_while_slack_is_unreachable_are_all_recorded_and_thanked_once_it_is_back(
     fake: FakeSlack, tmp_path: Path, sqlite_database: tuple[str, AsyncEngine]
 ) -> None:
