@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.conversation import Conversation, Surface
-from bot.delivery import Delivery
+from bot.delivery import LEASE, Delivery
 from bot.enrichment import Enrichment
 from bot.journal import Journal
 from bot.ports import Clock, Seal, UnitOfWorkFactory, WriteTogether
@@ -52,12 +52,15 @@ def assemble(
     retry_delays: Sequence[float] = RETRY_DELAYS,
     sleep: Sleep = asyncio.sleep,
     owner: str | None = None,
+    lease: timedelta = LEASE,
 ) -> Core:
     """The use cases wired to each other: the digest lists the SLA check's open breaches.
     ``seal`` keeps (and opens) anonymous authors' handles; ``write_together`` is storage's
     faster writer of new items and thank-you notes, when it has one; ``owner`` names this
-    process in its claims on owed messages."""
-    delivery = Delivery(uow, Journal(uow, write_together), clock, seal=seal, owner=owner)
+    process in its claims on owed messages, which keep other processes off them for ``lease``."""
+    delivery = Delivery(
+        uow, Journal(uow, write_together), clock, seal=seal, owner=owner, lease=lease
+    )
     feedback = FeedbackService(uow, clock, seal, delivery=delivery)
     slas = SlaCheck(uow, clock, policy, delivery)
     roadmap = RoadmapService(

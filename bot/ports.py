@@ -111,9 +111,9 @@ class ItemRepository(Protocol):
         ...
 
     async def update(self, item: Item) -> None:
-        """Save the item's acknowledgement, status, priority and stakeholder kind (and its
-        author's display name, never an author for an anonymous item), and append any status
-        changes not yet stored."""
+        """Save the item's status, priority and stakeholder kind (and its author's display
+        name, never an author for an anonymous item), and append any status changes not yet
+        stored. Its acknowledgement and thank-you are saved by ``record_thanks`` alone."""
         ...
 
     async def add_vote(

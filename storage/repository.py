@@ -132,9 +132,9 @@ class SqlItemRepository:
                     duplicate_of=item.duplicate_of,
                     priority=item.priority.value if item.priority else None,
                     stakeholder=item.stakeholder.value,
-                    acknowledged_at=item.acknowledged_at,
+                    # Not the thank-you: the outbox notes it (record_thanks), maybe in another
+                    # process between this item's read and this write, which must not undo it.
                     status_changed_at=item.status_changed_at,
-                    **message_columns("thanks", item.thanks),
                     **author_name_column(item),
                 )
                 .returning(items.c.id)

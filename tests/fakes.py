@@ -104,9 +104,7 @@ class FakeItemRepository:
         stored.stakeholder = item.stakeholder
         if stored.author is not None and item.author is not None:
             stored.author = item.author
-        stored.acknowledged_at = item.acknowledged_at
         stored.status_changed_at = item.status_changed_at
-        stored.thanks = item.thanks
         stored.history.extend(copy.deepcopy(item.history[len(stored.history) :]))
 
     async def add_vote(

@@ -54,6 +54,7 @@ async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncItera
             policy=settings.triage.sla,
             default_zone=settings.reminders.default_zone,
             grace=settings.reminders.grace,
+            lease=settings.outbox_lease,
         )
         yield App(settings, engine, core)
 

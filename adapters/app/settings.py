@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from adapters.app.log_folding import FoldDatabaseFailures
 from adapters.app.triage_settings import TriageSettings, load_triage_settings
@@ -14,11 +15,13 @@ from adapters.discord.settings import DiscordSettings, load_discord_settings
 from adapters.environment import flag, whole_number
 from adapters.scheduler.settings import ReminderSettings, load_reminder_settings
 from adapters.slack.settings import SlackSettings, load_slack_settings
+from bot.delivery import LEASE
 from bot.errors import ConfigError
 from storage.url import database_url
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 MAX_WORKERS = 64
+MAX_LEASE_S = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,9 @@ class Settings:
     worker: int = 0
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     triage: TriageSettings = field(default_factory=TriageSettings)
+    # How long a process's claim on an owed message keeps the others off it (a process killed
+    # mid-delivery holds its messages this long).
+    outbox_lease: timedelta = LEASE
 
 
 class NothingToServe(Exception):
@@ -70,6 +76,11 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         discord=load_discord_settings(environ),
         reminders=load_reminder_settings(environ),
         triage=load_triage_settings(environ),
+        outbox_lease=timedelta(
+            seconds=whole_number(
+                environ, "OUTBOX_LEASE_SECONDS", int(LEASE.total_seconds()), 1, MAX_LEASE_S
+            )
+        ),
     )
 
 

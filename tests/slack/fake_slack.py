@@ -225,9 +225,14 @@ def _truthy(value: Any) -> bool:
 
 
 class FakeSlack:
-    """A fake Slack Web API (``/api/{method}``) plus response URLs (``/response/{name}``)."""
+    """A fake Slack Web API (``/api/{method}``) plus response URLs (``/response/{name}``).
 
-    def __init__(self) -> None:
+    Message timestamps count up from 1700000000.000101, where the tests' fixed clock starts,
+    or follow ``clock`` (seconds since the epoch) when given: a real process reads the system
+    clock and looks for its own posts in ``conversations.history`` from a time on, so for it
+    the fake's timestamps must be its time, as Slack's are (``FakeSlack(clock=time.time)``)."""
+
+    def __init__(self, *, clock: Callable[[], float] | None = None) -> None:
         self.calls: list[Call] = []
         self._calls_by_method: dict[str, list[Call]] = {}
         self.responses: list[tuple[str, dict[str, Any]]] = []
@@ -238,6 +243,7 @@ class FakeSlack:
         self._token_teams: dict[str, str] = {}
         self._channels: dict[str, list[_Message]] = {}
         self._next_ts = _FIRST_TS_MICROS
+        self._clock = clock
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -346,7 +352,9 @@ class FakeSlack:
     def new_ts(self) -> str:
         """A fresh message timestamp, greater than every one handed out before."""
         micros = self._next_ts
-        self._next_ts += 1
+        if self._clock is not None:
+            micros = max(micros, round(self._clock() * 1_000_000))
+        self._next_ts = micros + 1
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     # -- failure injection ---------------------------------------------------------------------

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.enrichment import Enrichment
-from bot.identity import Person, Platform, Workspace
+from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import Item, ItemKind, Stakeholder, Status
+from bot.ports import ThanksNote
 from bot.service import FeedbackService, Refused, Submission
 from storage.unit_of_work import SqlUnitOfWork
 from tests.fakes import FixedClock
@@ -15,6 +18,7 @@ from tests.fakes import FixedClock
 ACME = Workspace(Platform.SLACK, "T-ACME")
 FROM_PAYLOAD = Person("U-ALICE", "alice")
 KNOWN = Person("U-ALICE", "Alice Liddell")
+AT = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -100,3 +104,26 @@ async def test_details_of_someone_else_are_not_applied(
     await enrichment.correct_author(ACME, item.number, Person("U-BOB", "Bob"), Stakeholder.EXTERNAL)
     after = await stored(service, item.number)
     assert (after.author, after.stakeholder) == (FROM_PAYLOAD, Stakeholder.INTERNAL)
+
+
+async def test_a_thank_you_noted_after_the_item_was_read_survives_the_items_update(
+    service: FeedbackService, engine: AsyncEngine
+) -> None:
+    # Another process notes the thank-you between this one's read and its write (an author
+    # corrected, a status changed): the write must not take the thank-you back, or nobody
+    # could vote on it.
+    item = await record(service)
+    assert item.number is not None
+    async with SqlUnitOfWork(engine) as uow:
+        read_before = await uow.items.get(ACME, item.number)
+    assert read_before is not None
+    thanks = MessageRef("C1", "1700000000.000101")
+    async with SqlUnitOfWork(engine) as uow:
+        await uow.items.record_thanks([ThanksNote(ACME, item.number, AT, thanks)])
+        await uow.commit()
+    read_before.author = KNOWN
+    async with SqlUnitOfWork(engine) as uow:
+        await uow.items.update(read_before)
+        await uow.commit()
+    after = await stored(service, item.number)
+    assert (after.author, after.thanks, after.acknowledged_at) == (KNOWN, thanks, AT)
