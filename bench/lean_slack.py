@@ -30,8 +30,9 @@ several); bodies by ``Content-Length`` only. aiohttp's client, under slack_sdk's
 posts (``0`` for ``auth.test``), so a chunked request is answered 411 and the connection closed.
 Every answer is ``application/json; charset=utf-8`` with its ``Content-Length``.
 
-Faults, for the reliability benchmark (``set_fault``, until the next call): every request,
-response URLs included, is answered 429 with ``Retry-After``, or 500, or its answer is held back
+Faults, for the reliability benchmark (``set_fault``, until the next call): every Web API call
+is answered 429 with ``Retry-After`` (Slack's rate limits are per method; response URLs answer
+as usual), or every request, response URLs included, is answered 500, or its answer is held back
 ``delay`` seconds (the post itself is made at once), or the connection is dropped once the request
 is read (with ``record_posts``, a ``chat.postMessage`` is posted first: posted, but the answer
 was lost), or the listening socket is closed and every connection with it, so connections are
@@ -171,6 +172,13 @@ class Fault:
     retry_after: float = 1.0  # RATE_LIMITED: the Retry-After header
     delay: float = 5.0  # SLOW: seconds each answer is held back
     record_posts: bool = False  # DROPPED: chat.postMessage posts before the connection drops
+
+    def spares(self, target: bytes) -> bool:
+        """Whether a request to ``target`` is answered as usual (SLOW: late). Slack limits the
+        rate of Web API methods, not of response URLs."""
+        if self.kind is FaultKind.SLOW:
+            return True
+        return self.kind is FaultKind.RATE_LIMITED and not target.startswith(b"/api/")
 
     def describe(self) -> str:
         if self.kind is FaultKind.RATE_LIMITED:
@@ -611,12 +619,12 @@ class _Connection(asyncio.Protocol):
             close = version != b"HTTP/1.1" or _header(lowered, _CONNECTION) == b"close"
             content_type = _header(lowered, _CONTENT_TYPE) or b""
             fault = self._slack.fault
-            if fault is not None and fault.kind is not FaultKind.SLOW:
+            if fault is not None and not fault.spares(target):
                 self._fail(fault, verb, target, content_type, body, close)
             else:
                 status, answer = self._slack.answer(verb, target, content_type, body)
                 delay = 0.0
-                if fault is not None:
+                if fault is not None and fault.kind is FaultKind.SLOW:
                     self._slack.faulted[fault.describe()] += 1
                     delay = fault.delay
                 self._send(_http_response(status, answer, close=close), close, delay)

@@ -477,7 +477,7 @@ class Heard:
     private: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
-    def of(cls, fake: LeanSlack, requests: int) -> Heard:
+    def of(cls, fake: LeanSlack) -> Heard:
         heard = cls()
         for post in fake.posts:
             if not post.ok:
@@ -530,8 +530,18 @@ def unthanked(index: int, stored: list[StoredItem], heard: Heard) -> bool:
     return False
 
 
-def caught_up(stored: dict[int, list[StoredItem]], heard: Heard) -> bool:
-    return not any(unthanked(index, found, heard) for index, found in stored.items())
+def caught_up(sent: Sequence[Sent], stored: dict[int, list[StoredItem]], heard: Heard) -> bool:
+    """Every stored item thanked and noted, and every answered request either stored or told
+    it was not (an empty answer is followed by the outcome, maybe long after: until the wait
+    ends, such a request is not yet lost)."""
+    if any(unthanked(index, found, heard) for index, found in stored.items()):
+        return False
+    return all(
+        index in stored
+        or result.status != 200
+        or any(kind_of(text, index) == "refusal" for text in [result.ack, *heard.private[index]])
+        for index, result in enumerate(sent)
+    )
 
 
 # -- outcomes ------------------------------------------------------------------------------------
@@ -628,11 +638,11 @@ async def run_scenario(
         window = await inject(scenario, fake, bot, args.window, load, cluster)
         sent = await sending
         since = max(window.ended, time.monotonic())
-        catch_up_s = await catch_up(fake, engine, args.requests, since, args.catch_up_limit)
+        catch_up_s = await catch_up(fake, engine, sent, since, args.catch_up_limit)
         if catch_up_s is not None:
             await asyncio.sleep(SETTLE_S)
         stored = await read_items(engine) or {}
-        outcome = classify(scenario.name, sent, stored, Heard.of(fake, args.requests))
+        outcome = classify(scenario.name, sent, stored, Heard.of(fake))
         outcome.catch_up_s = catch_up_s
         outbox = await pending_outbox(engine)
         await bot.terminate("stop at the end")
@@ -665,14 +675,14 @@ def bot_env(fake: LeanSlack, workdir: Path, database: str, workers: int) -> dict
 
 
 async def catch_up(
-    fake: LeanSlack, engine: AsyncEngine, requests: int, since: float, limit_s: float
+    fake: LeanSlack, engine: AsyncEngine, sent: Sequence[Sent], since: float, limit_s: float
 ) -> float | None:
     """Seconds from ``since`` until every stored item is thanked and noted, looked at once a
     second; ``None`` when that did not happen within ``limit_s``."""
     while True:
         stored = await read_items(engine)
         now = time.monotonic()
-        if stored is not None and caught_up(stored, Heard.of(fake, requests)):
+        if stored is not None and caught_up(sent, stored, Heard.of(fake)):
             return max(0.0, now - since)
         if now - since >= limit_s:
             return None
