@@ -597,7 +597,7 @@ def classify(
             odd["stored but told it was not"] += "refusal" in kinds
         elif "refusal" in kinds:
             outcome.told_not_stored += 1
-        elif result.status != 200 or (not result.ack and result.error):
+        elif result.status != 200:
             outcome.slack_error += 1
             odd[f"no answer in time ({result.error or result.status})"] += 1
         else:
