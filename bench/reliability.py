@@ -372,7 +372,7 @@ async def inject(
         await fake.set_fault(None)
         phases = ", then ".join(fault.describe() for fault in scenario.slack)
         if phases:
-            window.notes.append(f"Slack {phases} for {window_s / len(scenario.slack):g} s each")
+            window.notes.append(f"Slack {phases}, {window_s / len(scenario.slack):.1f} s each")
     window.ended = time.monotonic()
     return window
 
