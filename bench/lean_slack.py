@@ -11,7 +11,14 @@ as little work per request as HTTP allows:
 - ``POST /api/auth.test`` — the bot's identity (``UBOT``/``BBOT`` in team ``T1``, as in
   ``FakeSlack``);
 - ``POST /api/chat.postMessage`` (a JSON body, as slack_sdk sends it, or a form) — records the
-  channel and text, answers a fresh ``ts``; ``channel_not_found``/``no_text`` like ``FakeSlack``;
+  channel, text, ``thread_ts`` and ``metadata``, answers a fresh ``ts``;
+  ``channel_not_found``/``no_text`` like ``FakeSlack``;
+- ``conversations.history`` and ``conversations.replies`` — what was posted, newest first and
+  oldest first as Slack orders them, within ``oldest``/``latest`` (``inclusive``), ``limit`` and
+  ``cursor``; each message's ``metadata`` with ``include_all_metadata``. A sender that lost the
+  answer to a post looks it up this way, by a marker of its own in ``metadata``, before trying
+  again;
+- ``chat.postEphemeral`` — records the channel, user and text;
 - ``GET``/``POST /api/users.info`` — the users added with ``add_user``, else ``user_not_found``;
 - any other ``/api/<method>`` — ``{"ok": true}`` (as ``FakeSlack`` answers methods it does not
   know), counted in ``calls``;
@@ -23,6 +30,15 @@ several); bodies by ``Content-Length`` only. aiohttp's client, under slack_sdk's
 posts (``0`` for ``auth.test``), so a chunked request is answered 411 and the connection closed.
 Every answer is ``application/json; charset=utf-8`` with its ``Content-Length``.
 
+Faults, for the reliability benchmark (``set_fault``, until the next call): every Web API call
+is answered 429 with ``Retry-After`` (Slack's rate limits are per method; response URLs answer
+as usual), or every request, response URLs included, is answered 500, or its answer is held back
+``delay`` seconds (the post itself is made at once), or the connection is dropped once the request
+is read (with ``record_posts``, a ``chat.postMessage`` is posted first: posted, but the answer
+was lost), or the listening socket is closed and every connection with it, so connections are
+refused until the fault ends and the same port is opened again. ``faulted`` counts what each fault
+did.
+
 Waiting is bounded and never polls: ``wait_for_posts``/``wait_for_responses`` sleep on an
 ``asyncio.Event`` set by the request that brings the count they wait for.
 """
@@ -30,11 +46,14 @@ Waiting is bounded and never polls: ``wait_for_posts``/``wait_for_responses`` sl
 from __future__ import annotations
 
 import asyncio
+import bisect
+import enum
 import json
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote
 
 BOT_USER_ID = "UBOT"
@@ -56,6 +75,11 @@ _NOT_FOUND = b"404 Not Found"
 _LENGTH_REQUIRED = b"411 Length Required"
 _TOO_LARGE = b"413 Content Too Large"
 _HEAD_TOO_LARGE = b"431 Request Header Fields Too Large"
+_TOO_MANY = b"429 Too Many Requests"
+_SERVER_ERROR = b"500 Internal Server Error"
+# Slack's own ceiling for conversations.history and conversations.replies.
+_MAX_LIMIT = 999
+_DEFAULT_LIMIT = 100
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"))  # one, not one per json.dumps(separators=)
@@ -84,12 +108,15 @@ def _error(code: str) -> bytes:
     return _json({"ok": False, "error": code})
 
 
-def _http_response(status: bytes, body: bytes, *, close: bool = False) -> bytes:
+def _http_response(status: bytes, body: bytes, *, close: bool = False, extra: bytes = b"") -> bytes:
+    """The whole answer; ``extra`` is more header lines, each ending in CRLF."""
     return b"".join(
         (
             b"HTTP/1.1 ",
             status,
-            b"\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ",
+            b"\r\nContent-Type: application/json; charset=utf-8\r\n",
+            extra,
+            b"Content-Length: ",
             str(len(body)).encode(),
             b"\r\nConnection: close\r\n\r\n" if close else b"\r\n\r\n",
             body,
@@ -109,11 +136,70 @@ def _header(head: bytes, needle: bytes) -> bytes | None:
 
 @dataclass(slots=True)
 class PostedMessage:
-    """One ``chat.postMessage``: where, what, and whether it was answered ``ok``."""
+    """One ``chat.postMessage``: where, what, and whether it was posted (``ok``; a post whose
+    answer was then lost to a dropped connection is ``ok`` too: people see it)."""
 
     channel: str
     text: str
     ok: bool
+    ts: str = ""
+    thread_ts: str | None = None
+    metadata: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ephemeral:
+    """One ``chat.postEphemeral``: shown to ``user`` alone in ``channel``."""
+
+    channel: str
+    user: str
+    text: str
+
+
+class FaultKind(enum.Enum):
+    RATE_LIMITED = "429"
+    SERVER_ERROR = "500"
+    SLOW = "slow"
+    DROPPED = "dropped"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """What goes wrong with every request while it is set (see the module's docstring)."""
+
+    kind: FaultKind
+    retry_after: float = 1.0  # RATE_LIMITED: the Retry-After header
+    delay: float = 5.0  # SLOW: seconds each answer is held back
+    record_posts: bool = False  # DROPPED: chat.postMessage posts before the connection drops
+
+    def spares(self, target: bytes) -> bool:
+        """Whether a request to ``target`` is answered as usual (SLOW: late). Slack limits the
+        rate of Web API methods, not of response URLs."""
+        if self.kind is FaultKind.SLOW:
+            return True
+        return self.kind is FaultKind.RATE_LIMITED and not target.startswith(b"/api/")
+
+    def describe(self) -> str:
+        if self.kind is FaultKind.RATE_LIMITED:
+            return f"429 with Retry-After: {self.retry_after:g}"
+        if self.kind is FaultKind.SLOW:
+            return f"answers {self.delay:g} s late"
+        if self.kind is FaultKind.DROPPED and self.record_posts:
+            return "connections dropped after posting"
+        return {
+            FaultKind.SERVER_ERROR: "500",
+            FaultKind.DROPPED: "connections dropped",
+            FaultKind.REFUSED: "connections refused",
+        }[self.kind]
+
+
+@dataclass(slots=True)
+class _Channel:
+    """A channel's messages (thread replies apart), in the order of their ``ts``."""
+
+    micros: list[int] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
 
 
 class LeanSlackTimeout(TimeoutError):
@@ -156,8 +242,13 @@ class LeanSlack:
 
     def __init__(self) -> None:
         self.posts: list[PostedMessage] = []  # every chat.postMessage, in order of arrival
+        self.ephemerals: list[Ephemeral] = []
         self.responses: list[tuple[str, bytes]] = []  # (marker, body) per response URL post
         self.calls: Counter[str] = Counter()  # Web API calls by method
+        self.fault: Fault | None = None
+        self.faulted: Counter[str] = Counter()  # requests a fault answered, by fault
+        self._channels: dict[str, _Channel] = {}
+        self._threads: dict[tuple[str, str], _Channel] = {}  # (channel, parent ts) -> replies
         self._posted = _Tally()
         self._responded = _Tally()
         self._users: dict[str, bytes] = {}  # user id -> users.info answer
@@ -170,7 +261,10 @@ class LeanSlack:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: _Connection(self), "127.0.0.1", 0)
+        # The same port again after a REFUSED fault: the bot keeps the URL it was given.
+        self._server = await loop.create_server(
+            lambda: _Connection(self), "127.0.0.1", self._port or 0, reuse_address=True
+        )
         self._port = int(self._server.sockets[0].getsockname()[1])
 
     async def stop(self) -> None:
@@ -181,6 +275,19 @@ class LeanSlack:
             transport.close()
         await self._server.wait_closed()
         self._server = None
+
+    async def set_fault(self, fault: Fault | None) -> None:
+        """Answer every request with ``fault`` from now on; ``None`` ends it."""
+        refusing = self.fault is not None and self.fault.kind is FaultKind.REFUSED
+        self.fault = fault
+        if fault is not None and fault.kind is FaultKind.REFUSED and not refusing:
+            if self._server is not None:
+                self._server.close()
+                self._server = None
+            for transport in list(self._connections):
+                transport.abort()  # no FIN handshake: the client sees a reset, as on a crash
+        elif refusing and (fault is None or fault.kind is not FaultKind.REFUSED):
+            await self.start()
 
     async def __aenter__(self) -> LeanSlack:
         await self.start()
@@ -230,6 +337,16 @@ class LeanSlack:
             }
         )
 
+    def message_at(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """The message posted at ``ts`` in ``channel`` (not a thread reply), as history shows it."""
+        found = self._channels.get(channel)
+        if found is None:
+            return None
+        index = bisect.bisect_left(found.micros, _micros(ts))
+        if index < len(found.micros) and found.messages[index]["ts"] == ts:
+            return found.messages[index]
+        return None
+
     def posted_texts(self) -> list[str]:
         """The text of every ``chat.postMessage`` answered ``ok``."""
         return [post.text for post in self.posts if post.ok]
@@ -267,13 +384,14 @@ class LeanSlack:
                 return _OK, self._post_message(query, content_type, body)
             if method == "auth.test":
                 return _OK, _AUTH_TEST
-            if method == "users.info":
-                try:
-                    user = _arguments(query, content_type, body).get("user")
-                except ValueError:
-                    return _OK, _error("invalid_json")
-                return _OK, self._users.get(str(user)) or _error("user_not_found")
-            return _OK, _JUST_OK
+            reader = self._readers.get(method)
+            if reader is None:
+                return _OK, _JUST_OK
+            try:
+                arguments = _arguments(query, content_type, body)
+            except ValueError:
+                return _OK, _error("invalid_json")
+            return _OK, reader(self, arguments)
         if path.startswith(b"/response/") and verb == b"POST":
             self.responses.append((unquote(path[10:].decode("ascii", "replace")), body))
             self._responded.add()
@@ -287,22 +405,148 @@ class LeanSlack:
             self.posts.append(PostedMessage("", "", ok=False))
             self._posted.add()
             return _error("invalid_json")
-        channel = arguments.get("channel")
-        text = arguments.get("text")
+        channel = str(arguments.get("channel") or "")
+        text = str(arguments.get("text") or "")
         if not channel:
-            answer, ok = _error("channel_not_found"), False
+            answer, posted = _error("channel_not_found"), PostedMessage("", text, ok=False)
         elif not text and not arguments.get("blocks") and not arguments.get("attachments"):
-            answer, ok = _error("no_text"), False
+            answer, posted = _error("no_text"), PostedMessage(channel, "", ok=False)
         else:
-            micros = self._next_ts
-            self._next_ts += 1
-            ts = f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
-            message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts}
-            answer = _json({"ok": True, "channel": channel, "ts": ts, "message": message})
-            ok = True
-        self.posts.append(PostedMessage(str(channel or ""), str(text or ""), ok))
+            posted = self._keep(channel, text, arguments)
+            message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": posted.ts}
+            answer = _json({"ok": True, "channel": channel, "ts": posted.ts, "message": message})
+        self.posts.append(posted)
         self._posted.add()
         return answer
+
+    def _keep(self, channel: str, text: str, arguments: dict[str, Any]) -> PostedMessage:
+        """Store a post where history and replies find it; its ``PostedMessage``."""
+        micros = self._next_ts
+        self._next_ts += 1
+        ts = f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+        thread_ts = str(arguments["thread_ts"]) if arguments.get("thread_ts") else None
+        metadata = arguments.get("metadata")
+        if isinstance(metadata, str):  # a form sends it as JSON text
+            try:
+                metadata = json.loads(metadata)
+            except ValueError:
+                metadata = None
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "text": text,
+            "ts": ts,
+        }
+        if thread_ts is not None:
+            message["thread_ts"] = thread_ts
+            where = self._threads.setdefault((channel, thread_ts), _Channel())
+        else:
+            where = self._channels.setdefault(channel, _Channel())
+        if metadata:
+            message["metadata"] = metadata
+        where.micros.append(micros)  # ts only grows, so the lists stay sorted
+        where.messages.append(message)
+        return PostedMessage(channel, text, True, ts, thread_ts, metadata)
+
+    def _post_ephemeral(self, arguments: dict[str, Any]) -> bytes:
+        channel, user = str(arguments.get("channel") or ""), str(arguments.get("user") or "")
+        if not channel:
+            return _error("channel_not_found")
+        if not user:
+            return _error("user_not_found")
+        self.ephemerals.append(Ephemeral(channel, user, str(arguments.get("text") or "")))
+        micros = self._next_ts
+        self._next_ts += 1
+        return _json({"ok": True, "message_ts": f"{micros // 1_000_000}.{micros % 1_000_000:06d}"})
+
+    def _users_info(self, arguments: dict[str, Any]) -> bytes:
+        return self._users.get(str(arguments.get("user"))) or _error("user_not_found")
+
+    def _history(self, arguments: dict[str, Any]) -> bytes:
+        channel = str(arguments.get("channel") or "")
+        if not channel:
+            return _error("channel_not_found")
+        found = self._channels.get(channel) or _Channel()
+        start, stop = _window(found.micros, arguments)
+        newest_first = found.messages[start:stop][::-1]
+        return _page(newest_first, arguments, "messages")
+
+    def _replies(self, arguments: dict[str, Any]) -> bytes:
+        channel, parent_ts = str(arguments.get("channel") or ""), str(arguments.get("ts") or "")
+        parent = self.message_at(channel, parent_ts)
+        if parent is None:
+            return _error("thread_not_found")
+        thread = self._threads.get((channel, parent_ts)) or _Channel()
+        start, stop = _window(thread.micros, arguments)
+        # Slack puts the thread's parent first, whatever the window.
+        return _page([parent, *thread.messages[start:stop]], arguments, "messages")
+
+    # Methods whose answer depends only on their arguments, by name.
+    _readers: ClassVar[Mapping[str, Callable[[LeanSlack, dict[str, Any]], bytes]]] = {
+        "users.info": _users_info,
+        "chat.postEphemeral": _post_ephemeral,
+        "conversations.history": _history,
+        "conversations.replies": _replies,
+    }
+
+    def fault_answer(self, fault: Fault, target: bytes) -> bytes:
+        """The whole HTTP answer a RATE_LIMITED or SERVER_ERROR fault gives."""
+        self.faulted[fault.describe()] += 1
+        if fault.kind is FaultKind.RATE_LIMITED:
+            extra = b"Retry-After: %s\r\n" % f"{fault.retry_after:g}".encode()
+            return _http_response(_TOO_MANY, _error("ratelimited"), extra=extra)
+        return _http_response(_SERVER_ERROR, _error("internal_error"))
+
+
+def _micros(ts: object) -> int:
+    """A Slack ``ts`` ("1700000000.000101") as an integer, for ordering; 0 when it is not one."""
+    seconds, _, fraction = str(ts).partition(".")
+    try:
+        return int(seconds) * 1_000_000 + int((fraction + "000000")[:6])
+    except ValueError:
+        return 0
+
+
+def _flag(value: object) -> bool:
+    return value is True or str(value).lower() in ("1", "true")
+
+
+def _window(micros: list[int], arguments: dict[str, Any]) -> tuple[int, int]:
+    """The slice of ``micros`` (sorted) between ``oldest`` and ``latest``; Slack excludes both
+    ends unless ``inclusive``."""
+    inclusive = _flag(arguments.get("inclusive"))
+    start, stop = 0, len(micros)
+    if arguments.get("oldest"):
+        oldest = _micros(arguments["oldest"])
+        bounds = bisect.bisect_left if inclusive else bisect.bisect_right
+        start = bounds(micros, oldest)
+    if arguments.get("latest"):
+        latest = _micros(arguments["latest"])
+        stop = (bisect.bisect_right if inclusive else bisect.bisect_left)(micros, latest)
+    return start, max(start, stop)
+
+
+def _page(messages: list[dict[str, Any]], arguments: dict[str, Any], key: str) -> bytes:
+    """One page of ``messages`` by ``limit`` and ``cursor`` (an offset), without ``metadata``
+    unless ``include_all_metadata``."""
+    try:
+        limit = min(_MAX_LIMIT, int(arguments.get("limit") or _DEFAULT_LIMIT)) or _DEFAULT_LIMIT
+        offset = max(0, int(arguments.get("cursor") or 0))
+    except ValueError:
+        return _error("invalid_arguments")
+    page = messages[offset : offset + limit]
+    if not _flag(arguments.get("include_all_metadata")):
+        page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+    more = offset + limit < len(messages)
+    return _json(
+        {
+            "ok": True,
+            key: page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(offset + limit) if more else ""},
+        }
+    )
 
 
 def _arguments(query: bytes, content_type: bytes, body: bytes) -> dict[str, Any]:
@@ -325,6 +569,7 @@ class _Connection(asyncio.Protocol):
         self._slack = slack
         self._buffer = bytearray()
         self._transport: asyncio.Transport | None = None
+        self._due = 0.0  # when the last answer held back by a SLOW fault goes out
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -372,13 +617,59 @@ class _Connection(asyncio.Protocol):
                 return
             verb, target, version = parts
             close = version != b"HTTP/1.1" or _header(lowered, _CONNECTION) == b"close"
-            status, answer = self._slack.answer(
-                verb, target, _header(lowered, _CONTENT_TYPE) or b"", body
-            )
-            self._transport.write(_http_response(status, answer, close=close))
+            content_type = _header(lowered, _CONTENT_TYPE) or b""
+            fault = self._slack.fault
+            if fault is not None and not fault.spares(target):
+                self._fail(fault, verb, target, content_type, body, close)
+            else:
+                status, answer = self._slack.answer(verb, target, content_type, body)
+                delay = 0.0
+                if fault is not None and fault.kind is FaultKind.SLOW:
+                    self._slack.faulted[fault.describe()] += 1
+                    delay = fault.delay
+                self._send(_http_response(status, answer, close=close), close, delay)
             if close:
-                self._transport.close()
                 return
+
+    def _fail(
+        self,
+        fault: Fault,
+        verb: bytes,
+        target: bytes,
+        content_type: bytes,
+        body: bytes,
+        close: bool,
+    ) -> None:
+        """Answer one request as ``fault`` wants (SLOW apart)."""
+        if fault.kind in (FaultKind.RATE_LIMITED, FaultKind.SERVER_ERROR):
+            self._send(self._slack.fault_answer(fault, target), close, 0.0)
+            return
+        self._slack.faulted[fault.describe()] += 1
+        if fault.record_posts and target.startswith(b"/api/chat.postMessage"):
+            self._slack.answer(verb, target, content_type, body)  # posted; the answer is lost
+        self._buffer.clear()
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _send(self, answer: bytes, close: bool, delay: float) -> None:
+        """Write ``answer`` after ``delay`` seconds, never before an answer held back earlier
+        on this connection (HTTP/1.1 answers go out in order)."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        due = max(now + delay, self._due)
+        if due <= now:
+            self._write(answer, close)
+            return
+        self._due = due
+        loop.call_at(due, self._write, answer, close)
+
+    def _write(self, answer: bytes, close: bool) -> None:
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        transport.write(answer)
+        if close:
+            transport.close()
 
     def _refuse(self, status: bytes, code: str) -> None:
         """Answer a request this server will not read, and close the connection."""
