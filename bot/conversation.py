@@ -55,12 +55,15 @@ class Surface:
 
 @dataclass(frozen=True, slots=True)
 class Speaker:
-    """Who says something, where, and as which kind of stakeholder."""
+    """Who says something, where, and as which kind of stakeholder. ``reply_url`` is the
+    platform's private way back to them for a while (a Slack command's response URL), kept
+    with what is owed to them."""
 
     workspace: Workspace
     channel_id: str
     person: Person
     stakeholder: Stakeholder = Stakeholder.INTERNAL
+    reply_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +321,7 @@ class Conversation:
         owed = delivery.privately(
             speaker.workspace, speaker.channel_id, speaker.person, message, anonymous=anonymous
         )
+        owed.response_url = speaker.reply_url
         await delivery.tell(owed, chat, author=speaker.person)
 
     # -- votes and items ----------------------------------------------------------------------

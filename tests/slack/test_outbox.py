@@ -3,9 +3,15 @@ and noted so that people can vote on it."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
-from tests.slack.conftest import SlackBot
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.slack.settings import SlackSettings
+from tests.slack.conftest import SlackBot, start_bot
+from tests.slack.fake_slack import FakeSlack
 
 
 async def test_a_thank_you_slack_answers_500_to_is_posted_once_slack_recovers(
@@ -87,3 +93,28 @@ async def test_a_thank_you_the_channel_cannot_take_goes_to_its_author_privately(
     assert "From a channel without the bot" in body["text"]
     assert item.acknowledged_at is not None and item.thanks is None
     assert await bot.owed() == 0
+
+
+async def test_a_late_confirmation_slack_could_not_take_reaches_its_author_when_it_can(
+    fake: FakeSlack, sqlite_engine: AsyncEngine, slack_settings: SlackSettings, sqlite_path: Path
+) -> None:
+    async for bot in start_bot(fake, sqlite_engine, slack_settings, ack_budget_s=0.01):
+        # Another writer holds SQLite's write lock, so the acknowledgement goes without the
+        # answer; then no way to the author works: the response URL has expired and the Web
+        # API answers 500.
+        bot.fake.expire_response_url("r1")
+        blocker = sqlite3.connect(sqlite_path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        with bot.fake.server_error():
+            try:
+                answer = await bot.slack.command("/feedback", "said while Slack was failing")
+            finally:
+                blocker.rollback()
+                blocker.close()
+            await bot.catch_up(timedelta(seconds=1))
+        assert answer.text == "" and await bot.owed() == 2  # the thank-you, the confirmation
+        await bot.catch_up(timedelta(seconds=15))
+        (ephemeral,) = bot.fake.calls_to("chat.postEphemeral")[-1:]
+        assert "Recorded as #1" in ephemeral.args["text"] and ephemeral.args["user"] == "U1"
+        assert len(bot.fake.posted_texts("C1")) == 1
+        assert await bot.owed() == 0
