@@ -50,7 +50,7 @@ from sqlalchemy.pool import NullPool
 from bench.lean_client import LeanClient
 from bench.lean_slack import Fault, FaultKind, LeanSlack
 from bench.roadmap import drop_postgres_database, with_postgres_database
-from bench.slack_ack import BOT_TOKEN, SIGNING_SECRET, SLACK_PATH
+from bench.slack_ack import BOT_TOKEN, SIGNING_SECRET, SLACK_PATH, signed_headers
 from storage.tables import items
 from storage.url import database_url
 from tests.processes import FEEDBACKBOT, free_port
@@ -290,15 +290,7 @@ async def send_all(client: LeanClient, bot: Bot, load: Load) -> list[Sent]:
 
     async def one(index: int, body: bytes) -> None:
         async with gate:
-            timestamp = str(int(time.time()))
-            headers = {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Slack-Request-Timestamp": timestamp,
-                "X-Slack-Signature": str(
-                    verifier.generate_signature(timestamp=timestamp, body=body)
-                ),
-                "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-            }
+            headers = signed_headers(verifier, body)
             result = results[index]
             try:
                 result.status, text = await client.post(bot.url, body, headers)

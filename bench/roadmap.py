@@ -195,7 +195,12 @@ class RateLimitedPlatform:
         return await self.post(channel_id, message, marker=marker)
 
     async def find_posted(
-        self, channel_id: str, marker: str, since: datetime, thread: MessageRef | None = None
+        self,
+        channel_id: str,
+        marker: str,
+        since: datetime,
+        thread: MessageRef | None = None,
+        until: datetime | None = None,
     ) -> MessageRef | None:
         return None
 

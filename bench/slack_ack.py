@@ -233,6 +233,17 @@ async def _running(
 # -- load ------------------------------------------------------------------------------------
 
 
+def signed_headers(verifier: SignatureVerifier, body: bytes) -> dict[str, str]:
+    """The headers Slack sends with a command, signed now (Bolt refuses old signatures)."""
+    timestamp = str(int(time.time()))
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": str(verifier.generate_signature(timestamp=timestamp, body=body)),
+        "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+    }
+
+
 # POST ``body`` with ``headers`` to ``url``; the HTTP status and the response text.
 Ack = tuple[int, str]
 Post = Callable[[str, bytes, Mapping[str, str]], Awaitable[Ack]]
@@ -362,15 +373,7 @@ async def send_commands(
 
     async def one(index: int, body: bytes) -> None:
         async with gate:
-            timestamp = str(int(time.time()))
-            headers = {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Slack-Request-Timestamp": timestamp,
-                "X-Slack-Signature": str(
-                    verifier.generate_signature(timestamp=timestamp, body=body)
-                ),
-                "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-            }
+            headers = signed_headers(verifier, body)
             sent = time.perf_counter()
             try:
                 status, text = await post(server.url, body, headers)

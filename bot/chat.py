@@ -51,10 +51,16 @@ class Chat(Protocol):
         ...
 
     async def find_posted(
-        self, channel_id: str, marker: str, since: datetime, thread: MessageRef | None = None
+        self,
+        channel_id: str,
+        marker: str,
+        since: datetime,
+        thread: MessageRef | None = None,
+        until: datetime | None = None,
     ) -> MessageRef | None:
-        """The message posted with ``marker`` in that channel (or thread) since ``since``;
-        ``None`` if there is none. Raises like ``post`` when the platform cannot say."""
+        """The message posted with ``marker`` in that channel (or thread) between ``since``
+        and ``until`` (now, when not given); ``None`` if there is none. Raises like ``post``
+        when the platform cannot say."""
         ...
 
     async def post_private(self, channel_id: str, person: Person, message: Message) -> None:

@@ -307,9 +307,9 @@ class Conversation:
         told = waiting is not None and waiting.give(confirmation)
         thanked = await self._feedback.thank(outcome, speaker.person, chat)
         wanted = waiting is not None or outcome.author is None
-        if wanted and not told and thanked.posted is None and not thanked.later:
-            return thanked  # thanked privately: that told them
-        if wanted and not told:
+        # A thank-you given privately (the channel would not take it) told them already.
+        thanked_privately = thanked.posted is None and not thanked.later
+        if wanted and not told and not thanked_privately:
             await self._tell_privately(chat, speaker, confirmation, anonymous=outcome.anonymous)
         return thanked
 

@@ -45,8 +45,11 @@ LEASE = timedelta(seconds=30)
 # Seconds between attempts after a passing failure; the last repeats. Capped under 20 s so a
 # platform that answers again is caught up with promptly.
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0)
-# How far before a message was owed its post is looked for (the platform's clock may differ).
-LOOK_BACK = timedelta(minutes=2)
+# Where a post that may have gone out is looked for, around the attempt that may have made it:
+# from a little before (the platform's clock may differ from ours) to after the longest an
+# attempt lasts (platform clients give up within 10-20 s).
+LOOK_BEFORE = timedelta(seconds=5)
+LOOK_AFTER = timedelta(seconds=30)
 PARALLEL = 32
 
 
@@ -112,8 +115,8 @@ class Delivery:
 
     def claimed(self, owed: Owed) -> Owed:
         """``owed``, claimed by this process for one lease, to be delivered by it at once."""
-        owed.claimed_by = self.owner
-        owed.claimed_until = self._clock.now() + self._lease
+        now = self._clock.now()
+        owed.claimed_by, owed.claimed_until, owed.tried_at = self.owner, now + self._lease, now
         return owed
 
     def privately(
@@ -248,11 +251,18 @@ class Delivery:
     async def _post_once(self, owed: Owed, chat: Chat, message: Message) -> MessageRef:
         assert owed.channel_id is not None
         if owed.maybe_sent:
+            tried = owed.tried_at or owed.created_at
             found = await chat.find_posted(
-                owed.channel_id, owed.key, owed.created_at - LOOK_BACK, owed.thread
+                owed.channel_id,
+                owed.key,
+                tried - LOOK_BEFORE,
+                owed.thread,
+                min(tried + LOOK_AFTER, self._clock.now()),
             )
             if found is not None:
                 return found
+            owed.maybe_sent = False  # it was not posted: only this attempt may post it
+        owed.tried_at = self._clock.now()
         if owed.thread is not None:
             return await chat.reply_in_thread(
                 owed.channel_id, owed.thread, message, marker=owed.key
@@ -290,7 +300,7 @@ class Delivery:
 
     def _postponed(self, owed: Owed, due: datetime, reason: str, maybe_sent: bool) -> Postponed:
         owed.due_at = due
-        return Postponed(owed.key, due, owed.attempts, maybe_sent, reason)
+        return Postponed(owed.key, due, owed.attempts, maybe_sent, reason, owed.tried_at)
 
     def _undeliverable(
         self,

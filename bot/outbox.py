@@ -81,6 +81,8 @@ class Owed:
     item_number: int | None = None
     attempts: int = 0
     maybe_sent: bool = False
+    # When the attempt that may have posted it began: where to look for it.
+    tried_at: datetime | None = None
     due_at: datetime | None = None
     claimed_by: str | None = None
     claimed_until: datetime | None = None
@@ -134,14 +136,15 @@ class Settled:
 
 @dataclass(frozen=True, slots=True)
 class Postponed:
-    """An owed message to try again at ``due_at``; ``maybe_sent`` when the last attempt may
-    have posted it, so it is looked for first."""
+    """An owed message to try again at ``due_at``; ``maybe_sent`` when an attempt (the one
+    that began at ``tried_at``) may have posted it, so it is looked for first."""
 
     key: str
     due_at: datetime
     attempts: int
     maybe_sent: bool
     reason: str
+    tried_at: datetime | None = None
 
 
 class OutboxStore(Protocol):

@@ -1,4 +1,4 @@
-"""The use cases: submit, acknowledge, vote, find, list, export, change status."""
+"""The use cases: submit and thank, vote, find, list, export, change status."""
 
 from __future__ import annotations
 

@@ -77,6 +77,7 @@ def owed_row(owed: Owed, workspace_id: int) -> dict[str, Any]:
         "due_at": stored(owed.due_at or owed.created_at),
         "attempts": owed.attempts,
         "maybe_sent": owed.maybe_sent or owed.claimed_by is not None,
+        "tried_at": None if owed.tried_at is None else stored(owed.tried_at),
         "claimed_by": owed.claimed_by,
         "claimed_until": None if owed.claimed_until is None else stored(owed.claimed_until),
     }
@@ -103,6 +104,7 @@ def to_owed(row: RowMapping, workspace: Workspace) -> Owed:
         item_number=row["item_number"],
         attempts=row["attempts"],
         maybe_sent=bool(row["maybe_sent"]),
+        tried_at=utc_or_none(row["tried_at"]),
         due_at=utc(row["due_at"]),
         claimed_by=row["claimed_by"],
         claimed_until=utc_or_none(row["claimed_until"]),
@@ -134,6 +136,7 @@ _POSTPONE = (
         due_at=bindparam("p_due"),
         attempts=bindparam("p_attempts"),
         maybe_sent=bindparam("p_maybe_sent"),
+        tried_at=bindparam("p_tried_at"),
         outcome=bindparam("p_reason"),
         claimed_by=None,
         claimed_until=None,
@@ -168,6 +171,7 @@ def postpone(conn: Connection, postponed: Sequence[Postponed]) -> None:
                     "p_due": stored(each.due_at),
                     "p_attempts": each.attempts,
                     "p_maybe_sent": each.maybe_sent,
+                    "p_tried_at": None if each.tried_at is None else stored(each.tried_at),
                     "p_reason": each.reason[:255],
                 }
                 for each in postponed
@@ -216,7 +220,12 @@ class SqlOutbox:
                 await self._conn.execute(
                     update(outbox)
                     .where(outbox.c.id.in_(before), free)
-                    .values(claimed_by=by, claimed_until=stored(until), maybe_sent=True)
+                    .values(
+                    claimed_by=by,
+                    claimed_until=stored(until),
+                    maybe_sent=True,
+                    tried_at=stored(now),
+                )
                     .returning(outbox.c.id)
                 )
             )

@@ -214,6 +214,8 @@ outbox = Table(
     Column("due_at", DateTime(timezone=True), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("maybe_sent", Boolean, nullable=False, server_default=false()),
+    # When the attempt that may have posted it began: where to look for it before a retry.
+    Column("tried_at", DateTime(timezone=True), nullable=True),
     Column("claimed_by", String(64), nullable=True),
     Column("claimed_until", DateTime(timezone=True), nullable=True),
     Column("done_at", DateTime(timezone=True), nullable=True),

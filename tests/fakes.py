@@ -210,10 +210,11 @@ class FakeOutbox:
         for each in postponed:
             owed = self.state.owed.get(each.key)
             if owed is not None:
-                owed.due_at, owed.attempts, owed.maybe_sent = (
+                owed.due_at, owed.attempts, owed.maybe_sent, owed.tried_at = (
                     each.due_at,
                     each.attempts,
                     each.maybe_sent,
+                    each.tried_at,
                 )
                 owed.claimed_by = owed.claimed_until = None
 
@@ -231,6 +232,7 @@ class FakeOutbox:
         for owed in due:
             taken.append(copy.copy(owed))
             owed.claimed_by, owed.claimed_until, owed.maybe_sent = by, until, True
+            owed.tried_at = now
         return taken
 
     async def release(self, by: str) -> int:
@@ -381,7 +383,12 @@ class FakeChat:
         return ref
 
     async def find_posted(
-        self, channel_id: str, marker: str, since: datetime, thread: MessageRef | None = None
+        self,
+        channel_id: str,
+        marker: str,
+        since: datetime,
+        thread: MessageRef | None = None,
+        until: datetime | None = None,
     ) -> MessageRef | None:
         return self.marked.get((channel_id, marker))
 

@@ -51,7 +51,12 @@ class ConsoleChat:
         return MessageRef(channel_id, f"console-{self._posted}")
 
     async def find_posted(
-        self, channel_id: str, marker: str, since: datetime, thread: MessageRef | None = None
+        self,
+        channel_id: str,
+        marker: str,
+        since: datetime,
+        thread: MessageRef | None = None,
+        until: datetime | None = None,
     ) -> MessageRef | None:
         """Never found: printing cannot fail halfway, so a post is never in doubt."""
         return None

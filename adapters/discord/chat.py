@@ -197,7 +197,12 @@ class InteractionChat:
         raise ChatFailed("the interaction was already answered privately")
 
     async def find_posted(
-        self, channel_id: str, marker: str, since: datetime, thread: MessageRef | None = None
+        self,
+        channel_id: str,
+        marker: str,
+        since: datetime,
+        thread: MessageRef | None = None,
+        until: datetime | None = None,
     ) -> MessageRef | None:
         return await find_posted(self._interaction.client, channel_id, marker, since, thread)
 
@@ -278,7 +283,12 @@ class ChannelChat:
         )
 
     async def find_posted(
-        self, channel_id: str, marker: str, since: datetime, thread: MessageRef | None = None
+        self,
+        channel_id: str,
+        marker: str,
+        since: datetime,
+        thread: MessageRef | None = None,
+        until: datetime | None = None,
     ) -> MessageRef | None:
         return await find_posted(self._client, channel_id, marker, since, thread)
 

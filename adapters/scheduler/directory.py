@@ -58,9 +58,14 @@ class NetworkFailuresAsChatFailed:
             raise TryLater(f"network: {type(error).__name__}: {error}", maybe_sent=True) from error
 
     async def find_posted(
-        self, channel_id: str, marker: str, since: datetime, thread: MessageRef | None = None
+        self,
+        channel_id: str,
+        marker: str,
+        since: datetime,
+        thread: MessageRef | None = None,
+        until: datetime | None = None,
     ) -> MessageRef | None:
-        return await self._chat.find_posted(channel_id, marker, since, thread)
+        return await self._chat.find_posted(channel_id, marker, since, thread, until)
 
     async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
         await self._chat.post_private(channel_id, person, message)

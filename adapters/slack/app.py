@@ -204,9 +204,7 @@ class SlackAdapter:
         stakeholder = self._stakeholder(
             asker.channel_id, member.stakeholder_in(workspace.id, asker.enterprise_id)
         )
-        return Speaker(
-            workspace, asker.channel_id, member.person, stakeholder, asker.response_url
-        )
+        return Speaker(workspace, asker.channel_id, member.person, stakeholder, asker.response_url)
 
     async def _enrich(
         self, asker: Asker, stored_as: Speaker, outcome: Recorded | Refused | None

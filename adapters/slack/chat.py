@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -41,17 +44,28 @@ def slack_error(error: SlackApiError) -> str:
 # The metadata event that carries an owed message's marker, unseen by people, so a post whose
 # answer was lost can be found before it is tried again.
 MARKER_EVENT = "feedbackbot_owed"
-# How many pages of history are read looking for a marker.
-LOOK_PAGES = 10
+# How many pages (of 200) of history one look reads at most.
+LOOK_PAGES = 50
+# How much wider than asked a look reads, so that the looks of messages posted around the same
+# time (after an outage, hundreds) are answered by one read.
+LOOK_WIDER_S = 30.0
+# How long a read answers later looks.
+READ_KEPT_S = 120.0
 
 
 class SlackChat:
     """Posts through the Web API. ``response_url`` (a slash command's) is the private way to
     reach the person when there is one; otherwise an ephemeral message, else a DM."""
 
-    def __init__(self, client: AsyncWebClient, response_url: str | None = None) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        response_url: str | None = None,
+        history: HistoryReads | None = None,
+    ) -> None:
         self._client = client
         self._response_url = response_url
+        self._history = history
 
     async def _post(self, marker: str | None, **arguments: Any) -> MessageRef:
         # No link_names: nothing we post may turn a typed @name into a ping. A rate limit is
@@ -85,39 +99,40 @@ class SlackChat:
         )
 
     async def find_posted(
-        self, channel_id: str, marker: str, since: datetime, thread: MessageRef | None = None
+        self,
+        channel_id: str,
+        marker: str,
+        since: datetime,
+        thread: MessageRef | None = None,
+        until: datetime | None = None,
     ) -> MessageRef | None:
-        arguments: dict[str, Any] = {
-            "channel": channel_id,
-            "oldest": f"{since.timestamp():.6f}",
-            "include_all_metadata": True,
-            "limit": 200,
-        }
+        reads = self._history or HistoryReads()
+        oldest, latest = since.timestamp(), (until or datetime.now(UTC)).timestamp()
+        found = reads.find(channel_id, thread, marker, oldest, latest)
+        if found is None:
+            markers = await reads.read(
+                channel_id, thread, oldest, lambda **page: self._read_page(thread, **page)
+            )
+            found = markers.get(marker)
+        return None if not found else MessageRef(channel_id, found)
+
+    async def _read_page(self, thread: MessageRef | None, **arguments: Any) -> dict[str, Any]:
         if thread is not None:
             arguments["ts"] = thread.message_id
-        reading = (
+        read = (
             self._client.conversations_replies
             if thread is not None
             else self._client.conversations_history
         )
-        for _ in range(LOOK_PAGES):
-            try:
-                page = await reading(**arguments)
-            except SlackApiError as error:
-                raise _chat_failure(
-                    WebApiError("conversations.history", slack_error(error)), channel_id
-                ) from None
-            except (aiohttp.ClientError, TimeoutError):
-                raise TryLater("unreachable") from None
-            for found in page.get("messages") or []:
-                payload = (found.get("metadata") or {}).get("event_payload") or {}
-                if payload.get("key") == marker:
-                    return MessageRef(channel_id, str(found["ts"]))
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return None
-            arguments["cursor"] = cursor
-        return None
+        try:
+            page = await read(include_all_metadata=True, limit=200, **arguments)
+            return page.data if isinstance(page.data, dict) else {}
+        except SlackApiError as error:
+            raise _chat_failure(
+                WebApiError("conversations.history", slack_error(error)), arguments.get("channel")
+            ) from None
+        except (aiohttp.ClientError, TimeoutError):
+            raise TryLater("unreachable") from None
 
     async def direct_message(self, person: Person, message: Message) -> None:
         """A message in the person's DM with the bot (``chat.postMessage`` to a user id opens
@@ -159,13 +174,81 @@ class SlackChat:
 
 
 class SlackDeliveries:
-    """The outbox's way to Slack: a chat per message, through its response URL while live."""
+    """The outbox's way to Slack: a chat per message, through its response URL while live,
+    all sharing what they read of channels' history looking for posts."""
 
     def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
+        self._history = HistoryReads()
 
     def chat(self, response_url: str | None = None) -> SlackChat:
-        return SlackChat(self._client, response_url)
+        return SlackChat(self._client, response_url, self._history)
+
+
+@dataclass(slots=True)
+class _Read:
+    oldest: float
+    latest: float
+    markers: dict[str, str]  # marker -> ts
+    at: float
+
+
+ReadPage = Callable[..., Awaitable[dict[str, Any]]]
+
+
+class HistoryReads:
+    """Channel history read for markers, kept a little while: after an outage many messages are
+    looked for in one channel at once, and one read serves them all. A read answers a look
+    only if it covers the look's whole window: everything posted in it was there to be seen."""
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
+        self._reads: dict[tuple[str, str | None], list[_Read]] = {}
+
+    def find(
+        self, channel: str, thread: MessageRef | None, marker: str, oldest: float, latest: float
+    ) -> str | None:
+        """The ts of the post with ``marker``; ``""`` when a kept read shows there is none;
+        ``None`` when no kept read covers the window."""
+        now = self._monotonic()
+        kept = [
+            read
+            for read in self._reads.get(_where(channel, thread), [])
+            if now - read.at < READ_KEPT_S
+        ]
+        self._reads[_where(channel, thread)] = kept
+        for read in kept:
+            if read.oldest <= oldest and read.latest >= latest:
+                return read.markers.get(marker, "")
+        return None
+
+    async def read(
+        self, channel: str, thread: MessageRef | None, oldest: float, read_page: ReadPage
+    ) -> dict[str, str]:
+        """Read the history from a little before ``oldest`` until now; the markers found."""
+        latest = time.time()
+        arguments: dict[str, Any] = {"channel": channel, "oldest": f"{oldest - LOOK_WIDER_S:.6f}"}
+        markers: dict[str, str] = {}
+        for _ in range(LOOK_PAGES):
+            page = await read_page(**arguments)
+            for message in page.get("messages") or []:
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                if payload.get("key"):
+                    markers[str(payload["key"])] = str(message.get("ts"))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+            arguments["cursor"] = cursor
+        else:
+            latest = oldest  # not read to the end: it answers no later look
+        self._reads.setdefault(_where(channel, thread), []).append(
+            _Read(oldest - LOOK_WIDER_S, latest, markers, self._monotonic())
+        )
+        return markers
+
+
+def _where(channel: str, thread: MessageRef | None) -> tuple[str, str | None]:
+    return channel, None if thread is None else thread.message_id
 
 
 def _chat_failure(error: WebApiError, channel: object) -> ChatFailed:

@@ -103,7 +103,9 @@ async def _call(
         "Authorization": f"Bearer {client.token}",
         "Content-Type": "application/json;charset=utf-8",
     }
-    timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)
+    # Waiting for a free connection of the pool is not counted: a call that never went out
+    # must not look like one that may have posted.
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=TIMEOUT_S, sock_read=TIMEOUT_S)
     for attempt in range(rate_limit_retries + 1):
         async with session.post(url, data=body, headers=headers, timeout=timeout) as response:
             wait = _seconds(response.headers.get("Retry-After"))

@@ -176,6 +176,16 @@ def thank_yous(fake: FakeSlack, count: int) -> dict[int, list[str]]:
     return found
 
 
+async def restarted_until_caught_up(
+    fake: FakeSlack, tmp_path: Path, database: str, engine: AsyncEngine, count: int
+) -> None:
+    """Start the bot again on the same database, let it catch up, and stop it cleanly."""
+    async with started(fake, tmp_path, database) as second:
+        await caught_up(fake, engine, count)
+        second.process.send_signal(signal.SIGTERM)
+        assert await second.ended() == 0
+
+
 async def caught_up(fake: FakeSlack, engine: AsyncEngine, count: int) -> None:
     """Until every one of ``count`` items is noted as thanked and nothing is owed."""
 
@@ -257,10 +267,7 @@ async def test_thank_yous_posted_by_a_process_killed_before_slack_answered_are_f
     posts_before_restart = len(fake.calls_to("chat.postMessage"))
     lookups_before_restart = len(fake.calls_to("conversations.history"))
 
-    async with started(fake, tmp_path, database) as second:
-        await caught_up(fake, engine, count)
-        second.process.send_signal(signal.SIGTERM)
-        assert await second.ended() == 0
+    await restarted_until_caught_up(fake, tmp_path, database, engine, count)
 
     assert_recorded(answers)
     # Every one still held by the killed process: the restart took them over once its lease ran out.
@@ -287,10 +294,7 @@ async def test_sigterm_while_slack_answers_500_exits_in_time_and_the_next_start_
             took = time.monotonic() - asked
     left = await stored(engine)
 
-    async with started(fake, tmp_path, database) as second:
-        await caught_up(fake, engine, count)
-        second.process.send_signal(signal.SIGTERM)
-        assert await second.ended() == 0
+    await restarted_until_caught_up(fake, tmp_path, database, engine, count)
 
     assert_recorded(answers)
     assert code == 0 and took < STOP_S
@@ -317,10 +321,7 @@ async def test_sigterm_while_thank_yous_hang_hands_them_back_and_the_next_start_
     left = await stored(engine)
     posts_before_restart = len(fake.calls_to("chat.postMessage"))
 
-    async with started(fake, tmp_path, database) as second:
-        await caught_up(fake, engine, count)
-        second.process.send_signal(signal.SIGTERM)
-        assert await second.ended() == 0
+    await restarted_until_caught_up(fake, tmp_path, database, engine, count)
 
     assert_recorded(answers)
     assert code == 0 and took < STOP_S
