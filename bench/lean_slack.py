@@ -49,6 +49,7 @@ import asyncio
 import bisect
 import enum
 import json
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -419,10 +420,15 @@ class LeanSlack:
         self._posted.add()
         return answer
 
+    def _new_micros(self) -> int:
+        """A message's ts in microseconds: now, as Slack's are its time (a sender looks for a
+        post around when it tried), and always after the last one."""
+        self._next_ts = max(self._next_ts + 1, time.time_ns() // 1000)
+        return self._next_ts
+
     def _keep(self, channel: str, text: str, arguments: dict[str, Any]) -> PostedMessage:
         """Store a post where history and replies find it; its ``PostedMessage``."""
-        micros = self._next_ts
-        self._next_ts += 1
+        micros = self._new_micros()
         ts = f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
         thread_ts = str(arguments["thread_ts"]) if arguments.get("thread_ts") else None
         metadata = arguments.get("metadata")
@@ -456,8 +462,7 @@ class LeanSlack:
         if not user:
             return _error("user_not_found")
         self.ephemerals.append(Ephemeral(channel, user, str(arguments.get("text") or "")))
-        micros = self._next_ts
-        self._next_ts += 1
+        micros = self._new_micros()
         return _json({"ok": True, "message_ts": f"{micros // 1_000_000}.{micros % 1_000_000:06d}"})
 
     def _users_info(self, arguments: dict[str, Any]) -> bytes:
