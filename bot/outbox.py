@@ -108,7 +108,8 @@ class Owed:
             return self.fixed_key
         number = self.number
         assert number is not None, "a thank-you is keyed once its item is numbered"
-        return thanks_key(self.workspace, number)
+        self.fixed_key = thanks_key(self.workspace, number)
+        return self.fixed_key
 
     @property
     def platform(self) -> Platform:
