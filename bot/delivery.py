@@ -51,6 +51,8 @@ BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0)
 LOOK_BEFORE = timedelta(seconds=5)
 LOOK_AFTER = timedelta(seconds=30)
 PARALLEL = 32
+# How often the log says again why owed messages wait.
+SAY_EVERY = timedelta(seconds=10)
 
 
 class Outlet(Protocol):
@@ -104,6 +106,8 @@ class Delivery:
         self._held: dict[tuple[Platform, str], datetime] = {}
         # Owed messages the database would not keep (it was down): tried from memory instead.
         self._unsaved: list[Owed] = []
+        # By reason of waiting: since when it was last said, and how many waited since.
+        self._waiting: dict[str, tuple[datetime, int]] = {}
 
     def serve(self, platform: Platform, outlet: Outlet) -> None:
         """Deliver this platform's messages, including those other processes left."""
@@ -291,12 +295,20 @@ class Delivery:
                 )
         owed.attempts = attempts
         owed.maybe_sent = owed.maybe_sent or later.maybe_sent
-        # Said once per message: a platform in trouble would otherwise fill the log.
-        (log.warning if attempts == 1 else log.debug)(
-            "an owed %s waits %.0f s: %s", owed.purpose, wait, later.reason
-        )
+        self._say_waiting(owed, later.reason, wait, now)
         due = now + timedelta(seconds=wait)
         return [self._postponed(owed, due, later.reason, owed.maybe_sent)], _LATER, None
+
+    def _say_waiting(self, owed: Owed, reason: str, wait: float, now: datetime) -> None:
+        """One line per reason every ``SAY_EVERY``, with how many messages it stands for: a
+        platform in trouble would otherwise write a line per message owed."""
+        since, folded = self._waiting.get(reason, (None, 0))
+        if since is not None and now - since < SAY_EVERY:
+            self._waiting[reason] = (since, folded + 1)
+            return
+        self._waiting[reason] = (now, 0)
+        more = f" (and {folded} more in the last {SAY_EVERY.seconds} s)" if folded else ""
+        log.warning("an owed %s waits %.0f s: %s%s", owed.purpose, wait, reason, more)
 
     def _postponed(self, owed: Owed, due: datetime, reason: str, maybe_sent: bool) -> Postponed:
         owed.due_at = due

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.delivery import BACKOFF
 from bot.identity import Platform
 from bot.messages import Message
@@ -136,3 +138,16 @@ async def test_an_owed_post_without_its_platform_here_waits_for_a_process_that_h
     await h.service.delivery.journal(owed)
     assert await h.service.delivery.run_due() == 0
     assert len(h.uow.state.owed) == 1
+
+
+async def test_messages_waiting_for_one_reason_are_said_in_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    h = delivering(build())
+    h.chat.failing = TryLater("http_503")
+    for n in range(5):
+        await recorded(h, f"item {n}")
+    h.clock.advance(timedelta(seconds=11))
+    await recorded(h, "later")
+    said = [r.getMessage() for r in caplog.records if "waits" in r.getMessage()]
+    assert len(said) == 2 and "(and 4 more in the last 10 s)" in said[1]
