@@ -20,6 +20,7 @@ from typing import Protocol
 
 from bot.acknowledgement import compose_thanks
 from bot.errors import StorageError
+from bot.folding import Folding
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import Item
 from bot.journal import Journal, Write
@@ -51,8 +52,6 @@ BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0)
 LOOK_BEFORE = timedelta(seconds=5)
 LOOK_AFTER = timedelta(seconds=30)
 PARALLEL = 32
-# How often the log says again why owed messages wait.
-SAY_EVERY = timedelta(seconds=10)
 
 
 class Outlet(Protocol):
@@ -106,8 +105,8 @@ class Delivery:
         self._held: dict[tuple[Platform, str], datetime] = {}
         # Owed messages the database would not keep (it was down): tried from memory instead.
         self._unsaved: list[Owed] = []
-        # By reason of waiting: since when it was last said, and how many waited since.
-        self._waiting: dict[str, tuple[datetime, int]] = {}
+        # Why messages wait, said once in a while rather than once per message.
+        self._waiting = Folding()
 
     def serve(self, platform: Platform, outlet: Outlet) -> None:
         """Deliver this platform's messages, including those other processes left."""
@@ -300,15 +299,10 @@ class Delivery:
         return [self._postponed(owed, due, later.reason, owed.maybe_sent)], _LATER, None
 
     def _say_waiting(self, owed: Owed, reason: str, wait: float, now: datetime) -> None:
-        """One line per reason every ``SAY_EVERY``, with how many messages it stands for: a
-        platform in trouble would otherwise write a line per message owed."""
-        since, folded = self._waiting.get(reason, (None, 0))
-        if since is not None and now - since < SAY_EVERY:
-            self._waiting[reason] = (since, folded + 1)
-            return
-        self._waiting[reason] = (now, 0)
-        more = f" (and {folded} more in the last {SAY_EVERY.seconds} s)" if folded else ""
-        log.warning("an owed %s waits %.0f s: %s%s", owed.purpose, wait, reason, more)
+        folded = self._waiting.say(reason, now.timestamp())
+        if folded is not None:
+            more = self._waiting.more(folded)
+            log.warning("an owed %s waits %.0f s: %s%s", owed.purpose, wait, reason, more)
 
     def _postponed(self, owed: Owed, due: datetime, reason: str, maybe_sent: bool) -> Postponed:
         owed.due_at = due

@@ -15,11 +15,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import StorageError
+from bot.folding import Folding
 
 EVERY_S = 10.0
 
@@ -33,31 +33,21 @@ _KINDS = (
 UNAVAILABLE = "database unavailable"
 
 
-@dataclass(slots=True)
-class _Fold:
-    since: float
-    folded: int = 0
-
-
 class FoldDatabaseFailures(logging.Filter):
     def __init__(self, every_s: float = EVERY_S, clock: Callable[[], float] = time.monotonic):
         super().__init__()
         self._every_s = every_s
         self._clock = clock
-        self._folds: dict[str, _Fold] = {}
+        self._folds = Folding(every_s)
 
     def filter(self, record: logging.LogRecord) -> bool:
         failure = _database_failure(record)
         if failure is None:
             return True
         kind = _kind(failure)
-        now = self._clock()
-        fold = self._folds.get(kind)
-        if fold is not None and now - fold.since < self._every_s:
-            fold.folded += 1
+        folded = self._folds.say(kind, self._clock())
+        if folded is None:
             return False
-        folded = 0 if fold is None else fold.folded
-        self._folds[kind] = _Fold(now)
         # The interval that ended: its first failure, logged, and those folded after it.
         counted = f" (x{folded + 1} in the last {self._every_s:.0f} s)" if folded else ""
         record.msg = f"{kind}{counted}: {record.getMessage()}: {_first_line(failure)}"

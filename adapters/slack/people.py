@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.chat import slack_error
+from bot.folding import Folding
 from bot.identity import Person
 from bot.items import Stakeholder
 
@@ -65,6 +66,13 @@ class SlackPeople:
         self._monotonic = monotonic
         self._timeout_s = timeout_s
         self._known: dict[str, tuple[float, Member]] = {}
+        self._failures = Folding()
+
+    def _say(self, failure: str) -> None:
+        # Every request asks about its author: Slack in trouble would write a line for each.
+        folded = self._failures.say(failure, self._monotonic())
+        if folded is not None:
+            log.warning("%s%s", failure, self._failures.more(folded))
 
     def remembered(self, user_id: str) -> Member | None:
         """What an earlier ``users.info`` said, however old, without calling Slack."""
@@ -87,10 +95,10 @@ class SlackPeople:
             user = answer["user"]
         except SlackApiError as error:
             # Without users:read, or for a user Slack will not describe.
-            log.warning("users.info failed: %s", slack_error(error))
+            self._say(f"users.info failed: {slack_error(error)}")
             return None
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
-            log.warning("users.info failed: Slack unreachable (%s)", type(error).__name__)
+            self._say(f"users.info failed: Slack unreachable ({type(error).__name__})")
             return None
         enterprise = (user.get("enterprise_user") or {}).get("enterprise_id")
         member = Member(
