@@ -242,7 +242,9 @@ class Delivery:
             else:
                 raise ChatFailed("no direct messages here")
             return [Settled(owed.key, now, "told")], Delivered(privately=True), None
-        message = compose_thanks(item) if item is not None else owed.message
+        if owed.message is None and item is not None:
+            owed.message = compose_thanks(item)  # in memory: the row keeps composing it
+        message = owed.message
         assert message is not None and owed.channel_id is not None, "a post has words and a place"
         posted = await self._post_once(owed, chat, message)
         writes: list[Write] = [Settled(owed.key, now, "posted", posted)]

@@ -226,7 +226,9 @@ class FeedbackService:
         command itself once the item is stored) call ``submit`` and then this."""
         owed = self.delivery.claimed(Owed.thanks(item, thread))
         delivered = await self.delivery.deliver(owed, chat, author=author, item=item)
-        return Recorded(item, compose_thanks(item), delivered.posted, delivered.later)
+        return Recorded(
+            item, owed.message or compose_thanks(item), delivered.posted, delivered.later
+        )
 
     async def capture(
         self,
