@@ -177,7 +177,8 @@ class SlackAdapter:
             signing_secret=self._settings.signing_secret,
             request_verification_enabled=self._settings.signing_secret is not None,
             client=web_client(self._settings, self._session, token=False),
-            authorize=self.identity.authorize,
+            # Bolt takes its own AsyncAuthorize as it is (its hint names only functions).
+            authorize=self.identity.authorize,  # type: ignore[arg-type]
             process_before_response=True,
         )
         for command in ITEM_COMMANDS:

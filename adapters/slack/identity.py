@@ -18,6 +18,8 @@ from typing import Self
 
 import aiohttp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -91,25 +93,24 @@ class SlackIdentity:
             await asyncio.wait([self._learning])
 
     @property
-    def authorize(self) -> Callable[..., Awaitable[AuthorizeResult]]:
-        """Bolt's ``authorize=``: a plain function, since Bolt passes arguments by the names
-        it finds in the signature (a bound method's ``self`` confuses it)."""
+    def authorize(self) -> AsyncAuthorize:
+        """Bolt's ``authorize=``, as Bolt's own class: a plain function would have Bolt work out
+        its arguments by name on every request."""
+        return _FromMemory(self)
 
-        async def authorize(
-            enterprise_id: str | None, team_id: str | None, user_id: str | None
-        ) -> AuthorizeResult:
-            # Never None and never raising: either makes Bolt tell people to reinstall.
-            identity = self._identity
-            return AuthorizeResult(
-                enterprise_id=enterprise_id,
-                team_id=team_id,
-                bot_user_id=identity.user_id if identity else None,
-                bot_id=identity.bot_id if identity else None,
-                bot_token=self._client.token,
-                user_id=user_id,
-            )
-
-        return authorize
+    def result(
+        self, enterprise_id: str | None, team_id: str | None, user_id: str | None
+    ) -> AuthorizeResult:
+        # Never None and never raising: either makes Bolt tell people to reinstall.
+        identity = self._identity
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_user_id=identity.user_id if identity else None,
+            bot_id=identity.bot_id if identity else None,
+            bot_token=self._client.token,
+            user_id=user_id,
+        )
 
     async def _learn(self) -> None:
         wait = self._first_retry_s
@@ -135,6 +136,24 @@ class SlackIdentity:
                 return
             await self._sleep(wait)
             wait = min(wait * 2, self._longest_retry_s)
+
+
+class _FromMemory(AsyncAuthorize):
+    def __init__(self, identity: SlackIdentity) -> None:
+        self._identity = identity
+
+    async def __call__(
+        self,
+        *,
+        context: AsyncBoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        actor_enterprise_id: str | None = None,
+        actor_team_id: str | None = None,
+        actor_user_id: str | None = None,
+    ) -> AuthorizeResult:
+        return self._identity.result(enterprise_id, team_id, user_id)
 
 
 def _retry_after(error: SlackApiError) -> float:
