@@ -179,9 +179,10 @@ class Delivery:
         try:
             chat = chat or self._outlet_chat(owed)
             writes, delivered, follow = await self._attempt(owed, chat, author, item)
-        except StorageError:
-            # The item could not be read: its claim runs out and it is tried again.
-            log.warning("could not read the item of an owed thank-you: the database failed")
+        except (StorageError, TryLater) as failed:
+            # No item to read, or no way to its platform here: its claim runs out and it is
+            # tried again, here or by a process that has the way.
+            log.warning("an owed %s waits for its lease: %s", owed.purpose, failed)
             return _LATER
         if not saved:
             if delivered.later:
@@ -397,6 +398,10 @@ class Delivery:
                 busy = await self.run_due(limit) >= limit
             except StorageError:
                 busy = False  # the database is down; storage logs it
+            except Exception:
+                # Never the end of delivering: what failed stays owed, for the next round.
+                log.exception("a delivery round failed")
+                busy = False
             if busy:
                 continue
             with contextlib.suppress(TimeoutError):
