@@ -10,17 +10,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.identity import MessageRef, Person, Platform, Workspace
+from bot.identity import Person, Platform, Workspace
 from bot.messages import Mention, Message, Part, Plain, Quote
 from bot.outbox import Owed, Postponed, Purpose, Settled
-from storage.rows import SQLITE_MOMENT, stored, utc, utc_or_none
+from storage.rows import (
+    SQLITE_MOMENT,
+    message_columns,
+    message_ref,
+    person,
+    stored,
+    utc,
+    utc_or_none,
+    workspace_of,
+)
 from storage.tables import outbox, workspaces
 from storage.workspaces import WorkspaceIds
 
@@ -55,8 +64,7 @@ def decode(body: str | None) -> Message | None:
 
 
 def owed_row(owed: Owed, workspace_id: int) -> dict[str, Any]:
-    thread = owed.thread
-    person = owed.person
+    addressee = owed.person
     # A message about to be attempted by the process that claims it may be posted before that
     # process can say so: whoever finds it unsettled later looks for it first.
     return {
@@ -66,10 +74,9 @@ def owed_row(owed: Owed, workspace_id: int) -> dict[str, Any]:
         "purpose": owed.purpose.value,
         "item_number": owed.number,
         "channel_id": owed.channel_id,
-        "thread_channel_id": thread.channel_id if thread else None,
-        "thread_message_id": thread.message_id if thread else None,
-        "person_id": person.user_id if person else None,
-        "person_name": person.display_name if person and not owed.sealed else None,
+        **message_columns("thread", owed.thread),
+        "person_id": addressee.user_id if addressee else None,
+        "person_name": addressee.display_name if addressee and not owed.sealed else None,
         "person_sealed": owed.sealed,
         "response_url": owed.response_url,
         "body": encode(owed.message),
@@ -83,21 +90,16 @@ def owed_row(owed: Owed, workspace_id: int) -> dict[str, Any]:
     }
 
 
-def to_owed(row: RowMapping, workspace: Workspace) -> Owed:
-    person = None
-    if row["person_id"] is not None:
-        person = Person(row["person_id"], row["person_name"] or "")
-    thread = None
-    if row["thread_message_id"] is not None:
-        thread = MessageRef(row["thread_channel_id"], row["thread_message_id"])
+def to_owed(row: RowMapping) -> Owed:
+    """An owed message from its row joined with ``workspaces``."""
     return Owed(
-        workspace,
+        workspace_of(row),
         Purpose(row["purpose"]),
         utc(row["created_at"]),
         fixed_key=row["key"],
         channel_id=row["channel_id"],
-        thread=thread,
-        person=person,
+        thread=message_ref(row, "thread"),
+        person=person(row, "person"),
         sealed=bool(row["person_sealed"]),
         response_url=row["response_url"],
         message=decode(row["body"]),
@@ -116,7 +118,12 @@ def add_owed(conn: Connection, owed: Sequence[Owed], ids: Mapping[Workspace, int
     if owed:
         rows = [owed_row(each, ids[each.workspace]) for each in owed]
         if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql(_SQLITE_INSERT, [_sqlite_values(row) for row in rows])
+            columns = rows[0].keys()
+            conn.exec_driver_sql(
+                f"INSERT INTO outbox ({', '.join(columns)}) "
+                f"VALUES ({', '.join(':' + column for column in columns)})",
+                [_sqlite_values(row) for row in rows],
+            )
         else:
             conn.execute(outbox.insert(), rows)
 
@@ -124,13 +131,6 @@ def add_owed(conn: Connection, owed: Sequence[Owed], ids: Mapping[Workspace, int
 # Every item owes a thank-you, so its row is written and settled once per item. On SQLite,
 # SQLAlchemy's conversion of each value (four moments, two flags per row) doubled the work of
 # the group commit's thread (bench/slack_ack.py); the driver takes SQLite's own forms directly.
-_OWED_COLUMNS = tuple(
-    owed_row(Owed(Workspace(Platform.SLACK, ""), Purpose.POST, datetime.now(UTC)), 0)
-)
-_SQLITE_INSERT = (
-    f"INSERT INTO outbox ({', '.join(_OWED_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + column for column in _OWED_COLUMNS)})"
-)
 _SQLITE_SETTLE = (
     "UPDATE outbox SET done_at = :s_at, outcome = :s_outcome, posted_channel_id = :s_channel, "
     "posted_message_id = :s_message, claimed_by = NULL, claimed_until = NULL WHERE key = :s_key"
@@ -239,21 +239,28 @@ class SqlOutbox:
             outbox.c.due_at <= stored(now),
             or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= stored(now)),
         )
-        due = select(outbox.c.id).where(free).order_by(outbox.c.due_at).limit(limit)
         # The row says it may be posted from here on; the claimer gets what it said before.
-        before = (await self._conn.execute(due)).scalars().all()
-        if not before:
-            return []
         rows = (
-            (await self._conn.execute(select(outbox).where(outbox.c.id.in_(before))))
+            (
+                await self._conn.execute(
+                    # The row names its workspace's platform itself.
+                    select(outbox, workspaces.c.external_id)
+                    .join(workspaces, workspaces.c.id == outbox.c.workspace_id)
+                    .where(free)
+                    .order_by(outbox.c.due_at)
+                    .limit(limit)
+                )
+            )
             .mappings()
             .all()
         )
+        if not rows:
+            return []
         claimed = (
             (
                 await self._conn.execute(
                     update(outbox)
-                    .where(outbox.c.id.in_(before), free)
+                    .where(outbox.c.id.in_([row["id"] for row in rows]), free)
                     .values(
                         claimed_by=by,
                         claimed_until=stored(until),
@@ -266,17 +273,8 @@ class SqlOutbox:
             .scalars()
             .all()
         )
-        names = await self._names({row["workspace_id"] for row in rows})
         taken = set(claimed)
-        return [to_owed(row, names[row["workspace_id"]]) for row in rows if row["id"] in taken]
-
-    async def _names(self, ids: set[int]) -> dict[int, Workspace]:
-        found = await self._conn.execute(
-            select(workspaces.c.id, workspaces.c.platform, workspaces.c.external_id).where(
-                workspaces.c.id.in_(ids)
-            )
-        )
-        return {row_id: Workspace(Platform(platform), name) for row_id, platform, name in found}
+        return [to_owed(row) for row in rows if row["id"] in taken]
 
     async def release(self, by: str) -> int:
         released = await self._conn.execute(
