@@ -330,12 +330,9 @@ class Delivery:
                 Purpose.PRIVATE,
                 now,
                 channel_id=item.channel_id,
-                person=author or item.author,
                 message=compose_thanks(item),
-            )
+            ).to_author(item, author)
         )
-        if privately.person is None and item.author_handle is not None:
-            privately.person, privately.sealed = Person(item.author_handle, ""), True
         item.acknowledged_at, item.thanks = now, None
         writes: list[Write] = [
             Settled(owed.key, now, f"thanked privately: {reason}"),

@@ -102,6 +102,16 @@ class Owed:
             item=item,
         )
 
+    def to_author(self, item: Item, known: Person | None = None) -> Owed:
+        """Addressed to the author of ``item`` (``known``: as the request that stored it knows
+        them): by name, or through the sealed handle of an anonymous author."""
+        author = known or item.author
+        if author is not None:
+            self.person = author
+        elif item.author_handle is not None:
+            self.person, self.sealed = Person(item.author_handle, ""), True
+        return self
+
     @property
     def key(self) -> str:
         if self.fixed_key is not None:

@@ -167,14 +167,9 @@ class TriageService:
                 told.append((Heard.THREAD, self._owed(item, Purpose.THREAD, update, item.thanks)))
             requester = self._requester(item)
             if requester is not None:
-                direct = self._owed(
-                    item, Purpose.DIRECT, compose_update(item, note, by, thread=False)
-                )
-                if item.author is None:
-                    # The anonymous author is written to through the sealed handle alone.
-                    direct.person, direct.sealed = Person(item.author_handle or "", ""), True
-                else:
-                    direct.person = item.author
+                update = compose_update(item, note, by, thread=False)
+                # An anonymous author is written to through the sealed handle alone.
+                direct = self._owed(item, Purpose.DIRECT, update).to_author(item)
                 told.append((Heard.REQUESTER, direct))
             if item.status in OUTCOMES:
                 assert item.number is not None
