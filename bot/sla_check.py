@@ -13,7 +13,7 @@ from bot.items import Item, Stakeholder
 from bot.news import compose_breach
 from bot.outbox import Owed, Purpose
 from bot.ports import Clock, UnitOfWorkFactory
-from bot.slas import CLASSES, Breach, SlaPolicy, TriageChannels
+from bot.slas import CLASSES, Breach, SlaPolicy, TriageChannels, TriageOutlet
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +22,15 @@ SLA_BATCH = 200
 
 
 class SlaCheck:
-    """``policy`` holds the limits; the scheduler calls ``check`` every minute."""
+    """``policy`` holds the limits (the default without one); ``delivery`` delivers the posts
+    the breaches owe. The scheduler calls ``check`` every minute."""
 
     def __init__(
         self,
         uow: UnitOfWorkFactory,
         clock: Clock,
-        policy: SlaPolicy | None = None,
-        delivery: Delivery | None = None,
+        policy: SlaPolicy | None,
+        delivery: Delivery,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -60,10 +61,12 @@ class SlaCheck:
                     deadline = limit.deadline(item.created_at)
                     if deadline > now:
                         break  # oldest first: the rest are not due either
-                    claim = await self._claim(item, deadline, now, channels)
+                    outlet = channels.outlet(item.workspace)
+                    claim = await self._claim(item, deadline, now, outlet)
                     if claim is not None:
-                        claimed.append(claim[0])
-                        await self._post(*claim, channels, now)
+                        breach, owed = claim
+                        claimed.append(breach)
+                        await self._post(breach, owed, outlet, now)
         return claimed
 
     async def open_breaches(self, workspace: Workspace, limit: int = 50) -> list[Breach]:
@@ -72,8 +75,9 @@ class SlaCheck:
             return await uow.slas.open_breaches(workspace, limit)
 
     async def _claim(
-        self, item: Item, deadline: datetime, now: datetime, channels: TriageChannels
+        self, item: Item, deadline: datetime, now: datetime, outlet: TriageOutlet | None
     ) -> tuple[Breach, Owed | None] | None:
+        """The breach, claimed with the post it owes (none without a triage channel)."""
         assert item.number is not None
         breach = Breach(
             item.workspace,
@@ -85,9 +89,8 @@ class SlaCheck:
             deadline,
             now,
         )
-        outlet = channels.outlet(item.workspace)
         owed = None
-        if outlet is not None and self._delivery is not None:
+        if outlet is not None:
             owed = self._delivery.claimed(
                 Owed(
                     item.workspace,
@@ -106,10 +109,9 @@ class SlaCheck:
         return breach, owed
 
     async def _post(
-        self, breach: Breach, owed: Owed | None, channels: TriageChannels, now: datetime
+        self, breach: Breach, owed: Owed | None, outlet: TriageOutlet | None, now: datetime
     ) -> None:
-        outlet = channels.outlet(breach.workspace)
-        if outlet is None or owed is None or self._delivery is None:
+        if outlet is None or owed is None:
             outcome, posted_at = "no triage channel", None
         else:
             delivered = await self._delivery.deliver(owed, outlet.chat)
