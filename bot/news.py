@@ -42,8 +42,9 @@ def compose_update(item: Item, note: str, by: Person | None, *, thread: bool) ->
     else:
         parts.append(f" {_NEWS.get(item.status, f'is now {item.status.label}.')}")
     if note:
-        who = by.display_name if by is not None else "the team"
-        parts += [f"\nNote from {who}: “", Quote(note), "”"]
+        # A display name is typed by a person, so it is quoted like their text: never a ping.
+        who: Part | str = Quote(by.display_name) if by is not None else "the team"
+        parts += ["\nNote from ", who, ": “", Quote(note), "”"]
     return Message.of(*parts)
 
 

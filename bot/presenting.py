@@ -37,16 +37,20 @@ def describe_line(item: Item) -> Message:
 
 def describe(item: Item) -> Message:
     """The whole item: what was said, by whom (or anonymously), when, and its history."""
-    who = "anonymous" if item.author is None else item.author.display_name
+    # Display names are typed by people, so they are quoted like their text: never a ping.
+    who: Part | str = "anonymous" if item.author is None else Quote(item.author.display_name)
     parts: list[Part | str] = [
         f"#{item.number} {_qualifiers(item)} · {_status(item)} · {votes(item.votes)}\n“",
         Quote(item.text),
-        f"”\nfrom {who}, {item.created_at:%Y-%m-%d %H:%M} UTC",
+        "”\nfrom ",
+        who,
+        f", {item.created_at:%Y-%m-%d %H:%M} UTC",
     ]
     for change in item.history:
-        by = f" by {change.by.display_name}" if change.by else ""
         moved = f"{change.from_status.label} → {change.to_status.label}"
-        parts.append(f"\n{change.at:%Y-%m-%d %H:%M} {moved}{by}")
+        parts.append(f"\n{change.at:%Y-%m-%d %H:%M} {moved}")
+        if change.by:
+            parts += [" by ", Quote(change.by.display_name)]
         if change.note:
             parts += [": ", Quote(change.note)]
     return Message.of(*parts)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.items import Item, ItemKind, Status
 from bot.kpis import Kpis, format_kpis
 from bot.lists import ItemList
-from bot.messages import Message, Part
+from bot.messages import Message, Part, Quote
 from bot.presenting import describe_line, votes
 from bot.reminders import Reminder
 from bot.service import VoteResult
@@ -68,7 +68,7 @@ NO_REMINDERS = Message.of(
 
 
 def unknown_command(name: str) -> Message:
-    return Message.of(f"I don't know {name}. Type /help to see what I understand.")
+    return Message.of("I don't know ", Quote(name), ". Type /help to see what I understand.")
 
 
 def recorded(item: Item, vote_with: str) -> Message:
@@ -176,28 +176,36 @@ def stats(kpis: Kpis) -> Message:
     return Message.of(format_kpis(kpis))
 
 
-def describe_reminder(reminder: Reminder, now: datetime) -> str:
-    """``#3 roadmap update, every monday at 09:00 (Europe/Berlin); next: Mon 31 Mar
-    09:00 CEST`` — or why it is disabled."""
+def _reminder_parts(reminder: Reminder, now: datetime) -> list[Part | str]:
     where = f"#{reminder.id} {reminder.kind.label}, {reminder.schedule.text}"
     where += f" ({reminder.time_zone})"
     if not reminder.active:
-        return (
-            f"{where}; DISABLED on {_when(reminder.disabled_at, reminder.zone)}: "
-            f"{reminder.disabled_reason}"
-        )
+        # The reason carries the platform's own words, quoted like anything it sent.
+        when = _when(reminder.disabled_at, reminder.zone)
+        return [f"{where}; DISABLED on {when}: ", Quote(reminder.disabled_reason or "")]
     upcoming = reminder.next_at(now)
-    return f"{where}; next: {_when(upcoming, reminder.zone) if upcoming else 'never'}"
+    return [f"{where}; next: {_when(upcoming, reminder.zone) if upcoming else 'never'}"]
+
+
+def describe_reminder(reminder: Reminder, now: datetime) -> str:
+    """``#3 roadmap update, every monday at 09:00 (Europe/Berlin); next: Mon 31 Mar
+    09:00 CEST`` — or why it is disabled."""
+    return Message.of(*_reminder_parts(reminder, now)).plain
 
 
 def reminder_added(reminder: Reminder, now: datetime) -> Message:
-    return Message.of(f"Added: {describe_reminder(reminder, now)}.")
+    return Message.of("Added: ", *_reminder_parts(reminder, now), ".")
 
 
 def reminders_listed(reminders: list[Reminder], now: datetime) -> Message:
     if not reminders:
         return NO_REMINDERS
-    return Message.of("\n".join(describe_reminder(reminder, now) for reminder in reminders))
+    parts: list[Part | str] = []
+    for reminder in reminders:
+        if parts:
+            parts.append("\n")
+        parts += _reminder_parts(reminder, now)
+    return Message.of(*parts)
 
 
 def reminder_removed(reminder_id: int, removed: bool) -> Message:
@@ -207,7 +215,8 @@ def reminder_removed(reminder_id: int, removed: bool) -> Message:
 
 
 def schedule_refused(problem: object) -> Message:
-    return Message.of(f"{problem} Nothing was added.")
+    # The problem repeats what was typed (``I could not read `...` as a schedule``).
+    return Message.of(Quote(str(problem)), " Nothing was added.")
 
 
 def _when(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -219,5 +228,7 @@ def _when(moment: datetime | None, zone: ZoneInfo) -> str:
 def form_failed(kind: ItemKind, reason: str) -> Message:
     """The form could not open; the command typed in one go still works."""
     return Message.of(
-        f"I could not open the form ({reason}). You can also type it in one go: `{EXAMPLE[kind]}`"
+        "I could not open the form (",
+        Quote(reason),
+        f"). You can also type it in one go: `{EXAMPLE[kind]}`",
     )

@@ -3,6 +3,7 @@ privately; status changes told to the requester; reminders posted through the fa
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -294,3 +295,49 @@ async def test_an_sla_breach_is_posted_once_to_the_discord_triage_channel(
     assert await roadmap_bot.slas.check(channels) == []
     (posted,) = fake.channel_messages(triage_channel)
     assert "#1" in posted.content and "SSO please" in posted.content
+
+
+# Display names anyone can choose; posted as typed they would look like (and, with the wrong
+# ``allowed_mentions``, be) a ping of the whole server and of a role.
+EVIL = f"@everyone @here <@&{TRIAGE_ROLE}> Evil"
+
+
+def assert_pings_nobody_but(content: str, allowed: object, *users: str) -> None:
+    """No live ``@everyone``/``@here``, no role or user mention in the text beyond ``users``,
+    and ``allowed_mentions`` that lets no mass or role mention ring."""
+    assert re.search(r"@(everyone|here)", content) is None  # "@\u200beveryone" is text
+    assert re.search(r"(?<!\\)<@&", content) is None
+    assert set(re.findall(r"(?<!\\)<@!?(\d+)>", content)) <= set(users)
+    assert isinstance(allowed, dict) and allowed.get("parse") == []
+    assert {str(user) for user in allowed.get("users", [])} <= set(users)
+
+
+async def test_an_admin_named_like_a_mass_mention_pings_nobody_with_a_status_change(
+    roadmap_bot: RoadmapBot,
+) -> None:
+    fake = roadmap_bot.fake
+    fake.users[TRIAGER]["global_name"] = EVIL
+    await roadmap_bot.bot.command("request", text="dark mode", user_id=GINA)
+    await roadmap_bot.roadmap_command(
+        "status", user_id=TRIAGER, number=1, status="planned", note="@here soon"
+    )
+    (reply,) = [m for m in fake.channel_messages(ACME_CHANNEL) if m.message_reference]
+    (dm,) = fake.channel_messages(f"7{GINA[1:]}")
+    for message in (reply, dm):
+        assert "Note from @\u200beveryone @\u200bhere \\<@&" in message.content
+        assert_pings_nobody_but(message.content, message.allowed_mentions, GINA)
+
+
+async def test_roadmap_show_names_an_author_like_a_mass_mention_as_plain_text(
+    roadmap_bot: RoadmapBot,
+) -> None:
+    fake = roadmap_bot.fake
+    fake.users[TRIAGER]["global_name"] = EVIL
+    await roadmap_bot.bot.command("request", text="dark mode", user_id=TRIAGER)
+    await roadmap_bot.roadmap_command("status", user_id=TRIAGER, number=1, status="planned")
+    before = len(fake.requests_to("POST", FOLLOWUP))
+    shown = await roadmap_bot.roadmap_command("show", number=1)
+    assert "from @\u200beveryone @\u200bhere \\<@&" in shown
+    assert "planned by @\u200beveryone" in shown
+    for answer in fake.requests_to("POST", FOLLOWUP)[before:]:
+        assert_pings_nobody_but(str(answer.json["content"]), answer.json["allowed_mentions"])

@@ -220,3 +220,34 @@ async def test_an_sla_breach_is_posted_once_and_listed_in_the_digest_until_handl
     digest = await bot.roadmap("", user_id=BOB)
     assert "SLA missed" not in digest
     assert len(bot.fake.posted_texts(TRIAGE_CHANNEL)) == 1
+
+
+# A display name anyone can set in their Slack profile: posted as typed, it would ping the channel.
+EVIL = "<!channel> Evil"
+EVIL_ID = "U66"
+
+
+async def test_an_admin_named_like_a_mass_mention_pings_nobody_with_a_status_change(
+    bot: TriageBot,
+) -> None:
+    bot.fake.add_user(EVIL_ID, "evil", "T1", display_name=EVIL, is_admin=True)
+    item = await bot.request("must-have: SSO for the admin console")
+    assert item.thanks is not None
+    await bot.roadmap("status 1 planned <!here> soon", user_id=EVIL_ID)
+    (reply,) = bot.thread_replies(item.thanks.message_id)
+    (dm,) = bot.dms(ALICE)
+    for text in (reply, dm):
+        assert "Note from &lt;!channel&gt; Evil: “&lt;!here&gt; soon”" in text
+        assert "<!" not in text
+
+
+async def test_roadmap_show_names_an_author_like_a_mass_mention_as_plain_text(
+    bot: TriageBot,
+) -> None:
+    bot.fake.add_user(EVIL_ID, "evil", "T1", display_name=EVIL, is_admin=True)
+    await bot.request("must-have: SSO", user_id=EVIL_ID)
+    await bot.roadmap("status 1 planned", user_id=EVIL_ID)
+    shown = await bot.roadmap("show 1", user_id=BOB)
+    assert "from &lt;!channel&gt; Evil," in shown
+    assert "new → planned by &lt;!channel&gt; Evil" in shown
+    assert "<!" not in shown
