@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from storage.postgres_url import connect_args
 from storage.url import is_sqlite
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -35,7 +36,11 @@ class DatabaseDiskFull(SQLAlchemyError):
 def create_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys and write-ahead locking of transactions."""
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True)
+        # libpq's query parameters (sslmode=...) become asyncpg's arguments.
+        parsed = make_url(url)
+        return create_async_engine(
+            parsed.set(query={}), connect_args=connect_args(parsed.query), pool_pre_ping=True
+        )
     # SQLite has one writer at a time anyway. One connection makes writers queue in asyncio,
     # in order, instead of polling in SQLite's busy handler; other processes (a console beside
     # `run`) still wait on the file lock with BEGIN IMMEDIATE.

@@ -8,14 +8,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigError
+from storage.postgres_url import connect_args, missing_files
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///feedbackbot.db"
 _EXAMPLES = "e.g. sqlite:///feedbackbot.db or postgresql://user:password@host:5432/feedbackbot"
 
 
 def database_url(raw: str | None) -> str:
-    """Accept ``sqlite:///path`` and ``postgresql://...`` (or their async forms) and name the
-    fix when the URL cannot work."""
+    """Accept ``sqlite:///path`` and ``postgresql://...`` (or their async forms, and libpq's
+    query parameters that ``storage.postgres_url`` translates) and name the fix when the URL
+    cannot work."""
     if not raw:
         return DEFAULT_DATABASE_URL
     try:
@@ -35,6 +37,10 @@ def database_url(raw: str | None) -> str:
                 "DATABASE_URL",
                 "PostgreSQL needs its driver: pip install 'feedbackbot[postgres]'",
             )
+        connect_args(url.query)  # refuses what asyncpg cannot be given, by name
+        missing = missing_files(url.query)
+        if missing:
+            raise ConfigError("DATABASE_URL", f"cannot read {', '.join(missing)}")
         return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
     raise ConfigError("DATABASE_URL", f"unsupported database {url.drivername!r} ({_EXAMPLES})")
 
