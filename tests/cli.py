@@ -22,13 +22,19 @@ class Result:
     stderr: str
 
 
-def run_cli(*argv: str, env: Mapping[str, str], cwd: Path, typed: str = "") -> Result:
+def run_cli(*argv: str, env: Mapping[str, str], cwd: Path, typed: str | bytes = "") -> Result:
     """``feedbackbot ARGV`` in ``cwd`` (where it reads ``.env`` and puts the default SQLite
-    file), with ``typed`` as its standard input (not a terminal)."""
+    file), with ``typed`` as its standard input (not a terminal); bytes come through a UTF-8
+    text stream over them, as a process's standard input does."""
     out, err = io.StringIO(), io.StringIO()
+    stdin = (
+        io.TextIOWrapper(io.BytesIO(typed), encoding="utf-8")
+        if isinstance(typed, bytes)
+        else io.StringIO(typed)
+    )
     with chdir(cwd), redirect_stdout(out), redirect_stderr(err), own_logging():
         try:
-            status = main(list(argv), environ=env, stdin=io.StringIO(typed), stdout=out)
+            status = main(list(argv), environ=env, stdin=stdin, stdout=out)
         except SystemExit as exit_:  # argparse: a usage error, --help, --version
             status = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
     return Result(status, out.getvalue(), err.getvalue())

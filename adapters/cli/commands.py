@@ -25,6 +25,7 @@ from adapters.app.settings import (
 from adapters.cli.output import OUTPUT_CLOSED, OutputClosed, guarded, silence_stdout
 from adapters.cli.usage import USAGE_ERROR, UsageError
 from adapters.console.session import CONSOLE, ConsoleSession, Seat, person_named
+from adapters.environment import read_environment
 from adapters.scheduler.cli import run_reminders
 from bot.errors import ConfigError, FeedbackBotError
 from bot.export import FIELDS, ExportValue, export_row
@@ -32,18 +33,6 @@ from bot.identity import Platform, Workspace
 from bot.items import Stakeholder
 from bot.kpis import format_kpis
 from bot.reminders import ReminderKind
-
-
-def read_environment(environ: Mapping[str, str], env_file: Path) -> dict[str, str]:
-    """The process environment over an optional ``.env`` file: a variable set in the
-    environment wins, so a deployment can always override the file."""
-    merged: dict[str, str] = {}
-    if env_file.is_file():
-        from dotenv import dotenv_values
-
-        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    merged.update(environ)
-    return merged
 
 
 def check_arguments(arguments: argparse.Namespace) -> None:
@@ -66,9 +55,9 @@ def run_command(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
 ) -> int:
-    env = read_environment(os.environ if environ is None else environ, Path(".env"))
     out = guarded(stdout or sys.stdout)
     try:
+        env = read_environment(os.environ if environ is None else environ, Path(".env"))
         check_arguments(arguments)
         settings = load_settings(env)
         configure_logging(settings, default="WARNING" if arguments.command != "run" else "INFO")

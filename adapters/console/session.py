@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from adapters.console.chat import ConsoleChat, render
 from bot.conversation import Conversation, Speaker, Surface
@@ -57,6 +58,29 @@ class Seat:
 
 def person_named(name: str) -> Person:
     return Person(f"console:{name}", name)
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A line of input that is not text in the input's encoding."""
+
+    encoding: str
+    byte: int
+
+
+def read_line(lines: TextIO) -> str | Unreadable:
+    """The next line, ``""`` at the end. Read as bytes and decoded one line at a time where the
+    stream has bytes beneath it: a text stream that meets a byte it cannot decode raises, and
+    drops the lines it had read ahead with it."""
+    raw: BinaryIO | None = getattr(lines, "buffer", None)
+    if raw is None:
+        return lines.readline()
+    encoding = getattr(lines, "encoding", None) or "utf-8"
+    line = raw.readline()
+    try:
+        return line.decode(encoding)
+    except UnicodeDecodeError as error:
+        return Unreadable(codecs.lookup(encoding).name.upper(), line[error.start])
 
 
 class ConsoleRoles:
@@ -110,6 +134,14 @@ class ConsoleSession:
                 prompt = "... " if collected else f"{self._seat.person.display_name}> "
                 print(prompt, end="", file=self._out, flush=True)
             line = await self._next_line()
+            if isinstance(line, Unreadable):
+                # The entry it belongs to is not said at all, rather than said in part.
+                self._chat.say(
+                    f"That line is not {line.encoding} text (byte 0x{line.byte:02x}), so "
+                    "nothing was done with it. Type it again."
+                )
+                collected = []
+                continue
             if not line:
                 return "\n".join(collected) if collected else None
             line = line.rstrip("\r\n")
@@ -119,18 +151,18 @@ class ConsoleSession:
             collected.append(line)
             return "\n".join(collected)
 
-    async def _next_line(self) -> str:
+    async def _next_line(self) -> str | Unreadable:
         # A daemon thread reads, so Ctrl-C ends the program at once instead of waiting for a
         # blocked readline in the event loop's executor.
         loop = asyncio.get_running_loop()
-        arrived: asyncio.Future[str] = loop.create_future()
+        arrived: asyncio.Future[str | Unreadable] = loop.create_future()
 
-        def deliver(line: str) -> None:
+        def deliver(line: str | Unreadable) -> None:
             if not arrived.done():
                 arrived.set_result(line)
 
         def read() -> None:
-            loop.call_soon_threadsafe(deliver, self._lines.readline())
+            loop.call_soon_threadsafe(deliver, read_line(self._lines))
 
         threading.Thread(target=read, daemon=True, name="console-input").start()
         return await arrived
