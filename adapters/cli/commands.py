@@ -22,7 +22,7 @@ from adapters.app.settings import (
     ensure_something_to_serve,
     load_settings,
 )
-from adapters.cli.output import OUTPUT_CLOSED, OutputClosed, guarded, silence_stdout
+from adapters.cli.output import OUTPUT_CLOSED, OutputClosed, guarded, show, silence_stdout
 from adapters.cli.usage import USAGE_ERROR, UsageError
 from adapters.console.session import CONSOLE, ConsoleSession, Seat, person_named
 from adapters.environment import read_environment
@@ -128,7 +128,7 @@ async def _dispatch(
                 json.dump(kpis.as_json(), out, indent=2)
                 out.write("\n")
             else:
-                print(format_kpis(kpis), file=out)
+                show(format_kpis(kpis), out)
             return 0
         if arguments.command == "reminders":
             return await run_reminders(arguments, app.core.roadmap, app.core.clock, out)

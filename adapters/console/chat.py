@@ -1,10 +1,13 @@
-"""The ``Chat`` port on a terminal: the channel is the screen."""
+"""The ``Chat`` port on a terminal: the channel is the screen. Everything goes out through
+``show``, so no name or text, from this terminal or stored from another platform, can drive the
+terminal."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TextIO
 
+from adapters.cli.output import show
 from bot.identity import MessageRef, Person
 from bot.messages import Message
 
@@ -26,7 +29,10 @@ class ConsoleChat:
         self._posted = 0
 
     def say(self, text: str) -> None:
-        print(f"{BOT_NAME}: {text}", file=self._out, flush=True)
+        show(f"{BOT_NAME}: {text}", self._out)
+
+    def prompt(self, text: str) -> None:
+        show(text, self._out, end="")
 
     async def post(
         self, channel_id: str, message: Message, *, marker: str | None = None
@@ -36,18 +42,18 @@ class ConsoleChat:
         return MessageRef(channel_id, f"console-{self._posted}")
 
     async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
-        print(f"{BOT_NAME} (only you can see this): {render(message)}", file=self._out, flush=True)
+        show(f"{BOT_NAME} (only you can see this): {render(message)}", self._out)
 
     async def direct_message(self, person: Person, message: Message) -> None:
         # The console has one screen; a direct message is marked as such (and names no one,
         # since it may be for the author of an anonymous item).
-        print(f"{BOT_NAME} (direct message): {render(message)}", file=self._out, flush=True)
+        show(f"{BOT_NAME} (direct message): {render(message)}", self._out)
 
     async def reply_in_thread(
         self, channel_id: str, thread: MessageRef, message: Message, *, marker: str | None = None
     ) -> MessageRef:
         self._posted += 1
-        print(f"{BOT_NAME} (in thread): {render(message)}", file=self._out, flush=True)
+        show(f"{BOT_NAME} (in thread): {render(message)}", self._out)
         return MessageRef(channel_id, f"console-{self._posted}")
 
     async def find_posted(

@@ -106,7 +106,6 @@ class ConsoleSession:
         self._conversation = conversation
         self._seat = seat
         self._lines = lines
-        self._out = out
         self._interactive = interactive
         self._chat = ConsoleChat(out)
         self._session: dict[str, Callable[[str], bool]] = {
@@ -132,7 +131,7 @@ class ConsoleSession:
         while True:
             if self._interactive:
                 prompt = "... " if collected else f"{self._seat.person.display_name}> "
-                print(prompt, end="", file=self._out, flush=True)
+                self._chat.prompt(prompt)
             line = await self._next_line()
             if isinstance(line, Unreadable):
                 # The entry it belongs to is not said at all, rather than said in part.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
+from adapters.cli.output import show
 from adapters.cli.usage import number_argument, workspace_argument
 from bot.errors import FeedbackBotError
 from bot.ports import Clock
@@ -54,7 +55,7 @@ async def run_reminders(
             text=arguments.text,
             time_zone=arguments.timezone,
         )
-        print(f"added {reminder.workspace}: {describe_reminder(reminder, clock.now())}", file=out)
+        show(f"added {reminder.workspace}: {describe_reminder(reminder, clock.now())}", out)
         return 0
     if action == "remove":
         if not await roadmap.remove_reminder(arguments.workspace, arguments.id):
@@ -71,7 +72,7 @@ async def run_reminders(
     now = clock.now()
     for reminder in found:
         described = describe_reminder(reminder, now)
-        print(f"{reminder.workspace} {reminder.channel_id} {described}", file=out)
+        show(f"{reminder.workspace} {reminder.channel_id} {described}", out)
     if not found:
         print("no reminders", file=out)
     return 0
