@@ -63,6 +63,7 @@ def test_discord_shows_a_name_like_a_mass_mention_as_text(compose: Callable[[], 
 
 
 def test_the_terminal_shows_the_name_as_typed() -> None:
-    assert f"Note from {EVIL.display_name}: “soon”" in compose_update(
-        evil_item(), "soon", EVIL, thread=False
-    ).plain
+    assert (
+        f"Note from {EVIL.display_name}: “soon”"
+        in compose_update(evil_item(), "soon", EVIL, thread=False).plain
+    )
