@@ -23,7 +23,7 @@ from adapters.app.settings import (
     load_settings,
 )
 from adapters.cli.output import OUTPUT_CLOSED, OutputClosed, guarded, show, silence_stdout
-from adapters.cli.usage import USAGE_ERROR, UsageError
+from adapters.cli.usage import USAGE_ERROR, UsageError, is_text
 from adapters.console.session import CONSOLE, ConsoleSession, Seat, person_named
 from adapters.environment import read_environment
 from adapters.scheduler.cli import run_reminders
@@ -111,7 +111,8 @@ async def _dispatch(
         ensure_something_to_serve(settings)  # before the database is created or migrated
     async with open_app(settings) as app:
         if arguments.command == "console":
-            name = arguments.name or env.get("USER") or "you"
+            user = env.get("USER", "")
+            name = arguments.name or (user if is_text(user) else "") or "you"
             seat = Seat(
                 workspace=Workspace(Platform.CONSOLE, arguments.workspace),
                 channel_id=arguments.channel,

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TextIO
 
-from adapters.cli.usage import workspace_argument
+from adapters.cli.usage import text_argument, workspace_argument
 
 
 class _Version(argparse.Action):
@@ -54,10 +54,15 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     console = commands.add_parser("console", help="chat with the bot in this terminal")
-    console.add_argument("--name", help="your display name (default: $USER)")
-    console.add_argument("--channel", default="general", help="channel name (default: general)")
+    console.add_argument("--name", type=text_argument, help="your display name (default: $USER)")
     console.add_argument(
-        "--workspace", default="local", help="workspace id, to keep trials apart (default: local)"
+        "--channel", type=text_argument, default="general", help="channel name (default: general)"
+    )
+    console.add_argument(
+        "--workspace",
+        type=text_argument,
+        default="local",
+        help="workspace id, to keep trials apart (default: local)",
     )
     console.add_argument("--external", action="store_true", help="speak as an external stakeholder")
 

@@ -33,3 +33,20 @@ def number_argument(text: str) -> int:
     if number is None:
         raise argparse.ArgumentTypeError(f"expected a number such as 3, got {text!r}")
     return number
+
+
+def is_text(value: str) -> bool:
+    """Whether an argument or environment value was text: Python keeps bytes that are not
+    (in the locale's encoding) as lone surrogates, which no database or terminal takes."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def text_argument(text: str) -> str:
+    """A name given on the command line (``--name``, ``--channel``)."""
+    if not is_text(text):
+        raise argparse.ArgumentTypeError(f"not UTF-8 text: {text.encode('utf-8', 'replace')!r}")
+    return text

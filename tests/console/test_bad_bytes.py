@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.cli import run_cli
 
 
@@ -54,3 +56,28 @@ def test_a_dotenv_file_with_a_byte_order_mark_reads_its_first_variable(
     result = run_cli("console", env=clean_env, cwd=tmp_path, typed="/feedback hi\n")
     assert result.status == 0, result.stderr
     assert (tmp_path / "from-dotenv.db").is_file()
+
+
+# How Python hands over an argument or environment value whose bytes are not UTF-8 (b"caf\xe9").
+NOT_TEXT = b"caf\xe9".decode("utf-8", "surrogateescape")
+
+
+@pytest.mark.parametrize("option", ["--name", "--channel", "--workspace"])
+def test_a_console_name_that_is_not_utf8_is_refused_by_argparse(
+    clean_env: dict[str, str], tmp_path: Path, option: str
+) -> None:
+    result = run_cli("console", option, NOT_TEXT, env=clean_env, cwd=tmp_path, typed="/list\n")
+    assert result.status == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"feedbackbot console: error: argument {option}: not UTF-8 text: b'caf?'"
+    )
+    assert not (tmp_path / "feedbackbot.db").exists()
+
+
+def test_a_user_name_that_is_not_utf8_is_not_taken_as_the_default_name(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**clean_env, "USER": NOT_TEXT}
+    result = run_cli("console", env=env, cwd=tmp_path, typed="/feedback hi\n")
+    assert result.status == 0, result.stderr
+    assert result.stdout.startswith("feedbackbot: Thank you, @you!")
