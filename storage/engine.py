@@ -12,7 +12,7 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from storage.postgres_url import connect_args
+from storage.postgres_url import connect_args, without_translated
 from storage.url import is_sqlite
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -39,7 +39,9 @@ def create_engine(url: str) -> AsyncEngine:
         # libpq's query parameters (sslmode=...) become asyncpg's arguments.
         parsed = make_url(url)
         return create_async_engine(
-            parsed.set(query={}), connect_args=connect_args(parsed.query), pool_pre_ping=True
+            parsed.set(query=without_translated(parsed.query)),
+            connect_args=connect_args(parsed.query),
+            pool_pre_ping=True,
         )
     # SQLite has one writer at a time anyway. One connection makes writers queue in asyncio,
     # in order, instead of polling in SQLite's busy handler; other processes (a console beside

@@ -16,8 +16,20 @@ from bot.errors import ConfigError
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 # asyncpg reads certificate files only from a DSN's query, so they travel in one of their own.
 SSL_FILES = ("sslrootcert", "sslcert", "sslkey")
+SESSION_ATTRS = ("any", "primary", "standby", "read-write", "read-only", "prefer-standby")
 # ``ssl`` is asyncpg's own name for ``sslmode``, which the README once had people write.
-SUPPORTED = ("sslmode", "ssl", "connect_timeout", "application_name", "options", *SSL_FILES)
+TRANSLATED = (
+    "sslmode",
+    "ssl",
+    "connect_timeout",
+    "application_name",
+    "options",
+    "target_session_attrs",
+    *SSL_FILES,
+)
+# SQLAlchemy reads these itself (a Unix socket's folder, several hosts); they stay in the URL.
+KEPT = ("host", "port")
+SUPPORTED = (*TRANSLATED, *KEPT)
 
 Query = Mapping[str, str | tuple[str, ...]]
 
@@ -32,7 +44,7 @@ def connect_args(query: Query) -> dict[str, Any]:
             f"unsupported parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} "
             f"(supported: {', '.join(SUPPORTED)})"
         )
-    given = {name: _one(name, value) for name, value in query.items()}
+    given = {name: _one(name, value) for name, value in query.items() if name not in KEPT}
     args: dict[str, Any] = {}
     mode = _ssl_mode(given)
     if mode is not None:
@@ -46,11 +58,19 @@ def connect_args(query: Query) -> dict[str, Any]:
         settings["application_name"] = given["application_name"]
     if settings:
         args["server_settings"] = settings
+    if "target_session_attrs" in given:
+        attrs = _one_of("target_session_attrs", given["target_session_attrs"], SESSION_ATTRS)
+        args["target_session_attrs"] = attrs
     files = {name: given[name] for name in SSL_FILES if name in given}
     if files:
         # Explicit host, user and database take precedence over this DSN, which has none.
         args["dsn"] = "postgresql://?" + urlencode(files)
     return args
+
+
+def without_translated(query: Query) -> dict[str, str | tuple[str, ...]]:
+    """The query SQLAlchemy is left to read: what ``connect_args`` did not translate."""
+    return {name: value for name, value in query.items() if name not in TRANSLATED}
 
 
 def missing_files(query: Query) -> list[str]:
@@ -81,9 +101,13 @@ def _ssl_mode(given: Mapping[str, str]) -> str | None:
     if not modes:
         return None
     (mode,) = modes
-    if mode not in SSL_MODES:
-        raise _refused(f"sslmode {mode!r} is not one of {', '.join(SSL_MODES)}")
-    return mode
+    return _one_of("sslmode", mode, SSL_MODES)
+
+
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise _refused(f"{name} {value!r} is not one of {', '.join(allowed)}")
+    return value
 
 
 def _timeout(text: str) -> float | None:

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import ConfigError
 from storage.engine import create_engine
-from storage.postgres_url import SSL_MODES, connect_args
+from storage.postgres_url import SSL_MODES, connect_args, without_translated
 from storage.url import database_url
 from tests.cli import run_cli
 from tests.conftest import POSTGRES_URL
@@ -71,6 +72,16 @@ def test_certificate_files_travel_in_a_dsn_asyncpg_reads_them_from() -> None:
     )
 
 
+def test_target_session_attrs_is_asyncpgs_own() -> None:
+    assert translated("target_session_attrs=read-write") == {"target_session_attrs": "read-write"}
+
+
+def test_hosts_and_ports_in_the_query_are_left_to_sqlalchemy() -> None:
+    url = make_url("postgresql://u@/db?host=/var/run/postgresql&port=5433&sslmode=disable")
+    assert connect_args(url.query) == {"ssl": "disable"}
+    assert without_translated(url.query) == {"host": "/var/run/postgresql", "port": "5433"}
+
+
 def test_no_limit_in_connect_timeout_leaves_asyncpgs_own() -> None:
     assert translated("connect_timeout=0") == {}
 
@@ -79,10 +90,10 @@ def test_no_limit_in_connect_timeout_leaves_asyncpgs_own() -> None:
     ("query", "problem"),
     [
         (
-            "target_session_attrs=read-write&gssencmode=disable",
-            "unsupported parameters "
-            "gssencmode, target_session_attrs (supported: sslmode, ssl, connect_timeout,",
+            "channel_binding=require&gssencmode=disable",
+            "unsupported parameters channel_binding, gssencmode (supported: sslmode, ssl,",
         ),
+        ("target_session_attrs=writable", "target_session_attrs 'writable' is not one of any,"),
         ("sslmode=sometimes", "sslmode 'sometimes' is not one of disable, allow, prefer,"),
         ("connect_timeout=soon", "connect_timeout 'soon' is not a whole number of seconds"),
         ("options=-j", "options: only -c name=value settings are supported, not '-j'"),
@@ -109,8 +120,8 @@ def test_an_unknown_parameter_stops_the_command_with_one_line(
     assert result.status == 2
     assert result.stderr == (
         "feedbackbot: configuration error: DATABASE_URL: unsupported parameter pool_mode "
-        "(supported: sslmode, ssl, connect_timeout, application_name, options, sslrootcert, "
-        "sslcert, sslkey)\n"
+        "(supported: sslmode, ssl, connect_timeout, application_name, options, "
+        "target_session_attrs, sslrootcert, sslcert, sslkey, host, port)\n"
     )
 
 
@@ -158,17 +169,29 @@ def test_a_command_is_stored_through_a_libpq_url(
 
 @pytest.mark.postgres
 def test_a_libpq_urls_settings_reach_the_session(postgres_url: str) -> None:
-    async def settings() -> tuple[str, str]:
-        engine = create_engine(database_url(postgres_url + LIBPQ_QUERY))
-        try:
-            async with engine.connect() as connection:
-                name = await connection.scalar(text("SELECT current_setting('application_name')"))
-                limit = await connection.scalar(text("SELECT current_setting('statement_timeout')"))
-                return str(name), str(limit)
-        finally:
-            await engine.dispose()
+    engine = create_engine(database_url(postgres_url + LIBPQ_QUERY))
+    assert asyncio.run(session_settings(engine)) == ("feedbackbot-test", "5s")
 
-    assert asyncio.run(settings()) == ("feedbackbot-test", "5s")
+
+@pytest.mark.postgres
+def test_the_host_may_be_given_in_the_query_beside_libpq_parameters(postgres_url: str) -> None:
+    url = make_url(postgres_url)
+    moved = url.set(host=None, port=None).render_as_string(False) + (
+        f"?host={url.host}&port={url.port}&target_session_attrs=read-write&application_name=q"
+    )
+    engine = create_engine(database_url(moved))
+    assert asyncio.run(session_settings(engine)) == ("q", "0")
+
+
+async def session_settings(engine: AsyncEngine) -> tuple[str, str]:
+    """``application_name`` and ``statement_timeout`` in a session of ``engine``, then closed."""
+    try:
+        async with engine.connect() as connection:
+            name = await connection.scalar(text("SELECT current_setting('application_name')"))
+            limit = await connection.scalar(text("SELECT current_setting('statement_timeout')"))
+            return str(name), str(limit)
+    finally:
+        await engine.dispose()
 
 
 @pytest.mark.postgres
