@@ -25,6 +25,7 @@ TRANSLATED = (
     "application_name",
     "options",
     "target_session_attrs",
+    "channel_binding",
     *SSL_FILES,
 )
 # SQLAlchemy reads these itself (a Unix socket's folder, several hosts); they stay in the URL.
@@ -61,6 +62,16 @@ def connect_args(query: Query) -> dict[str, Any]:
     if "target_session_attrs" in given:
         attrs = _one_of("target_session_attrs", given["target_session_attrs"], SESSION_ATTRS)
         args["target_session_attrs"] = attrs
+    if "channel_binding" in given:
+        # asyncpg never binds the channel: what ``prefer`` allows, and ``require`` forbids.
+        binding = _one_of(
+            "channel_binding", given["channel_binding"], ("disable", "prefer", "require")
+        )
+        if binding == "require":
+            raise _refused(
+                "channel_binding=require: the PostgreSQL driver (asyncpg) cannot bind the "
+                "channel; use channel_binding=prefer with sslmode=verify-full"
+            )
     files = {name: given[name] for name in SSL_FILES if name in given}
     if files:
         # Explicit host, user and database take precedence over this DSN, which has none.

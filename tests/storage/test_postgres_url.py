@@ -82,6 +82,10 @@ def test_hosts_and_ports_in_the_query_are_left_to_sqlalchemy() -> None:
     assert without_translated(url.query) == {"host": "/var/run/postgresql", "port": "5433"}
 
 
+def test_channel_binding_that_may_be_done_without_is_accepted() -> None:
+    assert translated("sslmode=require&channel_binding=prefer") == {"ssl": "require"}
+
+
 def test_no_limit_in_connect_timeout_leaves_asyncpgs_own() -> None:
     assert translated("connect_timeout=0") == {}
 
@@ -90,9 +94,10 @@ def test_no_limit_in_connect_timeout_leaves_asyncpgs_own() -> None:
     ("query", "problem"),
     [
         (
-            "channel_binding=require&gssencmode=disable",
-            "unsupported parameters channel_binding, gssencmode (supported: sslmode, ssl,",
+            "krbsrvname=pg&gssencmode=disable",
+            "unsupported parameters gssencmode, krbsrvname (supported: sslmode, ssl,",
         ),
+        ("channel_binding=require", "channel_binding=require: the PostgreSQL driver (asyncpg)"),
         ("target_session_attrs=writable", "target_session_attrs 'writable' is not one of any,"),
         ("sslmode=sometimes", "sslmode 'sometimes' is not one of disable, allow, prefer,"),
         ("connect_timeout=soon", "connect_timeout 'soon' is not a whole number of seconds"),
@@ -121,7 +126,7 @@ def test_an_unknown_parameter_stops_the_command_with_one_line(
     assert result.stderr == (
         "feedbackbot: configuration error: DATABASE_URL: unsupported parameter pool_mode "
         "(supported: sslmode, ssl, connect_timeout, application_name, options, "
-        "target_session_attrs, sslrootcert, sslcert, sslkey, host, port)\n"
+        "target_session_attrs, channel_binding, sslrootcert, sslcert, sslkey, host, port)\n"
     )
 
 
