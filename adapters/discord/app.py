@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Literal
 
 import aiohttp
@@ -33,6 +33,12 @@ log = logging.getLogger(__name__)
 # (a busy database), the bot defers and the thank-you replaces the placeholder later.
 DEFER_AFTER = 1.0
 PriorityChoice = Literal["must-have", "good-to-have"]
+# Gateway close codes (Discord's API reference, "Gateway Close Event Codes"): 4004 means the
+# token was refused; the bot closes with 4000 (unknown error) to be allowed to resume.
+AUTHENTICATION_FAILED = 4004
+RECONNECTING = 4000
+# How ``start`` holds the connection: given ``connect``, runs it (again, when it fails).
+Keep = Callable[[Callable[[], Awaitable[None]]], Coroutine[Any, Any, None]]
 REACTION_EVENTS = frozenset({"raw_reaction_add", "raw_reaction_remove"})
 
 
@@ -158,6 +164,7 @@ class DiscordAdapter:
         )
         self.tree = self._build_tree()
         self._connection: asyncio.Task[None] | None = None
+        self._closing = False
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -370,23 +377,62 @@ class DiscordAdapter:
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Log in over REST (a bad token fails here, at once), then keep the gateway connection
-        in the background. Commands are never synced here: see ``sync_commands``."""
+    async def start(self, keep: Keep | None = None) -> None:
+        """Log in over REST (a bad token fails here, at once), then hold the gateway connection
+        in the background: ``keep`` runs ``connect`` again whenever it fails (``feedbackbot
+        run`` passes adapters/app/supervising.py); without it the first failure ends it.
+        Commands are never synced here: see ``sync_commands``."""
         apply_endpoints(self._settings)
         await login(self.client, self._settings.token)
-        self._connection = asyncio.create_task(self._connect(), name="discord-gateway")
+        held = keep(self.connect) if keep is not None else self.connect()
+        self._connection = asyncio.create_task(held, name="discord-gateway")
 
-    async def _connect(self) -> None:
+    async def connect(self) -> None:
+        """One gateway connection: returns once the adapter is closed, raises when it fails. A
+        close code discord.py gives up on also closes its client, which logs in again here."""
+        if self._closing:
+            return
         try:
+            if self.client.is_closed():
+                await self._reopen()
             await self.client.connect()
         except discord.PrivilegedIntentsRequired as error:
-            raise DiscordUnavailable(
+            raise ConfigError(
+                "DISCORD_MESSAGE_CONTENT",
                 "Discord refused the Message Content intent: enable it in the Developer Portal "
-                "(Bot > Privileged Gateway Intents) or set DISCORD_MESSAGE_CONTENT=false"
+                "(Bot > Privileged Gateway Intents) or set DISCORD_MESSAGE_CONTENT=false",
             ) from error
-        except (discord.DiscordException, aiohttp.ClientError, OSError) as error:
-            raise DiscordUnavailable(f"the Discord connection ended: {error}") from error
+        except discord.ConnectionClosed as error:
+            if error.code == AUTHENTICATION_FAILED:
+                raise ConfigError(
+                    "DISCORD_TOKEN", "Discord no longer accepts the token (reset it)"
+                ) from error
+            if not self._closing:
+                raise
+        except Exception:
+            if not self._closing:
+                raise
+        finally:
+            if not self._closing:
+                await self._drop_socket()
+        if not self._closing:
+            raise DiscordUnavailable("the gateway connection ended")
+
+    async def _reopen(self) -> None:
+        """Open the client again after discord.py closed it. ``clear`` re-opens it (so its
+        docs say), but closing also closed the HTTP connector with the session and forgot the
+        event loop: the connector is made anew at login, the loop set by entering it."""
+        self.client.clear()
+        self.client.http.connector = discord.utils.MISSING
+        await self.client.__aenter__()
+        await login(self.client, self._settings.token)
+
+    async def _drop_socket(self) -> None:
+        """Close the socket a failure left open (an event discord.py could not parse raises out
+        of its loop with the socket still up), so the next connection starts clean."""
+        socket = getattr(self.client, "ws", None)
+        if isinstance(socket, discord.gateway.DiscordWebSocket) and not socket.socket.closed:
+            await socket.close(code=RECONNECTING)
 
     @property
     def connection(self) -> asyncio.Task[None] | None:
@@ -394,12 +440,17 @@ class DiscordAdapter:
         return self._connection
 
     async def close(self) -> None:
+        self._closing = True
         await self.client.close()
-        if self._connection is not None:
-            try:
-                await self._connection
-            except Exception:
-                log.exception("the Discord connection ended with an error")
+        if self._connection is None:
+            return
+        # Closed, its connection returns; one waiting to connect again stops waiting.
+        self._connection.cancel()
+        await asyncio.wait({self._connection})
+        if not self._connection.cancelled() and self._connection.exception() is not None:
+            log.error(
+                "the Discord connection ended with an error", exc_info=self._connection.exception()
+            )
 
 
 class DiscordMessages:

@@ -12,7 +12,7 @@ import discord
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.discord.app import discord_surface
+from adapters.discord.app import Keep, discord_surface
 from adapters.discord.settings import DiscordSettings
 from bot.identity import Platform, Workspace
 from bot.items import Item
@@ -133,13 +133,14 @@ async def start_bot(
     engine: AsyncEngine,
     settings: DiscordSettings,
     defer_after: float = 1.0,
+    keep: Keep | None = None,
 ) -> AsyncIterator[DiscordBot]:
     core = core_on(engine)
     service = core.feedback
     adapter = CountedDiscordAdapter(
         core.conversation(discord_surface(settings)), settings, defer_after=defer_after
     )
-    await adapter.start()
+    await adapter.start(keep)
     try:
         await fake.wait_until(fake.ready.is_set, describe=lambda: "the bot to identify")
         yield DiscordBot(fake, adapter, service)

@@ -160,6 +160,7 @@ class FakeDiscord:
         self.permissions: dict[tuple[str, str], int] = {}
         self.guilds: dict[str, _Guild] = {}
         self.heartbeats = 0
+        self.identified = 0  # how many times the bot identified (connected anew)
         self.token = "fake-token"  # the only bot token /users/@me accepts
         # Called with every REST request as it is recorded (the benchmark times callbacks).
         self.listeners: list[Callable[[Request], None]] = []
@@ -532,10 +533,22 @@ class FakeDiscord:
                 await socket.send_str(json.dumps({"op": 11}))
             elif message["op"] == 2:
                 await self._identified(socket, message["d"])
+        if self._socket is socket:
+            # Nothing can be dispatched until the bot connects again.
+            self.ready.clear()
+            self._socket = None
+            await self._notify()
         return socket
+
+    async def close_gateway(self, code: int) -> None:
+        """Discord closes the gateway connection with ``code`` (its "Gateway Close Event
+        Codes": 4000-4009 may be resumed; 4004 and 4010-4014 may not)."""
+        assert self._socket is not None
+        await self._socket.close(code=code)
 
     async def _identified(self, socket: web.WebSocketResponse, identify: JsonDict) -> None:
         self.identify = identify
+        self.identified += 1
         self._seq += 1
         ready: JsonDict = {
             "v": 10,

@@ -14,6 +14,7 @@ import httpx
 from tests.cli import run_cli
 from tests.discord.conftest import ACME_CHANNEL, ACME_GUILD, ALICE, GLOBEX_GUILD, discord_env
 from tests.discord.fake_discord import FakeDiscord
+from tests.discord.test_supervised import REACTION_WITHOUT_TYPE
 from tests.processes import free_port, installed, running
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import FakeSlack
@@ -84,6 +85,55 @@ async def test_run_serves_slack_and_discord_in_one_process_on_one_database(
     assert rows == {
         ("slack:T1", 1, "said on Slack"),
         (f"discord:{ACME_GUILD}", 1, "said on Discord"),
+    }
+
+
+async def test_a_discord_payload_discord_py_cannot_parse_leaves_slack_and_health_serving(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    async with FakeSlack() as slack:
+        slack.add_user("U1", "alice", "T1", display_name="Alice")
+        slack.add_channel("C1")
+        port = free_port()
+        env = discord_env(
+            fake,
+            tmp_path,
+            PORT=str(port),
+            SLACK_BOT_TOKEN="xoxb-test",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=slack.api_url,
+        )
+        async with running(env, tmp_path, b"Discord (gateway)") as process:
+            await fake.wait_until(fake.ready.is_set)
+            await fake.dispatch("MESSAGE_REACTION_ADD", REACTION_WITHOUT_TYPE)
+            async with httpx.AsyncClient() as client:
+                health = await client.get(f"http://127.0.0.1:{port}/healthz")
+            sender = SlackSender(
+                f"http://127.0.0.1:{port}", SECRET, response_url=slack.response_url()
+            )
+            await sender.command("/feedback", "said on Slack meanwhile")
+            await slack.wait_for("chat.postMessage")
+            # Connected again after the first back-off (1 s).
+            await fake.wait_until(lambda: fake.identified == 2 and fake.ready.is_set())
+            await fake.command(
+                "feedback",
+                guild_id=ACME_GUILD,
+                channel_id=ACME_CHANNEL,
+                user_id=ALICE,
+                options={"text": "said on Discord after it"},
+            )
+            await fake.wait_for("POST", CALLBACK)
+        assert process.stderr is not None
+        log = (await process.stderr.read()).decode()
+    assert health.status_code == 200
+    failures = [line for line in log.splitlines() if "connection failed" in line]
+    assert len(failures) == 1 and "KeyError: 'type'" in failures[0]
+    assert "Traceback" not in log
+    exported = await asyncio.to_thread(run_cli, "export", "--format", "json", env=env, cwd=tmp_path)
+    rows = {(row["workspace"], row["text"]) for row in json.loads(exported.stdout)}
+    assert rows == {
+        ("slack:T1", "said on Slack meanwhile"),
+        (f"discord:{ACME_GUILD}", "said on Discord after it"),
     }
 
 
