@@ -466,6 +466,15 @@ class Conversation:
         elif reaction.added and not reaction.on_bot_message:
             await self._capture(reaction, chat, reader)
 
+    async def votes_cleared(
+        self, workspace: Workspace, message: MessageRef, delivery_id: str | None = None
+    ) -> None:
+        """Someone cleared the vote emoji, or every reaction, from a message: when it is an
+        item's thank-you, the votes cast there are withdrawn."""
+        cleared = await self._feedback.item_for_thanks(workspace, message)
+        if cleared is not None and cleared.number is not None:
+            await self._feedback.withdraw_all_votes(workspace, cleared.number, delivery_id)
+
     async def _vote_by_reaction(self, reaction: Reaction) -> None:
         if reaction.added and reaction.on_bot_message is False:
             return  # only the bot's thank-yous carry votes

@@ -129,6 +129,13 @@ class FakeItemRepository:
         item.votes -= 1
         return True
 
+    async def remove_votes(self, workspace: Workspace, number: int) -> int:
+        item = self._items(workspace).get(number)
+        voters = self.state.votes.pop((workspace, number), {})
+        if item is not None:
+            item.votes -= len(voters)
+        return len(voters)
+
     async def export(self, workspace: Workspace) -> AsyncIterator[Item]:
         for number in sorted(self._items(workspace)):
             yield copy.deepcopy(self._items(workspace)[number])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import aiohttp
 import discord
@@ -40,6 +40,13 @@ RECONNECTING = 4000
 # How ``start`` holds the connection: given ``connect``, runs it (again, when it fails).
 Keep = Callable[[Callable[[], Awaitable[None]]], Coroutine[Any, Any, None]]
 REACTION_EVENTS = frozenset({"raw_reaction_add", "raw_reaction_remove"})
+# MESSAGE_REACTION_REMOVE_EMOJI (one emoji cleared) and MESSAGE_REACTION_REMOVE_ALL.
+CLEAR_EVENTS = frozenset({"raw_reaction_clear_emoji", "raw_reaction_clear"})
+RawClearEvent = discord.RawReactionClearEmojiEvent | discord.RawReactionClearEvent
+RawReactionEvent = discord.RawReactionActionEvent | RawClearEvent
+# Discord's reaction types (Get Reactions): one person may hold both with the same emoji.
+NORMAL: Final = 0
+BURST: Final = 1
 
 
 def intents(settings: DiscordSettings) -> discord.Intents:
@@ -99,8 +106,10 @@ class FeedbackClient(discord.Client):
         super().dispatch(event, *args, **kwargs)
         if event in REACTION_EVENTS:
             super().dispatch("feedback_reaction", args[0], self.position(args[0]))
+        elif event in CLEAR_EVENTS:
+            super().dispatch("feedback_reaction_clear", args[0], self.position(args[0]))
 
-    def position(self, payload: discord.RawReactionActionEvent) -> str | None:
+    def position(self, payload: RawReactionEvent) -> str | None:
         """Where the reaction being dispatched sits in the gateway's stream."""
         return stream_position(self.ws)
 
@@ -109,6 +118,11 @@ class FeedbackClient(discord.Client):
     ) -> None:
         await self.adapter.on_reaction(payload, position)
 
+    async def on_feedback_reaction_clear(
+        self, payload: RawClearEvent, position: str | None
+    ) -> None:
+        await self.adapter.on_reaction_clear(payload, position)
+
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         await self.adapter.on_interaction(interaction)
 
@@ -116,7 +130,7 @@ class FeedbackClient(discord.Client):
 class ShardedFeedbackClient(FeedbackClient, discord.AutoShardedClient):
     """The same for bots in many servers: one gateway connection per shard."""
 
-    def position(self, payload: discord.RawReactionActionEvent) -> str | None:
+    def position(self, payload: RawReactionEvent) -> str | None:
         if payload.guild_id is None or not self.shard_count:
             return None
         shard = self.get_shard((payload.guild_id >> 22) % self.shard_count)
@@ -329,6 +343,9 @@ class DiscordAdapter:
             meaning = Meaning.CAPTURE
         else:
             return
+        added = payload.event_type == "REACTION_ADD"
+        if meaning is Meaning.VOTE and not added and await self._holds_the_other_kind(payload):
+            return  # their vote stands while they hold either kind of the vote emoji
         message = MessageRef(str(payload.channel_id), str(payload.message_id))
         author_id = payload.message_author_id
         reaction = Reaction(
@@ -336,7 +353,7 @@ class DiscordAdapter:
             message,
             Person(str(payload.user_id), str(payload.user_id)),
             meaning,
-            added=payload.event_type == "REACTION_ADD",
+            added=added,
             delivery_id=(
                 f"reaction:{payload.event_type}:{message.channel_id}:{message.message_id}:"
                 f"{payload.user_id}:{emoji}:{position}"
@@ -347,6 +364,43 @@ class DiscordAdapter:
         )
         reader = DiscordMessages(self, payload.guild_id)
         await self._conversation.react(reaction, ChannelChat(self.client), reader)
+
+    async def _holds_the_other_kind(self, payload: discord.RawReactionActionEvent) -> bool:
+        """Whether the person who removed a normal (or super) reaction still holds the same
+        emoji as a super (or normal) one. Asked of Discord (Get Reactions, of the other type,
+        from this person's id on); when it cannot answer, the removal counts."""
+        try:
+            users = await self.client.http.get_reaction_users(
+                payload.channel_id,
+                payload.message_id,
+                _reaction_key(payload.emoji),
+                limit=1,
+                after=payload.user_id - 1,
+                type=NORMAL if payload.burst else BURST,
+            )
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
+            log.warning("could not tell whether a vote is still held: %s", error)
+            return False
+        return any(str(user.get("id")) == str(payload.user_id) for user in users)
+
+    async def on_reaction_clear(self, payload: RawClearEvent, position: str | None) -> None:
+        """The vote emoji (or every reaction) cleared from a message, by a moderator or a bot."""
+        assert self._conversation is not None, "this adapter only registers commands"
+        if payload.guild_id is None:
+            return
+        emoji = "*"
+        if isinstance(payload, discord.RawReactionClearEmojiEvent):
+            emoji = payload.emoji.name or ""
+            if not same_emoji(emoji, self._settings.vote_emoji):
+                return
+        message = MessageRef(str(payload.channel_id), str(payload.message_id))
+        delivery_id = (
+            f"reaction-clear:{message.channel_id}:{message.message_id}:{emoji}:{position}"
+            if position
+            else None
+        )
+        workspace = Workspace(Platform.DISCORD, str(payload.guild_id))
+        await self._conversation.votes_cleared(workspace, message, delivery_id)
 
     def no_text_hint(self) -> str:
         """Why a message's text may be hidden from the bot on Discord."""
@@ -513,6 +567,12 @@ async def login(client: discord.Client, token: str) -> None:
         ) from error
     except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
         raise DiscordUnavailable(f"cannot reach Discord: {error}") from error
+
+
+def _reaction_key(emoji: discord.PartialEmoji) -> str:
+    """How the REST API names a reaction's emoji: the character, or ``name:id`` for a custom
+    one (discord.py URL-encodes it)."""
+    return f"{emoji.name}:{emoji.id}" if emoji.id else emoji.name or ""
 
 
 def _person(user: discord.User | discord.Member) -> Person:

@@ -60,6 +60,7 @@ BOT_ID = "900000000000000001"
 APPLICATION_ID = "900000000000000002"
 MESSAGE_CONTENT = 1 << 15
 EPHEMERAL = 1 << 6
+NORMAL, BURST = 0, 1  # reaction types (Discord's Get Reactions: "Reaction Types")
 _TIMESTAMP = "2025-03-03T09:00:00.000000+00:00"
 
 
@@ -160,6 +161,9 @@ class FakeDiscord:
         self.permissions: dict[tuple[str, str], int] = {}
         self.guilds: dict[str, _Guild] = {}
         self.heartbeats = 0
+        # message id -> (emoji, reaction type) -> the ids of who holds it, in the order they
+        # reacted (``react`` and ``clear_reactions`` keep it).
+        self.reactions: dict[str, dict[tuple[str, int], list[str]]] = {}
         self.identified = 0  # how many times the bot identified (connected anew)
         self.token = "fake-token"  # the only bot token /users/@me accepts
         # Called with every REST request as it is recorded (the benchmark times callbacks).
@@ -425,26 +429,51 @@ class FakeDiscord:
         message_id: str,
         user_id: str,
         emoji: str = "👍",
+        burst: bool = False,
         seq: int | None = None,
     ) -> Dispatched:
-        """A reaction added or removed; pass the ``seq`` of an earlier one to replay it."""
+        """A reaction added or removed, a normal one or a super (``burst``) one; pass the
+        ``seq`` of an earlier one to replay it (the message's reactions then stay as they are).
+        Fields as Discord's Gateway Events reference lists them for MESSAGE_REACTION_ADD and
+        MESSAGE_REACTION_REMOVE (``burst_colors`` on a super reaction only)."""
+        kind = BURST if burst else NORMAL
         data: JsonDict = {
             "user_id": user_id,
             "channel_id": channel_id,
             "message_id": message_id,
             "guild_id": guild_id,
             "emoji": {"id": None, "name": emoji},
-            "burst": False,
-            "type": 0,
+            "burst": burst,
+            "type": kind,
         }
         if added:
             data["member"] = self._member(guild_id, user_id)
-            data["burst_colors"] = []
+            data["burst_colors"] = ["#ffcc4d", "#ffaa00"] if burst else []
             stored = self.messages.get(message_id)
             if stored is not None:
                 data["message_author_id"] = stored.author["id"]
+        if seq is None:
+            holders = self.reactions.setdefault(message_id, {}).setdefault((emoji, kind), [])
+            if added and user_id not in holders:
+                holders.append(user_id)
+            elif not added and user_id in holders:
+                holders.remove(user_id)
         event = "MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE"
         return await self.dispatch(event, data, seq=seq)
+
+    async def clear_reactions(
+        self, *, guild_id: str, channel_id: str, message_id: str, emoji: str | None = None
+    ) -> Dispatched:
+        """A moderator clears one emoji from a message (MESSAGE_REACTION_REMOVE_EMOJI, both
+        kinds of it) or, with no ``emoji``, every reaction (MESSAGE_REACTION_REMOVE_ALL)."""
+        held = self.reactions.get(message_id, {})
+        for key in [k for k in held if emoji is None or k[0] == emoji]:
+            del held[key]
+        data: JsonDict = {"channel_id": channel_id, "message_id": message_id, "guild_id": guild_id}
+        if emoji is None:
+            return await self.dispatch("MESSAGE_REACTION_REMOVE_ALL", data)
+        data["emoji"] = {"id": None, "name": emoji}
+        return await self.dispatch("MESSAGE_REACTION_REMOVE_EMOJI", data)
 
     async def dispatch(self, event: str, data: JsonDict, seq: int | None = None) -> Dispatched:
         """Send a dispatch (op 0) on the gateway; a new sequence number unless ``seq``."""
@@ -719,6 +748,7 @@ class FakeDiscord:
             ("DELETE", r"/webhooks/(\d+)/([^/]+)/messages/@original", self._delete_original),
             ("POST", r"/webhooks/(\d+)/([^/]+)", self._followup),
             ("GET", r"/channels/(\d+)/messages/(\d+)", self._get_message),
+            ("GET", r"/channels/(\d+)/messages/(\d+)/reactions/([^/]+)", self._get_reactions),
             ("POST", r"/channels/(\d+)/messages", self._post_message),
             ("GET", r"/guilds/(\d+)/members/(\d+)", self._get_member),
             ("POST", r"/users/@me/channels", self._open_dm),
@@ -868,6 +898,21 @@ class FakeDiscord:
         if message is None or message.channel_id != m.group(1) or message.ephemeral:
             return 404, {"code": 10008, "message": "Unknown Message"}
         return 200, self._render(message)
+
+    def _get_reactions(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
+        """Get Reactions: the users who reacted with the emoji as ``type`` (0 normal, the
+        default; 1 super), by id after ``after``, at most ``limit`` (1-100, default 25)."""
+        message = self.messages.get(m.group(2))
+        if message is None or message.channel_id != m.group(1):
+            return 404, {"code": 10008, "message": "Unknown Message"}
+        kind = int(r.query.get("type", NORMAL))
+        limit = int(r.query.get("limit", 25))
+        if not 1 <= limit <= 100 or kind not in (NORMAL, BURST):
+            return 400, {"code": 50035, "message": "Invalid Form Body"}
+        after = int(r.query.get("after", 0))
+        held = self.reactions.get(message.id, {}).get((m.group(3), kind), [])
+        users = sorted(int(u) for u in held if int(u) > after)[:limit]
+        return 200, [self.users[str(u)] for u in users]
 
     def _post_message(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
         if not r.json.get("content"):
