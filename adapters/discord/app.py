@@ -184,9 +184,17 @@ class DiscordAdapter:
 
     def _build_tree(self) -> app_commands.CommandTree[discord.Client]:
         # Commands synced to a guild (DISCORD_GUILD_IDS) arrive with its id; falling back to
-        # the global definitions serves them without registering each guild here.
+        # the global definitions serves them without registering each guild here. Every
+        # command is for servers that installed the bot, and used there only (synced with
+        # ``integration_types`` [0] and ``contexts`` [0]): with User Install enabled in the
+        # portal, Discord would otherwise offer them in servers the bot is not in and in DMs.
         tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(
-            self.client, fallback_to_global=True
+            self.client,
+            fallback_to_global=True,
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=False, private_channel=False
+            ),
         )
         adapter = self
 

@@ -156,7 +156,9 @@ async def test_sync_registers_the_commands_globally(fake: FakeDiscord, tmp_path:
     assert [c["value"] for c in options["priority"]["choices"]] == ["must-have", "good-to-have"]
     assert options["text"]["max_length"] == 4000 and not options["text"]["required"]
     assert options["anonymous"]["type"] == 5
-    assert commands["feedback"]["contexts"] == [0]  # servers only
+    # Servers that installed the bot only, never a user install, in servers only (GUILD).
+    for command in commands.values():
+        assert (command["integration_types"], command["contexts"]) == ([0], [0])
     assert fake.identify is None  # no gateway connection needed
 
 
