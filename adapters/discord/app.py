@@ -257,20 +257,20 @@ class DiscordAdapter:
 
     async def _roadmap_answer(self, interaction: discord.Interaction, ask: RoadmapAsk) -> Message:
         assert self._conversation is not None, "this adapter only registers commands"
-        speaker = self._speaker(interaction)
-        if speaker is None:
-            return replies.NOT_IN_A_CHANNEL
+        refusal = self._refusal(interaction)
+        if refusal is not None:
+            return refusal
         try:
-            return await ask(self._conversation, speaker)
+            return await ask(self._conversation, self._speaker(interaction))
         except Exception:
             log.exception("/roadmap failed")
             return replies.WENT_WRONG
 
     def _speaker(
         self, interaction: discord.Interaction, user: discord.User | discord.Member | None = None
-    ) -> Speaker | None:
-        if interaction.guild_id is None or interaction.channel_id is None:
-            return None
+    ) -> Speaker:
+        """Who speaks, and where: asked once ``_refusal`` found nothing against the place."""
+        assert interaction.guild_id is not None and interaction.channel_id is not None
         author = user or interaction.user
         return Speaker(
             Workspace(Platform.DISCORD, str(interaction.guild_id)),
@@ -278,6 +278,33 @@ class DiscordAdapter:
             _person(author),
             self.stakeholder(author),
         )
+
+    def _refusal(self, interaction: discord.Interaction) -> Message | None:
+        """Why nothing is recorded from where the interaction came, if so: a DM or group DM
+        (a user install's ``context`` 1 or 2), no channel named, or a server that did not
+        install the bot (a user install used there: ``authorizing_integration_owners`` has
+        no guild key) or that the bot is not in (so it could neither post nor count votes)."""
+        context = interaction.context
+        if context.dm_channel or context.private_channel:
+            return replies.NOT_IN_A_CHANNEL
+        if interaction.guild_id is None or interaction.channel_id is None:
+            return replies.NOT_IN_A_CHANNEL
+        if not interaction.is_guild_integration():
+            return replies.NOT_INSTALLED_HERE
+        if self.client.get_guild(interaction.guild_id) is None:
+            return replies.NOT_INSTALLED_HERE
+        return None
+
+    async def _refused(
+        self, interaction: discord.Interaction, chat: InteractionChat, text: str
+    ) -> bool:
+        """Where nothing is recorded (``_refusal``), say so privately with ``text`` given
+        back; ``True`` if so."""
+        refusal = self._refusal(interaction)
+        if refusal is None:
+            return False
+        await chat.post_private("", _person(interaction.user), replies.text_back(refusal, text))
+        return True
 
     async def on_command(
         self,
@@ -287,6 +314,10 @@ class DiscordAdapter:
         priority: Priority | None,
         anonymous: bool,
     ) -> None:
+        # Before any form opens: what would be typed into it could not be kept.
+        chat = InteractionChat(interaction, anonymous=anonymous)
+        if await self._refused(interaction, chat, text or ""):
+            return
         if not (text or "").strip():
             form = build_form(FormChoices(kind, priority, anonymous))
             await interaction.response.send_modal(form)
@@ -307,10 +338,9 @@ class DiscordAdapter:
     async def _record(self, interaction: discord.Interaction, ask: Ask) -> None:
         assert self._conversation is not None, "this adapter only registers commands"
         chat = InteractionChat(interaction, anonymous=ask.anonymous)
-        speaker = self._speaker(interaction)
-        if speaker is None:
-            await chat.post_private("", _person(interaction.user), replies.NOT_IN_A_CHANNEL)
+        if await self._refused(interaction, chat, ask.text):
             return
+        speaker = self._speaker(interaction)
         # A replayed INTERACTION_CREATE (after a resume) must not record the item twice.
         work = asyncio.create_task(
             self._conversation.record(

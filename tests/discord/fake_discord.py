@@ -140,6 +140,22 @@ class Fault:
         return self.active and self.method == method and bool(self.path.fullmatch(path))
 
 
+GUILD, BOT_DM, PRIVATE_CHANNEL = 0, 1, 2  # interaction context types
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an interaction comes from: a server that installed the bot by default.
+    ``owners`` is its ``authorizing_integration_owners`` (``None``: the server's own
+    install); ``channel_type`` the channel's type outside a server; ``channel=False`` leaves
+    the ``channel`` object out (Discord marks it optional)."""
+
+    context: int = GUILD
+    owners: dict[str, str] | None = None
+    channel_type: int = 1
+    channel: bool = True
+
+
 @dataclass
 class _Guild:
     id: str
@@ -381,8 +397,10 @@ class FakeDiscord:
         options: JsonDict | None = None,
         command_guild_id: str | None = None,
         subcommand: str | None = None,
+        place: Place | None = None,
     ) -> Dispatched:
-        """Someone uses ``/name`` (or ``/name subcommand``) with ``options`` (name -> value)."""
+        """Someone uses ``/name`` (or ``/name subcommand``) with ``options`` (name -> value),
+        in a server that installed the bot unless ``place`` says otherwise."""
         kinds = {bool: 5, int: 4, str: 3}
         given = [
             {"name": key, "type": kinds[type(value)], "value": value}
@@ -399,11 +417,18 @@ class FakeDiscord:
         if command_guild_id is not None:
             data["guild_id"] = command_guild_id
         return await self.dispatch(
-            "INTERACTION_CREATE", self._interaction(2, data, guild_id, channel_id, user_id)
+            "INTERACTION_CREATE", self._interaction(2, data, guild_id, channel_id, user_id, place)
         )
 
     async def submit_form(
-        self, custom_id: str, text: str, *, guild_id: str, channel_id: str, user_id: str
+        self,
+        custom_id: str,
+        text: str,
+        *,
+        guild_id: str,
+        channel_id: str,
+        user_id: str,
+        place: Place | None = None,
     ) -> Dispatched:
         """Someone submits a form: its text input sits in a label, as current clients send."""
         data = {
@@ -417,7 +442,7 @@ class FakeDiscord:
             ],
         }
         return await self.dispatch(
-            "INTERACTION_CREATE", self._interaction(5, data, guild_id, channel_id, user_id)
+            "INTERACTION_CREATE", self._interaction(5, data, guild_id, channel_id, user_id, place)
         )
 
     async def react(
@@ -488,31 +513,61 @@ class FakeDiscord:
         return sent
 
     def _interaction(
-        self, kind: int, data: JsonDict, guild_id: str, channel_id: str, user_id: str
+        self,
+        kind: int,
+        data: JsonDict,
+        guild_id: str,
+        channel_id: str,
+        user_id: str,
+        place: Place | None = None,
     ) -> JsonDict:
+        """An Interaction object as Discord's "Receiving and Responding" reference lists its
+        fields: in a server, ``guild``, ``guild_id`` and ``member``; in a DM or group DM,
+        ``user``; ``authorizing_integration_owners`` keyed by installation type ("0" server,
+        "1" user) and ``context`` (0 server, 1 DM with the bot, 2 other DMs)."""
+        place = place or Place()
         interaction_id, token = self.new_id(), f"token-{self.new_id()}"
         self._tokens[interaction_id] = token
-        guild = self.guilds[guild_id]
-        return {
+        payload: JsonDict = {
             "id": interaction_id,
             "application_id": APPLICATION_ID,
             "type": kind,
             "data": data,
-            "guild_id": guild_id,
-            "guild": {"id": guild_id, "locale": "en-US", "features": []},
             "channel_id": channel_id,
-            "channel": self._channel(guild, channel_id),
-            "member": self._member(guild_id, user_id),
             "token": token,
             "version": 1,
             "app_permissions": "2248473465835073",
             "locale": "en-US",
-            "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": guild_id},
-            "context": 0,
+            "authorizing_integration_owners": (
+                place.owners if place.owners is not None else {"0": guild_id}
+            ),
+            "context": place.context,
             "attachment_size_limit": 10485760,
         }
+        channel: JsonDict
+        if place.context == GUILD:
+            guild = self.guilds.get(guild_id) or _Guild(guild_id, "Elsewhere")
+            payload["guild_id"] = guild_id
+            payload["guild"] = {"id": guild_id, "locale": "en-US", "features": []}
+            payload["guild_locale"] = "en-US"
+            payload["member"] = self._member(guild_id, user_id)
+            channel = self._channel(guild, channel_id)
+        else:
+            payload["user"] = self.users[user_id]
+            # A DM (type 1), or a group DM (type 3) with a name and an owner.
+            channel = {
+                "id": channel_id,
+                "type": place.channel_type,
+                "last_message_id": None,
+                "flags": 0,
+                "recipients": [self.users[user_id]],
+            }
+            if place.channel_type == 3:
+                channel.update(name=None, icon=None, owner_id=user_id)
+        if place.channel:
+            payload["channel"] = channel
+        return payload
 
     def _member(self, guild_id: str, user_id: str) -> JsonDict:
         return {
