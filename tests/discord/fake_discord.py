@@ -8,7 +8,9 @@ and on the messages it keeps per channel. Nothing here sleeps: waits wake on eve
 Kept close to Discord where the bot can observe it (shapes from Discord's API reference):
 
 - the gateway sends HELLO, acknowledges heartbeats, answers IDENTIFY with READY (guilds
-  unavailable) and then one GUILD_CREATE per guild, and numbers every dispatch (``s``);
+  unavailable) and then one GUILD_CREATE per guild, answers RESUME with the dispatches after
+  the client's sequence number and RESUMED, and numbers every dispatch (``s``);
+  ``close_gateway(code)`` closes the connection as Discord does;
 - an interaction callback (``?with_response=1``) answers the callback object with the message
   it created; a response message, an ``@original`` edit and a followup are stored like channel
   messages, ephemeral ones apart (``ephemeral``);
@@ -181,6 +183,7 @@ class FakeDiscord:
         # reacted (``react`` and ``clear_reactions`` keep it).
         self.reactions: dict[str, dict[tuple[str, int], list[str]]] = {}
         self.identified = 0  # how many times the bot identified (connected anew)
+        self.resumed = 0  # how many times it resumed its session
         self.token = "fake-token"  # the only bot token /users/@me accepts
         # Called with every REST request as it is recorded (the benchmark times callbacks).
         self.listeners: list[Callable[[Request], None]] = []
@@ -617,6 +620,8 @@ class FakeDiscord:
                 await socket.send_str(json.dumps({"op": 11}))
             elif message["op"] == 2:
                 await self._identified(socket, message["d"])
+            elif message["op"] == 6:
+                await self._resumed(socket, message["d"])
         if self._socket is socket:
             # Nothing can be dispatched until the bot connects again.
             self.ready.clear()
@@ -651,6 +656,17 @@ class FakeDiscord:
             self._seq += 1
             payload = {"op": 0, "t": "GUILD_CREATE", "s": self._seq, "d": self._guild(guild)}
             await socket.send_str(json.dumps(payload))
+        self.ready.set()
+        await self._notify()
+
+    async def _resumed(self, socket: web.WebSocketResponse, resume: JsonDict) -> None:
+        """RESUME (op 6): the dispatches after the client's ``seq`` again, then RESUMED."""
+        self.resumed += 1
+        for missed in [d for d in self.dispatched if d.seq > int(resume.get("seq") or 0)]:
+            payload = {"op": 0, "t": missed.event, "s": missed.seq, "d": missed.data}
+            await socket.send_str(json.dumps(payload))
+        self._seq += 1
+        await socket.send_str(json.dumps({"op": 0, "t": "RESUMED", "s": self._seq, "d": {}}))
         self.ready.set()
         await self._notify()
 

@@ -112,3 +112,15 @@ async def test_a_refused_token_on_reconnecting_ends_the_connection_with_a_config
     with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
         await connection
     assert waits.seconds == []
+
+
+async def test_a_gateway_closed_to_be_resumed_is_resumed_by_discord_py_without_a_failure(
+    supervised: DiscordBot, fake: FakeDiscord, waits: Waits, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 4000 "Unknown error": "Try reconnecting?"; discord.py resumes the session itself.
+    await fake.close_gateway(4000)
+    await fake.wait_until(lambda: fake.resumed == 1 and fake.ready.is_set())
+    await supervised.command("feedback", text="heard after resuming")
+    assert [item.text for item in await supervised.items(ACME)] == ["heard after resuming"]
+    assert fake.identified == 1
+    assert (waits.seconds, failures(caplog)) == ([], [])
