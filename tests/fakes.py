@@ -474,3 +474,13 @@ def submission(
 
 def request(text: str, **kwargs: Any) -> Submission:
     return submission(text, kind=ItemKind.REQUEST, **kwargs)
+
+
+class Waits:
+    """A ``sleep`` that records how long it was asked to wait, and returns at once."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)

@@ -23,6 +23,7 @@ from tests.discord.conftest import (
     start_bot,
 )
 from tests.discord.fake_discord import FakeDiscord
+from tests.fakes import Waits
 
 # MESSAGE_REACTION_ADD as Discord's API reference showed it before super reactions (2023): no
 # `type`, no `burst`. discord.py 2.4+ reads `data["type"]` and raises KeyError on it.
@@ -33,16 +34,6 @@ REACTION_WITHOUT_TYPE = {
     "guild_id": ACME_GUILD,
     "emoji": {"id": None, "name": "👍"},
 }
-
-
-class Waits:
-    """The back-off's ``sleep``: records each wait and returns at once."""
-
-    def __init__(self) -> None:
-        self.seconds: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.seconds.append(seconds)
 
 
 @pytest.fixture
