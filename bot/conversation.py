@@ -10,7 +10,7 @@ a vote, a withdrawn vote, or a message marked for recording.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, TypeVar
@@ -112,6 +112,9 @@ class Reaction:
     added: bool
     delivery_id: str | None = None
     on_bot_message: bool | None = None
+    # For a removal: whether the person still holds the emoji another way (a platform with
+    # more than one kind of reaction), asked only when the message carries votes.
+    still_held: Callable[[], Awaitable[bool]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,6 +489,8 @@ class Conversation:
             await self._feedback.vote(
                 workspace, voted.number, reaction.person, reaction.delivery_id
             )
+        elif reaction.still_held is not None and await reaction.still_held():
+            return  # a vote stands while the person holds the vote emoji in any kind
         else:
             await self._feedback.withdraw_vote(
                 workspace, voted.number, reaction.person, reaction.delivery_id

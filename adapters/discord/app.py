@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
 from typing import Any, Final, Literal
 
 import aiohttp
@@ -382,8 +383,6 @@ class DiscordAdapter:
         else:
             return
         added = payload.event_type == "REACTION_ADD"
-        if meaning is Meaning.VOTE and not added and await self._holds_the_other_kind(payload):
-            return  # their vote stands while they hold either kind of the vote emoji
         message = MessageRef(str(payload.channel_id), str(payload.message_id))
         author_id = payload.message_author_id
         reaction = Reaction(
@@ -399,6 +398,7 @@ class DiscordAdapter:
                 else None
             ),
             on_bot_message=None if author_id is None else author_id == me.id,
+            still_held=None if added else partial(self._holds_the_other_kind, payload),
         )
         reader = DiscordMessages(self, payload.guild_id)
         await self._conversation.react(reaction, ChannelChat(self.client), reader)

@@ -128,6 +128,15 @@ async def test_a_normal_and_a_super_thumbs_up_are_one_vote_that_stands_while_eit
     assert [r.query["type"] for r in asked] == ["1", "0", "1"]  # the other kind, each time
 
 
+async def test_taking_a_thumbs_up_off_another_message_asks_discord_nothing(
+    bot: DiscordBot, react: Reactions
+) -> None:
+    lunch = bot.fake.add_message(ACME_CHANNEL, BOB, "lunch?")
+    await react(True, lunch, user_id=ALICE)
+    await react(False, lunch, user_id=ALICE)
+    assert bot.fake.requests_to("GET", r"/channels/\d+/messages/\d+/reactions/.+") == []
+
+
 async def test_a_super_thumbs_up_alone_votes_and_removing_it_withdraws(
     bot: DiscordBot, react: Reactions
 ) -> None:

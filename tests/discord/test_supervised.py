@@ -115,3 +115,24 @@ async def test_a_gateway_closed_to_be_resumed_is_resumed_by_discord_py_without_a
     assert [item.text for item in await supervised.items(ACME)] == ["heard after resuming"]
     assert fake.identified == 1
     assert (waits.seconds, failures(caplog)) == ([], [])
+
+
+@pytest.fixture
+async def supervised_shards(
+    fake: FakeDiscord, engine: AsyncEngine, waits: Waits
+) -> AsyncIterator[DiscordBot]:
+    keep = partial(supervise, "Discord (gateway)", sleep=waits)
+    settings = settings_for(fake, sharded=True)
+    async for running in start_bot(fake, engine, settings, keep=keep):
+        yield running
+
+
+async def test_a_sharded_client_reconnects_after_a_payload_it_cannot_parse(
+    supervised_shards: DiscordBot, fake: FakeDiscord, waits: Waits
+) -> None:
+    await fake.dispatch("MESSAGE_REACTION_ADD", REACTION_WITHOUT_TYPE)
+    await reconnected(fake, 1)
+    await supervised_shards.command("feedback", text="heard on the shard again")
+    items = await supervised_shards.items(ACME)
+    assert [item.text for item in items] == ["heard on the shard again"]
+    assert waits.seconds == [1.0]
