@@ -93,3 +93,22 @@ async def test_a_form_submitted_without_a_channel_object_gives_the_text_back(
     (callback,) = await bot.fake.wait_for("POST", CALLBACK)
     assert "Typed in the form" in callback.json["data"]["content"]
     assert await stored(bot) == []
+
+
+async def test_a_roadmap_command_from_a_server_the_bot_is_not_in_is_answered_privately(
+    bot: DiscordBot,
+) -> None:
+    guild_id, channel_id, where, _ = PLACES["a server the bot is not in, through a user install"]
+    handled = bot.adapter.interactions.count
+    await bot.fake.command(
+        "roadmap",
+        guild_id=guild_id,
+        channel_id=channel_id,
+        user_id=ALICE,
+        subcommand="stats",
+        place=where,
+    )
+    await bot.handled(handled + 1)
+    (answer,) = bot.fake.requests_to("POST", r"/webhooks/\d+/[^/]+")
+    assert int(answer.json["flags"]) & EPHEMERAL
+    assert "not installed in this server" in answer.json["content"]
