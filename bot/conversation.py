@@ -10,7 +10,7 @@ a vote, a withdrawn vote, or a message marked for recording.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, TypeVar
@@ -112,6 +112,9 @@ class Reaction:
     added: bool
     delivery_id: str | None = None
     on_bot_message: bool | None = None
+    # For a removal: whether the person still holds the emoji another way (a platform with
+    # more than one kind of reaction), asked only when the message carries votes.
+    still_held: Callable[[], Awaitable[bool]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -466,6 +469,15 @@ class Conversation:
         elif reaction.added and not reaction.on_bot_message:
             await self._capture(reaction, chat, reader)
 
+    async def votes_cleared(
+        self, workspace: Workspace, message: MessageRef, delivery_id: str | None = None
+    ) -> None:
+        """Someone cleared the vote emoji, or every reaction, from a message: when it is an
+        item's thank-you, the votes cast there are withdrawn."""
+        cleared = await self._feedback.item_for_thanks(workspace, message)
+        if cleared is not None and cleared.number is not None:
+            await self._feedback.withdraw_all_votes(workspace, cleared.number, delivery_id)
+
     async def _vote_by_reaction(self, reaction: Reaction) -> None:
         if reaction.added and reaction.on_bot_message is False:
             return  # only the bot's thank-yous carry votes
@@ -477,6 +489,8 @@ class Conversation:
             await self._feedback.vote(
                 workspace, voted.number, reaction.person, reaction.delivery_id
             )
+        elif reaction.still_held is not None and await reaction.still_held():
+            return  # a vote stands while the person holds the vote emoji in any kind
         else:
             await self._feedback.withdraw_vote(
                 workspace, voted.number, reaction.person, reaction.delivery_id

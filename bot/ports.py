@@ -126,6 +126,10 @@ class ItemRepository(Protocol):
         """Withdraw that person's vote; ``False`` if they had none."""
         ...
 
+    async def remove_votes(self, workspace: Workspace, number: int) -> int:
+        """Withdraw every vote on that item; how many there were."""
+        ...
+
     async def search(self, workspace: Workspace, query: ItemQuery) -> list[Item]:
         """Matching items, newest first, at most ``query.limit``."""
         ...

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.items import Item, ItemKind, Status
 from bot.kpis import Kpis, format_kpis
 from bot.lists import ItemList
-from bot.messages import Message, Part, Quote
+from bot.messages import Message, Part, Plain, Quote
 from bot.presenting import describe_line, votes
 from bot.reminders import Reminder
 from bot.service import VoteResult
@@ -47,7 +47,12 @@ WENT_WRONG = Message.of(
     "Something went wrong on my side and I cannot say whether that was recorded."
 )
 NOT_IN_A_CHANNEL = Message.of(
-    "feedbackbot records feedback in server channels; use the command in one."
+    "feedbackbot records feedback in server channels, so nothing was recorded here; use the "
+    "command in one."
+)
+NOT_INSTALLED_HERE = Message.of(
+    "feedbackbot is not installed in this server, so nothing was recorded here; use the "
+    "command in a server that has added feedbackbot."
 )
 UNREADABLE = Message.of(
     "I could not read that message, so nothing was recorded. "
@@ -223,6 +228,14 @@ def _when(moment: datetime | None, zone: ZoneInfo) -> str:
     if moment is None:
         return "unknown"
     return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")
+
+
+def text_back(refusal: Message, text: str) -> Message:
+    """A refusal with what the person wrote given back, when they wrote anything, so that
+    nothing they typed is lost."""
+    if not text.strip():
+        return refusal
+    return Message((*refusal.parts, Plain(" Here is your text:\n"), Quote(text)))
 
 
 def form_failed(kind: ItemKind, reason: str) -> Message:

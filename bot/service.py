@@ -267,6 +267,20 @@ class FeedbackService:
         """Take back a person's vote; withdrawing a vote never cast changes nothing."""
         return await self._ballot(workspace, number, voter, delivery_id, withdraw=True)
 
+    async def withdraw_all_votes(
+        self, workspace: Workspace, number: int, delivery_id: str | None = None
+    ) -> int:
+        """Withdraw every vote item ``number`` holds, as when the vote reactions are cleared
+        from its thank-you, where its votes are cast. A duplicate holds none: the votes moved to
+        the item it was merged into stay there. A repeated delivery changes nothing. Returns
+        how many votes were withdrawn."""
+        async with self._uow() as uow:
+            if not await self._first(uow, workspace, delivery_id):
+                return 0
+            withdrawn = await uow.items.remove_votes(workspace, number)
+            await uow.commit()
+            return withdrawn
+
     async def _ballot(
         self,
         workspace: Workspace,

@@ -233,6 +233,19 @@ class SqlItemRepository:
         await self._count_vote(item_id, -1)
         return True
 
+    async def remove_votes(self, workspace: Workspace, number: int) -> int:
+        item_id = await self._workspaces.item_id(workspace, number)
+        if item_id is None:
+            return 0
+        removed = (
+            await self._conn.execute(
+                delete(votes).where(votes.c.item_id == item_id).returning(votes.c.id)
+            )
+        ).all()
+        if removed:
+            await self._count_vote(item_id, -len(removed))
+        return len(removed)
+
     async def move_votes(self, workspace: Workspace, duplicate: int, kept: int) -> int:
         from_id = await self._workspaces.item_id(workspace, duplicate)
         to_id = await self._workspaces.item_id(workspace, kept)

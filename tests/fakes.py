@@ -129,6 +129,13 @@ class FakeItemRepository:
         item.votes -= 1
         return True
 
+    async def remove_votes(self, workspace: Workspace, number: int) -> int:
+        item = self._items(workspace).get(number)
+        voters = self.state.votes.pop((workspace, number), {})
+        if item is not None:
+            item.votes -= len(voters)
+        return len(voters)
+
     async def export(self, workspace: Workspace) -> AsyncIterator[Item]:
         for number in sorted(self._items(workspace)):
             yield copy.deepcopy(self._items(workspace)[number])
@@ -467,3 +474,13 @@ def submission(
 
 def request(text: str, **kwargs: Any) -> Submission:
     return submission(text, kind=ItemKind.REQUEST, **kwargs)
+
+
+class Waits:
+    """A ``sleep`` that records how long it was asked to wait, and returns at once."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from adapters.app.composition import App
 from adapters.app.reach import Reach, Served
+from adapters.app.supervising import supervise
 from adapters.discord.app import DiscordAdapter, discord_surface
 from adapters.discord.chat import ChannelDeliveries
 from adapters.discord.roadmap import discord_outlets, serve_triage_channel
 from adapters.discord.settings import DiscordSettings
 from bot.identity import Platform
 from bot.slas import TriageChannels
+
+DISCORD_GATEWAY = "Discord (gateway)"
 
 
 @asynccontextmanager
@@ -30,10 +34,11 @@ async def discord_platform(app: App, settings: DiscordSettings) -> AsyncIterator
         serve_triage_channel(channels, client, triage_channel)
 
     try:
-        await discord.start()
+        # A failure of the gateway connection is survived: logged once, connected again.
+        await discord.start(keep=partial(supervise, DISCORD_GATEWAY))
         assert discord.connection is not None
         reach = Reach(Platform.DISCORD, discord_outlets(client), triage, ChannelDeliveries(client))
-        yield Served("Discord (gateway)", reach, discord.connection)
+        yield Served(DISCORD_GATEWAY, reach, discord.connection)
     finally:
         # Also after a failed start: the client may hold a session already.
         await discord.close()

@@ -32,8 +32,8 @@ class Reach:
 
 @dataclass(frozen=True, slots=True)
 class Served:
-    """A platform this process serves. ``connection`` runs until stopped; one that ends on its
-    own has failed."""
+    """A platform this process serves. ``connection`` runs until stopped, surviving failures
+    (adapters/app/supervising.py); one that ends on its own met a configuration error."""
 
     name: str
     reach: Reach

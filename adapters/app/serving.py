@@ -33,7 +33,8 @@ log = logging.getLogger("feedbackbot")
 class Serving:
     port: int
     platforms: list[str]
-    # Connections that run until stopped; one that ends on its own has failed.
+    # Connections that run until stopped, each supervised; one that ends on its own ended
+    # with a configuration error.
     connections: list[asyncio.Task[None]] = field(default_factory=list)
     slack: SlackAdapter | None = None
     plan: StopPlan = field(default_factory=StopPlan)
@@ -150,6 +151,7 @@ async def run_until_stopped(app: App, environ: Mapping[str, str] | None = None) 
         start_watchdog()
         await served.stop()
         for ended in done - {stopped}:
-            # A connection ends on its own only when it failed for good; its error says why.
+            # A connection ends on its own only for a configuration error (its supervisor,
+            # adapters/app/supervising.py, survives every other failure); the error says why.
             ended.result()
     log.info("stopped")

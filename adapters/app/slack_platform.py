@@ -3,6 +3,7 @@ with ``SLACK_APP_TOKEN``, over a Socket Mode connection."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.app.composition import App
 from adapters.app.reach import Reach, Served
+from adapters.app.supervising import supervise
 from adapters.scheduler.platforms import slack_outlets
 from adapters.slack.app import SlackAdapter, slack_surface
 from adapters.slack.chat import SlackChat, SlackDeliveries, slack_error
@@ -63,17 +65,68 @@ async def slack_platform(app: App, settings: SlackSettings) -> AsyncIterator[Sla
 @asynccontextmanager
 async def slack_connection(slack: SlackPlatform) -> AsyncIterator[Served]:
     """The Socket Mode connection when it is configured; entered after the HTTP server starts,
-    which otherwise carries Slack's events itself."""
+    which otherwise carries Slack's events itself. The first connection is made here (a refused
+    app token stops the start); after that it is supervised (adapters/app/supervising.py)."""
     if not slack.settings.socket_mode:
         yield Served(f"Slack (HTTP, POST {SLACK_PATH})", slack.reach)
         return
-    handler = AsyncSocketModeHandler(slack.bolt, slack.settings.app_token)
+    socket = SocketMode(slack)
     try:
+        await socket.open()
+        connection = asyncio.create_task(supervise(SOCKET_MODE, socket.hold), name="slack-socket")
+        try:
+            yield Served(SOCKET_MODE, slack.reach, connection)
+        finally:
+            socket.closing = True
+            connection.cancel()
+            await asyncio.wait({connection})
+    finally:
+        await socket.close()
+
+
+SOCKET_MODE = "Slack (Socket Mode)"
+
+
+class SocketMode:
+    """Slack's Socket Mode through Bolt's handler. slack_sdk reconnects a dropped socket itself;
+    should its session monitor end anyway (the connection is then dead for good), ``hold``
+    fails, and the supervisor connects a new handler."""
+
+    def __init__(self, slack: SlackPlatform) -> None:
+        self._slack = slack
+        self._handler: AsyncSocketModeHandler | None = None
+        self.closing = False
+
+    async def open(self) -> None:
+        await self.close()
+        handler = AsyncSocketModeHandler(self._slack.bolt, self._slack.settings.app_token)
+        self._handler = handler
         handler.client.wss_uri = await _socket_mode_url(handler)
         await handler.connect_async()  # type: ignore[no-untyped-call]
-        yield Served("Slack (Socket Mode)", slack.reach)
-    finally:
-        await handler.close_async()  # type: ignore[no-untyped-call]
+
+    async def hold(self) -> None:
+        """Until the connection is closed on purpose; raises when it ended otherwise."""
+        if self._handler is None or self._handler.client.closed:
+            await self.open()
+        assert self._handler is not None
+        client = self._handler.client
+        while not self.closing:
+            # slack_sdk replaces the monitor with each new socket; it is over when one ends
+            # without a successor.
+            monitor = client.current_session_monitor
+            if monitor is None:
+                break
+            await asyncio.wait({monitor})
+            if client.current_session_monitor is monitor:
+                break
+        if not self.closing:
+            await self.close()
+            raise FeedbackBotError("the Socket Mode session ended")
+
+    async def close(self) -> None:
+        if self._handler is not None:
+            handler, self._handler = self._handler, None
+            await handler.close_async()  # type: ignore[no-untyped-call]
 
 
 async def _socket_mode_url(handler: AsyncSocketModeHandler) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
+from typing import Any, Final, Literal
 
 import aiohttp
 import discord
@@ -33,7 +34,20 @@ log = logging.getLogger(__name__)
 # (a busy database), the bot defers and the thank-you replaces the placeholder later.
 DEFER_AFTER = 1.0
 PriorityChoice = Literal["must-have", "good-to-have"]
+# Gateway close codes (Discord's API reference, "Gateway Close Event Codes"): 4004 means the
+# token was refused; the bot closes with 4000 (unknown error) to be allowed to resume.
+AUTHENTICATION_FAILED = 4004
+RECONNECTING = 4000
+# How ``start`` holds the connection: given ``connect``, runs it (again, when it fails).
+Keep = Callable[[Callable[[], Awaitable[None]]], Coroutine[Any, Any, None]]
 REACTION_EVENTS = frozenset({"raw_reaction_add", "raw_reaction_remove"})
+# MESSAGE_REACTION_REMOVE_EMOJI (one emoji cleared) and MESSAGE_REACTION_REMOVE_ALL.
+CLEAR_EVENTS = frozenset({"raw_reaction_clear_emoji", "raw_reaction_clear"})
+RawClearEvent = discord.RawReactionClearEmojiEvent | discord.RawReactionClearEvent
+RawReactionEvent = discord.RawReactionActionEvent | RawClearEvent
+# Discord's reaction types (Get Reactions): one person may hold both with the same emoji.
+NORMAL: Final = 0
+BURST: Final = 1
 
 
 def intents(settings: DiscordSettings) -> discord.Intents:
@@ -93,8 +107,10 @@ class FeedbackClient(discord.Client):
         super().dispatch(event, *args, **kwargs)
         if event in REACTION_EVENTS:
             super().dispatch("feedback_reaction", args[0], self.position(args[0]))
+        elif event in CLEAR_EVENTS:
+            super().dispatch("feedback_reaction_clear", args[0], self.position(args[0]))
 
-    def position(self, payload: discord.RawReactionActionEvent) -> str | None:
+    def position(self, payload: RawReactionEvent) -> str | None:
         """Where the reaction being dispatched sits in the gateway's stream."""
         return stream_position(self.ws)
 
@@ -103,6 +119,11 @@ class FeedbackClient(discord.Client):
     ) -> None:
         await self.adapter.on_reaction(payload, position)
 
+    async def on_feedback_reaction_clear(
+        self, payload: RawClearEvent, position: str | None
+    ) -> None:
+        await self.adapter.on_reaction_clear(payload, position)
+
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         await self.adapter.on_interaction(interaction)
 
@@ -110,7 +131,7 @@ class FeedbackClient(discord.Client):
 class ShardedFeedbackClient(FeedbackClient, discord.AutoShardedClient):
     """The same for bots in many servers: one gateway connection per shard."""
 
-    def position(self, payload: discord.RawReactionActionEvent) -> str | None:
+    def position(self, payload: RawReactionEvent) -> str | None:
         if payload.guild_id is None or not self.shard_count:
             return None
         shard = self.get_shard((payload.guild_id >> 22) % self.shard_count)
@@ -158,14 +179,23 @@ class DiscordAdapter:
         )
         self.tree = self._build_tree()
         self._connection: asyncio.Task[None] | None = None
+        self._closing = False
 
     # -- commands ----------------------------------------------------------------------------
 
     def _build_tree(self) -> app_commands.CommandTree[discord.Client]:
         # Commands synced to a guild (DISCORD_GUILD_IDS) arrive with its id; falling back to
-        # the global definitions serves them without registering each guild here.
+        # the global definitions serves them without registering each guild here. Every
+        # command is for servers that installed the bot, and used there only (synced with
+        # ``integration_types`` [0] and ``contexts`` [0]): with User Install enabled in the
+        # portal, Discord would otherwise offer them in servers the bot is not in and in DMs.
         tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(
-            self.client, fallback_to_global=True
+            self.client,
+            fallback_to_global=True,
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=False, private_channel=False
+            ),
         )
         adapter = self
 
@@ -228,20 +258,20 @@ class DiscordAdapter:
 
     async def _roadmap_answer(self, interaction: discord.Interaction, ask: RoadmapAsk) -> Message:
         assert self._conversation is not None, "this adapter only registers commands"
-        speaker = self._speaker(interaction)
-        if speaker is None:
-            return replies.NOT_IN_A_CHANNEL
+        refusal = self._refusal(interaction)
+        if refusal is not None:
+            return refusal
         try:
-            return await ask(self._conversation, speaker)
+            return await ask(self._conversation, self._speaker(interaction))
         except Exception:
             log.exception("/roadmap failed")
             return replies.WENT_WRONG
 
     def _speaker(
         self, interaction: discord.Interaction, user: discord.User | discord.Member | None = None
-    ) -> Speaker | None:
-        if interaction.guild_id is None or interaction.channel_id is None:
-            return None
+    ) -> Speaker:
+        """Who speaks, and where: asked once ``_refusal`` found nothing against the place."""
+        assert interaction.guild_id is not None and interaction.channel_id is not None
         author = user or interaction.user
         return Speaker(
             Workspace(Platform.DISCORD, str(interaction.guild_id)),
@@ -249,6 +279,33 @@ class DiscordAdapter:
             _person(author),
             self.stakeholder(author),
         )
+
+    def _refusal(self, interaction: discord.Interaction) -> Message | None:
+        """Why nothing is recorded from where the interaction came, if so: a DM or group DM
+        (a user install's ``context`` 1 or 2), no channel named, or a server that did not
+        install the bot (a user install used there: ``authorizing_integration_owners`` has
+        no guild key) or that the bot is not in (so it could neither post nor count votes)."""
+        context = interaction.context
+        if context.dm_channel or context.private_channel:
+            return replies.NOT_IN_A_CHANNEL
+        if interaction.guild_id is None or interaction.channel_id is None:
+            return replies.NOT_IN_A_CHANNEL
+        if not interaction.is_guild_integration():
+            return replies.NOT_INSTALLED_HERE
+        if self.client.get_guild(interaction.guild_id) is None:
+            return replies.NOT_INSTALLED_HERE
+        return None
+
+    async def _refused(
+        self, interaction: discord.Interaction, chat: InteractionChat, text: str
+    ) -> bool:
+        """Where nothing is recorded (``_refusal``), say so privately with ``text`` given
+        back; ``True`` if so."""
+        refusal = self._refusal(interaction)
+        if refusal is None:
+            return False
+        await chat.post_private("", _person(interaction.user), replies.text_back(refusal, text))
+        return True
 
     async def on_command(
         self,
@@ -258,6 +315,10 @@ class DiscordAdapter:
         priority: Priority | None,
         anonymous: bool,
     ) -> None:
+        # Before any form opens: what would be typed into it could not be kept.
+        chat = InteractionChat(interaction, anonymous=anonymous)
+        if await self._refused(interaction, chat, text or ""):
+            return
         if not (text or "").strip():
             form = build_form(FormChoices(kind, priority, anonymous))
             await interaction.response.send_modal(form)
@@ -278,10 +339,9 @@ class DiscordAdapter:
     async def _record(self, interaction: discord.Interaction, ask: Ask) -> None:
         assert self._conversation is not None, "this adapter only registers commands"
         chat = InteractionChat(interaction, anonymous=ask.anonymous)
-        speaker = self._speaker(interaction)
-        if speaker is None:
-            await chat.post_private("", _person(interaction.user), replies.NOT_IN_A_CHANNEL)
+        if await self._refused(interaction, chat, ask.text):
             return
+        speaker = self._speaker(interaction)
         # A replayed INTERACTION_CREATE (after a resume) must not record the item twice.
         work = asyncio.create_task(
             self._conversation.record(
@@ -322,6 +382,7 @@ class DiscordAdapter:
             meaning = Meaning.CAPTURE
         else:
             return
+        added = payload.event_type == "REACTION_ADD"
         message = MessageRef(str(payload.channel_id), str(payload.message_id))
         author_id = payload.message_author_id
         reaction = Reaction(
@@ -329,7 +390,7 @@ class DiscordAdapter:
             message,
             Person(str(payload.user_id), str(payload.user_id)),
             meaning,
-            added=payload.event_type == "REACTION_ADD",
+            added=added,
             delivery_id=(
                 f"reaction:{payload.event_type}:{message.channel_id}:{message.message_id}:"
                 f"{payload.user_id}:{emoji}:{position}"
@@ -337,9 +398,47 @@ class DiscordAdapter:
                 else None
             ),
             on_bot_message=None if author_id is None else author_id == me.id,
+            still_held=None if added else partial(self._holds_the_other_kind, payload),
         )
         reader = DiscordMessages(self, payload.guild_id)
         await self._conversation.react(reaction, ChannelChat(self.client), reader)
+
+    async def _holds_the_other_kind(self, payload: discord.RawReactionActionEvent) -> bool:
+        """Whether the person who removed a normal (or super) reaction still holds the same
+        emoji as a super (or normal) one. Asked of Discord (Get Reactions, of the other type,
+        from this person's id on); when it cannot answer, the removal counts."""
+        try:
+            users = await self.client.http.get_reaction_users(
+                payload.channel_id,
+                payload.message_id,
+                _reaction_key(payload.emoji),
+                limit=1,
+                after=payload.user_id - 1,
+                type=NORMAL if payload.burst else BURST,
+            )
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
+            log.warning("could not tell whether a vote is still held: %s", error)
+            return False
+        return any(str(user.get("id")) == str(payload.user_id) for user in users)
+
+    async def on_reaction_clear(self, payload: RawClearEvent, position: str | None) -> None:
+        """The vote emoji (or every reaction) cleared from a message, by a moderator or a bot."""
+        assert self._conversation is not None, "this adapter only registers commands"
+        if payload.guild_id is None:
+            return
+        emoji = "*"
+        if isinstance(payload, discord.RawReactionClearEmojiEvent):
+            emoji = payload.emoji.name or ""
+            if not same_emoji(emoji, self._settings.vote_emoji):
+                return
+        message = MessageRef(str(payload.channel_id), str(payload.message_id))
+        delivery_id = (
+            f"reaction-clear:{message.channel_id}:{message.message_id}:{emoji}:{position}"
+            if position
+            else None
+        )
+        workspace = Workspace(Platform.DISCORD, str(payload.guild_id))
+        await self._conversation.votes_cleared(workspace, message, delivery_id)
 
     def no_text_hint(self) -> str:
         """Why a message's text may be hidden from the bot on Discord."""
@@ -370,23 +469,62 @@ class DiscordAdapter:
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Log in over REST (a bad token fails here, at once), then keep the gateway connection
-        in the background. Commands are never synced here: see ``sync_commands``."""
+    async def start(self, keep: Keep | None = None) -> None:
+        """Log in over REST (a bad token fails here, at once), then hold the gateway connection
+        in the background: ``keep`` runs ``connect`` again whenever it fails (``feedbackbot
+        run`` passes adapters/app/supervising.py); without it the first failure ends it.
+        Commands are never synced here: see ``sync_commands``."""
         apply_endpoints(self._settings)
         await login(self.client, self._settings.token)
-        self._connection = asyncio.create_task(self._connect(), name="discord-gateway")
+        held = keep(self.connect) if keep is not None else self.connect()
+        self._connection = asyncio.create_task(held, name="discord-gateway")
 
-    async def _connect(self) -> None:
+    async def connect(self) -> None:
+        """One gateway connection: returns once the adapter is closed, raises when it fails. A
+        close code discord.py gives up on also closes its client, which logs in again here."""
+        if self._closing:
+            return
         try:
+            if self.client.is_closed():
+                await self._reopen()
             await self.client.connect()
         except discord.PrivilegedIntentsRequired as error:
-            raise DiscordUnavailable(
+            raise ConfigError(
+                "DISCORD_MESSAGE_CONTENT",
                 "Discord refused the Message Content intent: enable it in the Developer Portal "
-                "(Bot > Privileged Gateway Intents) or set DISCORD_MESSAGE_CONTENT=false"
+                "(Bot > Privileged Gateway Intents) or set DISCORD_MESSAGE_CONTENT=false",
             ) from error
-        except (discord.DiscordException, aiohttp.ClientError, OSError) as error:
-            raise DiscordUnavailable(f"the Discord connection ended: {error}") from error
+        except discord.ConnectionClosed as error:
+            if error.code == AUTHENTICATION_FAILED:
+                raise ConfigError(
+                    "DISCORD_TOKEN", "Discord no longer accepts the token (reset it)"
+                ) from error
+            if not self._closing:
+                raise
+        except Exception:
+            if not self._closing:
+                raise
+        finally:
+            if not self._closing:
+                await self._drop_socket()
+        if not self._closing:
+            raise DiscordUnavailable("the gateway connection ended")
+
+    async def _reopen(self) -> None:
+        """Open the client again after discord.py closed it. ``clear`` re-opens it (so its
+        docs say), but closing also closed the HTTP connector with the session and forgot the
+        event loop: the connector is made anew at login, the loop set by entering it."""
+        self.client.clear()
+        self.client.http.connector = discord.utils.MISSING
+        await self.client.__aenter__()
+        await login(self.client, self._settings.token)
+
+    async def _drop_socket(self) -> None:
+        """Close the socket a failure left open (an event discord.py could not parse raises out
+        of its loop with the socket still up), so the next connection starts clean."""
+        socket = getattr(self.client, "ws", None)
+        if isinstance(socket, discord.gateway.DiscordWebSocket) and not socket.socket.closed:
+            await socket.close(code=RECONNECTING)
 
     @property
     def connection(self) -> asyncio.Task[None] | None:
@@ -394,12 +532,17 @@ class DiscordAdapter:
         return self._connection
 
     async def close(self) -> None:
+        self._closing = True
         await self.client.close()
-        if self._connection is not None:
-            try:
-                await self._connection
-            except Exception:
-                log.exception("the Discord connection ended with an error")
+        if self._connection is None:
+            return
+        # Closed, its connection returns; one waiting to connect again stops waiting.
+        self._connection.cancel()
+        await asyncio.wait({self._connection})
+        if not self._connection.cancelled() and self._connection.exception() is not None:
+            log.error(
+                "the Discord connection ended with an error", exc_info=self._connection.exception()
+            )
 
 
 class DiscordMessages:
@@ -462,6 +605,12 @@ async def login(client: discord.Client, token: str) -> None:
         ) from error
     except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
         raise DiscordUnavailable(f"cannot reach Discord: {error}") from error
+
+
+def _reaction_key(emoji: discord.PartialEmoji) -> str:
+    """How the REST API names a reaction's emoji: the character, or ``name:id`` for a custom
+    one (discord.py URL-encodes it)."""
+    return f"{emoji.name}:{emoji.id}" if emoji.id else emoji.name or ""
 
 
 def _person(user: discord.User | discord.Member) -> Person:

@@ -12,14 +12,14 @@ import discord
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.discord.app import discord_surface
+from adapters.discord.app import Keep, discord_surface
 from adapters.discord.settings import DiscordSettings
 from bot.identity import Platform, Workspace
 from bot.items import Item
 from bot.service import FeedbackService
 from tests.core import core_on
 from tests.discord.counted import CountedDiscordAdapter
-from tests.discord.fake_discord import FakeDiscord
+from tests.discord.fake_discord import FakeDiscord, Place
 
 ACME_GUILD, ACME_CHANNEL = "111111111111111111", "211111111111111111"
 GLOBEX_GUILD, GLOBEX_CHANNEL = "122222222222222222", "222222222222222222"
@@ -61,12 +61,18 @@ class DiscordBot:
         user_id: str = ALICE,
         guild_id: str = ACME_GUILD,
         channel_id: str = ACME_CHANNEL,
+        place: Place | None = None,
         **options: str | bool,
     ) -> None:
         """Use a command, and return once the bot has handled it completely."""
         handled = self.adapter.interactions.count
         await self.fake.command(
-            name, guild_id=guild_id, channel_id=channel_id, user_id=user_id, options=options
+            name,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            options=options,
+            place=place,
         )
         await self.handled(handled + 1)
 
@@ -77,10 +83,11 @@ class DiscordBot:
         user_id: str = ALICE,
         guild_id: str = ACME_GUILD,
         channel_id: str = ACME_CHANNEL,
+        place: Place | None = None,
     ) -> None:
         handled = self.adapter.interactions.count
         await self.fake.submit_form(
-            custom_id, text, guild_id=guild_id, channel_id=channel_id, user_id=user_id
+            custom_id, text, guild_id=guild_id, channel_id=channel_id, user_id=user_id, place=place
         )
         await self.handled(handled + 1)
 
@@ -133,13 +140,14 @@ async def start_bot(
     engine: AsyncEngine,
     settings: DiscordSettings,
     defer_after: float = 1.0,
+    keep: Keep | None = None,
 ) -> AsyncIterator[DiscordBot]:
     core = core_on(engine)
     service = core.feedback
     adapter = CountedDiscordAdapter(
         core.conversation(discord_surface(settings)), settings, defer_after=defer_after
     )
-    await adapter.start()
+    await adapter.start(keep)
     try:
         await fake.wait_until(fake.ready.is_set, describe=lambda: "the bot to identify")
         yield DiscordBot(fake, adapter, service)

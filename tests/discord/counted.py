@@ -11,7 +11,7 @@ from typing import Any
 
 import discord
 
-from adapters.discord.app import DiscordAdapter, RoadmapAsk
+from adapters.discord.app import DiscordAdapter, RawClearEvent, RoadmapAsk
 from bot.items import ItemKind, Priority
 
 
@@ -49,6 +49,10 @@ class CountedDiscordAdapter(DiscordAdapter):
     ) -> None:
         async with self.reactions.counting():
             await super().on_reaction(payload, position)
+
+    async def on_reaction_clear(self, payload: RawClearEvent, position: str | None) -> None:
+        async with self.reactions.counting():
+            await super().on_reaction_clear(payload, position)
 
     async def on_command(
         self,

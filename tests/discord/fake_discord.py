@@ -8,7 +8,9 @@ and on the messages it keeps per channel. Nothing here sleeps: waits wake on eve
 Kept close to Discord where the bot can observe it (shapes from Discord's API reference):
 
 - the gateway sends HELLO, acknowledges heartbeats, answers IDENTIFY with READY (guilds
-  unavailable) and then one GUILD_CREATE per guild, and numbers every dispatch (``s``);
+  unavailable) and then one GUILD_CREATE per guild, answers RESUME with the dispatches after
+  the client's sequence number and RESUMED, and numbers every dispatch (``s``);
+  ``close_gateway(code)`` closes the connection as Discord does;
 - an interaction callback (``?with_response=1``) answers the callback object with the message
   it created; a response message, an ``@original`` edit and a followup are stored like channel
   messages, ephemeral ones apart (``ephemeral``);
@@ -60,6 +62,7 @@ BOT_ID = "900000000000000001"
 APPLICATION_ID = "900000000000000002"
 MESSAGE_CONTENT = 1 << 15
 EPHEMERAL = 1 << 6
+NORMAL, BURST = 0, 1  # reaction types (Discord's Get Reactions: "Reaction Types")
 _TIMESTAMP = "2025-03-03T09:00:00.000000+00:00"
 
 
@@ -139,6 +142,22 @@ class Fault:
         return self.active and self.method == method and bool(self.path.fullmatch(path))
 
 
+GUILD, BOT_DM, PRIVATE_CHANNEL = 0, 1, 2  # interaction context types
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an interaction comes from: a server that installed the bot by default.
+    ``owners`` is its ``authorizing_integration_owners`` (``None``: the server's own
+    install); ``channel_type`` the channel's type outside a server; ``channel=False`` leaves
+    the ``channel`` object out (Discord marks it optional)."""
+
+    context: int = GUILD
+    owners: dict[str, str] | None = None
+    channel_type: int = 1
+    channel: bool = True
+
+
 @dataclass
 class _Guild:
     id: str
@@ -160,6 +179,11 @@ class FakeDiscord:
         self.permissions: dict[tuple[str, str], int] = {}
         self.guilds: dict[str, _Guild] = {}
         self.heartbeats = 0
+        # message id -> (emoji, reaction type) -> the ids of who holds it, in the order they
+        # reacted (``react`` and ``clear_reactions`` keep it).
+        self.reactions: dict[str, dict[tuple[str, int], list[str]]] = {}
+        self.identified = 0  # how many times the bot identified (connected anew)
+        self.resumed = 0  # how many times it resumed its session
         self.token = "fake-token"  # the only bot token /users/@me accepts
         # Called with every REST request as it is recorded (the benchmark times callbacks).
         self.listeners: list[Callable[[Request], None]] = []
@@ -376,8 +400,10 @@ class FakeDiscord:
         options: JsonDict | None = None,
         command_guild_id: str | None = None,
         subcommand: str | None = None,
+        place: Place | None = None,
     ) -> Dispatched:
-        """Someone uses ``/name`` (or ``/name subcommand``) with ``options`` (name -> value)."""
+        """Someone uses ``/name`` (or ``/name subcommand``) with ``options`` (name -> value),
+        in a server that installed the bot unless ``place`` says otherwise."""
         kinds = {bool: 5, int: 4, str: 3}
         given = [
             {"name": key, "type": kinds[type(value)], "value": value}
@@ -394,11 +420,18 @@ class FakeDiscord:
         if command_guild_id is not None:
             data["guild_id"] = command_guild_id
         return await self.dispatch(
-            "INTERACTION_CREATE", self._interaction(2, data, guild_id, channel_id, user_id)
+            "INTERACTION_CREATE", self._interaction(2, data, guild_id, channel_id, user_id, place)
         )
 
     async def submit_form(
-        self, custom_id: str, text: str, *, guild_id: str, channel_id: str, user_id: str
+        self,
+        custom_id: str,
+        text: str,
+        *,
+        guild_id: str,
+        channel_id: str,
+        user_id: str,
+        place: Place | None = None,
     ) -> Dispatched:
         """Someone submits a form: its text input sits in a label, as current clients send."""
         data = {
@@ -412,7 +445,7 @@ class FakeDiscord:
             ],
         }
         return await self.dispatch(
-            "INTERACTION_CREATE", self._interaction(5, data, guild_id, channel_id, user_id)
+            "INTERACTION_CREATE", self._interaction(5, data, guild_id, channel_id, user_id, place)
         )
 
     async def react(
@@ -424,26 +457,51 @@ class FakeDiscord:
         message_id: str,
         user_id: str,
         emoji: str = "👍",
+        burst: bool = False,
         seq: int | None = None,
     ) -> Dispatched:
-        """A reaction added or removed; pass the ``seq`` of an earlier one to replay it."""
+        """A reaction added or removed, a normal one or a super (``burst``) one; pass the
+        ``seq`` of an earlier one to replay it (the message's reactions then stay as they are).
+        Fields as Discord's Gateway Events reference lists them for MESSAGE_REACTION_ADD and
+        MESSAGE_REACTION_REMOVE (``burst_colors`` on a super reaction only)."""
+        kind = BURST if burst else NORMAL
         data: JsonDict = {
             "user_id": user_id,
             "channel_id": channel_id,
             "message_id": message_id,
             "guild_id": guild_id,
             "emoji": {"id": None, "name": emoji},
-            "burst": False,
-            "type": 0,
+            "burst": burst,
+            "type": kind,
         }
         if added:
             data["member"] = self._member(guild_id, user_id)
-            data["burst_colors"] = []
+            data["burst_colors"] = ["#ffcc4d", "#ffaa00"] if burst else []
             stored = self.messages.get(message_id)
             if stored is not None:
                 data["message_author_id"] = stored.author["id"]
+        if seq is None:
+            holders = self.reactions.setdefault(message_id, {}).setdefault((emoji, kind), [])
+            if added and user_id not in holders:
+                holders.append(user_id)
+            elif not added and user_id in holders:
+                holders.remove(user_id)
         event = "MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE"
         return await self.dispatch(event, data, seq=seq)
+
+    async def clear_reactions(
+        self, *, guild_id: str, channel_id: str, message_id: str, emoji: str | None = None
+    ) -> Dispatched:
+        """A moderator clears one emoji from a message (MESSAGE_REACTION_REMOVE_EMOJI, both
+        kinds of it) or, with no ``emoji``, every reaction (MESSAGE_REACTION_REMOVE_ALL)."""
+        held = self.reactions.get(message_id, {})
+        for key in [k for k in held if emoji is None or k[0] == emoji]:
+            del held[key]
+        data: JsonDict = {"channel_id": channel_id, "message_id": message_id, "guild_id": guild_id}
+        if emoji is None:
+            return await self.dispatch("MESSAGE_REACTION_REMOVE_ALL", data)
+        data["emoji"] = {"id": None, "name": emoji}
+        return await self.dispatch("MESSAGE_REACTION_REMOVE_EMOJI", data)
 
     async def dispatch(self, event: str, data: JsonDict, seq: int | None = None) -> Dispatched:
         """Send a dispatch (op 0) on the gateway; a new sequence number unless ``seq``."""
@@ -458,31 +516,61 @@ class FakeDiscord:
         return sent
 
     def _interaction(
-        self, kind: int, data: JsonDict, guild_id: str, channel_id: str, user_id: str
+        self,
+        kind: int,
+        data: JsonDict,
+        guild_id: str,
+        channel_id: str,
+        user_id: str,
+        place: Place | None = None,
     ) -> JsonDict:
+        """An Interaction object as Discord's "Receiving and Responding" reference lists its
+        fields: in a server, ``guild``, ``guild_id`` and ``member``; in a DM or group DM,
+        ``user``; ``authorizing_integration_owners`` keyed by installation type ("0" server,
+        "1" user) and ``context`` (0 server, 1 DM with the bot, 2 other DMs)."""
+        place = place or Place()
         interaction_id, token = self.new_id(), f"token-{self.new_id()}"
         self._tokens[interaction_id] = token
-        guild = self.guilds[guild_id]
-        return {
+        payload: JsonDict = {
             "id": interaction_id,
             "application_id": APPLICATION_ID,
             "type": kind,
             "data": data,
-            "guild_id": guild_id,
-            "guild": {"id": guild_id, "locale": "en-US", "features": []},
             "channel_id": channel_id,
-            "channel": self._channel(guild, channel_id),
-            "member": self._member(guild_id, user_id),
             "token": token,
             "version": 1,
             "app_permissions": "2248473465835073",
             "locale": "en-US",
-            "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": guild_id},
-            "context": 0,
+            "authorizing_integration_owners": (
+                place.owners if place.owners is not None else {"0": guild_id}
+            ),
+            "context": place.context,
             "attachment_size_limit": 10485760,
         }
+        channel: JsonDict
+        if place.context == GUILD:
+            guild = self.guilds.get(guild_id) or _Guild(guild_id, "Elsewhere")
+            payload["guild_id"] = guild_id
+            payload["guild"] = {"id": guild_id, "locale": "en-US", "features": []}
+            payload["guild_locale"] = "en-US"
+            payload["member"] = self._member(guild_id, user_id)
+            channel = self._channel(guild, channel_id)
+        else:
+            payload["user"] = self.users[user_id]
+            # A DM (type 1), or a group DM (type 3) with a name and an owner.
+            channel = {
+                "id": channel_id,
+                "type": place.channel_type,
+                "last_message_id": None,
+                "flags": 0,
+                "recipients": [self.users[user_id]],
+            }
+            if place.channel_type == 3:
+                channel.update(name=None, icon=None, owner_id=user_id)
+        if place.channel:
+            payload["channel"] = channel
+        return payload
 
     def _member(self, guild_id: str, user_id: str) -> JsonDict:
         return {
@@ -532,10 +620,24 @@ class FakeDiscord:
                 await socket.send_str(json.dumps({"op": 11}))
             elif message["op"] == 2:
                 await self._identified(socket, message["d"])
+            elif message["op"] == 6:
+                await self._resumed(socket, message["d"])
+        if self._socket is socket:
+            # Nothing can be dispatched until the bot connects again.
+            self.ready.clear()
+            self._socket = None
+            await self._notify()
         return socket
+
+    async def close_gateway(self, code: int) -> None:
+        """Discord closes the gateway connection with ``code`` (its "Gateway Close Event
+        Codes": 4000-4009 may be resumed; 4004 and 4010-4014 may not)."""
+        assert self._socket is not None
+        await self._socket.close(code=code)
 
     async def _identified(self, socket: web.WebSocketResponse, identify: JsonDict) -> None:
         self.identify = identify
+        self.identified += 1
         self._seq += 1
         ready: JsonDict = {
             "v": 10,
@@ -554,6 +656,17 @@ class FakeDiscord:
             self._seq += 1
             payload = {"op": 0, "t": "GUILD_CREATE", "s": self._seq, "d": self._guild(guild)}
             await socket.send_str(json.dumps(payload))
+        self.ready.set()
+        await self._notify()
+
+    async def _resumed(self, socket: web.WebSocketResponse, resume: JsonDict) -> None:
+        """RESUME (op 6): the dispatches after the client's ``seq`` again, then RESUMED."""
+        self.resumed += 1
+        for missed in [d for d in self.dispatched if d.seq > int(resume.get("seq") or 0)]:
+            payload = {"op": 0, "t": missed.event, "s": missed.seq, "d": missed.data}
+            await socket.send_str(json.dumps(payload))
+        self._seq += 1
+        await socket.send_str(json.dumps({"op": 0, "t": "RESUMED", "s": self._seq, "d": {}}))
         self.ready.set()
         await self._notify()
 
@@ -706,6 +819,7 @@ class FakeDiscord:
             ("DELETE", r"/webhooks/(\d+)/([^/]+)/messages/@original", self._delete_original),
             ("POST", r"/webhooks/(\d+)/([^/]+)", self._followup),
             ("GET", r"/channels/(\d+)/messages/(\d+)", self._get_message),
+            ("GET", r"/channels/(\d+)/messages/(\d+)/reactions/([^/]+)", self._get_reactions),
             ("POST", r"/channels/(\d+)/messages", self._post_message),
             ("GET", r"/guilds/(\d+)/members/(\d+)", self._get_member),
             ("POST", r"/users/@me/channels", self._open_dm),
@@ -855,6 +969,21 @@ class FakeDiscord:
         if message is None or message.channel_id != m.group(1) or message.ephemeral:
             return 404, {"code": 10008, "message": "Unknown Message"}
         return 200, self._render(message)
+
+    def _get_reactions(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
+        """Get Reactions: the users who reacted with the emoji as ``type`` (0 normal, the
+        default; 1 super), by id after ``after``, at most ``limit`` (1-100, default 25)."""
+        message = self.messages.get(m.group(2))
+        if message is None or message.channel_id != m.group(1):
+            return 404, {"code": 10008, "message": "Unknown Message"}
+        kind = int(r.query.get("type", NORMAL))
+        limit = int(r.query.get("limit", 25))
+        if not 1 <= limit <= 100 or kind not in (NORMAL, BURST):
+            return 400, {"code": 50035, "message": "Invalid Form Body"}
+        after = int(r.query.get("after", 0))
+        held = self.reactions.get(message.id, {}).get((m.group(3), kind), [])
+        users = sorted(int(u) for u in held if int(u) > after)[:limit]
+        return 200, [self.users[str(u)] for u in users]
 
     def _post_message(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
         if not r.json.get("content"):

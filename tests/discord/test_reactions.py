@@ -48,6 +48,7 @@ class Reactions:
         user_id: str = BOB,
         emoji: str = "👍",
         seq: int | None = None,
+        burst: bool = False,
     ) -> Dispatched:
         sent = await self.bot.fake.react(
             added,
@@ -56,8 +57,19 @@ class Reactions:
             message_id=message_id,
             user_id=user_id,
             emoji=emoji,
+            burst=burst,
             seq=seq,
         )
+        return await self.taken_in(sent)
+
+    async def clear(self, message_id: str, emoji: str | None = None) -> Dispatched:
+        """A moderator clears ``emoji`` (or, with none, every reaction) from the message."""
+        sent = await self.bot.fake.clear_reactions(
+            guild_id=ACME_GUILD, channel_id=ACME_CHANNEL, message_id=message_id, emoji=emoji
+        )
+        return await self.taken_in(sent)
+
+    async def taken_in(self, sent: Dispatched) -> Dispatched:
         self.sent += 1
         await asyncio.wait_for(self.bot.adapter.reactions.reach(self.sent), 10)
         return sent
@@ -95,6 +107,77 @@ async def test_the_same_reaction_delivered_twice_counts_once(
     assert (await only_item(bot)).votes == 0
     await react(False, thanks, seq=removed.seq)
     await react(True, thanks)  # but adding it again later is a new vote
+    assert (await only_item(bot)).votes == 1
+
+
+async def test_a_normal_and_a_super_thumbs_up_are_one_vote_that_stands_while_either_is_held(
+    bot: DiscordBot, react: Reactions
+) -> None:
+    thanks = await thanked(bot)
+    await react(True, thanks)
+    await react(True, thanks, burst=True)
+    assert (await only_item(bot)).votes == 1
+    await react(False, thanks)  # the super one is still there
+    assert (await only_item(bot)).votes == 1
+    await react(True, thanks)
+    await react(False, thanks, burst=True)  # the normal one is still there
+    assert (await only_item(bot)).votes == 1
+    await react(False, thanks)
+    assert (await only_item(bot)).votes == 0
+    asked = bot.fake.requests_to("GET", rf"/channels/{ACME_CHANNEL}/messages/{thanks}/reactions/.+")
+    assert [r.query["type"] for r in asked] == ["1", "0", "1"]  # the other kind, each time
+
+
+async def test_taking_a_thumbs_up_off_another_message_asks_discord_nothing(
+    bot: DiscordBot, react: Reactions
+) -> None:
+    lunch = bot.fake.add_message(ACME_CHANNEL, BOB, "lunch?")
+    await react(True, lunch, user_id=ALICE)
+    await react(False, lunch, user_id=ALICE)
+    assert bot.fake.requests_to("GET", r"/channels/\d+/messages/\d+/reactions/.+") == []
+
+
+async def test_a_super_thumbs_up_alone_votes_and_removing_it_withdraws(
+    bot: DiscordBot, react: Reactions
+) -> None:
+    thanks = await thanked(bot)
+    await react(True, thanks, burst=True)
+    assert (await only_item(bot)).votes == 1
+    await react(False, thanks, burst=True)
+    assert (await only_item(bot)).votes == 0
+
+
+async def test_clearing_the_thumbs_up_withdraws_every_vote_cast_with_it(
+    bot: DiscordBot, react: Reactions
+) -> None:
+    thanks = await thanked(bot)
+    other = await thanked(bot, "Dark mode")
+    await react(True, thanks, user_id=BOB)
+    await react(True, thanks, user_id=GINA, burst=True)
+    await react(True, other, user_id=BOB)
+    await react(True, thanks, user_id=ALICE, emoji="🎉")
+    await react.clear(thanks, "👍")
+    votes = {item.text: item.votes for item in await bot.items()}
+    assert votes == {"Faster CI": 0, "Dark mode": 1}
+    await react(True, thanks, user_id=BOB)  # voting again after the clear counts
+    assert {item.text: item.votes for item in await bot.items()}["Faster CI"] == 1
+
+
+async def test_clearing_every_reaction_withdraws_the_votes(
+    bot: DiscordBot, react: Reactions
+) -> None:
+    thanks = await thanked(bot)
+    await react(True, thanks, user_id=BOB)
+    await react(True, thanks, user_id=GINA)
+    await react.clear(thanks)
+    assert (await only_item(bot)).votes == 0
+
+
+async def test_clearing_another_emoji_leaves_the_votes(bot: DiscordBot, react: Reactions) -> None:
+    thanks = await thanked(bot)
+    await react(True, thanks, user_id=BOB)
+    await react(True, thanks, user_id=GINA, emoji="🎉")
+    await react.clear(thanks, "🎉")
     assert (await only_item(bot)).votes == 1
 
 

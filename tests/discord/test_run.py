@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -14,6 +17,7 @@ import httpx
 from tests.cli import run_cli
 from tests.discord.conftest import ACME_CHANNEL, ACME_GUILD, ALICE, GLOBEX_GUILD, discord_env
 from tests.discord.fake_discord import FakeDiscord
+from tests.discord.test_supervised import REACTION_WITHOUT_TYPE
 from tests.processes import free_port, installed, running
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import FakeSlack
@@ -48,9 +52,42 @@ async def test_run_serves_discord_with_health_until_stopped(
     assert fake.requests_to("PUT", r"/applications/.*") == []  # never synced at start
 
 
-async def test_run_serves_slack_and_discord_in_one_process_on_one_database(
-    fake: FakeDiscord, tmp_path: Path
-) -> None:
+@dataclass
+class BothPlatforms:
+    """``feedbackbot run`` serving the fake Slack over HTTP and the fake Discord."""
+
+    slack: FakeSlack
+    env: dict[str, str]
+    port: int
+    process: asyncio.subprocess.Process
+
+    @property
+    def sender(self) -> SlackSender:
+        return SlackSender(
+            f"http://127.0.0.1:{self.port}", SECRET, response_url=self.slack.response_url()
+        )
+
+    async def said_on_discord(self, fake: FakeDiscord, text: str) -> None:
+        await fake.command(
+            "feedback",
+            guild_id=ACME_GUILD,
+            channel_id=ACME_CHANNEL,
+            user_id=ALICE,
+            options={"text": text},
+        )
+        await fake.wait_for("POST", CALLBACK)
+
+    async def exported(self, tmp_path: Path) -> set[tuple[str, int, str]]:
+        exported = await asyncio.to_thread(
+            run_cli, "export", "--format", "json", env=self.env, cwd=tmp_path
+        )
+        assert exported.status == 0, exported.stderr
+        rows = json.loads(exported.stdout)
+        return {(row["workspace"], row["number"], row["text"]) for row in rows}
+
+
+@asynccontextmanager
+async def both_platforms(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[BothPlatforms]:
     async with FakeSlack() as slack:
         slack.add_user("U1", "alice", "T1", display_name="Alice")
         slack.add_channel("C1")
@@ -63,27 +100,45 @@ async def test_run_serves_slack_and_discord_in_one_process_on_one_database(
             SLACK_SIGNING_SECRET=SECRET,
             SLACK_API_URL=slack.api_url,
         )
-        async with running(env, tmp_path, b"Discord (gateway)"):
+        async with running(env, tmp_path, b"Discord (gateway)") as process:
             await fake.wait_until(fake.ready.is_set)
-            sender = SlackSender(
-                f"http://127.0.0.1:{port}", SECRET, response_url=slack.response_url()
-            )
-            await sender.command("/feedback", "said on Slack")
-            await fake.command(
-                "feedback",
-                guild_id=ACME_GUILD,
-                channel_id=ACME_CHANNEL,
-                user_id=ALICE,
-                options={"text": "said on Discord"},
-            )
-            await slack.wait_for("chat.postMessage")
-            await fake.wait_for("POST", CALLBACK)
-    exported = await asyncio.to_thread(run_cli, "export", "--format", "json", env=env, cwd=tmp_path)
-    assert exported.status == 0, exported.stderr
-    rows = {(row["workspace"], row["number"], row["text"]) for row in json.loads(exported.stdout)}
-    assert rows == {
+            yield BothPlatforms(slack, env, port, process)
+
+
+async def test_run_serves_slack_and_discord_in_one_process_on_one_database(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    async with both_platforms(fake, tmp_path) as both:
+        await both.sender.command("/feedback", "said on Slack")
+        await both.said_on_discord(fake, "said on Discord")
+        await both.slack.wait_for("chat.postMessage")
+    assert await both.exported(tmp_path) == {
         ("slack:T1", 1, "said on Slack"),
         (f"discord:{ACME_GUILD}", 1, "said on Discord"),
+    }
+
+
+async def test_a_discord_payload_discord_py_cannot_parse_leaves_slack_and_health_serving(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    async with both_platforms(fake, tmp_path) as both:
+        await fake.dispatch("MESSAGE_REACTION_ADD", REACTION_WITHOUT_TYPE)
+        async with httpx.AsyncClient() as client:
+            health = await client.get(f"http://127.0.0.1:{both.port}/healthz")
+        await both.sender.command("/feedback", "said on Slack meanwhile")
+        await both.slack.wait_for("chat.postMessage")
+        # Connected again after the first back-off (1 s).
+        await fake.wait_until(lambda: fake.identified == 2 and fake.ready.is_set())
+        await both.said_on_discord(fake, "said on Discord after it")
+    assert both.process.stderr is not None
+    log = (await both.process.stderr.read()).decode()
+    assert health.status_code == 200
+    failures = [line for line in log.splitlines() if "connection failed" in line]
+    assert len(failures) == 1 and "KeyError: 'type'" in failures[0]
+    assert "Traceback" not in log
+    assert await both.exported(tmp_path) == {
+        ("slack:T1", 1, "said on Slack meanwhile"),
+        (f"discord:{ACME_GUILD}", 1, "said on Discord after it"),
     }
 
 
@@ -106,7 +161,9 @@ async def test_sync_registers_the_commands_globally(fake: FakeDiscord, tmp_path:
     assert [c["value"] for c in options["priority"]["choices"]] == ["must-have", "good-to-have"]
     assert options["text"]["max_length"] == 4000 and not options["text"]["required"]
     assert options["anonymous"]["type"] == 5
-    assert commands["feedback"]["contexts"] == [0]  # servers only
+    # Servers that installed the bot only, never a user install, in servers only (GUILD).
+    for command in commands.values():
+        assert (command["integration_types"], command["contexts"]) == ([0], [0])
     assert fake.identify is None  # no gateway connection needed
 
 

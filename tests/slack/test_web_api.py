@@ -10,17 +10,8 @@ from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.web_api import RATE_LIMIT_RETRIES, WebApiError, call
+from tests.fakes import Waits
 from tests.slack.fake_slack import FakeSlack
-
-
-class Waits:
-    """Records how long the call was told to wait, instead of waiting."""
-
-    def __init__(self) -> None:
-        self.seconds: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.seconds.append(seconds)
 
 
 @pytest.fixture

@@ -130,6 +130,22 @@ async def test_one_vote_per_person_is_stored(service: FeedbackService) -> None:
     assert item is not None and item.votes == 2
 
 
+async def test_withdrawing_all_votes_of_an_item_leaves_the_others(
+    service: FeedbackService,
+) -> None:
+    first = await record(service, submission("Dark mode"))
+    second = await record(service, submission("Night theme"))
+    for voter in (BOB, ALICE):
+        await service.vote(ACME, first, voter)
+    await service.vote(ACME, second, BOB)
+    withdrawn = await service.withdraw_all_votes(ACME, first, delivery_id="clear-1")
+    again = await service.withdraw_all_votes(ACME, first, delivery_id="clear-1")
+    assert (withdrawn, again) == (2, 0)
+    votes = {item.number: item.votes async for item in service.export(ACME)}
+    assert votes == {first: 0, second: 1}
+    assert (await service.vote(ACME, first, BOB)).counted  # may vote again
+
+
 async def test_a_withdrawn_vote_is_no_longer_counted(service: FeedbackService) -> None:
     number = await record(service, submission())
     await service.vote(ACME, number, BOB)

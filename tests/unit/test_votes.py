@@ -125,6 +125,31 @@ async def test_withdrawing_from_a_duplicate_withdraws_from_the_kept_item() -> No
     assert stored_votes(h, 1) == 0
 
 
+async def test_withdrawing_every_vote_of_an_item_leaves_other_items_alone() -> None:
+    h = build()
+    await two_requests(h)
+    for voter in (BOB, CY):
+        await h.service.vote(ACME, 1, voter)
+    await h.service.vote(ACME, 2, BOB)
+
+    withdrawn = await h.service.withdraw_all_votes(ACME, 1)
+
+    assert withdrawn == 2
+    assert (stored_votes(h, 1), stored_votes(h, 2)) == (0, 1)
+
+
+async def test_withdrawing_every_vote_of_a_duplicate_leaves_the_votes_it_moved() -> None:
+    h = build()
+    await two_requests(h)
+    await h.service.vote(ACME, 2, BOB)
+    await h.service.change_status(ACME, 2, Status.DUPLICATE, duplicate_of=1)
+
+    withdrawn = await h.service.withdraw_all_votes(ACME, 2)
+
+    assert withdrawn == 0
+    assert stored_votes(h, 1) == 1
+
+
 async def test_a_vote_through_the_duplicate_and_one_on_the_kept_item_count_once() -> None:
     h = build()
     await two_requests(h)
