@@ -248,11 +248,13 @@ class Conversation:
         text: str,
         chat: Chat,
         waiting: Waiting | None = None,
+        *,
+        delivery_id: str | None = None,
     ) -> Recorded | Refused | None:
         """Record what someone typed after ``/feedback`` or ``/request``, qualifiers and all."""
         qualified = parse_qualifiers(kind, text)
         ask = Ask(kind, qualified.text, qualified.priority, qualified.anonymous)
-        return await self.record(speaker, ask, chat, waiting)
+        return await self.record(speaker, ask, chat, waiting, delivery_id=delivery_id)
 
     async def record(
         self,
