@@ -58,6 +58,10 @@ class Refusal(StrEnum):
     NOT_STORED = "not_stored"
 
 
+# What someone hears when the platform delivered what they sent a second time.
+ALREADY_RECORDED = Message.of("That arrived twice; it is recorded once, nothing more was stored.")
+
+
 @dataclass(frozen=True, slots=True)
 class Refused:
     """Nothing was stored. ``message`` tells the person why and gives their ``text`` back."""
@@ -188,7 +192,7 @@ class FeedbackService:
         recorded already; ``None`` when it was added."""
         async with self._uow() as uow:
             if not await self._first(uow, item.workspace, delivery_id):
-                return Refused(Refusal.REPEATED, Message.of("Already recorded."), "")
+                return Refused(Refusal.REPEATED, ALREADY_RECORDED, "")
             if item.source is not None:
                 earlier = await uow.items.get_by_source(item.workspace, item.source)
                 if earlier is not None:
