@@ -233,7 +233,13 @@ class SlackAdapter:
     def _speaker_as(self, asker: Asker, member: Member) -> Speaker:
         stakeholder = self._stakeholder(asker.channel_id, member.stakeholder_in(asker.installer))
         return Speaker(
-            asker.workspace, asker.channel_id, member.person, stakeholder, asker.response_url
+            asker.workspace,
+            asker.channel_id,
+            member.person,
+            stakeholder,
+            asker.response_url,
+            # Slack's direct message conversations have ids starting with D.
+            direct=asker.channel_id.startswith("D"),
         )
 
     def installer(self, team_id: str, authorized: str | None = None) -> Organisation:
