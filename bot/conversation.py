@@ -134,11 +134,17 @@ class Marked:
     no_text_hint: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Gone:
+    """A message marked for recording that no longer exists: it was deleted."""
+
+
 class MessageReader(Protocol):
     """Reads a message on its platform, for recording it."""
 
-    async def read(self, message: MessageRef) -> Marked | None:
-        """The message, or ``None`` when the bot cannot read it."""
+    async def read(self, message: MessageRef) -> Marked | Gone | None:
+        """The message, ``Gone`` when it was deleted, or ``None`` when the bot cannot read
+        it."""
         ...
 
 
@@ -518,11 +524,14 @@ class Conversation:
     async def _capture(self, reaction: Reaction, chat: Chat, reader: MessageReader) -> None:
         channel_id = reaction.message.channel_id
         found = await reader.read(reaction.message)
-        if found is None:
-            await chat.post_private(channel_id, reaction.person, replies.UNREADABLE)
+        if found is None or isinstance(found, Gone):
+            unread = replies.UNREADABLE if found is None else replies.MESSAGE_GONE
+            await chat.post_private(channel_id, reaction.person, unread)
             return
         if found.author is None:
-            return  # a bot's message is nobody's feedback
+            # A bot's message is nobody's feedback; the person who marked it hears why.
+            await chat.post_private(channel_id, reaction.person, replies.NOT_A_PERSONS)
+            return
         if found.no_text_hint and is_blank(found.text):
             await chat.post_private(
                 channel_id, reaction.person, replies.no_text(found.no_text_hint)

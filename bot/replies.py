@@ -53,6 +53,12 @@ UNREADABLE = Message.of(
     "I could not read that message, so nothing was recorded. "
     "Is feedbackbot in this channel, and may it read it?"
 )
+NOT_A_PERSONS = Message.of(
+    "That message was posted by a bot or an integration, not by a person, so there is nobody "
+    "to record it for and nothing was recorded. To pass it on, say it in your own words with "
+    "/feedback."
+)
+MESSAGE_GONE = Message.of("That message is gone (it was deleted), so nothing was recorded.")
 WHICH_ITEM = Message.of("Which item? Give its number, e.g. 3 or #3.")
 WHICH_ITEM_TO_TRIAGE = Message.of(f"Which item? Give its number, e.g. #3.\n{TRIAGE_USAGE}")
 WHICH_STATUS = Message.of(f"Which status?\n{TRIAGE_USAGE}")

@@ -40,6 +40,7 @@ from bot.conversation import (
     ITEM_COMMANDS,
     Ask,
     Conversation,
+    Gone,
     Marked,
     Meaning,
     Reaction,
@@ -474,14 +475,20 @@ class SlackMessages:
         self._stakeholder = stakeholder
         self._bot_user_id = bot_user_id
 
-    async def read(self, message: MessageRef) -> Marked | None:
+    async def read(self, message: MessageRef) -> Marked | Gone | None:
         found = await self._read_message(message)
-        if found is None:
-            return None
+        if found is None or isinstance(found, Gone):
+            return found
         author_id = found.get("user")
         thread = MessageRef(message.channel_id, str(found.get("thread_ts") or message.message_id))
-        if not author_id or found.get("bot_id") or author_id == self._bot_user_id:
-            return Marked(None, "", Stakeholder.INTERNAL, thread)  # a bot's: nobody's feedback
+        if (
+            not author_id
+            or found.get("bot_id")
+            or found.get("subtype") == "bot_message"
+            or author_id == self._bot_user_id
+        ):
+            # An app's or a webhook's message (``bot_id``, subtype ``bot_message``).
+            return Marked(None, "", Stakeholder.INTERNAL, thread)
         member = await self._people.member(author_id)
         return Marked(
             author=member.person,
@@ -498,24 +505,34 @@ class SlackMessages:
         }
         return readable(text, names)
 
-    async def _read_message(self, message: MessageRef) -> dict[str, Any] | None:
-        """The message itself, whether it is in the channel or a reply in a thread."""
+    async def _read_message(self, message: MessageRef) -> dict[str, Any] | Gone | None:
+        """The message itself, whether it is in the channel or a reply in a thread; ``Gone``
+        when Slack can read the channel and the message is not there (deleted, or the
+        "This message was deleted." tombstone a deleted thread parent leaves)."""
         channel, ts = message.channel_id, message.message_id
         try:
             history = await self._client.conversations_history(
                 channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
             )
             found = _message_at(history.get("messages"), ts)
-            if found is not None:
-                return found
-            # Asked for a reply, Slack answers with its thread's parent first, then the reply.
-            thread = await self._client.conversations_replies(
-                channel=channel, ts=ts, latest=ts, oldest=ts, inclusive=True
-            )
-            return _message_at(thread.get("messages"), ts)
+            if found is None:
+                # Asked for a reply, Slack answers with its thread's parent first, then it.
+                thread = await self._client.conversations_replies(
+                    channel=channel, ts=ts, latest=ts, oldest=ts, inclusive=True
+                )
+                found = _message_at(thread.get("messages"), ts)
         except SlackApiError as error:
+            if slack_error(error) in MESSAGE_GONE:
+                return Gone()
             log.warning("could not read a message to capture: %s", slack_error(error))
-        return None
+            return None
+        if found is None or found.get("subtype") == "tombstone":
+            return Gone()
+        return found
+
+
+# What conversations.replies answers for a message that is not there (any more).
+MESSAGE_GONE = frozenset({"thread_not_found", "message_not_found"})
 
 
 def _message_at(messages: list[dict[str, Any]] | None, ts: str) -> dict[str, Any] | None:
