@@ -124,12 +124,15 @@ class SlackPeople:
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
             self._say(f"users.info failed: Slack unreachable ({type(error).__name__})")
             return None
-        enterprise = (user.get("enterprise_user") or {}).get("enterprise_id")
+        grid = user.get("enterprise_user") or {}
         member = Member(
             Person(user_id, _display_name(user)),
             user.get("team_id"),
-            enterprise,
-            admin=bool(user.get("is_admin") or user.get("is_owner")),
+            grid.get("enterprise_id"),
+            # A workspace's admin or owner, or (Enterprise Grid) the organisation's.
+            admin=any(
+                flags.get(flag) for flags in (user, grid) for flag in ("is_admin", "is_owner")
+            ),
         )
         self._known[user_id] = (self._monotonic(), member)
         return member
