@@ -108,11 +108,16 @@ def command_delivery(command: dict[str, Any], request: AsyncBoltRequest) -> str 
     trigger_id = _text(command.get("trigger_id"))
     if trigger_id is not None:
         return _bounded(f"command:{trigger_id}")
-    signature = _text(request.headers.get("x-slack-signature", [None])[0])
-    timestamp = _text(request.headers.get("x-slack-request-timestamp", [None])[0])
+    signature = _header(request, "x-slack-signature")
+    timestamp = _header(request, "x-slack-request-timestamp")
     if signature is None or timestamp is None:
         return None
     return _bounded(f"signed:{timestamp}:{signature}")
+
+
+def _header(request: AsyncBoltRequest, name: str) -> str | None:
+    values = request.headers.get(name) or []  # Bolt keeps each header as a list, lower-cased
+    return _text(values[0]) if values else None
 
 
 def _bounded(key: str) -> str:
@@ -459,6 +464,10 @@ class SlackAdapter:
         )
 
 
+# What conversations.replies answers for a message that is not there (any more).
+MESSAGE_GONE = frozenset({"thread_not_found", "message_not_found"})
+
+
 class SlackMessages:
     """The ``MessageReader`` on Slack: a message as people saw it, mentions by name.
     ``stakeholder`` decides the kind of a message's author from the channel and who they are."""
@@ -529,10 +538,6 @@ class SlackMessages:
         if found is None or found.get("subtype") == "tombstone":
             return Gone()
         return found
-
-
-# What conversations.replies answers for a message that is not there (any more).
-MESSAGE_GONE = frozenset({"thread_not_found", "message_not_found"})
 
 
 def _message_at(messages: list[dict[str, Any]] | None, ts: str) -> dict[str, Any] | None:

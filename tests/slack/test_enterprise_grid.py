@@ -213,3 +213,26 @@ async def test_triage_rights_come_from_the_installing_organisation_only(
     (item,) = await in_sales.items(SALES)
     assert answered in answer
     assert item.status is status
+
+
+async def test_a_form_in_an_org_wide_install_is_filed_in_the_persons_workspace(
+    org_wide: SlackBot,
+) -> None:
+    await org_wide.slack.command("/feedback", "", team_id="T-SALES", user_id=AVA)
+    (opened,) = await org_wide.fake.wait_for("views.open")
+    view = opened.json_arg("view")
+    answer = await org_wide.slack.view_submission(
+        callback_id=view["callback_id"],
+        private_metadata=view["private_metadata"],
+        values={"text": {"value": {"type": "plain_text_input", "value": "Shared runbooks"}}},
+        team_id="T-SALES",
+        user_id=AVA,
+        user_name="ava",
+        enterprise_id=ACME_GRID,
+        is_enterprise_install="true",
+    )
+    await org_wide.fake.wait_for("chat.postMessage")
+    await org_wide.settled()
+    (item,) = await org_wide.items(SALES)
+    assert answer.status_code == 200
+    assert (item.text, item.stakeholder) == ("Shared runbooks", Stakeholder.INTERNAL)
