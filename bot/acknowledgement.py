@@ -29,6 +29,18 @@ _MUST_HAVE_NEXT_STEP = (
 )
 
 
+# Said with a thank-you given privately because its channel would not take it.
+NOT_IN_THE_CHANNEL = (
+    " Only you see this: I could not post in that channel (it is not available to me), so "
+    "nobody else can see it or vote for it there."
+)
+
+
+def compose_private_thanks(item: Item) -> Message:
+    """The thank-you, given to its author alone where the channel would not take it, and why."""
+    return Message.of(*compose_thanks(item).parts, NOT_IN_THE_CHANNEL)
+
+
 def compose_thanks(item: Item) -> Message:
     """Thank the author by name (never when anonymous), give the number, echo an excerpt and
     say what happens next.

@@ -9,6 +9,7 @@ a vote, a withdrawn vote, or a message marked for recording.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from bot import replies
+from bot.acknowledgement import compose_thanks
 from bot.errors import (
     DoesNotApply,
     InvalidTransition,
@@ -24,7 +26,7 @@ from bot.errors import (
     StorageError,
 )
 from bot.identity import MessageRef, Person, Workspace
-from bot.items import ItemKind, Priority, Stakeholder, Status
+from bot.items import Item, ItemKind, Priority, Stakeholder, Status
 from bot.lists import ItemList
 from bot.messages import Message
 from bot.ports import Chat, Clock, DirectChat, Roles
@@ -42,6 +44,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ITEM_COMMANDS = {"/feedback": ItemKind.FEEDBACK, "/request": ItemKind.REQUEST}
+# How long a confirmation waits to say where the thank-you went, on a surface that waits for
+# an answer (Slack's 3 s include storing the item and the network both ways).
+CONFIRM_WAIT_S = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +69,8 @@ class Speaker:
     person: Person
     stakeholder: Stakeholder = Stakeholder.INTERNAL
     reply_url: str | None = None
+    # A direct conversation (a DM): nobody else there can see a thank-you or vote for it.
+    direct: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,11 +137,17 @@ class Marked:
     no_text_hint: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Gone:
+    """A message marked for recording that no longer exists: it was deleted."""
+
+
 class MessageReader(Protocol):
     """Reads a message on its platform, for recording it."""
 
-    async def read(self, message: MessageRef) -> Marked | None:
-        """The message, or ``None`` when the bot cannot read it."""
+    async def read(self, message: MessageRef) -> Marked | Gone | None:
+        """The message, ``Gone`` when it was deleted, or ``None`` when the bot cannot read
+        it."""
         ...
 
 
@@ -251,11 +264,13 @@ class Conversation:
         text: str,
         chat: Chat,
         waiting: Waiting | None = None,
+        *,
+        delivery_id: str | None = None,
     ) -> Recorded | Refused | None:
         """Record what someone typed after ``/feedback`` or ``/request``, qualifiers and all."""
         qualified = parse_qualifiers(kind, text)
         ask = Ask(kind, qualified.text, qualified.priority, qualified.anonymous)
-        return await self.record(speaker, ask, chat, waiting)
+        return await self.record(speaker, ask, chat, waiting, delivery_id=delivery_id)
 
     async def record(
         self,
@@ -306,15 +321,39 @@ class Conversation:
             if waiting is None or not waiting.give(outcome.message):
                 await self._tell_privately(chat, speaker, outcome.message)
             return outcome
-        confirmation = replies.recorded(outcome, self.surface.vote_with)
-        told = waiting is not None and waiting.give(confirmation)
-        thanked = await self._feedback.thank(outcome, speaker.person, chat)
+        thanked, confirmation, told = await self._thank_and_confirm(outcome, speaker, chat, waiting)
         wanted = waiting is not None or outcome.author is None
         # A thank-you given privately (the channel would not take it) told them already.
         thanked_privately = thanked.posted is None and not thanked.later
         if wanted and not told and not thanked_privately:
             await self._tell_privately(chat, speaker, confirmation, anonymous=outcome.anonymous)
         return thanked
+
+    async def _thank_and_confirm(
+        self, item: Item, speaker: Speaker, chat: Chat, waiting: Waiting | None
+    ) -> tuple[Recorded, Message, bool]:
+        """Thank the author, and confirm to them where the thank-you went; whether the
+        confirmation was ``told`` through ``waiting``. A surface that waits for an answer gets
+        it once the thank-you is out, or, if that takes longer than ``CONFIRM_WAIT_S``, at
+        once, saying the thank-you is on its way (a private one then says why itself)."""
+        direct = speaker.direct
+        thanking = asyncio.ensure_future(self._feedback.thank(item, speaker.person, chat))
+        if waiting is None:
+            thanked = await thanking
+            return thanked, replies.recorded(thanked, self.surface.vote_with, direct=direct), False
+        try:
+            await asyncio.wait({thanking}, timeout=CONFIRM_WAIT_S)
+        except asyncio.CancelledError:
+            thanking.cancel()
+            raise
+        if thanking.done():
+            thanked = thanking.result()
+            confirmation = replies.recorded(thanked, self.surface.vote_with, direct=direct)
+            return thanked, confirmation, waiting.give(confirmation)
+        on_its_way = Recorded(item, compose_thanks(item), None, later=True)
+        confirmation = replies.recorded(on_its_way, self.surface.vote_with, direct=direct)
+        told = waiting.give(confirmation)
+        return await thanking, confirmation, told
 
     async def _tell_privately(
         self, chat: Chat, speaker: Speaker, message: Message, *, anonymous: bool = False
@@ -499,11 +538,14 @@ class Conversation:
     async def _capture(self, reaction: Reaction, chat: Chat, reader: MessageReader) -> None:
         channel_id = reaction.message.channel_id
         found = await reader.read(reaction.message)
-        if found is None:
-            await chat.post_private(channel_id, reaction.person, replies.UNREADABLE)
+        if found is None or isinstance(found, Gone):
+            unread = replies.UNREADABLE if found is None else replies.MESSAGE_GONE
+            await chat.post_private(channel_id, reaction.person, unread)
             return
         if found.author is None:
-            return  # a bot's message is nobody's feedback
+            # A bot's message is nobody's feedback; the person who marked it hears why.
+            await chat.post_private(channel_id, reaction.person, replies.NOT_A_PERSONS)
+            return
         if found.no_text_hint and is_blank(found.text):
             await chat.post_private(
                 channel_id, reaction.person, replies.no_text(found.no_text_hint)

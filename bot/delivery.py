@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.acknowledgement import compose_thanks
+from bot.acknowledgement import compose_private_thanks, compose_thanks
 from bot.errors import StorageError
 from bot.folding import Folding
 from bot.identity import MessageRef, Person, Platform, Workspace
@@ -330,7 +330,7 @@ class Delivery:
                 Purpose.PRIVATE,
                 now,
                 channel_id=item.channel_id,
-                message=compose_thanks(item),
+                message=compose_private_thanks(item),
             ).to_author(item, author)
         )
         item.acknowledged_at, item.thanks = now, None

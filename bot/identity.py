@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -14,10 +14,14 @@ class Platform(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Workspace:
-    """A Slack team, a Discord guild or a console session: the boundary no data crosses."""
+    """A Slack team, a Discord guild or a console session: the boundary no data crosses.
+    ``organisation`` is the larger organisation the workspace belongs to, when the platform
+    says (a Slack Enterprise Grid's ``E...`` id); recorded with the workspace, never part of
+    which workspace it is."""
 
     platform: Platform
     id: str
+    organisation: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.platform.value}:{self.id}"

@@ -15,7 +15,7 @@ from bot.lists import ItemList
 from bot.messages import Message, Part, Plain, Quote
 from bot.presenting import describe_line, votes
 from bot.reminders import Reminder
-from bot.service import VoteResult
+from bot.service import Recorded, VoteResult
 from bot.triage import Told
 
 # What a form cannot open for: the whole command typed in one go.
@@ -58,6 +58,12 @@ UNREADABLE = Message.of(
     "I could not read that message, so nothing was recorded. "
     "Is feedbackbot in this channel, and may it read it?"
 )
+NOT_A_PERSONS = Message.of(
+    "That message was posted by a bot or an integration, not by a person, so there is nobody "
+    "to record it for and nothing was recorded. To pass it on, say it in your own words with "
+    "/feedback."
+)
+MESSAGE_GONE = Message.of("That message is gone (it was deleted), so nothing was recorded.")
 WHICH_ITEM = Message.of("Which item? Give its number, e.g. 3 or #3.")
 WHICH_ITEM_TO_TRIAGE = Message.of(f"Which item? Give its number, e.g. #3.\n{TRIAGE_USAGE}")
 WHICH_STATUS = Message.of(f"Which status?\n{TRIAGE_USAGE}")
@@ -76,18 +82,32 @@ def unknown_command(name: str) -> Message:
     return Message.of("I don't know ", Quote(name), ". Type /help to see what I understand.")
 
 
-def recorded(item: Item, vote_with: str) -> Message:
-    """The author's own confirmation, beside the thank-you in the channel."""
+def recorded(outcome: Recorded, vote_with: str, *, direct: bool = False) -> Message:
+    """The author's own confirmation, saying where the thank-you went: in the channel, where
+    others can vote; privately, and why; or still to come."""
+    item = outcome.item
     how = vote_with.format(number=item.number)
+    done = f"Recorded {'anonymously ' if item.author is None else ''}as #{item.number}."
+    if direct:
+        return Message.of(
+            f"{done} This is a direct conversation, so you are thanked here and nobody else "
+            "can vote for it; use the command in a channel to let others vote."
+        )
+    if outcome.posted is None and not outcome.later:
+        return Message.of(
+            f"{done} I could not post in this channel (it is not available to me), so you "
+            "were thanked privately and nobody else can vote for it here."
+        )
+    where = (
+        "will be in the channel as soon as it can be posted"
+        if outcome.later
+        else ("is in the channel")
+    )
     if item.author is None:
         return Message.of(
-            f"Recorded anonymously as #{item.number}. The thank-you is in the channel with no "
-            f"name on it; others can vote for it with {how}."
+            f"{done} The thank-you {where} with no name on it; others can vote for it with {how}."
         )
-    return Message.of(
-        f"Recorded as #{item.number}. The thank-you goes in the channel; "
-        f"others can vote for it with {how}."
-    )
+    return Message.of(f"{done} The thank-you {where}; others can vote for it with {how}.")
 
 
 def no_text(hint: str) -> Message:

@@ -25,7 +25,7 @@ from bot.ports import (
     WriteTogether,
 )
 from bot.syntax import USAGE
-from bot.text import MAX_TEXT_LENGTH, clean, is_blank
+from bot.text import MAX_TEXT_LENGTH, clean, excerpt, is_blank
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,12 @@ class Refusal(StrEnum):
     ALREADY_RECORDED = "already_recorded"
     TOO_LONG = "too_long"
     NOT_STORED = "not_stored"
+
+
+# How much of a text refused as too long is given back, so the person knows which one it was.
+TOO_LONG_EXCERPT = 200
+# What someone hears when the platform delivered what they sent a second time.
+ALREADY_RECORDED = Message.of("That arrived twice; it is recorded once, nothing more was stored.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,12 +140,16 @@ class FeedbackService:
                 submission.text,
             )
         if len(text) > MAX_TEXT_LENGTH:
+            # Only its beginning comes back: echoing 200,000 characters helps nobody, and no
+            # platform would show them.
             return Refused(
                 Refusal.TOO_LONG,
                 Message.of(
-                    f"That is {len(text):,} characters and the limit is {MAX_TEXT_LENGTH:,}, "
-                    "so nothing was stored. Here is your text to shorten and send again:\n",
-                    Quote(submission.text),
+                    f"That is too long: {len(text):,} characters, and the limit is "
+                    f"{MAX_TEXT_LENGTH:,}, so nothing was stored. Please shorten it and send it "
+                    "again. It began: “",
+                    Quote(excerpt(text, TOO_LONG_EXCERPT)),
+                    "”",
                 ),
                 submission.text,
             )
@@ -188,7 +198,7 @@ class FeedbackService:
         recorded already; ``None`` when it was added."""
         async with self._uow() as uow:
             if not await self._first(uow, item.workspace, delivery_id):
-                return Refused(Refusal.REPEATED, Message.of("Already recorded."), "")
+                return Refused(Refusal.REPEATED, ALREADY_RECORDED, "")
             if item.source is not None:
                 earlier = await uow.items.get_by_source(item.workspace, item.source)
                 if earlier is not None:

@@ -34,6 +34,9 @@ workspaces = Table(
     Column("id", Integer, primary_key=True),
     Column("platform", String(16), nullable=False),
     Column("external_id", String(64), nullable=False),
+    # The organisation the workspace belongs to, when its platform says (a Slack Enterprise
+    # Grid's E... id): written when the workspace is first seen or first seen with one.
+    Column("organisation_id", String(64), nullable=True),
     # The last public number handed out; incremented under a row lock so replicas never clash.
     Column("last_number", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.identity import Workspace
@@ -15,21 +15,32 @@ from storage.tables import items, workspaces
 
 def find_workspace(conn: Connection, workspace: Workspace, create: bool) -> tuple[int | None, bool]:
     """The workspace's row id, made when ``create`` and missing; and whether it was made in
-    this transaction (then it is not committed yet)."""
-    found = select(workspaces.c.id).where(
+    this transaction (then it is not committed yet). Its organisation, when ``workspace``
+    names one, is recorded on the way: with the new row, or on a row that had none."""
+    found = select(workspaces.c.id, workspaces.c.organisation_id).where(
         workspaces.c.platform == workspace.platform.value,
         workspaces.c.external_id == workspace.id,
     )
-    workspace_id: int | None = conn.execute(found).scalar_one_or_none()
-    if workspace_id is not None or not create:
+    row = conn.execute(found).one_or_none()
+    if row is not None:
+        workspace_id: int = row.id
+        if create and workspace.organisation is not None and row.organisation_id is None:
+            conn.execute(
+                update(workspaces)
+                .where(workspaces.c.id == workspace_id)
+                .values(organisation_id=workspace.organisation)
+            )
         return workspace_id, False
-    row = {
+    if not create:
+        return None, False
+    values = {
         "platform": workspace.platform.value,
         "external_id": workspace.id,
+        "organisation_id": workspace.organisation,
         "created_at": datetime.now(UTC),
     }
-    conn.execute(insert_ignoring_duplicates(conn.dialect, workspaces, **row))
-    return conn.execute(found).scalar_one(), True
+    conn.execute(insert_ignoring_duplicates(conn.dialect, workspaces, **values))
+    return conn.execute(found).one().id, True
 
 
 class WorkspaceIds:

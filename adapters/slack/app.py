@@ -11,6 +11,7 @@ is asked after, and the stored author corrected by ``bot.enrichment``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -30,7 +32,7 @@ from adapters.slack.chat import SlackChat, respond_privately, slack_error
 from adapters.slack.formatting import emoji_name, mentioned_users, readable, render, unescape
 from adapters.slack.identity import BotIdentity, SlackIdentity
 from adapters.slack.modal import CALLBACK_ID, build_view, read_submission
-from adapters.slack.people import LOOKUP_TIMEOUT_S, Member, SlackPeople
+from adapters.slack.people import LOOKUP_TIMEOUT_S, Member, Organisation, SlackPeople
 from adapters.slack.roles import SlackRoles
 from adapters.slack.settings import SlackSettings
 from bot import replies
@@ -38,6 +40,7 @@ from bot.conversation import (
     ITEM_COMMANDS,
     Ask,
     Conversation,
+    Gone,
     Marked,
     Meaning,
     Reaction,
@@ -73,23 +76,53 @@ DRAIN_S = 0.5
 
 @dataclass(frozen=True, slots=True)
 class Asker:
-    """Who used a command or a modal, and where."""
+    """Who used a command or a modal, and where; ``installer`` is the organisation that
+    installed the app, against which their kind of stakeholder and their rights are decided."""
 
     workspace: Workspace
-    enterprise_id: str | None
+    installer: Organisation
     channel_id: str
     user_id: str
     user_name: str | None
     response_url: str | None
     text: str = ""
+    delivery_id: str | None = None
 
 
-def installed_in(context: AsyncBoltContext) -> Workspace:
-    """The workspace that installed the app, where items are filed. In a Slack Connect
-    channel a payload's own ``team_id`` can be the partner's; Bolt reads the installing team
-    from ``authorizations`` and ``view.app_installed_team_id``."""
-    assert context.team_id is not None, "every payload Slack sends names a team"
-    return Workspace(Platform.SLACK, context.team_id)
+def event_team(body: dict[str, Any], context: AsyncBoltContext) -> str | None:
+    """The workspace an event belongs to, for the installation it was sent to. A workspace
+    install's ``authorizations`` name the installing team (in a Slack Connect channel the
+    envelope's ``team_id`` can be the partner's); an org-wide install's name the enterprise and
+    no team (``team_id`` null), and the event belongs to the workspace it happened in:
+    ``context_team_id``, else the envelope's ``team_id``."""
+    return context.team_id or _text(body.get("context_team_id")) or _text(body.get("team_id"))
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def command_delivery(command: dict[str, Any], request: AsyncBoltRequest) -> str | None:
+    """What makes a command the same command when its request is replayed: its
+    ``trigger_id`` (one per use), else its signature, which covers its timestamp and body."""
+    trigger_id = _text(command.get("trigger_id"))
+    if trigger_id is not None:
+        return _bounded(f"command:{trigger_id}")
+    signature = _header(request, "x-slack-signature")
+    timestamp = _header(request, "x-slack-request-timestamp")
+    if signature is None or timestamp is None:
+        return None
+    return _bounded(f"signed:{timestamp}:{signature}")
+
+
+def _header(request: AsyncBoltRequest, name: str) -> str | None:
+    values = request.headers.get(name) or []  # Bolt keeps each header as a list, lower-cased
+    return _text(values[0]) if values else None
+
+
+def _bounded(key: str) -> str:
+    # Delivery ids are kept in 128 characters; a longer one is kept as its digest.
+    return key if len(key) <= 100 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def web_client(
@@ -142,10 +175,13 @@ class SlackAdapter:
         self._session = aiohttp.ClientSession()
         self.client = web_client(self._settings, self._session)
         self._people = SlackPeople(self.client, timeout_s=self._users_info_timeout_s)
-        given = self._settings.bot_user_id
+        settings = self._settings
+        given = settings.bot_user_id
         self.identity = SlackIdentity(
-            web_client(self._settings, self._session, retry_429=False),
-            BotIdentity(given, self._settings.bot_id) if given else None,
+            web_client(settings, self._session, retry_429=False),
+            BotIdentity(given, settings.bot_id, settings.team_id, settings.enterprise_id)
+            if given
+            else None,
             first_retry_s=self._auth_retry_s,
         )
         await self.identity.__aenter__()
@@ -201,11 +237,40 @@ class SlackAdapter:
         return self._speaker_as(asker, member)
 
     def _speaker_as(self, asker: Asker, member: Member) -> Speaker:
-        workspace = asker.workspace
-        stakeholder = self._stakeholder(
-            asker.channel_id, member.stakeholder_in(workspace.id, asker.enterprise_id)
+        stakeholder = self._stakeholder(asker.channel_id, member.stakeholder_in(asker.installer))
+        return Speaker(
+            asker.workspace,
+            asker.channel_id,
+            member.person,
+            stakeholder,
+            asker.response_url,
+            # Slack's direct message conversations have ids starting with D.
+            direct=asker.channel_id.startswith("D"),
         )
-        return Speaker(workspace, asker.channel_id, member.person, stakeholder, asker.response_url)
+
+    def installer(self, team_id: str, authorized: str | None = None) -> Organisation:
+        """The organisation that installed the app: the bot's own team and enterprise (given
+        in the settings, or said by ``auth.test``). Until it is known, the team the request
+        is filed in (``team_id``) and the enterprise its ``authorizations`` name
+        (``authorized``, events only: a command's or a form's enterprise is the person's)."""
+        known = self.identity.identity
+        if known is not None and (known.team_id or known.enterprise_id):
+            return Organisation(known.team_id, known.enterprise_id)
+        return Organisation(team_id, authorized)
+
+    def filed_in(
+        self, team_id: str | None, authorized: str | None = None
+    ) -> tuple[Workspace, Organisation] | None:
+        """The workspace a request's item is filed in, recorded with the installing
+        organisation's enterprise (items are filed only in its workspaces), and that
+        organisation; ``None`` for a request that names no team. For commands and forms Bolt
+        reads the team from ``view.app_installed_team_id`` (a form opened in a Slack Connect
+        channel), the payload's ``team``/``team_id``, else ``user.team_id`` (an org-wide
+        install's forms name no team)."""
+        if not team_id:
+            return None
+        installer = self.installer(team_id, authorized)
+        return Workspace(Platform.SLACK, team_id, installer.enterprise_id), installer
 
     async def _enrich(
         self, asker: Asker, stored_as: Speaker, outcome: Recorded | Refused | None
@@ -230,27 +295,40 @@ class SlackAdapter:
     # -- /roadmap ----------------------------------------------------------------------------
 
     async def on_roadmap(
-        self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext
+        self,
+        ack: AsyncAck,
+        command: dict[str, Any],
+        context: AsyncBoltContext,
+        request: AsyncBoltRequest,
     ) -> None:
         # A digest reads the database; answer Slack at once and the person privately after.
         await ack()
-        self._work.start(self._answer_roadmap(_asker(command, context)))
+        asker = self._asker(command, context, request)
+        if asker is not None:
+            self._work.start(self._answer_roadmap(asker))
 
     async def _answer_roadmap(self, asker: Asker) -> None:
         # Triage notices go out through the chat (a reply in the thread of the item's
         # thank-you, a DM to the requester); the answer itself is private.
         chat = SlackChat(self.client, asker.response_url)
         speaker = await self._speaker(asker)
-        roles = SlackRoles(self._people, self._admin_users)
+        roles = SlackRoles(self._people, asker.installer, self._admin_users)
         answer = await self._conversation.roadmap(speaker, asker.text, chat, roles)
         await chat.post_private(asker.channel_id, speaker.person, answer)
 
     # -- /feedback and /request ---------------------------------------------------------------
 
     async def on_command(
-        self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext
+        self,
+        ack: AsyncAck,
+        command: dict[str, Any],
+        context: AsyncBoltContext,
+        request: AsyncBoltRequest,
     ) -> None:
-        asker = _asker(command, context)
+        asker = self._asker(command, context, request)
+        if asker is None:
+            await ack()
+            return
         kind = ITEM_COMMANDS[command["command"]]
         if not asker.text.strip():
             await ack()
@@ -269,7 +347,9 @@ class SlackAdapter:
     ) -> None:
         chat = SlackChat(self.client, asker.response_url)
         speaker = self._speaker_at_once(asker)
-        outcome = await self._conversation.record_said(speaker, kind, asker.text, chat, answer)
+        outcome = await self._conversation.record_said(
+            speaker, kind, asker.text, chat, answer, delivery_id=asker.delivery_id
+        )
         await self._enrich(asker, speaker, outcome)
 
     async def _open_modal(self, kind: ItemKind, command: dict[str, Any]) -> None:
@@ -295,13 +375,17 @@ class SlackAdapter:
             return
         await ack()  # closes the form; the confirmation goes through the command's response URL
         user = body.get("user", {})
+        filed = self.filed_in(context.team_id)
+        if filed is None:
+            return
+        trigger_id = _text(body.get("trigger_id"))
         asker = Asker(
-            installed_in(context),
-            context.enterprise_id,
+            *filed,
             answer.channel_id,
             user["id"],
             user.get("name") or user.get("username"),
             answer.response_url,
+            delivery_id=None if trigger_id is None else _bounded(f"form:{trigger_id}"),
         )
         # A form's input arrives as typed, unlike a command's text, which Slack escapes.
         ask = Ask(answer.kind, answer.text, answer.priority, answer.anonymous)
@@ -312,7 +396,9 @@ class SlackAdapter:
         late.expire()
         chat = SlackChat(self.client, asker.response_url)
         speaker = self._speaker_at_once(asker)
-        outcome = await self._conversation.record(speaker, ask, chat, late)
+        outcome = await self._conversation.record(
+            speaker, ask, chat, late, delivery_id=asker.delivery_id
+        )
         await self._enrich(asker, speaker, outcome)
 
     # -- reactions ----------------------------------------------------------------------------
@@ -330,9 +416,14 @@ class SlackAdapter:
             meaning = Meaning.CAPTURE
         else:
             return
+        # The enterprise the authorizations name is the installer's, not the reacting person's.
+        filed = self.filed_in(event_team(body, context), context.enterprise_id)
+        if filed is None:
+            return
+        workspace, installer = filed
         item_user, bot_user_id = event.get("item_user"), context.bot_user_id
         reaction = Reaction(
-            installed_in(context),
+            workspace,
             MessageRef(item["channel"], item["ts"]),
             Person(event["user"], event["user"]),
             meaning,
@@ -341,59 +432,77 @@ class SlackAdapter:
             # Unknown until the bot knows its own id (auth.test may not have answered yet).
             on_bot_message=item_user == bot_user_id if item_user and bot_user_id else None,
         )
-        reader = SlackMessages(self.client, self._people, self._stakeholder, context)
+        reader = SlackMessages(
+            self.client,
+            self._people,
+            lambda channel_id, member: self._stakeholder(
+                channel_id, member.stakeholder_in(installer)
+            ),
+            bot_user_id,
+        )
         if meaning is Meaning.VOTE:
             await self._conversation.react(reaction, SlackChat(self.client), reader)
         else:
             # Reading the message calls Slack, so it happens after Slack has its answer.
             self._work.start(self._conversation.react(reaction, SlackChat(self.client), reader))
 
+    def _asker(
+        self, command: dict[str, Any], context: AsyncBoltContext, request: AsyncBoltRequest
+    ) -> Asker | None:
+        filed = self.filed_in(context.team_id)
+        if filed is None:
+            return None
+        # A command's text arrives with &, < and > escaped by Slack.
+        return Asker(
+            *filed,
+            command["channel_id"],
+            command["user_id"],
+            command.get("user_name"),
+            command.get("response_url"),
+            unescape(command.get("text") or ""),
+            command_delivery(command, request),
+        )
 
-def _asker(command: dict[str, Any], context: AsyncBoltContext) -> Asker:
-    # A command's text arrives with &, < and > escaped by Slack.
-    return Asker(
-        installed_in(context),
-        context.enterprise_id,
-        command["channel_id"],
-        command["user_id"],
-        command.get("user_name"),
-        command.get("response_url"),
-        unescape(command.get("text") or ""),
-    )
+
+# What conversations.replies answers for a message that is not there (any more).
+MESSAGE_GONE = frozenset({"thread_not_found", "message_not_found"})
 
 
 class SlackMessages:
-    """The ``MessageReader`` on Slack: a message as people saw it, mentions by name."""
+    """The ``MessageReader`` on Slack: a message as people saw it, mentions by name.
+    ``stakeholder`` decides the kind of a message's author from the channel and who they are."""
 
     def __init__(
         self,
         client: AsyncWebClient,
         people: SlackPeople,
-        stakeholder: Callable[[str, Stakeholder], Stakeholder],
-        context: AsyncBoltContext,
+        stakeholder: Callable[[str, Member], Stakeholder],
+        bot_user_id: str | None,
     ) -> None:
         self._client = client
         self._people = people
         self._stakeholder = stakeholder
-        self._context = context
+        self._bot_user_id = bot_user_id
 
-    async def read(self, message: MessageRef) -> Marked | None:
+    async def read(self, message: MessageRef) -> Marked | Gone | None:
         found = await self._read_message(message)
-        if found is None:
-            return None
+        if found is None or isinstance(found, Gone):
+            return found
         author_id = found.get("user")
         thread = MessageRef(message.channel_id, str(found.get("thread_ts") or message.message_id))
-        context = self._context
-        if not author_id or found.get("bot_id") or author_id == context.bot_user_id:
-            return Marked(None, "", Stakeholder.INTERNAL, thread)  # a bot's: nobody's feedback
+        if (
+            not author_id
+            or found.get("bot_id")
+            or found.get("subtype") == "bot_message"
+            or author_id == self._bot_user_id
+        ):
+            # An app's or a webhook's message (``bot_id``, subtype ``bot_message``).
+            return Marked(None, "", Stakeholder.INTERNAL, thread)
         member = await self._people.member(author_id)
-        team_id = installed_in(context).id
         return Marked(
             author=member.person,
             text=await self._readable(str(found.get("text") or "")),
-            stakeholder=self._stakeholder(
-                message.channel_id, member.stakeholder_in(team_id, context.enterprise_id)
-            ),
+            stakeholder=self._stakeholder(message.channel_id, member),
             thread=thread,
         )
 
@@ -405,24 +514,30 @@ class SlackMessages:
         }
         return readable(text, names)
 
-    async def _read_message(self, message: MessageRef) -> dict[str, Any] | None:
-        """The message itself, whether it is in the channel or a reply in a thread."""
+    async def _read_message(self, message: MessageRef) -> dict[str, Any] | Gone | None:
+        """The message itself, whether it is in the channel or a reply in a thread; ``Gone``
+        when Slack can read the channel and the message is not there (deleted, or the
+        "This message was deleted." tombstone a deleted thread parent leaves)."""
         channel, ts = message.channel_id, message.message_id
         try:
             history = await self._client.conversations_history(
                 channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
             )
             found = _message_at(history.get("messages"), ts)
-            if found is not None:
-                return found
-            # Asked for a reply, Slack answers with its thread's parent first, then the reply.
-            thread = await self._client.conversations_replies(
-                channel=channel, ts=ts, latest=ts, oldest=ts, inclusive=True
-            )
-            return _message_at(thread.get("messages"), ts)
+            if found is None:
+                # Asked for a reply, Slack answers with its thread's parent first, then it.
+                thread = await self._client.conversations_replies(
+                    channel=channel, ts=ts, latest=ts, oldest=ts, inclusive=True
+                )
+                found = _message_at(thread.get("messages"), ts)
         except SlackApiError as error:
+            if slack_error(error) in MESSAGE_GONE:
+                return Gone()
             log.warning("could not read a message to capture: %s", slack_error(error))
-        return None
+            return None
+        if found is None or found.get("subtype") == "tombstone":
+            return Gone()
+        return found
 
 
 def _message_at(messages: list[dict[str, Any]] | None, ts: str) -> dict[str, Any] | None:

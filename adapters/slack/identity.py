@@ -37,10 +37,14 @@ Sleep = Callable[[float], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class BotIdentity:
-    """The bot user's id (``U...``) and, when known, its bot id (``B...``)."""
+    """The bot user's id (``U...``) and, when known, its bot id (``B...``) and the
+    organisation that installed it: its workspace (``T...``; none for an org-wide install)
+    and, on Enterprise Grid, its enterprise (``E...``)."""
 
     user_id: str
     bot_id: str | None = None
+    team_id: str | None = None
+    enterprise_id: str | None = None
 
 
 class SlackIdentity:
@@ -131,7 +135,13 @@ class SlackIdentity:
                     wait,
                 )
             else:
-                self._identity = BotIdentity(str(answer["user_id"]), answer.get("bot_id"))
+                self._identity = BotIdentity(
+                    str(answer["user_id"]),
+                    answer.get("bot_id"),
+                    # An org-wide install's token answers with the enterprise and no team.
+                    answer.get("team_id") or None,
+                    answer.get("enterprise_id") or None,
+                )
                 self._known.set()
                 return
             await self._sleep(wait)

@@ -26,21 +26,45 @@ LOOKUP_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
+class Organisation:
+    """The organisation that installed the app: its workspace (``team_id``) and, on Enterprise
+    Grid, its enterprise. Who is external and who may triage are decided against it, never
+    against what a payload says of the person's own organisation. An org-wide install has an
+    enterprise and no single team."""
+
+    team_id: str | None
+    enterprise_id: str | None = None
+
+    def includes(self, member: Member) -> bool:
+        """Whether ``member`` belongs to this organisation; ``None`` when Slack did not say
+        which team they are in."""
+        if member.team_id is None:
+            return False
+        if member.team_id == self.team_id:
+            return True
+        return self.enterprise_id is not None and member.enterprise_id == self.enterprise_id
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     person: Person
     team_id: str | None
     enterprise_id: str | None
-    # A workspace admin or owner (``is_admin``/``is_owner`` of ``users.info``): may triage.
+    # An admin or owner (``is_admin``/``is_owner`` of ``users.info``) of the person's OWN team:
+    # for a Slack Connect partner, of the partner's.
     admin: bool = False
 
-    def stakeholder_in(self, team_id: str, enterprise_id: str | None) -> Stakeholder:
+    def stakeholder_in(self, installer: Organisation) -> Stakeholder:
         """External when the person's home organisation is not the installing one: a Slack
-        Connect guest has another team (and, on Enterprise Grid, another enterprise)."""
-        if self.team_id is None or self.team_id == team_id:
-            return Stakeholder.INTERNAL
-        if enterprise_id is not None and self.enterprise_id == enterprise_id:
+        Connect partner has another team and, when their company is on Enterprise Grid too,
+        another enterprise. Someone Slack did not describe counts as internal."""
+        if self.team_id is None or installer.includes(self):
             return Stakeholder.INTERNAL
         return Stakeholder.EXTERNAL
+
+    def administers(self, installer: Organisation) -> bool:
+        """An admin or owner of the installing organisation; a partner's admin is not."""
+        return self.admin and installer.includes(self)
 
 
 def _display_name(user: dict[str, Any]) -> str:
@@ -100,12 +124,15 @@ class SlackPeople:
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
             self._say(f"users.info failed: Slack unreachable ({type(error).__name__})")
             return None
-        enterprise = (user.get("enterprise_user") or {}).get("enterprise_id")
+        grid = user.get("enterprise_user") or {}
         member = Member(
             Person(user_id, _display_name(user)),
             user.get("team_id"),
-            enterprise,
-            admin=bool(user.get("is_admin") or user.get("is_owner")),
+            grid.get("enterprise_id"),
+            # A workspace's admin or owner, or (Enterprise Grid) the organisation's.
+            admin=any(
+                flags.get(flag) for flags in (user, grid) for flag in ("is_admin", "is_owner")
+            ),
         )
         self._known[user_id] = (self._monotonic(), member)
         return member

@@ -21,6 +21,10 @@ class SlackSettings:
     # The bot's own user id (U...) and bot id (B...): given, the bot never needs auth.test.
     bot_user_id: str | None = None
     bot_id: str | None = None
+    # The installing organisation, given with the bot's ids (auth.test says it otherwise): its
+    # workspace (T...) and its Enterprise Grid (E...).
+    team_id: str | None = None
+    enterprise_id: str | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -61,8 +65,15 @@ def load_slack_settings(environ: Mapping[str, str]) -> SlackSettings | None:
     channels = environ.get("SLACK_EXTERNAL_CHANNELS", "")
     bot_user_id = _slack_id(environ, "SLACK_BOT_USER_ID", ("U", "W"))
     bot_id = _slack_id(environ, "SLACK_BOT_ID", ("B",))
-    if bot_id is not None and bot_user_id is None:
-        raise ConfigError("SLACK_BOT_ID", "given without SLACK_BOT_USER_ID, which it goes with")
+    team_id = _slack_id(environ, "SLACK_TEAM_ID", ("T",))
+    enterprise_id = _slack_id(environ, "SLACK_ENTERPRISE_ID", ("E",))
+    for name, given in (
+        ("SLACK_BOT_ID", bot_id),
+        ("SLACK_TEAM_ID", team_id),
+        ("SLACK_ENTERPRISE_ID", enterprise_id),
+    ):
+        if given is not None and bot_user_id is None:
+            raise ConfigError(name, "given without SLACK_BOT_USER_ID, which it goes with")
     return SlackSettings(
         bot_token=token,
         signing_secret=secret or None,
@@ -73,6 +84,8 @@ def load_slack_settings(environ: Mapping[str, str]) -> SlackSettings | None:
         external_channels=frozenset(c.strip() for c in channels.split(",") if c.strip()),
         bot_user_id=bot_user_id,
         bot_id=bot_id,
+        team_id=team_id,
+        enterprise_id=enterprise_id,
     )
 
 

@@ -193,6 +193,7 @@ class _User:
     display_name: str
     is_admin: bool = False
     is_owner: bool = False
+    enterprise_id: str | None = None
 
 
 @dataclass
@@ -240,7 +241,7 @@ class FakeSlack:
         self._faults: list[Fault] = []
         self._expired_urls: set[str] = set()
         self._users: dict[str, _User] = {}
-        self._token_teams: dict[str, str] = {}
+        self._token_teams: dict[str, tuple[str | None, str | None]] = {}
         self._channels: dict[str, list[_Message]] = {}
         self._next_ts = _FIRST_TS_MICROS
         self._clock = clock
@@ -308,9 +309,10 @@ class FakeSlack:
 
     # -- set-up ------------------------------------------------------------------------------
 
-    def add_token(self, token: str, team_id: str) -> None:
-        """Make ``auth.test`` answer ``team_id`` for ``token`` (any other token is team T1)."""
-        self._token_teams[token] = team_id
+    def add_token(self, token: str, team_id: str | None, enterprise_id: str | None = None) -> None:
+        """Make ``auth.test`` answer ``team_id`` for ``token`` (any other token is team T1),
+        and ``enterprise_id`` on Enterprise Grid; ``team_id`` ``None`` is an org-wide install."""
+        self._token_teams[token] = (team_id, enterprise_id)
 
     def add_user(
         self,
@@ -322,7 +324,10 @@ class FakeSlack:
         *,
         is_admin: bool = False,
         is_owner: bool = False,
+        enterprise_id: str | None = None,
     ) -> None:
+        """``is_admin``/``is_owner`` of the user's own team; ``enterprise_id`` makes them an
+        Enterprise Grid user (``users.info`` then carries ``enterprise_user``)."""
         self._users[user_id] = _User(
             id=user_id,
             name=name,
@@ -331,6 +336,7 @@ class FakeSlack:
             display_name=display_name if display_name is not None else "",
             is_admin=is_admin,
             is_owner=is_owner,
+            enterprise_id=enterprise_id,
         )
 
     def add_channel(self, channel: str) -> None:
@@ -725,8 +731,10 @@ class FakeSlack:
         return handler(call) if handler is not None else {"ok": True}
 
     def _auth_test(self, call: Call) -> JsonDict:
-        team_id = self._token_teams.get(call.token or "", DEFAULT_TEAM_ID)
-        return {
+        # auth.test as Slack documents it; on Enterprise Grid it adds enterprise_id, and for
+        # an org-wide install's token is_enterprise_install (with no single team).
+        team_id, enterprise_id = self._token_teams.get(call.token or "", (DEFAULT_TEAM_ID, None))
+        answer: JsonDict = {
             "ok": True,
             "url": "https://acme.slack.com/",
             "team": "Acme",
@@ -735,6 +743,10 @@ class FakeSlack:
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
         }
+        if enterprise_id is not None:
+            answer["enterprise_id"] = enterprise_id
+            answer["is_enterprise_install"] = team_id is None
+        return answer
 
     def _apps_connections_open(self, call: Call) -> JsonDict:
         # Slack wants the app-level token in the Authorization header, not as a parameter.
@@ -790,19 +802,28 @@ class FakeSlack:
         user = self._users.get(str(call.args.get("user", "")))
         if user is None:
             return {"ok": False, "error": "user_not_found"}
-        return {
-            "ok": True,
-            "user": {
+        described: JsonDict = {
+            "id": user.id,
+            "team_id": user.team_id,
+            "name": user.name,
+            "real_name": user.real_name,
+            "is_bot": False,
+            "is_admin": user.is_admin,
+            "is_owner": user.is_owner,
+            "profile": {"display_name": user.display_name, "real_name": user.real_name},
+        }
+        if user.enterprise_id is not None:
+            # users.info of an Enterprise Grid user (Slack's users.info reference): the
+            # enterprise, and whether the user administers it, beside their own team's flags.
+            described["enterprise_user"] = {
                 "id": user.id,
-                "team_id": user.team_id,
-                "name": user.name,
-                "real_name": user.real_name,
-                "is_bot": False,
+                "enterprise_id": user.enterprise_id,
+                "enterprise_name": user.enterprise_id,
                 "is_admin": user.is_admin,
                 "is_owner": user.is_owner,
-                "profile": {"display_name": user.display_name, "real_name": user.real_name},
-            },
-        }
+                "teams": [user.team_id],
+            }
+        return {"ok": True, "user": described}
 
     def _conversations_history(self, call: Call) -> JsonDict:
         channel = str(call.args.get("channel", ""))

@@ -7,6 +7,7 @@ slash commands and interactions are form-encoded, Events API deliveries are JSON
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -19,6 +20,15 @@ from slack_sdk.signature import SignatureVerifier
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 DEFAULT_TRIGGER_ID = "13345224609.738474920.8088930838d88f008e0"
+_TRIGGERS = itertools.count(1)
+
+
+def new_trigger_id() -> str:
+    """A fresh ``trigger_id`` in Slack's shape: Slack gives every command and every
+    interaction its own, so the bot takes a repeated one for a replayed request."""
+    return f"13345224609.738474920.{next(_TRIGGERS):019x}"
+
+
 # Port 9 (discard) on the loopback: a response URL nobody listens on, never off this machine.
 UNSET_RESPONSE_URL = "http://127.0.0.1:9/response/unset"
 DEFAULT_MESSAGE_TS = "1700000000.000101"
@@ -97,9 +107,14 @@ class SlackSender:
         user_name: str = "alice",
         channel_id: str = "C1",
         channel_name: str = "general",
-        trigger_id: str = DEFAULT_TRIGGER_ID,
+        trigger_id: str | None = None,
         response_url: str | None = None,
+        enterprise_id: str | None = None,
+        is_enterprise_install: str = "false",
     ) -> httpx.Response:
+        """A slash command as Slack posts it; on Enterprise Grid it carries the person's
+        ``enterprise_id`` and ``enterprise_name`` (Slack's slash command reference), and
+        ``is_enterprise_install`` ("true") says the app is installed org-wide."""
         fields = {
             "token": VERIFICATION_TOKEN,
             "team_id": team_id,
@@ -111,10 +126,13 @@ class SlackSender:
             "command": command,
             "text": text,
             "api_app_id": "A1",
-            "is_enterprise_install": "false",
+            "is_enterprise_install": is_enterprise_install,
             "response_url": response_url or self.response_url,
-            "trigger_id": trigger_id,
+            "trigger_id": trigger_id or new_trigger_id(),
         }
+        if enterprise_id is not None:
+            fields["enterprise_id"] = enterprise_id
+            fields["enterprise_name"] = enterprise_id
         return await self.form(fields)
 
     # -- Events API --------------------------------------------------------------------------
@@ -128,14 +146,20 @@ class SlackSender:
         event_id: str = "Ev1",
         retry_num: int | None = None,
         retry_reason: str = "http_timeout",
+        enterprise_id: str | None = None,
+        installed_enterprise_id: str | None = None,
+        org_wide: bool = False,
     ) -> httpx.Response:
         """``team_id`` is the envelope's; in a Slack Connect channel it can be the partner's,
-        while the ``authorizations`` name the team that installed the app."""
+        while the ``authorizations`` name the team that installed the app. ``org_wide``: the
+        app is installed across an Enterprise Grid (``installed_enterprise_id``), and the
+        authorizations name no team, as in Slack's "organization-wide apps" reference and
+        bolt-python's tests/scenario_tests_async/test_events_org_apps.py."""
         installed = installed_team_id or team_id
-        envelope = {
+        installed_enterprise = installed_enterprise_id or enterprise_id
+        envelope: dict[str, Any] = {
             "token": VERIFICATION_TOKEN,
             "team_id": team_id,
-            "context_team_id": installed,
             "api_app_id": "A1",
             "event": dict(event),
             "type": "event_callback",
@@ -143,15 +167,19 @@ class SlackSender:
             "event_time": self.now(),
             "authorizations": [
                 {
-                    "enterprise_id": None,
-                    "team_id": installed,
+                    "enterprise_id": installed_enterprise,
+                    "team_id": None if org_wide else installed,
                     "user_id": "UBOT",
                     "is_bot": True,
-                    "is_enterprise_install": False,
+                    "is_enterprise_install": org_wide,
                 }
             ],
             "is_ext_shared_channel": installed != team_id,
         }
+        if not org_wide:
+            envelope["context_team_id"] = installed
+        if enterprise_id is not None:
+            envelope["enterprise_id"] = enterprise_id
         headers: dict[str, str] = {}
         if retry_num is not None:
             headers["X-Slack-Retry-Num"] = str(retry_num)
@@ -171,6 +199,9 @@ class SlackSender:
         installed_team_id: str | None = None,
         event_id: str = "Ev1",
         retry_num: int | None = None,
+        enterprise_id: str | None = None,
+        installed_enterprise_id: str | None = None,
+        org_wide: bool = False,
     ) -> httpx.Response:
         event = {
             "type": "reaction_added" if added else "reaction_removed",
@@ -186,6 +217,9 @@ class SlackSender:
             installed_team_id=installed_team_id,
             event_id=event_id,
             retry_num=retry_num,
+            enterprise_id=enterprise_id,
+            installed_enterprise_id=installed_enterprise_id,
+            org_wide=org_wide,
         )
 
     # -- interactivity -------------------------------------------------------------------------
@@ -205,15 +239,22 @@ class SlackSender:
         user_id: str = "U1",
         user_name: str = "alice",
         view_id: str = "V1",
-        trigger_id: str = DEFAULT_TRIGGER_ID,
+        trigger_id: str | None = None,
+        enterprise_id: str | None = None,
+        is_enterprise_install: str = "false",
     ) -> httpx.Response:
-        payload = {
+        """A modal's submission. On Enterprise Grid it names the person's ``enterprise``;
+        with an org-wide install (``is_enterprise_install`` "true") its ``team`` is null
+        (bolt-python's slack_bolt/request/internals.py)."""
+        org_wide = is_enterprise_install == "true"
+        enterprise = None if enterprise_id is None else {"id": enterprise_id, "name": "Grid"}
+        payload: dict[str, Any] = {
             "type": "view_submission",
-            "team": {"id": team_id, "domain": "acme"},
+            "team": None if org_wide else {"id": team_id, "domain": "acme"},
             "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id},
             "api_app_id": "A1",
             "token": VERIFICATION_TOKEN,
-            "trigger_id": trigger_id,
+            "trigger_id": trigger_id or new_trigger_id(),
             "view": {
                 "id": view_id,
                 "team_id": team_id,
@@ -230,11 +271,11 @@ class SlackSender:
                 "previous_view_id": None,
                 "app_id": "A1",
                 "external_id": "",
-                "app_installed_team_id": installed_team_id or team_id,
+                "app_installed_team_id": None if org_wide else installed_team_id or team_id,
                 "bot_id": "BBOT",
             },
             "response_urls": [],
-            "is_enterprise_install": False,
-            "enterprise": None,
+            "is_enterprise_install": org_wide,
+            "enterprise": enterprise,
         }
         return await self.interaction(payload)

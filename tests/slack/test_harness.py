@@ -71,6 +71,24 @@ async def test_users_info(fake: FakeSlack, client: AsyncWebClient) -> None:
     assert [c.answered_ok for c in fake.calls_to("users.info")] == [True, False]
 
 
+async def test_users_info_of_a_grid_user_names_the_enterprise(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    fake.add_user("W1", "pia", "T-PARTNER", enterprise_id="E-PARTNER", is_admin=True)
+    found = (await client.users_info(user="W1"))["user"]
+    assert (found["team_id"], found["is_admin"]) == ("T-PARTNER", True)
+    assert found["enterprise_user"]["enterprise_id"] == "E-PARTNER"
+
+
+async def test_auth_test_of_an_org_wide_token_names_the_enterprise_and_no_team(
+    fake: FakeSlack,
+) -> None:
+    fake.add_token("xoxb-grid", None, "E-ACME")
+    answer = await AsyncWebClient(token="xoxb-grid", base_url=fake.api_url).auth_test()
+    assert (answer["team_id"], answer["enterprise_id"]) == (None, "E-ACME")
+    assert answer["is_enterprise_install"] is True
+
+
 async def test_history_and_replies_follow_threads(fake: FakeSlack, client: AsyncWebClient) -> None:
     fake.add_message("C1", "100.000001", "U1", "parent")
     fake.add_message("C1", "100.000002", "U2", "reply one", thread_ts="100.000001")

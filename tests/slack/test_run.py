@@ -101,6 +101,13 @@ def test_the_manifests_ask_for_what_the_bot_handles_and_nothing_more() -> None:
     assert http["settings"]["socket_mode_enabled"] is False
 
 
+def test_the_manifests_let_people_read_the_bots_direct_messages() -> None:
+    for name in ("manifest.yml", "manifest.socket-mode.yml"):
+        app_home = yaml.safe_load((MANIFESTS / name).read_text())["features"]["app_home"]
+        assert app_home["messages_tab_enabled"] is True
+        assert app_home["messages_tab_read_only_enabled"] is True
+
+
 async def test_run_checks_slas_at_start_and_posts_a_breach_to_the_triage_channel(
     fake: FakeSlack, tmp_path: Path
 ) -> None:

@@ -76,3 +76,22 @@ def test_a_bot_id_without_the_bot_user_id_is_named() -> None:
     with pytest.raises(ConfigError) as raised:
         load_slack_settings({**HTTP, "SLACK_BOT_ID": "B0BOT"})
     assert raised.value.variable == "SLACK_BOT_ID"
+
+
+def test_the_installing_organisation_can_be_given_with_the_bots_identity() -> None:
+    settings = load_slack_settings(
+        {
+            **HTTP,
+            "SLACK_BOT_USER_ID": "U0BOT",
+            "SLACK_TEAM_ID": "T0ACME",
+            "SLACK_ENTERPRISE_ID": "E0ACME",
+        }
+    )
+    assert settings is not None
+    assert (settings.team_id, settings.enterprise_id) == ("T0ACME", "E0ACME")
+
+
+def test_an_enterprise_id_without_the_bot_user_id_is_named() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_slack_settings({**HTTP, "SLACK_ENTERPRISE_ID": "E0ACME"})
+    assert raised.value.variable == "SLACK_ENTERPRISE_ID"

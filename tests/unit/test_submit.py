@@ -195,7 +195,7 @@ async def test_text_of_only_control_characters_counts_as_empty() -> None:
     assert h.uow.all_items() == []
 
 
-async def test_text_one_over_the_limit_is_refused_whole_and_given_back() -> None:
+async def test_text_one_over_the_limit_is_refused_whole_with_its_beginning_given_back() -> None:
     h = build()
     text = "x" * (MAX_TEXT_LENGTH + 1)
 
@@ -203,9 +203,20 @@ async def test_text_one_over_the_limit_is_refused_whole_and_given_back() -> None
 
     assert outcome.reason is Refusal.TOO_LONG
     assert outcome.text == text
-    assert text in outcome.message.plain
+    assert "too long" in outcome.message.plain
     assert "4,001" in outcome.message.plain and "4,000" in outcome.message.plain
     assert h.uow.all_items() == []
+
+
+async def test_a_huge_text_is_refused_with_a_short_excerpt_not_an_echo() -> None:
+    h = build()
+    text = "The runners are slow. " + "z" * 200_000
+
+    outcome = refused(await h.service.submit(submission(text)))
+
+    assert "200,022 characters" in outcome.message.plain
+    assert "It began: “The runners are slow." in outcome.message.plain
+    assert len(outcome.message.plain) < 500
 
 
 async def test_text_of_exactly_the_limit_is_stored_whole() -> None:
