@@ -21,6 +21,8 @@ import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -29,6 +31,7 @@ from adapters.background import BackgroundWork, EarlyOrLate
 from adapters.slack.chat import SlackChat, respond_privately, slack_error
 from adapters.slack.formatting import emoji_name, mentioned_users, readable, render, unescape
 from adapters.slack.identity import BotIdentity, SlackIdentity
+from adapters.slack.inbound import described
 from adapters.slack.modal import CALLBACK_ID, build_view, read_submission
 from adapters.slack.people import LOOKUP_TIMEOUT_S, Member, SlackPeople
 from adapters.slack.roles import SlackRoles
@@ -180,7 +183,11 @@ class SlackAdapter:
             # Bolt takes its own AsyncAuthorize as it is (its hint names only functions).
             authorize=self.identity.authorize,  # type: ignore[arg-type]
             process_before_response=True,
+            # A signed request no listener takes goes to ``_unhandled`` instead of being
+            # logged whole (raw bytes included) and answered 404, which Slack retries.
+            raise_error_for_unhandled_request=True,
         )
+        app.error(_on_error)
         for command in ITEM_COMMANDS:
             app.command(command)(self.on_command)
         app.command(ROADMAP)(self.on_roadmap)
@@ -347,6 +354,15 @@ class SlackAdapter:
         else:
             # Reading the message calls Slack, so it happens after Slack has its answer.
             self._work.start(self._conversation.react(reaction, SlackChat(self.client), reader))
+
+
+async def _on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+    if isinstance(error, BoltUnhandledRequestError):
+        log.info("ignored a signed Slack request nothing here handles: %s", described(body))
+        return BoltResponse(status=200, body="")
+    # Bolt's own default: a listener's failure, with its traceback; Slack gets a 500.
+    log.error("a listener failed on a Slack request: %s", described(body), exc_info=error)
+    return None
 
 
 def _asker(command: dict[str, Any], context: AsyncBoltContext) -> Asker:

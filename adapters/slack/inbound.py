@@ -1,0 +1,138 @@
+"""What a request to ``/slack/events`` must be before Bolt reads it: signed, not too large, not
+nested too deep, and parsed once, here.
+
+Bolt parses a body before it checks its signature, with ``json.loads`` (a body nested a
+thousand deep ends in a ``RecursionError``), and treats any form body that contains the word
+``payload`` anywhere as an interaction (``/feedback the payload is slow`` becomes an empty
+request nobody handles). So the body is checked and read here and handed to Bolt already parsed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+
+# Slack cuts a message's text at 40,000 characters (chat.postMessage's documentation); an
+# event that carries such a message, every character JSON-escaped as a surrogate pair
+# (12 bytes), is under 0.5 MB. 1 MiB, aiohttp's own default request limit, leaves room for its
+# blocks and attachments and is refused above.
+MAX_BODY_BYTES = 1024 * 1024
+# Slack's deepest payloads (rich text blocks inside a message inside an event envelope, a
+# modal's state) nest about a dozen levels; Python's own json stops near a thousand.
+MAX_JSON_DEPTH = 64
+
+TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
+SIGNATURE_HEADER = "X-Slack-Signature"
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Why a request is answered with ``status`` and never reaches Bolt."""
+
+    status: int
+    reason: str
+
+
+def signed(verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str]) -> bool:
+    """Whether Slack signed ``body`` (``v0=HMAC-SHA256(secret, "v0:{ts}:{body}")``), within
+    Slack's five minutes. Slack signs UTF-8 text only, which is what the verifier reads."""
+    timestamp = headers.get(TIMESTAMP_HEADER, "")
+    signature = headers.get(SIGNATURE_HEADER)
+    if not timestamp.isascii() or not timestamp.isdigit() or signature is None:
+        return False
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return verifier.is_valid(body=text, timestamp=timestamp, signature=signature)
+
+
+def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the JSON ``text`` nests more than ``limit`` arrays and objects, found without
+    parsing it (brackets inside strings do not count)."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def parse(body: bytes, content_type: str) -> dict[str, Any] | Refused:
+    """The body as Bolt reads it: a JSON object (Events API), or a form whose ``payload``
+    field holds the interaction's JSON, or a form of fields (slash commands)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return Refused(400, "the body is not UTF-8")
+    if not text:
+        return {}
+    if content_type == JSON or text.startswith("{"):
+        found = _json_object(text)
+    else:
+        fields = dict(parse_qsl(text, keep_blank_values=True))
+        payload = fields.get("payload")
+        found = fields if payload is None else _json_object(payload)
+    return found
+
+
+def _json_object(text: str) -> dict[str, Any] | Refused:
+    if too_deep(text):
+        return Refused(400, f"JSON nested deeper than {MAX_JSON_DEPTH}")
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return Refused(400, "the body is not JSON")
+    if not isinstance(found, dict):
+        return Refused(400, "the body is not a JSON object")
+    return found
+
+
+def bolt_request(
+    text: str, body: dict[str, Any], query: str, headers: Mapping[str, str]
+) -> AsyncBoltRequest | Refused:
+    """Bolt's request for a body already parsed; ``text`` stays its raw body, which Bolt's own
+    signature check reads."""
+    request = AsyncBoltRequest(body="", query=query, headers=dict(headers))
+    request.raw_body = text
+    request.body = body
+    try:
+        request.context = build_async_context(AsyncBoltContext({}), body)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as error:
+        # Bolt reads the team, user and channel from fixed places, and fails on other types.
+        return Refused(400, f"not a Slack payload ({type(error).__name__})")
+    return request
+
+
+def described(body: Mapping[str, Any]) -> str:
+    """What a request is, in a few printable characters fit for a log line (never its text)."""
+    kind = body.get("type")
+    if kind == "event_callback" and isinstance(body.get("event"), Mapping):
+        kind = f"event {body['event'].get('type')!r}"
+    elif kind is None:
+        kind = f"command {body.get('command')!r}"
+    shown = "".join(char if char.isprintable() else "?" for char in str(kind))
+    return shown[:60]
