@@ -33,6 +33,13 @@ from adapters.slack.formatting import emoji_name, mentioned_users, readable, ren
 from adapters.slack.identity import BotIdentity, SlackIdentity
 from adapters.slack.inbound import described
 from adapters.slack.modal import CALLBACK_ID, build_view, read_submission
+from adapters.slack.payloads import (
+    id_of,
+    ignored,
+    read_command,
+    read_reaction,
+    read_submitter,
+)
 from adapters.slack.people import LOOKUP_TIMEOUT_S, Member, SlackPeople
 from adapters.slack.roles import SlackRoles
 from adapters.slack.settings import SlackSettings
@@ -85,14 +92,19 @@ class Asker:
     user_name: str | None
     response_url: str | None
     text: str = ""
+    trigger_id: str | None = None
 
 
-def installed_in(context: AsyncBoltContext) -> Workspace:
-    """The workspace that installed the app, where items are filed. In a Slack Connect
-    channel a payload's own ``team_id`` can be the partner's; Bolt reads the installing team
-    from ``authorizations`` and ``view.app_installed_team_id``."""
-    assert context.team_id is not None, "every payload Slack sends names a team"
-    return Workspace(Platform.SLACK, context.team_id)
+def installed_in(context: AsyncBoltContext) -> Workspace | None:
+    """The workspace that installed the app, where items are filed, or ``None`` when the
+    payload names none. In a Slack Connect channel a payload's own ``team_id`` can be the
+    partner's; Bolt reads the installing team from ``authorizations`` and
+    ``view.app_installed_team_id``."""
+    team_id = id_of(context.team_id)
+    if team_id is None:
+        ignored("request", "a team")
+        return None
+    return Workspace(Platform.SLACK, team_id)
 
 
 def web_client(
@@ -241,7 +253,9 @@ class SlackAdapter:
     ) -> None:
         # A digest reads the database; answer Slack at once and the person privately after.
         await ack()
-        self._work.start(self._answer_roadmap(_asker(command, context)))
+        asker = _asker(command, context)
+        if asker is not None:
+            self._work.start(self._answer_roadmap(asker))
 
     async def _answer_roadmap(self, asker: Asker) -> None:
         # Triage notices go out through the chat (a reply in the thread of the item's
@@ -258,10 +272,13 @@ class SlackAdapter:
         self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         asker = _asker(command, context)
+        if asker is None:
+            await ack()
+            return
         kind = ITEM_COMMANDS[command["command"]]
         if not asker.text.strip():
             await ack()
-            self._work.start(self._open_modal(kind, command))
+            self._work.start(self._open_modal(kind, asker))
             return
         answer: EarlyOrLate[Message] = EarlyOrLate()
         self._work.start(self._record_said(asker, kind, answer))
@@ -279,35 +296,41 @@ class SlackAdapter:
         outcome = await self._conversation.record_said(speaker, kind, asker.text, chat, answer)
         await self._enrich(asker, speaker, outcome)
 
-    async def _open_modal(self, kind: ItemKind, command: dict[str, Any]) -> None:
-        view = build_view(kind, command["channel_id"], command.get("response_url"))
+    async def _open_modal(self, kind: ItemKind, asker: Asker) -> None:
+        view = build_view(kind, asker.channel_id, asker.response_url)
         try:
-            await self.client.views_open(trigger_id=command["trigger_id"], view=view)
+            if asker.trigger_id is None:
+                reason = "Slack sent no trigger_id"
+            else:
+                await self.client.views_open(trigger_id=asker.trigger_id, view=view)
+                return
         except SlackApiError as error:
-            log.error("views.open failed: %s", slack_error(error))
-            if command.get("response_url"):
-                await respond_privately(
-                    self.client,
-                    command["response_url"],
-                    render(replies.form_failed(kind, slack_error(error))),
-                )
+            reason = slack_error(error)
+            log.error("views.open failed: %s", reason)
+        if asker.response_url:
+            await respond_privately(
+                self.client, asker.response_url, render(replies.form_failed(kind, reason))
+            )
 
     async def on_modal(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         answer = read_submission(view)
+        workspace, submitter = installed_in(context), read_submitter(body)
+        if answer is None or workspace is None or submitter is None:
+            await ack()  # not this bot's form as it built it: closed, nothing stored
+            return
         if is_blank(clean(answer.text)):
             # The form stays open with the field marked, and the person keeps what they chose.
             await ack(response_action="errors", errors={"text": "Tell me a little more."})
             return
         await ack()  # closes the form; the confirmation goes through the command's response URL
-        user = body.get("user", {})
         asker = Asker(
-            installed_in(context),
+            workspace,
             context.enterprise_id,
             answer.channel_id,
-            user["id"],
-            user.get("name") or user.get("username"),
+            submitter.user_id,
+            submitter.user_name,
             answer.response_url,
         )
         # A form's input arrives as typed, unlike a command's text, which Slack escapes.
@@ -327,28 +350,31 @@ class SlackAdapter:
     async def on_reaction(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        item = event.get("item") or {}
-        if item.get("type") != "message" or event.get("user") == context.bot_user_id:
+        said = read_reaction(event, body)
+        if said is None or said.user_id == context.bot_user_id:
             return
-        emoji = emoji_name(event.get("reaction", ""))
+        emoji = emoji_name(said.reaction)
         if emoji == self._settings.vote_emoji:
             meaning = Meaning.VOTE
         elif emoji == self._settings.capture_emoji:
             meaning = Meaning.CAPTURE
         else:
             return
-        item_user, bot_user_id = event.get("item_user"), context.bot_user_id
+        workspace = installed_in(context)
+        if workspace is None:
+            return
+        item_user, bot_user_id = said.item_user, context.bot_user_id
         reaction = Reaction(
-            installed_in(context),
-            MessageRef(item["channel"], item["ts"]),
-            Person(event["user"], event["user"]),
+            workspace,
+            MessageRef(said.channel_id, said.ts),
+            Person(said.user_id, said.user_id),
             meaning,
-            added=event.get("type") == "reaction_added",
-            delivery_id=body.get("event_id"),
+            added=said.added,
+            delivery_id=said.event_id,
             # Unknown until the bot knows its own id (auth.test may not have answered yet).
             on_bot_message=item_user == bot_user_id if item_user and bot_user_id else None,
         )
-        reader = SlackMessages(self.client, self._people, self._stakeholder, context)
+        reader = SlackMessages(self.client, self._people, self._stakeholder, context, workspace)
         if meaning is Meaning.VOTE:
             await self._conversation.react(reaction, SlackChat(self.client), reader)
         else:
@@ -365,16 +391,21 @@ async def _on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | No
     return None
 
 
-def _asker(command: dict[str, Any], context: AsyncBoltContext) -> Asker:
+def _asker(command: dict[str, Any], context: AsyncBoltContext) -> Asker | None:
+    """Who used the command, or ``None`` when the payload lacks who, where or which team."""
+    said, workspace = read_command(command), installed_in(context)
+    if said is None or workspace is None:
+        return None
     # A command's text arrives with &, < and > escaped by Slack.
     return Asker(
-        installed_in(context),
+        workspace,
         context.enterprise_id,
-        command["channel_id"],
-        command["user_id"],
-        command.get("user_name"),
-        command.get("response_url"),
-        unescape(command.get("text") or ""),
+        said.channel_id,
+        said.user_id,
+        said.user_name,
+        said.response_url,
+        unescape(said.text),
+        said.trigger_id,
     )
 
 
@@ -387,11 +418,13 @@ class SlackMessages:
         people: SlackPeople,
         stakeholder: Callable[[str, Stakeholder], Stakeholder],
         context: AsyncBoltContext,
+        workspace: Workspace,
     ) -> None:
         self._client = client
         self._people = people
         self._stakeholder = stakeholder
         self._context = context
+        self._workspace = workspace
 
     async def read(self, message: MessageRef) -> Marked | None:
         found = await self._read_message(message)
@@ -403,7 +436,7 @@ class SlackMessages:
         if not author_id or found.get("bot_id") or author_id == context.bot_user_id:
             return Marked(None, "", Stakeholder.INTERNAL, thread)  # a bot's: nobody's feedback
         member = await self._people.member(author_id)
-        team_id = installed_in(context).id
+        team_id = self._workspace.id
         return Marked(
             author=member.person,
             text=await self._readable(str(found.get("text") or "")),

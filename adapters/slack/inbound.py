@@ -111,11 +111,54 @@ def _json_object(text: str) -> dict[str, Any] | Refused:
     return found
 
 
+# Where Slack's payloads hold objects (or lists of objects) that Bolt reads without checking
+# their type (``body["event"].get(...)``, ``body["actions"][0]``, ``"type" in body["view"]``):
+# another type there ends in Bolt's own error handler failing, as a server error.
+_OBJECTS = ("event", "user", "view", "container", "message", "previous_message", "state")
+_OBJECTS_OR_NULL = ("team", "enterprise", "channel", "function_data", "workflow_step")
+_EVENT_OBJECTS = ("item", "message", "previous_message", "assistant_thread")
+
+
+def unreadable(body: Mapping[str, Any]) -> str | None:
+    """Which part of ``body`` is not of the type Slack sends there, if any."""
+    for key in _OBJECTS:
+        if key in body and not isinstance(body[key], Mapping):
+            return key
+    for key in _OBJECTS_OR_NULL:
+        if body.get(key) is not None and not isinstance(body[key], Mapping):
+            return key
+    if "actions" in body and not (_objects(body["actions"]) and body["actions"]):
+        return "actions"  # Bolt reads ``actions[0]``
+    if "response_urls" in body and not _objects(body["response_urls"]):
+        return "response_urls"
+    if body.get("authorizations") is not None and not _objects(body["authorizations"]):
+        return "authorizations"
+    if isinstance(body.get("view"), Mapping) and "type" not in body["view"]:
+        return "view.type"  # Bolt reads it to tell a workflow step's view
+    if "type" in body and not isinstance(body["type"], str):
+        return "type"
+    event = body.get("event")
+    if isinstance(event, Mapping):
+        if not isinstance(event.get("type", ""), str):
+            return "event.type"
+        for key in _EVENT_OBJECTS:
+            if key in event and not isinstance(event[key], Mapping):
+                return f"event.{key}"
+    return None
+
+
+def _objects(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(each, Mapping) for each in value)
+
+
 def bolt_request(
     text: str, body: dict[str, Any], query: str, headers: Mapping[str, str]
 ) -> AsyncBoltRequest | Refused:
     """Bolt's request for a body already parsed; ``text`` stays its raw body, which Bolt's own
     signature check reads."""
+    wrong = unreadable(body)
+    if wrong is not None:
+        return Refused(400, f"not a Slack payload ({wrong!r} of another type)")
     request = AsyncBoltRequest(body="", query=query, headers=dict(headers))
     request.raw_body = text
     request.body = body

@@ -85,3 +85,130 @@ async def test_a_command_whose_text_says_payload_is_stored(bot: SlackBot) -> Non
     assert [item.text for item in await bot.items()] == [
         "the payload of the deploy hook is too big"
     ]
+
+
+# Signed but malformed: what Slack's own payloads could lack, answered and ignored.
+
+
+def command_fields(**changes: str | None) -> dict[str, str]:
+    fields = {
+        "token": "verification-token",
+        "team_id": "T1",
+        "channel_id": "C1",
+        "user_id": "U1",
+        "user_name": "alice",
+        "command": "/feedback",
+        "text": "Dark mode please",
+        "response_url": "http://127.0.0.1:9/response/unset",
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+    }
+    for name, value in changes.items():
+        if value is None:
+            del fields[name]
+        else:
+            fields[name] = value
+    return fields
+
+
+async def test_a_command_without_a_user_is_acknowledged_and_nothing_is_stored(
+    bot: SlackBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    answer = await bot.slack.form(command_fields(user_id=None))
+    await bot.settled()
+    assert answer.status_code == 200
+    assert await bot.items() == []
+    assert no_traceback(caplog)
+
+
+async def test_a_command_without_a_team_is_acknowledged_and_nothing_is_stored(
+    bot: SlackBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    answer = await bot.slack.form(command_fields(team_id=None))
+    await bot.settled()
+    assert answer.status_code == 200
+    assert await bot.items() == []
+    assert no_traceback(caplog)
+
+
+async def test_a_bare_command_without_a_trigger_id_says_the_form_could_not_open(
+    bot: SlackBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    response_url = bot.fake.response_url()
+    fields = command_fields(text="", trigger_id=None, response_url=response_url)
+    answer = await bot.slack.form(fields)
+    await bot.settled()
+    assert answer.status_code == 200
+    assert bot.fake.calls_to("views.open") == []
+    ((_, said),) = await bot.fake.wait_for_responses()
+    assert "could not open the form" in said["text"]
+    assert no_traceback(caplog)
+
+
+async def test_roadmap_without_a_response_url_is_answered_another_way(
+    bot: SlackBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    fields = command_fields(command="/roadmap", text="", response_url=None)
+    answer = await bot.slack.form(fields)
+    await bot.settled()
+    assert answer.status_code == 200
+    assert no_traceback(caplog)
+
+
+async def test_a_reaction_without_a_user_is_acknowledged_and_counts_nothing(
+    bot: SlackBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    event = {
+        "type": "reaction_added",
+        "reaction": "memo",
+        "item": {"type": "message", "channel": "C1", "ts": "1700000000.000101"},
+    }
+    answer = await bot.slack.event(event)
+    await bot.settled()
+    assert answer.status_code == 200
+    assert await bot.items() == []
+    assert no_traceback(caplog)
+
+
+async def test_an_event_that_is_a_string_is_refused_as_a_client_error(
+    bot: SlackBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    envelope = {"type": "event_callback", "team_id": "T1", "event": "reaction_added"}
+    answer = await bot.slack.json(envelope)
+    assert answer.status_code == 400
+    assert no_traceback(caplog)
+
+
+async def test_a_form_whose_private_metadata_is_not_json_closes_and_stores_nothing(
+    bot: SlackBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    answer = await bot.slack.view_submission(
+        callback_id="feedbackbot_submit",
+        private_metadata="not json {",
+        values={"text": {"value": {"type": "plain_text_input", "value": "Dark mode"}}},
+    )
+    await bot.settled()
+    assert answer.status_code == 200
+    assert await bot.items() == []
+    assert no_traceback(caplog)
+
+
+async def test_ids_of_the_wrong_type_are_acknowledged_and_nothing_is_stored(
+    bot: SlackBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T1"},
+        "user": {"id": 42, "name": ["alice"]},
+        "view": {
+            "type": "modal",
+            "callback_id": "feedbackbot_submit",
+            "private_metadata": '{"kind": "feedback", "channel": null}',
+            "state": {"values": {"text": {"value": {"value": "Dark mode"}}}},
+            "app_installed_team_id": "T1",
+        },
+    }
+    answer = await bot.slack.interaction(payload)
+    await bot.settled()
+    assert answer.status_code == 200
+    assert await bot.items() == []
+    assert no_traceback(caplog)
