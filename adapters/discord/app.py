@@ -16,6 +16,7 @@ from discord import app_commands
 from adapters.discord.chat import MAX_RATELIMIT_WAIT, NO_PINGS, ChannelChat, InteractionChat
 from adapters.discord.formatting import MESSAGE_LIMIT, chunks, render, same_emoji
 from adapters.discord.modal import FormChoices, build_form, submitted_text
+from adapters.discord.payloads import routable
 from adapters.discord.roadmap import InteractionRoles, roadmap_group
 from adapters.discord.settings import DiscordSettings
 from bot import replies
@@ -164,7 +165,7 @@ class DiscordAdapter:
     def _build_tree(self) -> app_commands.CommandTree[discord.Client]:
         # Commands synced to a guild (DISCORD_GUILD_IDS) arrive with its id; falling back to
         # the global definitions serves them without registering each guild here.
-        tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(
+        tree: app_commands.CommandTree[discord.Client] = FeedbackTree(
             self.client, fallback_to_global=True
         )
         adapter = self
@@ -195,7 +196,11 @@ class DiscordAdapter:
             priority: PriorityChoice | None = None,
             anonymous: bool = False,
         ) -> None:
-            chosen = Priority(priority) if priority else Priority.GOOD_TO_HAVE
+            # discord.py passes an option's value as sent, choice or not: one that is not a
+            # priority (which Discord's clients never send) leaves the default.
+            chosen = Priority.GOOD_TO_HAVE
+            if priority in (Priority.MUST_HAVE.value, Priority.GOOD_TO_HAVE.value):
+                chosen = Priority(priority)
             await adapter.on_command(interaction, ItemKind.REQUEST, text, chosen, anonymous)
 
         tree.add_command(feedback)
@@ -240,9 +245,9 @@ class DiscordAdapter:
     def _speaker(
         self, interaction: discord.Interaction, user: discord.User | discord.Member | None = None
     ) -> Speaker | None:
-        if interaction.guild_id is None or interaction.channel_id is None:
+        author = user or _user_of(interaction)
+        if interaction.guild_id is None or interaction.channel_id is None or author is None:
             return None
-        author = user or interaction.user
         return Speaker(
             Workspace(Platform.DISCORD, str(interaction.guild_id)),
             str(interaction.channel_id),
@@ -258,6 +263,10 @@ class DiscordAdapter:
         priority: Priority | None,
         anonymous: bool,
     ) -> None:
+        # discord.py hands options over as the gateway sent them, of whatever type.
+        if not isinstance(text, str | None) or not isinstance(anonymous, bool):
+            log.info("ignored a command whose options are not of their declared types")
+            return
         if not (text or "").strip():
             form = build_form(FormChoices(kind, priority, anonymous))
             await interaction.response.send_modal(form)
@@ -267,6 +276,8 @@ class DiscordAdapter:
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Form submissions; commands reach ``on_command`` through the command tree."""
         if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        if not routable(interaction):
             return
         data: dict[str, Any] = dict(interaction.data or {})
         choices = FormChoices.parse(str(data.get("custom_id", "")))
@@ -278,9 +289,13 @@ class DiscordAdapter:
     async def _record(self, interaction: discord.Interaction, ask: Ask) -> None:
         assert self._conversation is not None, "this adapter only registers commands"
         chat = InteractionChat(interaction, anonymous=ask.anonymous)
-        speaker = self._speaker(interaction)
+        user = _user_of(interaction)
+        if user is None:
+            log.info("ignored an interaction that names nobody (no member, no user)")
+            return
+        speaker = self._speaker(interaction, user)
         if speaker is None:
-            await chat.post_private("", _person(interaction.user), replies.NOT_IN_A_CHANNEL)
+            await chat.post_private("", _person(user), replies.NOT_IN_A_CHANNEL)
             return
         # A replayed INTERACTION_CREATE (after a resume) must not record the item twice.
         work = asyncio.create_task(
@@ -315,7 +330,8 @@ class DiscordAdapter:
         me = self.client.user
         if payload.guild_id is None or me is None or payload.user_id == me.id:
             return
-        emoji = payload.emoji.name or ""
+        # discord.py keeps whatever the gateway sent as the name; only text can match.
+        emoji = payload.emoji.name if isinstance(payload.emoji.name, str) else ""
         if same_emoji(emoji, self._settings.vote_emoji):
             meaning = Meaning.VOTE
         elif same_emoji(emoji, self._settings.capture_emoji):
@@ -402,6 +418,30 @@ class DiscordAdapter:
                 log.exception("the Discord connection ended with an error")
 
 
+# What discord.py raises for an interaction that does not match the commands as they were
+# defined (a name, an option or a value Discord would not send): ignored with one line.
+NOT_OUR_COMMAND = (
+    app_commands.CommandNotFound,
+    app_commands.CommandSignatureMismatch,
+    app_commands.TransformerError,
+)
+
+
+class FeedbackTree(app_commands.CommandTree[discord.Client]):
+    """The command tree, quiet about interactions that are not our commands as defined."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return routable(interaction)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
+        if isinstance(error, NOT_OUR_COMMAND):
+            log.info("ignored an interaction that matches no command: %s", type(error).__name__)
+            return
+        await super().on_error(interaction, error)  # logged with its traceback: a bug
+
+
 class DiscordMessages:
     """The ``MessageReader`` on Discord, for a reaction in one guild."""
 
@@ -464,5 +504,13 @@ async def login(client: discord.Client, token: str) -> None:
         raise DiscordUnavailable(f"cannot reach Discord: {error}") from error
 
 
+def _user_of(interaction: discord.Interaction) -> discord.User | discord.Member | None:
+    """Who used the interaction; discord.py leaves a sentinel when it carries nobody."""
+    user: object = interaction.user
+    return user if isinstance(user, discord.User | discord.Member) else None
+
+
 def _person(user: discord.User | discord.Member) -> Person:
-    return Person(str(user.id), user.display_name)
+    # discord.py keeps (and caches) a name as the gateway sent it: text only, else the id.
+    name: object = user.display_name
+    return Person(str(user.id), name if isinstance(name, str) and name else str(user.id))
