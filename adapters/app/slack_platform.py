@@ -17,6 +17,7 @@ from adapters.app.reach import Reach, Served
 from adapters.scheduler.platforms import slack_outlets
 from adapters.slack.app import SlackAdapter, slack_surface
 from adapters.slack.chat import SlackChat, SlackDeliveries, slack_error
+from adapters.slack.inbound import CheckedSocketModeHandler
 from adapters.slack.settings import SlackSettings
 from adapters.web import SLACK_PATH
 from bot.errors import ConfigError, FeedbackBotError
@@ -67,7 +68,7 @@ async def slack_connection(slack: SlackPlatform) -> AsyncIterator[Served]:
     if not slack.settings.socket_mode:
         yield Served(f"Slack (HTTP, POST {SLACK_PATH})", slack.reach)
         return
-    handler = AsyncSocketModeHandler(slack.bolt, slack.settings.app_token)
+    handler = CheckedSocketModeHandler(slack.bolt, slack.settings.app_token)
     try:
         handler.client.wss_uri = await _socket_mode_url(handler)
         await handler.connect_async()  # type: ignore[no-untyped-call]

@@ -10,15 +10,20 @@ request nobody handles). So the body is checked and read here and handed to Bolt
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 
 # Slack cuts a message's text at 40,000 characters (chat.postMessage's documentation); an
 # event that carries such a message, every character JSON-escaped as a surrogate pair
@@ -28,6 +33,8 @@ MAX_BODY_BYTES = 1024 * 1024
 # Slack's deepest payloads (rich text blocks inside a message inside an event envelope, a
 # modal's state) nest about a dozen levels; Python's own json stops near a thousand.
 MAX_JSON_DEPTH = 64
+
+log = logging.getLogger(__name__)
 
 TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
 SIGNATURE_HEADER = "X-Slack-Signature"
@@ -179,3 +186,17 @@ def described(body: Mapping[str, Any]) -> str:
         kind = f"command {body.get('command')!r}"
     shown = "".join(char if char.isprintable() else "?" for char in str(kind))
     return shown[:60]
+
+
+class CheckedSocketModeHandler(AsyncSocketModeHandler):
+    """Bolt's Socket Mode handler, with the envelope's payload checked as an HTTP body is: one
+    Bolt cannot read is acknowledged (so Slack does not send it again) and logged in a line."""
+
+    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        payload = req.payload
+        wrong = unreadable(payload) if isinstance(payload, Mapping) else "payload"
+        if wrong is None:
+            await super().handle(client, req)
+            return
+        log.warning("ignored a Socket Mode envelope: not a Slack payload (%r)", wrong)
+        await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
