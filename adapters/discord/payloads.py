@@ -24,7 +24,14 @@ DEEPEST = 3  # a group, its subcommand, the subcommand's options
 def routable(interaction: discord.Interaction) -> bool:
     token: object = interaction.token
     data: object = interaction.data
-    fine = isinstance(token, str) and bool(token) and isinstance(data, dict)
+    # discord.py reads an absent or empty id as it was sent (``[]`` stays ``[]``).
+    places: tuple[object, ...] = (interaction.guild_id, interaction.channel_id)
+    fine = (
+        isinstance(token, str)
+        and bool(token)
+        and isinstance(data, dict)
+        and all(place is None or _is_int(place) for place in places)
+    )
     if fine and interaction.type in (
         discord.InteractionType.application_command,
         discord.InteractionType.autocomplete,

@@ -195,7 +195,7 @@ class SlackAdapter:
             # Bolt takes its own AsyncAuthorize as it is (its hint names only functions).
             authorize=self.identity.authorize,  # type: ignore[arg-type]
             process_before_response=True,
-            # A signed request no listener takes goes to ``_unhandled`` instead of being
+            # A signed request no listener takes goes to ``_on_error`` instead of being
             # logged whole (raw bytes included) and answered 404, which Slack retries.
             raise_error_for_unhandled_request=True,
         )
@@ -318,7 +318,9 @@ class SlackAdapter:
         answer = read_submission(view)
         workspace, submitter = installed_in(context), read_submitter(body)
         if answer is None or workspace is None or submitter is None:
-            await ack()  # not this bot's form as it built it: closed, nothing stored
+            # Not this bot's form as it built it: nothing is stored, and the form stays open
+            # with the person's text in it, saying so.
+            await ack(response_action="errors", errors={"text": render(replies.NOT_STORED)})
             return
         if is_blank(clean(answer.text)):
             # The form stays open with the field marked, and the person keeps what they chose.

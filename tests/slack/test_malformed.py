@@ -178,7 +178,7 @@ async def test_an_event_that_is_a_string_is_refused_as_a_client_error(
     assert no_traceback(caplog)
 
 
-async def test_a_form_whose_private_metadata_is_not_json_closes_and_stores_nothing(
+async def test_a_form_whose_private_metadata_is_not_json_stays_open_and_stores_nothing(
     bot: SlackBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     answer = await bot.slack.view_submission(
@@ -188,6 +188,10 @@ async def test_a_form_whose_private_metadata_is_not_json_closes_and_stores_nothi
     )
     await bot.settled()
     assert answer.status_code == 200
+    assert answer.json() == {
+        "response_action": "errors",
+        "errors": {"text": "Sorry, I could not store that just now; nothing was changed."},
+    }
     assert await bot.items() == []
     assert no_traceback(caplog)
 
