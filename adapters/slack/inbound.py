@@ -1,5 +1,6 @@
 """What a request to ``/slack/events`` must be before Bolt reads it: signed, not too large, not
-nested too deep, and parsed once, here.
+nested too deep, of the types Bolt reads without checking, and parsed once, here; and the same
+check of types for what arrives over Socket Mode.
 
 Bolt parses a body before it checks its signature, with ``json.loads`` (a body nested a
 thousand deep ends in a ``RecursionError``), and treats any form body that contains the word
@@ -38,7 +39,6 @@ log = logging.getLogger(__name__)
 
 TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
 SIGNATURE_HEADER = "X-Slack-Signature"
-FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
 

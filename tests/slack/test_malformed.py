@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import httpx
 import pytest
 
 from tests.slack.conftest import SlackBot
@@ -216,3 +219,15 @@ async def test_ids_of_the_wrong_type_are_acknowledged_and_nothing_is_stored(
     assert answer.status_code == 200
     assert await bot.items() == []
     assert no_traceback(caplog)
+
+
+async def test_a_body_over_a_mebibyte_sent_in_chunks_is_refused_as_too_large(
+    bot: SlackBot,
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(17):
+            yield b"x" * 65536
+
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(bot.slack.url, content=chunks(), headers={"Content-Type": JSON})
+    assert answer.status_code == 413
