@@ -269,7 +269,12 @@ class DiscordAdapter:
             return
         if not (text or "").strip():
             form = build_form(FormChoices(kind, priority, anonymous))
-            await interaction.response.send_modal(form)
+            try:
+                await interaction.response.send_modal(form)
+            except discord.HTTPException as error:
+                # Discord no longer knows the interaction (answered after its 3 s): nobody
+                # is waiting for this form any more.
+                log.error("could not open the form: %s", error)
             return
         await self._record(interaction, Ask(kind, text or "", priority, anonymous))
 

@@ -39,7 +39,7 @@ def routable(interaction: discord.Interaction) -> bool:
         assert isinstance(data, dict)
         fine = (
             isinstance(data.get("name"), str)
-            and _is_int(data.get("type", 1))
+            and _command_type(data.get("type", 1))
             and isinstance(data.get("resolved", {}), dict)
             and _options(data.get("options", []), DEEPEST)
         )
@@ -62,6 +62,11 @@ def _options(options: object, depth: int) -> bool:
         if kind in VALUED and "value" not in option:
             return False
     return True
+
+
+def _command_type(value: object) -> bool:
+    # discord.py turns the type into its enum, and raises on a value it does not know.
+    return _is_int(value) and any(value == kind.value for kind in discord.AppCommandType)
 
 
 def _is_int(value: object) -> bool:
