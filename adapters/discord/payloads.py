@@ -22,6 +22,8 @@ DEEPEST = 3  # a group, its subcommand, the subcommand's options
 
 
 def routable(interaction: discord.Interaction) -> bool:
+    """Whether the command tree and the handlers can take the interaction: a token to answer
+    with, ids that are numbers, and command data shaped as Discord documents it."""
     token: object = interaction.token
     data: object = interaction.data
     # discord.py reads an absent or empty id as it was sent (``[]`` stays ``[]``).

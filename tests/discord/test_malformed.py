@@ -1,0 +1,71 @@
+"""Interactions that are not what Discord sends: ignored with a line in the log, never a
+traceback, nothing stored, and the bot goes on answering."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.discord.conftest import ACME_CHANNEL, ACME_GUILD, ALICE, DiscordBot
+from tests.payloads.checks import tracebacks
+from tests.payloads.discord import Place, discord_shapes
+
+
+def shapes(bot: DiscordBot) -> dict[str, dict[str, object]]:
+    interaction_id, token = bot.fake.new_id(), f"token-{bot.fake.new_id()}"
+    bot.fake.expect_interaction(interaction_id, token)
+    place = Place(
+        ACME_GUILD, ACME_CHANNEL, ALICE, "1", "1", interaction_id, token, other_guild_id="1"
+    )
+    return {shape.name: shape.data for shape in discord_shapes(place)}
+
+
+async def still_answers(bot: DiscordBot) -> None:
+    await bot.command("feedback", text="Still listening")
+    assert [item.text for item in await bot.items()] == ["Still listening"]
+
+
+async def test_a_command_nobody_defined_is_ignored_quietly(
+    bot: DiscordBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    unknown = shapes(bot)["/feedback"]
+    unknown["data"] = {"id": "1", "name": "no-such-command", "type": 1, "options": []}
+    await bot.fake.dispatch("INTERACTION_CREATE", unknown)
+    await still_answers(bot)
+    assert tracebacks(caplog.records) == []
+
+
+async def test_a_command_whose_option_is_of_another_type_stores_nothing(
+    bot: DiscordBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    wrong = shapes(bot)["/feedback"]
+    wrong["data"] = {
+        "id": "1",
+        "name": "feedback",
+        "type": 1,
+        "options": [{"name": "text", "type": 3, "value": ["not", "text"]}],
+    }
+    handled = bot.adapter.interactions.count
+    await bot.fake.dispatch("INTERACTION_CREATE", wrong)
+    await bot.handled(handled + 1)  # it reaches the command, which takes it in and ignores it
+    await still_answers(bot)
+    assert tracebacks(caplog.records) == []
+
+
+async def test_a_form_whose_components_are_not_a_list_stores_nothing(
+    bot: DiscordBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    form = shapes(bot)["form submitted"]
+    form["data"] = {"custom_id": "feedbackbot:feedback:-:0", "components": "text"}
+    await bot.fake.dispatch("INTERACTION_CREATE", form)
+    await still_answers(bot)
+    assert tracebacks(caplog.records) == []
+
+
+async def test_an_interaction_whose_token_is_not_text_is_ignored(
+    bot: DiscordBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    untokened = shapes(bot)["/feedback"]
+    untokened["token"] = ["token"]
+    await bot.fake.dispatch("INTERACTION_CREATE", untokened)
+    await still_answers(bot)
+    assert tracebacks(caplog.records) == []
