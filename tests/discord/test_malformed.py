@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.discord.conftest import ACME_CHANNEL, ACME_GUILD, ALICE, DiscordBot
+from tests.discord.conftest import DiscordBot
+from tests.discord.places import place_for
 from tests.payloads.checks import tracebacks
-from tests.payloads.discord import Place, discord_shapes
+from tests.payloads.discord import discord_shapes
 
 
 def shapes(bot: DiscordBot) -> dict[str, dict[str, object]]:
-    interaction_id, token = bot.fake.new_id(), f"token-{bot.fake.new_id()}"
-    bot.fake.expect_interaction(interaction_id, token)
-    place = Place(
-        ACME_GUILD, ACME_CHANNEL, ALICE, "1", "1", interaction_id, token, other_guild_id="1"
-    )
-    return {shape.name: shape.data for shape in discord_shapes(place)}
+    return {shape.name: shape.data for shape in discord_shapes(place_for(bot.fake, "1"))}
 
 
 async def still_answers(bot: DiscordBot) -> None:

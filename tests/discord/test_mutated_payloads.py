@@ -26,14 +26,14 @@ from bot.core import Core
 from tests.core import core_on
 from tests.discord.conftest import ACME, ACME_CHANNEL, ACME_GUILD, ALICE, settings_for
 from tests.discord.counted import CountedDiscordAdapter
-from tests.discord.fake_discord import APPLICATION_ID, BOT_ID, FakeDiscord
+from tests.discord.fake_discord import BOT_ID, FakeDiscord
+from tests.discord.places import OTHER_GUILD, place_for
 from tests.payloads.checks import fuzzing, incomplete_items, tracebacks
-from tests.payloads.discord import Place, discord_shapes
+from tests.payloads.discord import discord_shapes
 from tests.payloads.mutations import mutated
 
 # Where discord.py reports an exception raised by an event handler: the bot's own code.
 HANDLER_LOGGERS = ("discord.client", "discord.app_commands", "adapters", "bot", "asyncio")
-OTHER_GUILD = "133333333333333333"
 PROBE_EMOJI = "🎈"  # neither the vote nor the capture emoji: taken in and ignored
 WAIT_S = 10
 
@@ -120,21 +120,6 @@ async def connected(fake: FakeDiscord, sqlite_engine: AsyncEngine) -> AsyncItera
         await running.close()
         if running.lost:  # shown with ``pytest -s``: what discord.py could not parse
             print(f"\n{len(running.lost)} dispatches ended the connection: {Counter(running.lost)}")
-
-
-def place_for(fake: FakeDiscord, message_id: str) -> Place:
-    interaction_id, token = fake.new_id(), f"token-{fake.new_id()}"
-    fake.expect_interaction(interaction_id, token)
-    return Place(
-        guild_id=ACME_GUILD,
-        channel_id=ACME_CHANNEL,
-        user_id=ALICE,
-        application_id=APPLICATION_ID,
-        message_id=message_id,
-        interaction_id=interaction_id,
-        token=token,
-        other_guild_id=OTHER_GUILD,
-    )
 
 
 @fuzzing
