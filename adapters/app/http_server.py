@@ -24,7 +24,9 @@ async def http_server(
     ``plan`` begins, the port is closed at once and the requests in flight are answered."""
     plan = plan or StopPlan()
     # What cleanup still gives a request once the plan's own wait for them is over.
-    runner = web.AppRunner(build_web_app(slack), access_log=None, shutdown_timeout=LAST_CALL_S)
+    secret = settings.slack.signing_secret if settings.slack is not None else None
+    web_app = build_web_app(slack, signing_secret=secret)
+    runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=LAST_CALL_S)
     await runner.setup()
 
     async def refuse_new() -> None:

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from aiohttp import ClientError
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
@@ -19,6 +18,7 @@ from adapters.app.supervising import supervise
 from adapters.scheduler.platforms import slack_outlets
 from adapters.slack.app import SlackAdapter, slack_surface
 from adapters.slack.chat import SlackChat, SlackDeliveries, slack_error
+from adapters.slack.inbound import CheckedSocketModeHandler
 from adapters.slack.settings import SlackSettings
 from adapters.web import SLACK_PATH
 from bot.errors import ConfigError, FeedbackBotError
@@ -94,12 +94,12 @@ class SocketMode:
 
     def __init__(self, slack: SlackPlatform) -> None:
         self._slack = slack
-        self._handler: AsyncSocketModeHandler | None = None
+        self._handler: CheckedSocketModeHandler | None = None
         self.closing = False
 
     async def open(self) -> None:
         await self.close()
-        handler = AsyncSocketModeHandler(self._slack.bolt, self._slack.settings.app_token)
+        handler = CheckedSocketModeHandler(self._slack.bolt, self._slack.settings.app_token)
         self._handler = handler
         handler.client.wss_uri = await _socket_mode_url(handler)
         await handler.connect_async()  # type: ignore[no-untyped-call]
@@ -129,7 +129,7 @@ class SocketMode:
             await handler.close_async()  # type: ignore[no-untyped-call]
 
 
-async def _socket_mode_url(handler: AsyncSocketModeHandler) -> str:
+async def _socket_mode_url(handler: CheckedSocketModeHandler) -> str:
     """Ask Slack for the Socket Mode URL once before connecting: slack_sdk's ``connect`` retries
     forever, even when Slack refuses the token, so a wrong token would hang the start."""
     try:

@@ -17,6 +17,7 @@ from discord import app_commands
 from adapters.discord.chat import MAX_RATELIMIT_WAIT, NO_PINGS, ChannelChat, InteractionChat
 from adapters.discord.formatting import MESSAGE_LIMIT, chunks, render, same_emoji
 from adapters.discord.modal import FormChoices, build_form, submitted_text
+from adapters.discord.payloads import routable
 from adapters.discord.roadmap import InteractionRoles, roadmap_group
 from adapters.discord.settings import DiscordSettings
 from bot import replies
@@ -189,7 +190,7 @@ class DiscordAdapter:
         # command is for servers that installed the bot, and used there only (synced with
         # ``integration_types`` [0] and ``contexts`` [0]): with User Install enabled in the
         # portal, Discord would otherwise offer them in servers the bot is not in and in DMs.
-        tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(
+        tree: app_commands.CommandTree[discord.Client] = FeedbackTree(
             self.client,
             fallback_to_global=True,
             allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
@@ -225,7 +226,11 @@ class DiscordAdapter:
             priority: PriorityChoice | None = None,
             anonymous: bool = False,
         ) -> None:
-            chosen = Priority(priority) if priority else Priority.GOOD_TO_HAVE
+            # discord.py passes an option's value as sent, choice or not: one that is not a
+            # priority (which Discord's clients never send) leaves the default.
+            chosen = Priority.GOOD_TO_HAVE
+            if priority in (Priority.MUST_HAVE.value, Priority.GOOD_TO_HAVE.value):
+                chosen = Priority(priority)
             await adapter.on_command(interaction, ItemKind.REQUEST, text, chosen, anonymous)
 
         tree.add_command(feedback)
@@ -261,6 +266,8 @@ class DiscordAdapter:
         refusal = self._refusal(interaction)
         if refusal is not None:
             return refusal
+        if _user_of(interaction) is None:
+            return replies.WENT_WRONG
         try:
             return await ask(self._conversation, self._speaker(interaction))
         except Exception:
@@ -270,9 +277,11 @@ class DiscordAdapter:
     def _speaker(
         self, interaction: discord.Interaction, user: discord.User | discord.Member | None = None
     ) -> Speaker:
-        """Who speaks, and where: asked once ``_refusal`` found nothing against the place."""
+        """Who speaks, and where: asked once ``_refusal`` found nothing against the place and
+        the interaction names its user."""
+        author = user or _user_of(interaction)
         assert interaction.guild_id is not None and interaction.channel_id is not None
-        author = user or interaction.user
+        assert author is not None
         return Speaker(
             Workspace(Platform.DISCORD, str(interaction.guild_id)),
             str(interaction.channel_id),
@@ -301,10 +310,14 @@ class DiscordAdapter:
     ) -> bool:
         """Where nothing is recorded (``_refusal``), say so privately with ``text`` given
         back; ``True`` if so."""
+        user = _user_of(interaction)
+        if user is None:
+            log.info("ignored an interaction that names nobody (no member, no user)")
+            return True
         refusal = self._refusal(interaction)
         if refusal is None:
             return False
-        await chat.post_private("", _person(interaction.user), replies.text_back(refusal, text))
+        await chat.post_private("", _person(user), replies.text_back(refusal, text))
         return True
 
     async def on_command(
@@ -315,19 +328,30 @@ class DiscordAdapter:
         priority: Priority | None,
         anonymous: bool,
     ) -> None:
+        # discord.py hands options over as the gateway sent them, of whatever type.
+        if not isinstance(text, str | None) or not isinstance(anonymous, bool):
+            log.info("ignored a command whose options are not of their declared types")
+            return
         # Before any form opens: what would be typed into it could not be kept.
         chat = InteractionChat(interaction, anonymous=anonymous)
         if await self._refused(interaction, chat, text or ""):
             return
         if not (text or "").strip():
             form = build_form(FormChoices(kind, priority, anonymous))
-            await interaction.response.send_modal(form)
+            try:
+                await interaction.response.send_modal(form)
+            except discord.HTTPException as error:
+                # Discord no longer knows the interaction (answered after its 3 s): nobody
+                # is waiting for this form any more.
+                log.error("could not open the form: %s", error)
             return
         await self._record(interaction, Ask(kind, text or "", priority, anonymous))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Form submissions; commands reach ``on_command`` through the command tree."""
         if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        if not routable(interaction):
             return
         data: dict[str, Any] = dict(interaction.data or {})
         choices = FormChoices.parse(str(data.get("custom_id", "")))
@@ -375,7 +399,8 @@ class DiscordAdapter:
         me = self.client.user
         if payload.guild_id is None or me is None or payload.user_id == me.id:
             return
-        emoji = payload.emoji.name or ""
+        # discord.py keeps whatever the gateway sent as the name; only text can match.
+        emoji = payload.emoji.name if isinstance(payload.emoji.name, str) else ""
         if same_emoji(emoji, self._settings.vote_emoji):
             meaning = Meaning.VOTE
         elif same_emoji(emoji, self._settings.capture_emoji):
@@ -545,6 +570,30 @@ class DiscordAdapter:
             )
 
 
+# What discord.py raises for an interaction that does not match the commands as they were
+# defined (a name, an option or a value Discord would not send): ignored with one line.
+NOT_OUR_COMMAND = (
+    app_commands.CommandNotFound,
+    app_commands.CommandSignatureMismatch,
+    app_commands.TransformerError,
+)
+
+
+class FeedbackTree(app_commands.CommandTree[discord.Client]):
+    """The command tree, quiet about interactions that are not our commands as defined."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return routable(interaction)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
+        if isinstance(error, NOT_OUR_COMMAND):
+            log.info("ignored an interaction that matches no command: %s", type(error).__name__)
+            return
+        await super().on_error(interaction, error)  # logged with its traceback: a bug
+
+
 class DiscordMessages:
     """The ``MessageReader`` on Discord, for a reaction in one guild."""
 
@@ -613,5 +662,13 @@ def _reaction_key(emoji: discord.PartialEmoji) -> str:
     return f"{emoji.name}:{emoji.id}" if emoji.id else emoji.name or ""
 
 
+def _user_of(interaction: discord.Interaction) -> discord.User | discord.Member | None:
+    """Who used the interaction; discord.py leaves a sentinel when it carries nobody."""
+    user: object = interaction.user
+    return user if isinstance(user, discord.User | discord.Member) else None
+
+
 def _person(user: discord.User | discord.Member) -> Person:
-    return Person(str(user.id), user.display_name)
+    # discord.py keeps (and caches) a name as the gateway sent it: text only, else the id.
+    name: object = user.display_name
+    return Person(str(user.id), name if isinstance(name, str) and name else str(user.id))

@@ -70,14 +70,22 @@ def build_form(choices: FormChoices) -> discord.ui.Modal:
 
 def submitted_text(data: dict[str, Any]) -> str:
     """The text typed into the form, from a modal submission's ``data``: inputs come inside
-    labels (type 18) or, from older clients, action rows (type 1)."""
-    pending = list(data.get("components") or [])
+    labels (type 18) or, from older clients, action rows (type 1); anything else found there
+    (not what Discord sends) is passed over."""
+    pending = _listed(data.get("components"))
     while pending:
         component = pending.pop(0)
+        if not isinstance(component, dict):
+            continue
         if component.get("type") == 1:
-            pending.extend(component.get("components") or [])
-        elif component.get("type") == 18 and component.get("component"):
-            pending.append(component["component"])
+            pending.extend(_listed(component.get("components")))
+        elif component.get("type") == 18:
+            pending.append(component.get("component"))
         elif component.get("custom_id") == TEXT_ID:
-            return str(component.get("value") or "")
+            value = component.get("value")
+            return value if isinstance(value, str) else ""
     return ""
+
+
+def _listed(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else []

@@ -22,7 +22,9 @@ import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -31,7 +33,16 @@ from adapters.background import BackgroundWork, EarlyOrLate
 from adapters.slack.chat import SlackChat, respond_privately, slack_error
 from adapters.slack.formatting import emoji_name, mentioned_users, readable, render, unescape
 from adapters.slack.identity import BotIdentity, SlackIdentity
+from adapters.slack.inbound import described
 from adapters.slack.modal import CALLBACK_ID, build_view, read_submission
+from adapters.slack.payloads import (
+    id_of,
+    ignored,
+    read_command,
+    read_reaction,
+    read_submitter,
+    text_of,
+)
 from adapters.slack.people import LOOKUP_TIMEOUT_S, Member, Organisation, SlackPeople
 from adapters.slack.roles import SlackRoles
 from adapters.slack.settings import SlackSettings
@@ -87,6 +98,7 @@ class Asker:
     response_url: str | None
     text: str = ""
     delivery_id: str | None = None
+    trigger_id: str | None = None
 
 
 def event_team(body: dict[str, Any], context: AsyncBoltContext) -> str | None:
@@ -95,17 +107,14 @@ def event_team(body: dict[str, Any], context: AsyncBoltContext) -> str | None:
     envelope's ``team_id`` can be the partner's); an org-wide install's name the enterprise and
     no team (``team_id`` null), and the event belongs to the workspace it happened in:
     ``context_team_id``, else the envelope's ``team_id``."""
-    return context.team_id or _text(body.get("context_team_id")) or _text(body.get("team_id"))
+    return (
+        id_of(context.team_id) or id_of(body.get("context_team_id")) or id_of(body.get("team_id"))
+    )
 
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def command_delivery(command: dict[str, Any], request: AsyncBoltRequest) -> str | None:
+def command_delivery(trigger_id: str | None, request: AsyncBoltRequest) -> str | None:
     """What makes a command the same command when its request is replayed: its
     ``trigger_id`` (one per use), else its signature, which covers its timestamp and body."""
-    trigger_id = _text(command.get("trigger_id"))
     if trigger_id is not None:
         return _bounded(f"command:{trigger_id}")
     signature = _header(request, "x-slack-signature")
@@ -117,7 +126,7 @@ def command_delivery(command: dict[str, Any], request: AsyncBoltRequest) -> str 
 
 def _header(request: AsyncBoltRequest, name: str) -> str | None:
     values = request.headers.get(name) or []  # Bolt keeps each header as a list, lower-cased
-    return _text(values[0]) if values else None
+    return text_of(values[0]) if values else None
 
 
 def _bounded(key: str) -> str:
@@ -216,7 +225,11 @@ class SlackAdapter:
             # Bolt takes its own AsyncAuthorize as it is (its hint names only functions).
             authorize=self.identity.authorize,  # type: ignore[arg-type]
             process_before_response=True,
+            # A signed request no listener takes goes to ``_on_error`` instead of being
+            # logged whole (raw bytes included) and answered 404, which Slack retries.
+            raise_error_for_unhandled_request=True,
         )
+        app.error(_on_error)
         for command in ITEM_COMMANDS:
             app.command(command)(self.on_command)
         app.command(ROADMAP)(self.on_roadmap)
@@ -332,7 +345,7 @@ class SlackAdapter:
         kind = ITEM_COMMANDS[command["command"]]
         if not asker.text.strip():
             await ack()
-            self._work.start(self._open_modal(kind, command))
+            self._work.start(self._open_modal(kind, asker))
             return
         answer: EarlyOrLate[Message] = EarlyOrLate()
         self._work.start(self._record_said(asker, kind, answer))
@@ -352,38 +365,43 @@ class SlackAdapter:
         )
         await self._enrich(asker, speaker, outcome)
 
-    async def _open_modal(self, kind: ItemKind, command: dict[str, Any]) -> None:
-        view = build_view(kind, command["channel_id"], command.get("response_url"))
+    async def _open_modal(self, kind: ItemKind, asker: Asker) -> None:
+        view = build_view(kind, asker.channel_id, asker.response_url)
         try:
-            await self.client.views_open(trigger_id=command["trigger_id"], view=view)
+            if asker.trigger_id is None:
+                reason = "Slack sent no trigger_id"
+            else:
+                await self.client.views_open(trigger_id=asker.trigger_id, view=view)
+                return
         except SlackApiError as error:
-            log.error("views.open failed: %s", slack_error(error))
-            if command.get("response_url"):
-                await respond_privately(
-                    self.client,
-                    command["response_url"],
-                    render(replies.form_failed(kind, slack_error(error))),
-                )
+            reason = slack_error(error)
+            log.error("views.open failed: %s", reason)
+        if asker.response_url:
+            await respond_privately(
+                self.client, asker.response_url, render(replies.form_failed(kind, reason))
+            )
 
     async def on_modal(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         answer = read_submission(view)
+        filed, submitter = self.filed_in(id_of(context.team_id)), read_submitter(body)
+        if answer is None or filed is None or submitter is None:
+            # Not this bot's form as it built it: nothing is stored, and the form stays open
+            # with the person's text in it, saying so.
+            await ack(response_action="errors", errors={"text": render(replies.NOT_STORED)})
+            return
         if is_blank(clean(answer.text)):
             # The form stays open with the field marked, and the person keeps what they chose.
             await ack(response_action="errors", errors={"text": "Tell me a little more."})
             return
         await ack()  # closes the form; the confirmation goes through the command's response URL
-        user = body.get("user", {})
-        filed = self.filed_in(context.team_id)
-        if filed is None:
-            return
-        trigger_id = _text(body.get("trigger_id"))
+        trigger_id = id_of(body.get("trigger_id"))
         asker = Asker(
             *filed,
             answer.channel_id,
-            user["id"],
-            user.get("name") or user.get("username"),
+            submitter.user_id,
+            submitter.user_name,
             answer.response_url,
             delivery_id=None if trigger_id is None else _bounded(f"form:{trigger_id}"),
         )
@@ -406,10 +424,10 @@ class SlackAdapter:
     async def on_reaction(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        item = event.get("item") or {}
-        if item.get("type") != "message" or event.get("user") == context.bot_user_id:
+        said = read_reaction(event, body)
+        if said is None or said.user_id == context.bot_user_id:
             return
-        emoji = emoji_name(event.get("reaction", ""))
+        emoji = emoji_name(said.reaction)
         if emoji == self._settings.vote_emoji:
             meaning = Meaning.VOTE
         elif emoji == self._settings.capture_emoji:
@@ -419,16 +437,17 @@ class SlackAdapter:
         # The enterprise the authorizations name is the installer's, not the reacting person's.
         filed = self.filed_in(event_team(body, context), context.enterprise_id)
         if filed is None:
+            ignored("reaction", "a team")
             return
         workspace, installer = filed
-        item_user, bot_user_id = event.get("item_user"), context.bot_user_id
+        item_user, bot_user_id = said.item_user, context.bot_user_id
         reaction = Reaction(
             workspace,
-            MessageRef(item["channel"], item["ts"]),
-            Person(event["user"], event["user"]),
+            MessageRef(said.channel_id, said.ts),
+            Person(said.user_id, said.user_id),
             meaning,
-            added=event.get("type") == "reaction_added",
-            delivery_id=body.get("event_id"),
+            added=said.added,
+            delivery_id=said.event_id,
             # Unknown until the bot knows its own id (auth.test may not have answered yet).
             on_bot_message=item_user == bot_user_id if item_user and bot_user_id else None,
         )
@@ -449,23 +468,38 @@ class SlackAdapter:
     def _asker(
         self, command: dict[str, Any], context: AsyncBoltContext, request: AsyncBoltRequest
     ) -> Asker | None:
-        filed = self.filed_in(context.team_id)
+        """Who used the command, or ``None`` when the payload lacks who, where or which team."""
+        said = read_command(command)
+        if said is None:
+            return None
+        filed = self.filed_in(id_of(context.team_id))
         if filed is None:
+            ignored("command", "a team")
             return None
         # A command's text arrives with &, < and > escaped by Slack.
         return Asker(
             *filed,
-            command["channel_id"],
-            command["user_id"],
-            command.get("user_name"),
-            command.get("response_url"),
-            unescape(command.get("text") or ""),
-            command_delivery(command, request),
+            said.channel_id,
+            said.user_id,
+            said.user_name,
+            said.response_url,
+            unescape(said.text),
+            command_delivery(said.trigger_id, request),
+            said.trigger_id,
         )
 
 
 # What conversations.replies answers for a message that is not there (any more).
 MESSAGE_GONE = frozenset({"thread_not_found", "message_not_found"})
+
+
+async def _on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+    if isinstance(error, BoltUnhandledRequestError):
+        log.info("ignored a signed Slack request nothing here handles: %s", described(body))
+        return BoltResponse(status=200, body="")
+    # Bolt's own default: a listener's failure, with its traceback; Slack gets a 500.
+    log.error("a listener failed on a Slack request: %s", described(body), exc_info=error)
+    return None
 
 
 class SlackMessages:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from adapters.slack.payloads import id_of, ignored, url_of
 from bot.items import ItemKind, Priority
 from bot.text import MAX_TEXT_LENGTH
 
 CALLBACK_ID = "feedbackbot_submit"
+
+Choice = TypeVar("Choice", ItemKind, Priority)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +91,43 @@ def build_view(kind: ItemKind, channel_id: str, response_url: str | None) -> dic
     }
 
 
-def read_submission(view: dict[str, Any]) -> ModalAnswer:
-    metadata = json.loads(view.get("private_metadata") or "{}")
-    values = view.get("state", {}).get("values", {})
-    text = values.get("text", {}).get("value", {}).get("value") or ""
-    chosen = (values.get("priority", {}).get("value", {}).get("selected_option") or {}).get("value")
-    boxes = values.get("anonymous", {}).get("value", {}).get("selected_options") or []
+def read_submission(view: Mapping[str, Any]) -> ModalAnswer | None:
+    """What the form holds, or ``None`` when it is not this bot's form as built above (its
+    ``private_metadata`` not the JSON written there, or no channel in it)."""
+    try:
+        metadata = json.loads(str(view.get("private_metadata") or "{}"))
+    except ValueError:
+        metadata = None
+    if not isinstance(metadata, dict):
+        ignored("form submission", "its private_metadata")
+        return None
+    channel_id = id_of(metadata.get("channel"))
+    kind = _choice(ItemKind, metadata.get("kind", ItemKind.FEEDBACK.value))
+    if channel_id is None or kind is None:
+        ignored("form submission", "its channel or kind")
+        return None
+    values = _field(view.get("state"), "values")
+    text = _field(_field(values, "text"), "value").get("value")
+    chosen = _field(_field(_field(values, "priority"), "value"), "selected_option").get("value")
+    boxes = _field(_field(values, "anonymous"), "value").get("selected_options")
     return ModalAnswer(
-        kind=ItemKind(metadata.get("kind", ItemKind.FEEDBACK.value)),
-        channel_id=str(metadata.get("channel", "")),
-        response_url=metadata.get("response_url"),
-        text=text,
-        priority=Priority(chosen) if chosen else None,
-        anonymous=any(box.get("value") == "anonymous" for box in boxes),
+        kind=kind,
+        channel_id=channel_id,
+        response_url=url_of(metadata.get("response_url")),
+        text=text if isinstance(text, str) else "",
+        priority=_choice(Priority, chosen),
+        anonymous=isinstance(boxes, list)
+        and any(isinstance(box, dict) and box.get("value") == "anonymous" for box in boxes),
     )
+
+
+def _field(value: object, name: str) -> Mapping[str, Any]:
+    inner = value.get(name) if isinstance(value, Mapping) else None
+    return inner if isinstance(inner, Mapping) else {}
+
+
+def _choice(kind: type[Choice], value: object) -> Choice | None:
+    try:
+        return kind(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

@@ -503,6 +503,10 @@ class FakeDiscord:
         data["emoji"] = {"id": None, "name": emoji}
         return await self.dispatch("MESSAGE_REACTION_REMOVE_EMOJI", data)
 
+    def expect_interaction(self, interaction_id: str, token: str) -> None:
+        """Accept callbacks for an interaction dispatched as built elsewhere."""
+        self._tokens[interaction_id] = token
+
     async def dispatch(self, event: str, data: JsonDict, seq: int | None = None) -> Dispatched:
         """Send a dispatch (op 0) on the gateway; a new sequence number unless ``seq``."""
         await asyncio.wait_for(self.ready.wait(), 10)
@@ -910,7 +914,9 @@ class FakeDiscord:
     def _interaction_channel(self, interaction_id: str) -> str:
         for dispatched in reversed(self.dispatched):
             if dispatched.data.get("id") == interaction_id:
-                return str(dispatched.data["channel_id"])
+                # An interaction sent without a channel (as Discord may) answers in none.
+                channel = dispatched.data.get("channel_id")
+                return channel if isinstance(channel, str) and channel.isdigit() else "0"
         return "0"
 
     def _callback(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:

@@ -96,7 +96,7 @@ async def start_bot(
         auth_retry_s=auth_retry_s,
         users_info_timeout_s=users_info_timeout_s,
     ) as adapter:
-        runner = web.AppRunner(build_web_app(adapter.build()))
+        runner = web.AppRunner(build_web_app(adapter.build(), signing_secret=SECRET))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()

@@ -52,7 +52,7 @@ async def test_an_anonymous_slack_item_leaves_no_trace_of_its_author_and_still_r
         slack_settings,
         enrichment=core.enrichment,
     ) as adapter:
-        runner = web.AppRunner(build_web_app(adapter.build()))
+        runner = web.AppRunner(build_web_app(adapter.build(), signing_secret=SECRET))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()

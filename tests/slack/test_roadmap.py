@@ -64,7 +64,7 @@ async def bot(
     roadmap = core.roadmap
     conversation = core.conversation(slack_surface(slack_settings))
     async with SlackAdapter(conversation, slack_settings, enrichment=core.enrichment) as adapter:
-        runner = web.AppRunner(build_web_app(adapter.build()))
+        runner = web.AppRunner(build_web_app(adapter.build(), signing_secret=SECRET))
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()
         base_url = f"http://127.0.0.1:{runner.addresses[0][1]}"

@@ -259,3 +259,15 @@ async def test_each_worker_opens_its_own_socket_mode_connection(
     assert fake.socket_connections == 2
     assert "Recorded as #1" in ack["payload"]["text"]
     await fake.wait_for_sockets_closed()
+
+
+async def test_an_envelope_bolt_cannot_read_is_acknowledged_and_the_bot_goes_on(
+    bot: SocketBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = {"type": "event_callback", "team_id": "T1", "event": "reaction_added"}
+    envelope_id = await bot.fake.push("events_api", broken)
+    ack = await bot.fake.wait_for_ack(envelope_id)
+    await feedback(bot, "still listening")
+    assert ack == {"envelope_id": envelope_id}
+    assert [item.text for item in await bot.items()] == ["still listening"]
+    assert not any(record.exc_info for record in caplog.records)
