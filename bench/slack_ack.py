@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
@@ -349,7 +350,8 @@ def command_body(tag: str, index: int, response_url: str) -> bytes:
         "api_app_id": "A1",
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": f"13345224609.738474920.{index:08x}",
+        # One per command, as Slack's are: the same one again is a replay, stored once.
+        "trigger_id": f"13345224609.{zlib.crc32(tag.encode())}.{index:08x}",
     }
     return urlencode(fields).encode()
 

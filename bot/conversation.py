@@ -334,26 +334,36 @@ class Conversation:
     ) -> tuple[Recorded, Message, bool]:
         """Thank the author, and confirm to them where the thank-you went; whether the
         confirmation was ``told`` through ``waiting``. A surface that waits for an answer gets
-        it once the thank-you is out, or, if that takes longer than ``CONFIRM_WAIT_S``, at
-        once, saying the thank-you is on its way (a private one then says why itself)."""
-        direct = speaker.direct
-        thanking = asyncio.ensure_future(self._feedback.thank(item, speaker.person, chat))
-        if waiting is None:
-            thanked = await thanking
-            return thanked, replies.recorded(thanked, self.surface.vote_with, direct=direct), False
+        it as soon as the platform has taken the thank-you (or refused it), or, when that takes
+        longer than ``CONFIRM_WAIT_S``, saying the thank-you is on its way (a private one then
+        says why itself)."""
+        confirmation: Message | None = None
+        told = False
+
+        def confirm(thanked: Recorded) -> None:
+            nonlocal confirmation, told
+            if confirmation is None:
+                confirmation = replies.recorded(
+                    thanked, self.surface.vote_with, direct=speaker.direct
+                )
+                told = waiting is not None and waiting.give(confirmation)
+
+        # A timer, not a task: one per command, and most never fire.
+        timer = (
+            None
+            if waiting is None
+            else asyncio.get_running_loop().call_later(
+                CONFIRM_WAIT_S, confirm, Recorded(item, compose_thanks(item), None, later=True)
+            )
+        )
         try:
-            await asyncio.wait({thanking}, timeout=CONFIRM_WAIT_S)
-        except asyncio.CancelledError:
-            thanking.cancel()
-            raise
-        if thanking.done():
-            thanked = thanking.result()
-            confirmation = replies.recorded(thanked, self.surface.vote_with, direct=direct)
-            return thanked, confirmation, waiting.give(confirmation)
-        on_its_way = Recorded(item, compose_thanks(item), None, later=True)
-        confirmation = replies.recorded(on_its_way, self.surface.vote_with, direct=direct)
-        told = waiting.give(confirmation)
-        return await thanking, confirmation, told
+            thanked = await self._feedback.thank(item, speaker.person, chat, known=confirm)
+        finally:
+            if timer is not None:
+                timer.cancel()
+        confirm(thanked)  # no attempt was made (its channel is held): it is owed
+        assert confirmation is not None
+        return thanked, confirmation, told
 
     async def _tell_privately(
         self, chat: Chat, speaker: Speaker, message: Message, *, anonymous: bool = False

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -161,11 +161,13 @@ class Delivery:
         *,
         author: Person | None = None,
         item: Item | None = None,
+        known: Callable[[Delivered], None] | None = None,
     ) -> Delivered:
         """One attempt at a stored, claimed message, and its outcome noted. ``author`` is who
         to thank privately where the channel cannot take a thank-you (an anonymous author is
-        known only to the request that stored the item)."""
-        return await self._deliver(owed, chat, author=author, item=item)
+        known only to the request that stored the item). ``known`` hears the outcome as soon
+        as the platform has answered, before it is noted."""
+        return await self._deliver(owed, chat, author=author, item=item, known=known)
 
     async def _deliver(
         self,
@@ -175,6 +177,7 @@ class Delivery:
         author: Person | None = None,
         item: Item | None = None,
         saved: bool = True,
+        known: Callable[[Delivered], None] | None = None,
     ) -> Delivered:
         try:
             chat = chat or self._outlet_chat(owed)
@@ -188,6 +191,8 @@ class Delivery:
             if delivered.later:
                 self._unsaved.append(owed)
             writes = [write for write in writes if isinstance(write, ThanksNote)]
+        if follow is None and known is not None:
+            known(delivered)
         if writes:
             try:
                 await self.journal(*writes)
@@ -195,7 +200,7 @@ class Delivery:
                 # Its claim runs out and it is looked for before being tried again.
                 log.warning("could not note a delivery: the database failed")
         if follow is not None:
-            return await self._deliver(follow, chat, author=author, saved=saved)
+            return await self._deliver(follow, chat, author=author, saved=saved, known=known)
         return delivered
 
     def _outlet_chat(self, owed: Owed) -> DirectChat:

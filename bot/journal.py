@@ -9,11 +9,11 @@ from bot.batching import GroupCommit
 from bot.identity import Workspace
 from bot.items import Item
 from bot.outbox import Owed, Postponed, Settled
-from bot.ports import ThanksNote, UnitOfWorkFactory, Writes, WriteTogether
+from bot.ports import FirstDelivery, ThanksNote, UnitOfWorkFactory, Writes, WriteTogether
 
 log = logging.getLogger("bot.service")
 
-Write = Item | Owed | ThanksNote | Settled | Postponed
+Write = Item | Owed | FirstDelivery | ThanksNote | Settled | Postponed
 
 
 class Journal:
@@ -37,6 +37,8 @@ class Journal:
                     writes.new.append(write)
                 elif isinstance(write, Owed):
                     writes.owed.append(write)
+                elif isinstance(write, FirstDelivery):
+                    writes.once.append(write)
                 elif isinstance(write, ThanksNote):
                     writes.notes.append(write)
                 elif isinstance(write, Settled):
@@ -44,15 +46,18 @@ class Journal:
                 else:
                     writes.postponed.append(write)
         await self._write_together(writes)
-        log_recorded(writes.new)
+        log_recorded([*writes.new, *(each.item for each in writes.once if each.first)])
         return [None] * len(requests)
 
     async def _in_unit_of_work(self, writes: Writes) -> None:
         async with self._uow() as uow:
-            if writes.new:
-                await uow.items.add_all(writes.new)
-            if writes.owed:
-                await uow.outbox.add(writes.owed)
+            firsts = await uow.deliveries.first_deliveries(writes.once) if writes.once else []
+            new = [*writes.new, *(each.item for each in firsts)]
+            owed = [*writes.owed, *(owed for each in firsts for owed in each.owed)]
+            if new:
+                await uow.items.add_all(new)
+            if owed:
+                await uow.outbox.add(owed)
             if writes.notes:
                 await uow.items.record_thanks(writes.notes)
             if writes.settled:

@@ -55,26 +55,46 @@ class ThanksNote:
 
 
 @dataclass(slots=True)
+class FirstDelivery:
+    """A new item from a delivery its platform may repeat (a retried or replayed request):
+    stored, with what it owes, only if ``delivery_id`` was not seen in its workspace before.
+    ``first`` says which, once written."""
+
+    item: Item
+    owed: list[Owed]
+    delivery_id: str
+    at: datetime
+    first: bool | None = None
+
+
+@dataclass(slots=True)
 class Writes:
     """What arrived together to be written in one transaction, in this order: new items, the
-    messages owed (for them), thank-you notes, and owed messages settled or postponed."""
+    messages owed (for them), items of deliveries that may repeat (``once``: stored after
+    ``new`` when their delivery is the first), thank-you notes, and owed messages settled or
+    postponed."""
 
     new: list[Item] = field(default_factory=list)
     owed: list[Owed] = field(default_factory=list)
+    once: list[FirstDelivery] = field(default_factory=list)
     notes: list[ThanksNote] = field(default_factory=list)
     settled: list[Settled] = field(default_factory=list)
     postponed: list[Postponed] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.new or self.owed or self.notes or self.settled or self.postponed)
+        return bool(
+            self.new or self.owed or self.once or self.notes or self.settled or self.postponed
+        )
 
 
 class WriteTogether(Protocol):
     """``Writes`` that arrived together, written in one transaction.
 
     Each workspace numbers its new items after its last number, in the order given (the numbers
-    are set on the items); a workspace seen for the first time is made. A note of an item that
-    does not exist changes nothing. Either all of it is kept or, with ``StorageError``, none."""
+    are set on the items); a workspace seen for the first time is made. An item of ``once`` is
+    stored only if its delivery is the first of that id in its workspace (within the batch
+    too), and ``first`` is set on each. A note of an item that does not exist changes nothing.
+    Either all of it is kept or, with ``StorageError``, none."""
 
     async def __call__(self, writes: Writes) -> None: ...
 
@@ -159,6 +179,10 @@ class DeliveryLog(Protocol):
     async def first_delivery(self, workspace: Workspace, delivery_id: str, at: datetime) -> bool:
         """Claim the delivery; ``False`` if it was claimed before, so its effect is skipped.
         The claim belongs to the unit of work, so it only sticks if the effect is committed."""
+        ...
+
+    async def first_deliveries(self, once: Sequence[FirstDelivery]) -> list[FirstDelivery]:
+        """Claim each one's delivery, setting its ``first``; those that were first, in order."""
         ...
 
 

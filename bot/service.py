@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.acknowledgement import compose_thanks
-from bot.delivery import Delivery
+from bot.delivery import Delivered, Delivery
 from bot.errors import InvalidTransition, ItemNotFound, StorageError
 from bot.identity import MessageRef, Person, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
@@ -18,6 +18,7 @@ from bot.outbox import Owed
 from bot.ports import (
     Chat,
     Clock,
+    FirstDelivery,
     ItemQuery,
     Seal,
     UnitOfWork,
@@ -173,8 +174,14 @@ class FeedbackService:
         # this process delivers it at once (``thank``), or another does later.
         thanks = self.delivery.claimed(Owed.thanks(item, submission.thread))
         try:
-            if submission.delivery_id is None and submission.source is None:
+            if submission.source is None and submission.delivery_id is None:
                 await self._journal(item, thanks)
+            elif submission.source is None and submission.delivery_id is not None:
+                # A delivery that may repeat, claimed in the same group commit as the item.
+                once = FirstDelivery(item, [thanks], submission.delivery_id, item.created_at)
+                await self._journal(once)
+                if not once.first:
+                    return Refused(Refusal.REPEATED, ALREADY_RECORDED, "")
             else:
                 refused = await self._add_once(item, thanks, submission.delivery_id)
                 if refused is not None:
@@ -226,19 +233,30 @@ class FeedbackService:
         return await self.thank(outcome, submission.author, chat)
 
     async def thank(
-        self, item: Item, author: Person, chat: Chat, thread: MessageRef | None = None
+        self,
+        item: Item,
+        author: Person,
+        chat: Chat,
+        thread: MessageRef | None = None,
+        *,
+        known: Callable[[Recorded], None] | None = None,
     ) -> Recorded:
         """Thank the person for a stored item in the item's channel (or ``thread``), so others
         can vote on it, or privately where the bot may not post there; the thank-you is noted
-        with the item. A passing failure leaves it owed, to be delivered later.
+        with the item. A passing failure leaves it owed, to be delivered later. ``known`` hears
+        where the thank-you went as soon as the platform has said, before it is noted.
 
         Adapters that confirm the item to its author before thanking (Slack answers the
         command itself once the item is stored) call ``submit`` and then this."""
         owed = self.delivery.claimed(Owed.thanks(item, thread))
-        delivered = await self.delivery.deliver(owed, chat, author=author, item=item)
-        return Recorded(
-            item, owed.message or compose_thanks(item), delivered.posted, delivered.later
-        )
+        thanks = owed.message or compose_thanks(item)
+
+        def heard(delivered: Delivered) -> None:
+            if known is not None:
+                known(Recorded(item, thanks, delivered.posted, delivered.later))
+
+        delivered = await self.delivery.deliver(owed, chat, author=author, item=item, known=heard)
+        return Recorded(item, thanks, delivered.posted, delivered.later)
 
     async def capture(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, delete, func, insert, select, update
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.identity import MessageRef, Platform, Workspace
 from bot.items import Item
-from bot.ports import ItemQuery, ThanksNote
+from bot.ports import FirstDelivery, ItemQuery, ThanksNote
 from storage.dialect import insert_ignoring_duplicates
 from storage.rows import (
     author_name_column,
@@ -22,10 +22,9 @@ from storage.rows import (
 )
 from storage.tables import deliveries, items, status_changes, votes, workspaces
 from storage.workspaces import WorkspaceIds
-from storage.writes import add_items, note_thanks
+from storage.writes import DELIVERY_MEMORY, add_items, first_deliveries, note_thanks
 
 EXPORT_PAGE = 500
-DELIVERY_MEMORY = timedelta(days=1)
 
 
 class SqlItemRepository:
@@ -62,6 +61,12 @@ class SqlItemRepository:
     async def add(self, item: Item) -> Item:
         (added,) = await self.add_all([item])
         return added
+
+    async def first_deliveries(self, once: Sequence[FirstDelivery]) -> list[FirstDelivery]:
+        ids = {
+            each.item.workspace: await self._workspaces.make(each.item.workspace) for each in once
+        }
+        return await self._conn.run_sync(first_deliveries, once, ids)
 
     async def add_all(self, new_items: Sequence[Item]) -> list[Item]:
         ids = {item.workspace: await self._workspaces.make(item.workspace) for item in new_items}

@@ -24,7 +24,7 @@ from storage.engine import sqlite_sync_engine
 from storage.outbox import add_owed, postpone, settle
 from storage.unit_of_work import DATABASE_FAILURES
 from storage.workspaces import find_workspace
-from storage.writes import add_items, note_thanks
+from storage.writes import add_items, first_deliveries, note_thanks
 
 
 class SqliteWriteTogether:
@@ -54,6 +54,7 @@ class SqliteWriteTogether:
         named = {
             *(item.workspace for item in writes.new),
             *(owed.workspace for owed in writes.owed),
+            *(each.item.workspace for each in writes.once),
             *(note.workspace for note in writes.notes),
         }
         known = {
@@ -70,7 +71,11 @@ class SqliteWriteTogether:
         """The transaction, on the writer's thread; the workspace ids it found or made."""
         ids: dict[Workspace, int | None] = dict(known)
         found: dict[Workspace, int] = {}
-        adding = {item.workspace for item in writes.new} | {o.workspace for o in writes.owed}
+        adding = {
+            *(item.workspace for item in writes.new),
+            *(owed.workspace for owed in writes.owed),
+            *(each.item.workspace for each in writes.once),
+        }
         with self._engine.begin() as conn:
             for workspace in {*adding, *(note.workspace for note in writes.notes)} - known.keys():
                 workspace_id, _ = find_workspace(conn, workspace, workspace in adding)
@@ -78,8 +83,9 @@ class SqliteWriteTogether:
                 if workspace_id is not None:
                     found[workspace] = workspace_id
             made = {w: i for w, i in ids.items() if i is not None}
-            add_items(conn, writes.new, made)
-            add_owed(conn, writes.owed, made)
+            firsts = first_deliveries(conn, writes.once, made)
+            add_items(conn, [*writes.new, *(each.item for each in firsts)], made)
+            add_owed(conn, [*writes.owed, *(owed for each in firsts for owed in each.owed)], made)
             note_thanks(conn, writes.notes, ids)
             settle(conn, writes.settled)
             postpone(conn, writes.postponed)

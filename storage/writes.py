@@ -11,14 +11,21 @@ works, not while the event loop gets round to each statement of it (measured in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 
-from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy import Connection, bindparam, delete, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.identity import Workspace
 from bot.items import Item
-from bot.ports import ThanksNote
+from bot.ports import FirstDelivery, ThanksNote
+from storage.dialect import is_postgres
 from storage.rows import item_columns, message_columns
-from storage.tables import items, workspaces
+from storage.tables import deliveries, items, workspaces
+
+# How long a delivery id is remembered: platforms repeat a delivery within minutes (Slack's
+# retries, a replayed signed request within its 5 minutes).
+DELIVERY_MEMORY = timedelta(days=1)
 
 # Built once: making a statement anew for each group commit cost more CPU than SQLite's own work.
 _RESERVE_NUMBERS = (
@@ -79,3 +86,43 @@ def note_thanks(
     if not rows:
         return
     conn.execute(_NOTE_THANKS, rows)
+
+
+def first_deliveries(
+    conn: Connection, once: Sequence[FirstDelivery], ids: Mapping[Workspace, int]
+) -> list[FirstDelivery]:
+    """Claim each delivery id in its workspace, in one statement, and set ``first`` on each
+    (the second of one id in ``once`` is not); those that were first, in order. Ids older than
+    ``DELIVERY_MEMORY`` are forgotten first."""
+    if not once:
+        return []
+    conn.execute(
+        delete(deliveries).where(
+            deliveries.c.received_at < min(each.at for each in once) - DELIVERY_MEMORY
+        )
+    )
+    rows: dict[tuple[int, str], FirstDelivery] = {}
+    for each in once:
+        key = (ids[each.item.workspace], each.delivery_id)
+        if key in rows:
+            each.first = False
+        else:
+            rows[key] = each
+    dialect = postgresql if is_postgres(conn.dialect) else sqlite
+    claimed = {
+        (workspace_id, delivery_id)
+        for workspace_id, delivery_id in conn.execute(
+            dialect.insert(deliveries)
+            .values(
+                [
+                    {"workspace_id": w, "delivery_id": d, "received_at": each.at}
+                    for (w, d), each in rows.items()
+                ]
+            )
+            .on_conflict_do_nothing()
+            .returning(deliveries.c.workspace_id, deliveries.c.delivery_id)
+        )
+    }
+    for key, each in rows.items():
+        each.first = key in claimed
+    return [each for each in once if each.first]

@@ -25,6 +25,7 @@ from bot.ports import (
     ChannelUnavailable,
     ChatFailed,
     DeliveryLog,
+    FirstDelivery,
     ItemQuery,
     ItemRepository,
     ThanksNote,
@@ -157,6 +158,11 @@ class FakeItemRepository:
             return False
         self.state.deliveries.add((workspace, delivery_id))
         return True
+
+    async def first_deliveries(self, once: Sequence[FirstDelivery]) -> list[FirstDelivery]:
+        for each in once:
+            each.first = await self.first_delivery(each.item.workspace, each.delivery_id, each.at)
+        return [each for each in once if each.first]
 
     async def workspaces(self) -> list[Workspace]:
         return [workspace for workspace, items in self.state.items.items() if items]

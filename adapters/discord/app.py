@@ -399,8 +399,7 @@ class DiscordAdapter:
         me = self.client.user
         if payload.guild_id is None or me is None or payload.user_id == me.id:
             return
-        # discord.py keeps whatever the gateway sent as the name; only text can match.
-        emoji = payload.emoji.name if isinstance(payload.emoji.name, str) else ""
+        emoji = _emoji_name(payload.emoji)
         if same_emoji(emoji, self._settings.vote_emoji):
             meaning = Meaning.VOTE
         elif same_emoji(emoji, self._settings.capture_emoji):
@@ -453,7 +452,7 @@ class DiscordAdapter:
             return
         emoji = "*"
         if isinstance(payload, discord.RawReactionClearEmojiEvent):
-            emoji = payload.emoji.name or ""
+            emoji = _emoji_name(payload.emoji)
             if not same_emoji(emoji, self._settings.vote_emoji):
                 return
         message = MessageRef(str(payload.channel_id), str(payload.message_id))
@@ -660,6 +659,11 @@ def _reaction_key(emoji: discord.PartialEmoji) -> str:
     """How the REST API names a reaction's emoji: the character, or ``name:id`` for a custom
     one (discord.py URL-encodes it)."""
     return f"{emoji.name}:{emoji.id}" if emoji.id else emoji.name or ""
+
+
+def _emoji_name(emoji: discord.PartialEmoji) -> str:
+    # discord.py keeps whatever the gateway sent as the name; only text can match.
+    return emoji.name if isinstance(emoji.name, str) else ""
 
 
 def _user_of(interaction: discord.Interaction) -> discord.User | discord.Member | None:

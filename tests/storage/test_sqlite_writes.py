@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.errors import StorageError
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import Item, ItemKind, Stakeholder
-from bot.ports import ItemQuery, ThanksNote, Writes
+from bot.journal import Journal
+from bot.ports import FirstDelivery, ItemQuery, ThanksNote, Writes
 from bot.service import FeedbackService, Refused, Submission
 from storage import tables
 from storage.sqlite_writes import SqliteWriteTogether
@@ -128,3 +129,43 @@ async def test_concurrent_submissions_through_the_writer_get_distinct_consecutiv
 
     got = await asyncio.gather(*(submit(n) for n in range(50)))
     assert sorted(got) == list(range(1, 51))
+
+
+def once(workspace: Workspace, text: str, delivery_id: str) -> FirstDelivery:
+    return FirstDelivery(new_item(workspace, text), [], delivery_id, AT)
+
+
+async def test_a_repeated_delivery_is_stored_once_even_within_one_transaction(
+    writer: SqliteWriteTogether, storage: SqlStorage
+) -> None:
+    first, again, other = (
+        once(ACME, "a", "cmd:1"),
+        once(ACME, "a", "cmd:1"),
+        once(ACME, "b", "cmd:2"),
+    )
+    await writer(Writes(once=[first, again, other]))
+    assert (first.first, again.first, other.first) == (True, False, True)
+    assert await numbers(storage, ACME) == [(1, "a"), (2, "b")]
+
+
+async def test_a_delivery_seen_in_an_earlier_transaction_is_not_stored_again(
+    writer: SqliteWriteTogether, storage: SqlStorage
+) -> None:
+    await writer(Writes(once=[once(ACME, "a", "cmd:1")]))
+    replay, elsewhere = once(ACME, "a", "cmd:1"), once(GLOBEX, "a", "cmd:1")
+    await writer(Writes(once=[replay, elsewhere]))
+    assert (replay.first, elsewhere.first) == (False, True)
+    assert await numbers(storage, ACME) == [(1, "a")]
+    assert await numbers(storage, GLOBEX) == [(1, "a")]
+
+
+async def test_a_unit_of_work_stores_a_repeated_delivery_once_as_the_writer_does(
+    storage: SqlStorage,
+) -> None:
+    journal = Journal(storage.unit_of_work)
+    first, again = once(ACME, "a", "cmd:1"), once(ACME, "a", "cmd:1")
+    await asyncio.gather(journal(first), journal(again))
+    replay = once(ACME, "a", "cmd:1")
+    await journal(replay)
+    assert (first.first, again.first, replay.first) == (True, False, False)
+    assert await numbers(storage, ACME) == [(1, "a")]
