@@ -11,7 +11,7 @@ works, not while the event loop gets round to each statement of it (measured in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, delete, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,7 +20,7 @@ from bot.identity import Workspace
 from bot.items import Item
 from bot.ports import FirstDelivery, ThanksNote
 from storage.dialect import is_postgres
-from storage.rows import item_columns, message_columns
+from storage.rows import SQLITE_MOMENT, item_columns, message_columns, stored
 from storage.tables import deliveries, items, workspaces
 
 # How long a delivery id is remembered: platforms repeat a delivery within minutes (Slack's
@@ -88,19 +88,31 @@ def note_thanks(
     conn.execute(_NOTE_THANKS, rows)
 
 
+# When this process last forgot old delivery ids: once a minute is enough for ids kept a day,
+# and spares each group commit a statement.
+_forgotten: dict[str, datetime] = {}
+FORGET_EVERY = timedelta(minutes=1)
+
+
+def forget_deliveries(conn: Connection, now: datetime) -> None:
+    """Forget the delivery ids older than ``DELIVERY_MEMORY``, at most once a minute."""
+    database = str(conn.engine.url)
+    last = _forgotten.get(database)
+    if last is not None and last <= now < last + FORGET_EVERY:
+        return
+    conn.execute(delete(deliveries).where(deliveries.c.received_at < now - DELIVERY_MEMORY))
+    _forgotten[database] = now
+
+
 def first_deliveries(
     conn: Connection, once: Sequence[FirstDelivery], ids: Mapping[Workspace, int]
 ) -> list[FirstDelivery]:
-    """Claim each delivery id in its workspace, in one statement, and set ``first`` on each
+    """Claim each delivery id in its workspace, all at once, and set ``first`` on each
     (the second of one id in ``once`` is not); those that were first, in order. Ids older than
     ``DELIVERY_MEMORY`` are forgotten first."""
     if not once:
         return []
-    conn.execute(
-        delete(deliveries).where(
-            deliveries.c.received_at < min(each.at for each in once) - DELIVERY_MEMORY
-        )
-    )
+    forget_deliveries(conn, min(each.at for each in once))
     rows: dict[tuple[int, str], FirstDelivery] = {}
     for each in once:
         key = (ids[each.item.workspace], each.delivery_id)
@@ -108,8 +120,17 @@ def first_deliveries(
             each.first = False
         else:
             rows[key] = each
+    claimed = _claim_sqlite(conn, rows) if conn.dialect.name == "sqlite" else _claim(conn, rows)
+    for key, each in rows.items():
+        each.first = key in claimed
+    return [each for each in once if each.first]
+
+
+def _claim(conn: Connection, rows: Mapping[tuple[int, str], FirstDelivery]) -> set[tuple[int, str]]:
+    """The keys of ``rows`` claimed here: ``ON CONFLICT DO NOTHING`` returns only those, even
+    beside a concurrent transaction that claims one of them (PostgreSQL)."""
     dialect = postgresql if is_postgres(conn.dialect) else sqlite
-    claimed = {
+    return {
         (workspace_id, delivery_id)
         for workspace_id, delivery_id in conn.execute(
             dialect.insert(deliveries)
@@ -123,6 +144,27 @@ def first_deliveries(
             .returning(deliveries.c.workspace_id, deliveries.c.delivery_id)
         )
     }
-    for key, each in rows.items():
-        each.first = key in claimed
-    return [each for each in once if each.first]
+
+
+def _claim_sqlite(
+    conn: Connection, rows: Mapping[tuple[int, str], FirstDelivery]
+) -> set[tuple[int, str]]:
+    """``_claim`` for SQLite, whose group commit holds the write lock from its BEGIN
+    IMMEDIATE: what is not there yet is this transaction's to add. Through the driver, in
+    SQLite's own forms: SQLAlchemy compiled a many-row INSERT anew for each batch size, and
+    that cost more than SQLite's work."""
+    marks = ", ".join("?" * len(rows))
+    seen = {
+        (workspace_id, delivery_id)
+        for workspace_id, delivery_id in conn.exec_driver_sql(
+            f"SELECT workspace_id, delivery_id FROM deliveries WHERE delivery_id IN ({marks})",
+            tuple(delivery_id for _, delivery_id in rows),
+        )
+    }
+    claimed = [key for key in rows if key not in seen]
+    if claimed:
+        conn.exec_driver_sql(
+            "INSERT INTO deliveries (workspace_id, delivery_id, received_at) VALUES (?, ?, ?)",
+            [(w, d, stored(rows[(w, d)].at).strftime(SQLITE_MOMENT)) for w, d in claimed],
+        )
+    return set(claimed)
