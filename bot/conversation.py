@@ -167,6 +167,9 @@ class Conversation:
         self._triage = triage
         self._roadmap = roadmap
         self.surface = surface
+        # Channels where this process last posted a thank-you without trouble: a confirmation
+        # there need not wait for the next one to say where it goes.
+        self._open_channels: set[tuple[Workspace, str]] = set()
 
     # -- what people type -------------------------------------------------------------------
 
@@ -334,30 +337,38 @@ class Conversation:
     ) -> tuple[Recorded, Message, bool]:
         """Thank the author, and confirm to them where the thank-you went; whether the
         confirmation was ``told`` through ``waiting``. A surface that waits for an answer gets
-        it as soon as the platform has taken the thank-you (or refused it), or, when that takes
-        longer than ``CONFIRM_WAIT_S``, saying the thank-you is on its way (a private one then
-        says why itself)."""
+        it at once in a channel where the last thank-you went without trouble (it goes in the
+        channel; should it not, the private thank-you says why); elsewhere as soon as the
+        platform has taken the thank-you or refused it, or, when that takes longer than
+        ``CONFIRM_WAIT_S``, saying it is on its way."""
         confirmation: Message | None = None
         told = False
+        channel = (item.workspace, item.channel_id)
 
-        def confirm(thanked: Recorded) -> None:
+        def confirm(thanked: Recorded, *, going: bool = False) -> None:
             nonlocal confirmation, told
             if confirmation is None:
                 confirmation = replies.recorded(
-                    thanked, self.surface.vote_with, direct=speaker.direct
+                    thanked, self.surface.vote_with, direct=speaker.direct, going=going
                 )
                 told = waiting is not None and waiting.give(confirmation)
 
-        # A timer, not a task: one per command, and most never fire.
-        timer = (
-            None
-            if waiting is None
-            else asyncio.get_running_loop().call_later(
-                CONFIRM_WAIT_S, confirm, Recorded(item, compose_thanks(item), None, later=True)
-            )
-        )
+        def heard(thanked: Recorded) -> None:
+            if thanked.posted is not None:
+                self._open_channels.add(channel)
+            elif not thanked.later:
+                self._open_channels.discard(channel)  # it would not take the thank-you
+            confirm(thanked)
+
+        on_its_way = Recorded(item, compose_thanks(item), None, later=True)
+        timer = None
+        if waiting is not None and not speaker.direct and channel in self._open_channels:
+            confirm(on_its_way, going=True)
+        elif waiting is not None:
+            # A timer, not a task: one per command, and most never fire.
+            timer = asyncio.get_running_loop().call_later(CONFIRM_WAIT_S, confirm, on_its_way)
         try:
-            thanked = await self._feedback.thank(item, speaker.person, chat, known=confirm)
+            thanked = await self._feedback.thank(item, speaker.person, chat, known=heard)
         finally:
             if timer is not None:
                 timer.cancel()

@@ -82,9 +82,12 @@ def unknown_command(name: str) -> Message:
     return Message.of("I don't know ", Quote(name), ". Type /help to see what I understand.")
 
 
-def recorded(outcome: Recorded, vote_with: str, *, direct: bool = False) -> Message:
+def recorded(
+    outcome: Recorded, vote_with: str, *, direct: bool = False, going: bool = False
+) -> Message:
     """The author's own confirmation, saying where the thank-you went: in the channel, where
-    others can vote; privately, and why; or still to come."""
+    others can vote; privately, and why; or still to come (``going``: being posted in a
+    channel that took the last one)."""
     item = outcome.item
     how = vote_with.format(number=item.number)
     done = f"Recorded {'anonymously ' if item.author is None else ''}as #{item.number}."
@@ -99,9 +102,11 @@ def recorded(outcome: Recorded, vote_with: str, *, direct: bool = False) -> Mess
             "were thanked privately and nobody else can vote for it here."
         )
     where = (
-        "will be in the channel as soon as it can be posted"
+        "goes in the channel"
+        if going
+        else "will be in the channel as soon as it can be posted"
         if outcome.later
-        else ("is in the channel")
+        else "is in the channel"
     )
     if item.author is None:
         return Message.of(

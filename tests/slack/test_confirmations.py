@@ -66,3 +66,32 @@ async def test_a_deleted_channel_also_gets_a_private_thank_you_that_says_why(
     (_, thanks), *_ = await bot.fake.wait_for_responses()
     assert "thanked privately" in answer.json()["text"]
     assert "not available to me" in thanks["text"]
+
+
+async def test_where_the_last_thank_you_went_without_trouble_the_next_is_confirmed_at_once(
+    bot: SlackBot,
+) -> None:
+    await bot.slack.command("/feedback", "Faster CI")
+    await bot.settled()
+    answer = await bot.slack.command("/feedback", "Faster deploys")
+    await bot.settled()
+    said = answer.json()["text"]
+    assert "Recorded as #2. The thank-you goes in the channel" in said
+    assert "others can vote for it with :+1:" in said
+    assert len([text for text in bot.fake.posted_texts() if "#2" in text]) == 1
+
+
+async def test_a_channel_that_stopped_taking_thank_yous_is_waited_for_again(
+    bot: SlackBot,
+) -> None:
+    await bot.slack.command("/feedback", "Faster CI")
+    await bot.settled()
+    bot.fake.fail("chat.postMessage", "not_in_channel")
+    first = await bot.slack.command("/feedback", "Bot removed meanwhile")
+    await bot.settled()
+    # Told at once that it goes in the channel; the private thank-you then says why not.
+    assert "goes in the channel" in first.json()["text"]
+    bot.fake.fail("chat.postMessage", "not_in_channel")
+    second = await bot.slack.command("/feedback", "Still removed")
+    await bot.settled()
+    assert "thanked privately" in second.json()["text"]
