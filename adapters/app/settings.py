@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from adapters.app.log_folding import FoldDatabaseFailures
+from adapters.app.log_folding import FoldDatabaseFailures, FoldReconnects
 from adapters.app.triage_settings import TriageSettings, load_triage_settings
 from adapters.app.workers import WORKER
 from adapters.discord.settings import DiscordSettings, load_discord_settings
@@ -85,7 +85,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
 
 
 def configure_logging(settings: Settings, default: str) -> None:
-    """Log to standard error, with database failures folded (adapters/app/log_folding.py)."""
+    """Log to standard error, with database failures and the platform libraries' reconnect
+    attempts folded (adapters/app/log_folding.py)."""
     process = f" [worker {settings.worker}]" if settings.workers > 1 else ""
     logging.basicConfig(
         level=settings.log_level or default,
@@ -94,3 +95,4 @@ def configure_logging(settings: Settings, default: str) -> None:
     for handler in logging.getLogger().handlers:
         # One each: a handler counts what it would have written.
         handler.addFilter(FoldDatabaseFailures())
+        handler.addFilter(FoldReconnects())

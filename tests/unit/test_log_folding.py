@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from adapters.app.log_folding import FoldDatabaseFailures
+from adapters.app.log_folding import FoldDatabaseFailures, FoldReconnects
 from bot.errors import StorageError
 
 
@@ -103,3 +103,53 @@ def test_other_errors_keep_their_traceback(written: list[str]) -> None:
 
     assert len(written) == 2
     assert all("Traceback" in line for line in written)
+
+
+@pytest.fixture
+def library_lines(clock: Clock) -> Iterator[list[str]]:
+    """What a handler with the reconnect filter writes of discord.py's own log."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Collect()
+    handler.addFilter(FoldReconnects(every_s=10, clock=clock))
+    logger = logging.getLogger("discord.client")
+    logger.addHandler(handler)
+    logger.propagate = False
+    yield lines
+    logger.removeHandler(handler)
+    logger.propagate = True
+
+
+def discord_retries(retry: float) -> None:
+    # What discord.py's Client.connect logs when its gateway connection fails.
+    try:
+        raise ConnectionResetError("Connection reset by peer")
+    except OSError:
+        logging.getLogger("discord.client").exception("Attempting a reconnect in %.2fs", retry)
+
+
+def test_a_library_reconnecting_is_one_line_per_interval_without_traceback(
+    library_lines: list[str], clock: Clock
+) -> None:
+    for retry in (1.0, 2.0, 4.0):
+        discord_retries(retry)
+    clock.now += 11
+    discord_retries(8.0)
+    assert library_lines == [
+        "discord reconnecting: Attempting a reconnect in 1.00s: Connection reset by peer",
+        "discord reconnecting (x3 in the last 10 s): Attempting a reconnect in 8.00s: "
+        "Connection reset by peer",
+    ]
+
+
+def test_a_failing_event_handler_keeps_its_traceback(library_lines: list[str]) -> None:
+    try:
+        raise KeyError("type")
+    except KeyError:
+        logging.getLogger("discord.client").exception("Ignoring exception in %s", "on_ready")
+    (line,) = library_lines
+    assert line.startswith("Ignoring exception in on_ready\nTraceback")
