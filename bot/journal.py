@@ -52,8 +52,7 @@ class Journal:
     async def _in_unit_of_work(self, writes: Writes) -> None:
         async with self._uow() as uow:
             firsts = await uow.deliveries.first_deliveries(writes.once) if writes.once else []
-            new = [*writes.new, *(each.item for each in firsts)]
-            owed = [*writes.owed, *(owed for each in firsts for owed in each.owed)]
+            new, owed = writes.to_add(firsts)
             if new:
                 await uow.items.add_all(new)
             if owed:

@@ -86,6 +86,22 @@ class Writes:
             self.new or self.owed or self.once or self.notes or self.settled or self.postponed
         )
 
+    def adding(self) -> set[Workspace]:
+        """The workspaces something is added to (made if new; a note never makes one)."""
+        return {
+            *(item.workspace for item in self.new),
+            *(owed.workspace for owed in self.owed),
+            *(each.item.workspace for each in self.once),
+        }
+
+    def to_add(self, firsts: Sequence[FirstDelivery]) -> tuple[list[Item], list[Owed]]:
+        """The items and owed messages to add: ``new`` and ``owed``, then those of the
+        deliveries of ``once`` that were the first (``firsts``)."""
+        return (
+            [*self.new, *(each.item for each in firsts)],
+            [*self.owed, *(owed for each in firsts for owed in each.owed)],
+        )
+
 
 class WriteTogether(Protocol):
     """``Writes`` that arrived together, written in one transaction.

@@ -174,19 +174,19 @@ class FeedbackService:
         # this process delivers it at once (``thank``), or another does later.
         thanks = self.delivery.claimed(Owed.thanks(item, submission.thread))
         try:
-            if submission.source is None and submission.delivery_id is None:
+            if submission.source is not None:
+                refused = await self._add_once(item, thanks, submission.delivery_id)
+                if refused is not None:
+                    return refused
+                log_recorded([item])
+            elif submission.delivery_id is None:
                 await self._journal(item, thanks)
-            elif submission.source is None and submission.delivery_id is not None:
+            else:
                 # A delivery that may repeat, claimed in the same group commit as the item.
                 once = FirstDelivery(item, [thanks], submission.delivery_id, item.created_at)
                 await self._journal(once)
                 if not once.first:
                     return Refused(Refusal.REPEATED, ALREADY_RECORDED, "")
-            else:
-                refused = await self._add_once(item, thanks, submission.delivery_id)
-                if refused is not None:
-                    return refused
-                log_recorded([item])
         except StorageError:
             log.exception("could not store a %s in %s", submission.kind.value, submission.workspace)
             return Refused(

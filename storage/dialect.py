@@ -18,12 +18,16 @@ def is_postgres(dialect: Dialect) -> bool:
     return dialect.name == "postgresql"
 
 
-def insert_ignoring_duplicates(dialect: Dialect, table: Table, **values: Any) -> Insert:
+def ignoring_duplicates(dialect: Dialect, table: Table) -> Insert:
     """``INSERT ... ON CONFLICT DO NOTHING``: a row that breaks a unique key is skipped and
     ``RETURNING`` yields nothing, which is how a claim made before by anyone is told apart."""
-    if is_postgres(dialect):
-        return postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    return sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    insert = postgresql.insert if is_postgres(dialect) else sqlite.insert
+    return insert(table).on_conflict_do_nothing()
+
+
+def insert_ignoring_duplicates(dialect: Dialect, table: Table, **values: Any) -> Insert:
+    """``ignoring_duplicates`` for one row."""
+    return ignoring_duplicates(dialect, table).values(**values)
 
 
 def seconds_between(dialect: Dialect, start: Any, end: Any) -> ColumnElement[Any]:

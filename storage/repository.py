@@ -22,7 +22,7 @@ from storage.rows import (
 )
 from storage.tables import deliveries, items, status_changes, votes, workspaces
 from storage.workspaces import WorkspaceIds
-from storage.writes import DELIVERY_MEMORY, add_items, first_deliveries, note_thanks
+from storage.writes import add_items, first_deliveries, forget_deliveries, note_thanks
 
 EXPORT_PAGE = 500
 
@@ -34,9 +34,7 @@ class SqlItemRepository:
 
     async def first_delivery(self, workspace: Workspace, delivery_id: str, at: datetime) -> bool:
         workspace_id = await self._workspaces.make(workspace)
-        await self._conn.execute(
-            delete(deliveries).where(deliveries.c.received_at < at - DELIVERY_MEMORY)
-        )
+        await self._conn.run_sync(forget_deliveries, at)
         claimed = (
             await self._conn.execute(
                 insert_ignoring_duplicates(

@@ -51,12 +51,7 @@ class SqliteWriteTogether:
 
     async def __call__(self, writes: Writes) -> None:
         # Read on the event loop's thread, the only one that changes ``known``.
-        named = {
-            *(item.workspace for item in writes.new),
-            *(owed.workspace for owed in writes.owed),
-            *(each.item.workspace for each in writes.once),
-            *(note.workspace for note in writes.notes),
-        }
+        named = writes.adding() | {note.workspace for note in writes.notes}
         known = {
             workspace: self._known[workspace] for workspace in named if workspace in self._known
         }
@@ -71,11 +66,7 @@ class SqliteWriteTogether:
         """The transaction, on the writer's thread; the workspace ids it found or made."""
         ids: dict[Workspace, int | None] = dict(known)
         found: dict[Workspace, int] = {}
-        adding = {
-            *(item.workspace for item in writes.new),
-            *(owed.workspace for owed in writes.owed),
-            *(each.item.workspace for each in writes.once),
-        }
+        adding = writes.adding()
         with self._engine.begin() as conn:
             for workspace in {*adding, *(note.workspace for note in writes.notes)} - known.keys():
                 workspace_id, _ = find_workspace(conn, workspace, workspace in adding)
@@ -84,8 +75,9 @@ class SqliteWriteTogether:
                     found[workspace] = workspace_id
             made = {w: i for w, i in ids.items() if i is not None}
             firsts = first_deliveries(conn, writes.once, made)
-            add_items(conn, [*writes.new, *(each.item for each in firsts)], made)
-            add_owed(conn, [*writes.owed, *(owed for each in firsts for owed in each.owed)], made)
+            new, owed = writes.to_add(firsts)
+            add_items(conn, new, made)
+            add_owed(conn, owed, made)
             note_thanks(conn, writes.notes, ids)
             settle(conn, writes.settled)
             postpone(conn, writes.postponed)

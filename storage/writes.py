@@ -14,12 +14,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, delete, insert, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.identity import Workspace
 from bot.items import Item
 from bot.ports import FirstDelivery, ThanksNote
-from storage.dialect import is_postgres
+from storage.dialect import ignoring_duplicates
 from storage.rows import SQLITE_MOMENT, item_columns, message_columns, stored
 from storage.tables import deliveries, items, workspaces
 
@@ -129,18 +128,16 @@ def first_deliveries(
 def _claim(conn: Connection, rows: Mapping[tuple[int, str], FirstDelivery]) -> set[tuple[int, str]]:
     """The keys of ``rows`` claimed here: ``ON CONFLICT DO NOTHING`` returns only those, even
     beside a concurrent transaction that claims one of them (PostgreSQL)."""
-    dialect = postgresql if is_postgres(conn.dialect) else sqlite
     return {
         (workspace_id, delivery_id)
         for workspace_id, delivery_id in conn.execute(
-            dialect.insert(deliveries)
+            ignoring_duplicates(conn.dialect, deliveries)
             .values(
                 [
                     {"workspace_id": w, "delivery_id": d, "received_at": each.at}
                     for (w, d), each in rows.items()
                 ]
             )
-            .on_conflict_do_nothing()
             .returning(deliveries.c.workspace_id, deliveries.c.delivery_id)
         )
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -27,9 +28,9 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-def written(clock: Clock) -> Iterator[list[str]]:
-    """What a handler with the filter writes, formatted as the log shows it."""
+@contextmanager
+def collected(logger_name: str, folding: logging.Filter) -> Iterator[list[str]]:
+    """What a handler with ``folding`` writes of that logger, formatted as the log shows it."""
     lines: list[str] = []
 
     class Collect(logging.Handler):
@@ -37,13 +38,22 @@ def written(clock: Clock) -> Iterator[list[str]]:
             lines.append(self.format(record))
 
     handler = Collect()
-    handler.addFilter(FoldDatabaseFailures(every_s=10, clock=clock))
-    logger = logging.getLogger("tests.folding")
+    handler.addFilter(folding)
+    logger = logging.getLogger(logger_name)
     logger.addHandler(handler)
     logger.propagate = False
-    yield lines
-    logger.removeHandler(handler)
-    logger.propagate = True
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
+
+
+@pytest.fixture
+def written(clock: Clock) -> Iterator[list[str]]:
+    """What the database-failure filter lets through of our own log."""
+    with collected("tests.folding", FoldDatabaseFailures(every_s=10, clock=clock)) as lines:
+        yield lines
 
 
 def fail_to_store(reason: str) -> None:
@@ -107,21 +117,9 @@ def test_other_errors_keep_their_traceback(written: list[str]) -> None:
 
 @pytest.fixture
 def library_lines(clock: Clock) -> Iterator[list[str]]:
-    """What a handler with the reconnect filter writes of discord.py's own log."""
-    lines: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            lines.append(self.format(record))
-
-    handler = Collect()
-    handler.addFilter(FoldReconnects(every_s=10, clock=clock))
-    logger = logging.getLogger("discord.client")
-    logger.addHandler(handler)
-    logger.propagate = False
-    yield lines
-    logger.removeHandler(handler)
-    logger.propagate = True
+    """What the reconnect filter lets through of discord.py's own log."""
+    with collected("discord.client", FoldReconnects(every_s=10, clock=clock)) as lines:
+        yield lines
 
 
 def discord_retries(retry: float) -> None:
