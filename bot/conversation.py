@@ -360,13 +360,15 @@ class Conversation:
                 self._open_channels.discard(channel)  # it would not take the thank-you
             confirm(thanked)
 
-        on_its_way = Recorded(item, compose_thanks(item), None, later=True)
+        def on_its_way(*, going: bool = False) -> None:
+            confirm(Recorded(item, compose_thanks(item), None, later=True), going=going)
+
         timer = None
         if waiting is not None and not speaker.direct and channel in self._open_channels:
-            confirm(on_its_way, going=True)
+            on_its_way(going=True)
         elif waiting is not None:
             # A timer, not a task: one per command, and most never fire.
-            timer = asyncio.get_running_loop().call_later(CONFIRM_WAIT_S, confirm, on_its_way)
+            timer = asyncio.get_running_loop().call_later(CONFIRM_WAIT_S, on_its_way)
         try:
             thanked = await self._feedback.thank(item, speaker.person, chat, known=heard)
         finally:

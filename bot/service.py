@@ -249,14 +249,18 @@ class FeedbackService:
         Adapters that confirm the item to its author before thanking (Slack answers the
         command itself once the item is stored) call ``submit`` and then this."""
         owed = self.delivery.claimed(Owed.thanks(item, thread))
-        thanks = owed.message or compose_thanks(item)
+
+        def recorded(delivered: Delivered) -> Recorded:
+            # The delivery composed the thank-you when it attempted it.
+            thanks = owed.message or compose_thanks(item)
+            return Recorded(item, thanks, delivered.posted, delivered.later)
 
         def heard(delivered: Delivered) -> None:
             if known is not None:
-                known(Recorded(item, thanks, delivered.posted, delivered.later))
+                known(recorded(delivered))
 
         delivered = await self.delivery.deliver(owed, chat, author=author, item=item, known=heard)
-        return Recorded(item, thanks, delivered.posted, delivered.later)
+        return recorded(delivered)
 
     async def capture(
         self,
