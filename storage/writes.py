@@ -150,13 +150,19 @@ def _claim_sqlite(
     IMMEDIATE: what is not there yet is this transaction's to add. Through the driver, in
     SQLite's own forms: SQLAlchemy compiled a many-row INSERT anew for each batch size, and
     that cost more than SQLite's work."""
-    marks = ", ".join("?" * len(rows))
+    asked: dict[int, list[str]] = {}
+    for workspace_id, delivery_id in rows:
+        asked.setdefault(workspace_id, []).append(delivery_id)
+    # One query per workspace (nearly always one), so that the unique index on (workspace,
+    # delivery id) finds each id: by delivery id alone, SQLite read the whole table every time.
     seen = {
         (workspace_id, delivery_id)
-        for workspace_id, delivery_id in conn.exec_driver_sql(
-            f"SELECT workspace_id, delivery_id FROM deliveries WHERE delivery_id IN ({marks})",
-            tuple(delivery_id for _, delivery_id in rows),
-        )
+        for workspace_id, delivery_ids in asked.items()
+        for delivery_id in conn.exec_driver_sql(
+            "SELECT delivery_id FROM deliveries WHERE workspace_id = ? AND delivery_id IN "
+            f"({', '.join('?' * len(delivery_ids))})",
+            (workspace_id, *delivery_ids),
+        ).scalars()
     }
     claimed = [key for key in rows if key not in seen]
     if claimed:
