@@ -3,6 +3,7 @@
 # feedbackbot image: one image for SQLite (default, file on the /data volume) and PostgreSQL
 # (set DATABASE_URL=postgresql+asyncpg://...; the postgres extra is installed).
 #
+#   docker compose up -d --build         # PostgreSQL, the upgrade, two replicas (compose.yaml)
 #   docker build -t feedbackbot .
 #   docker run --rm -v feedbackbot-data:/data -e SLACK_... feedbackbot            # feedbackbot run
 #   docker run --rm -v feedbackbot-data:/data feedbackbot db upgrade
@@ -19,17 +20,37 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN python -m venv /opt/venv
 
 WORKDIR /src
-COPY . .
 
-# Build the project's own wheel (setuptools comes from build isolation), then install exactly that
-# wheel with the postgres extra; its dependencies come from the index. Every dependency ships
-# manylinux wheels for CPython 3.11, so no compiler is needed here.
+# The dependencies first, at the exact versions and hashes of the lock (.ci/lock writes it from
+# pyproject.toml, .ci/run checks it is current): a rebuild installs what CI tested, and this
+# layer is rebuilt only when the lock changes. Every one ships manylinux wheels for CPython 3.11,
+# so no compiler is needed here.
+COPY requirements.lock .
+RUN /opt/venv/bin/pip install --no-cache-dir --require-hashes --only-binary=:all: \
+        -r requirements.lock
+
+# Then the project's own wheel (setuptools comes from build isolation), without dependencies:
+# `pip check` fails the build if the lock lacks one that pyproject.toml names.
+COPY . .
 RUN pip wheel --no-cache-dir --no-deps -w /wheels . \
  && set -- /wheels/feedbackbot-*.whl \
- && /opt/venv/bin/pip install --no-cache-dir "$1[postgres]"
+ && /opt/venv/bin/pip install --no-cache-dir --no-deps "$1" \
+ && /opt/venv/bin/pip check
 
 # ---- runtime ------------------------------------------------------------------------------------
 FROM python:3.11-slim-bookworm
+
+# Set by whoever builds for a registry: --build-arg SOURCE=<repository URL> --build-arg
+# REVISION=$(git rev-parse HEAD). VERSION is pyproject.toml's (a test keeps them equal).
+ARG VERSION=0.1.0
+ARG SOURCE=""
+ARG REVISION=""
+LABEL org.opencontainers.image.title="feedbackbot" \
+      org.opencontainers.image.description="A chat-ops bot that records /feedback and /request from Slack, Discord and a terminal, thanks people, and closes the loop." \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.revision="${REVISION}"
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -65,5 +86,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # (console, db), which install no handler of their own while running as PID 1.
 STOPSIGNAL SIGINT
 
-ENTRYPOINT ["feedbackbot"]
+# `run` is preceded by `feedbackbot check` (docker-entrypoint.sh); other commands run as given.
+COPY --chmod=755 docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+ENTRYPOINT ["docker-entrypoint.sh"]
 CMD ["run"]
