@@ -62,11 +62,10 @@ def _keys_read(node: ast.AST) -> Iterator[ast.expr]:
     if not isinstance(node, ast.Call) or not node.args:
         return
     function = node.func
-    if isinstance(function, ast.Attribute):
-        if function.attr == "get" and _is_environment(function.value):
-            yield node.args[0]
-        elif function.attr == "getenv":
-            yield node.args[0]
+    if isinstance(function, ast.Attribute) and (
+        function.attr == "getenv" or (function.attr == "get" and _is_environment(function.value))
+    ):
+        yield node.args[0]
     if len(node.args) >= 2 and _is_environment(node.args[0]):
         yield node.args[1]
 
