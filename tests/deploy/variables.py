@@ -57,7 +57,12 @@ def _text(node: ast.expr, constants: dict[str, str]) -> str | None:
 def _keys_read(node: ast.AST) -> Iterator[ast.expr]:
     """The key expressions of reads: ``environ.get(KEY)``, ``environ[KEY]``,
     ``os.getenv(KEY)``, and a helper given the mapping first: ``flag(environ, KEY, ...)``."""
-    if isinstance(node, ast.Subscript) and _is_environment(node.value):
+    # Only a load: ``os.environ[NAME] = ...`` hands a value on, it does not read a setting.
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.ctx, ast.Load)
+        and _is_environment(node.value)
+    ):
         yield node.slice
     if not isinstance(node, ast.Call) or not node.args:
         return
