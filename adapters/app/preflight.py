@@ -14,7 +14,7 @@ from typing import TextIO
 from adapters.app import preflight_words as words
 from adapters.app.preflight_words import Outcome, Verdict
 from adapters.app.settings import Settings, load_settings
-from bot.errors import ConfigError, FeedbackBotError
+from bot.errors import ConfigError
 
 log = logging.getLogger("feedbackbot")
 
@@ -72,25 +72,21 @@ async def _told(outcome: Outcome | Awaitable[Outcome]) -> list[Outcome]:
     return [outcome if isinstance(outcome, Outcome) else await outcome]
 
 
-class TokenRefused(FeedbackBotError):
-    """A platform refused its token for good; ``run`` stops with this one line (status 1)."""
-
-
 async def refuse_refused_tokens(settings: Settings, timeout_s: float = 5.0) -> None:
-    """``run``'s check at start: raise ``TokenRefused`` when Slack or Discord refuses its token.
-    A platform that does not answer (down, slow, rate-limited) is only logged: the bot starts
-    without it and connects when it can, as it always has."""
-    checks: list[Awaitable[str | None]] = []
+    """``run``'s check at start: raise ``ConfigError`` naming the token Slack or Discord
+    refuses. A platform that does not answer (down, slow, rate-limited) is only logged: the bot
+    starts without it and reaches it when it can, as it always has."""
+    checks: list[Awaitable[ConfigError | None]] = []
     if settings.slack is not None:
         checks.append(_slack_refusal(settings, timeout_s))
     if settings.discord is not None:
         checks.append(_discord_refusal(settings, timeout_s))
     for refusal in await asyncio.gather(*checks):
         if refusal is not None:
-            raise TokenRefused(refusal)
+            raise refusal
 
 
-async def _slack_refusal(settings: Settings, timeout_s: float) -> str | None:
+async def _slack_refusal(settings: Settings, timeout_s: float) -> ConfigError | None:
     from adapters.app.preflight_slack import ask_slack
 
     assert settings.slack is not None
@@ -100,7 +96,7 @@ async def _slack_refusal(settings: Settings, timeout_s: float) -> str | None:
     return None if answer.refused is None else words.slack_refusal(answer.refused)
 
 
-async def _discord_refusal(settings: Settings, timeout_s: float) -> str | None:
+async def _discord_refusal(settings: Settings, timeout_s: float) -> ConfigError | None:
     from adapters.app.preflight_discord import ask_discord
 
     assert settings.discord is not None

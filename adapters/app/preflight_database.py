@@ -64,7 +64,7 @@ def _schema(current: str | None, auto_migrate: bool) -> Outcome:
             return words.schema_newer(current)
     # Alembic walks from the head down; people read migrations in the order they run.
     pending = [
-        f"{each.revision} ({each.doc})"
+        (each.revision, each.doc)
         for each in reversed(list(script.iterate_revisions(head, current or "base")))
     ]
     if auto_migrate:

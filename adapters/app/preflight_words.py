@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from bot.errors import ConfigError
+
 
 class Verdict(Enum):
     PASSED = "✓"
@@ -109,11 +111,14 @@ def schema_newer(revision: str) -> Outcome:
     )
 
 
-def _migrations(pending: Sequence[str]) -> str:
-    return f"{len(pending)} migration(s): {'; '.join(pending)}"
+def _migrations(pending: Sequence[tuple[str, str]]) -> str:
+    """``pending``: each migration's revision and description, in the order they run."""
+    if len(pending) > 3:
+        return f"{len(pending)} migrations ({pending[0][0]} to {pending[-1][0]})"
+    return f"{len(pending)} migration(s): {'; '.join(f'{r} ({doc})' for r, doc in pending)}"
 
 
-def schema_migrated_at_start(pending: Sequence[str]) -> Outcome:
+def schema_migrated_at_start(pending: Sequence[tuple[str, str]]) -> Outcome:
     return passed(
         SCHEMA,
         f"behind by {_migrations(pending)}; `feedbackbot run` applies them at start "
@@ -121,7 +126,7 @@ def schema_migrated_at_start(pending: Sequence[str]) -> Outcome:
     )
 
 
-def schema_behind(pending: Sequence[str]) -> Outcome:
+def schema_behind(pending: Sequence[tuple[str, str]]) -> Outcome:
     return failed(
         SCHEMA,
         f"behind by {_migrations(pending)}; run `feedbackbot db upgrade` (AUTO_MIGRATE=false, "
@@ -139,17 +144,19 @@ SLACK_HOW = "set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to serve Slack"
 
 
 def slack_token_accepted(team: str, team_id: str, user: str, user_id: str) -> Outcome:
-    return passed(SLACK_TOKEN, f"valid: team {team} ({team_id}), bot user @{user} ({user_id})")
+    return passed(SLACK_TOKEN, f"valid; team {team} ({team_id}), bot user @{user} ({user_id})")
 
 
 def slack_token_refused(code: str) -> Outcome:
-    return failed(SLACK_TOKEN, slack_refusal(code))
+    return failed(SLACK_TOKEN, str(slack_refusal(code)))
 
 
-def slack_refusal(code: str) -> str:
-    return (
-        f"Slack refused SLACK_BOT_TOKEN ({code}); copy the Bot User OAuth Token (xoxb-...) "
-        "from OAuth & Permissions of your Slack app (reinstall the app if it was revoked)"
+def slack_refusal(code: str) -> ConfigError:
+    """What `run` stops with (status 2, as for every configuration error)."""
+    return ConfigError(
+        "SLACK_BOT_TOKEN",
+        f"Slack refused the token ({code}); copy the Bot User OAuth Token (xoxb-...) from "
+        "OAuth & Permissions of your Slack app (reinstall the app if it was revoked)",
     )
 
 
@@ -162,7 +169,7 @@ def slack_unanswered(problem: str) -> Outcome:
 
 
 def slack_scopes_granted(count: int) -> Outcome:
-    return passed(SLACK_SCOPES, f"all {count} the manifest asks for are granted")
+    return passed(SLACK_SCOPES, f"the {count} the manifest asks for are granted")
 
 
 def slack_scopes_missing(missing: Iterable[str]) -> Outcome:
@@ -183,18 +190,18 @@ def slack_scopes_unknown() -> Outcome:
 
 def slack_http_mode() -> Outcome:
     return passed(
-        SLACK_MODE, "HTTP: Slack's requests to /slack/events are checked with SLACK_SIGNING_SECRET"
+        SLACK_MODE, "HTTP; requests to /slack/events are verified with SLACK_SIGNING_SECRET"
     )
 
 
 def slack_socket_mode() -> Outcome:
-    return passed(SLACK_MODE, "Socket Mode: SLACK_APP_TOKEN accepted, no public URL needed")
+    return passed(SLACK_MODE, "Socket Mode; SLACK_APP_TOKEN accepted, no public URL needed")
 
 
 def slack_app_token_refused(code: str) -> Outcome:
     return failed(
         SLACK_MODE,
-        f"Socket Mode: Slack refused SLACK_APP_TOKEN ({code}); make an app-level token with "
+        f"Socket Mode; Slack refused SLACK_APP_TOKEN ({code}); make an app-level token with "
         "connections:write (Basic Information > App-Level Tokens)",
     )
 
@@ -202,7 +209,7 @@ def slack_app_token_refused(code: str) -> Outcome:
 def slack_app_token_unanswered(problem: str) -> Outcome:
     return failed(
         SLACK_MODE,
-        f"Socket Mode: Slack did not answer apps.connections.open ({problem}); check the "
+        f"Socket Mode; Slack did not answer apps.connections.open ({problem}); check the "
         "network to Slack and try again",
     )
 
@@ -216,17 +223,20 @@ DISCORD_HOW = "set DISCORD_TOKEN to serve Discord"
 
 
 def discord_token_accepted(name: str, user_id: str) -> Outcome:
-    return passed(DISCORD_TOKEN, f"valid: bot user {name} ({user_id})")
+    return passed(DISCORD_TOKEN, f"valid; bot user {name} ({user_id})")
 
 
 def discord_token_refused() -> Outcome:
-    return failed(DISCORD_TOKEN, discord_refusal())
+    return failed(DISCORD_TOKEN, str(discord_refusal()))
 
 
-def discord_refusal() -> str:
-    return (
-        "Discord refused DISCORD_TOKEN (401 Unauthorized); reset the token under Bot in the "
-        "Developer Portal and set the new one"
+def discord_refusal() -> ConfigError:
+    """What `run` stops with; the words of adapters/discord/app.py's ``login``, which would
+    refuse it a moment later."""
+    return ConfigError(
+        "DISCORD_TOKEN",
+        "Discord refused the token (401 Unauthorized); reset it under Bot in the Developer "
+        "Portal and set the new one",
     )
 
 
