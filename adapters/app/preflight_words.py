@@ -95,7 +95,7 @@ def database_created_later(path: str) -> Outcome:
 def database_unreachable(problem: str) -> Outcome:
     return failed(
         DATABASE,
-        f"cannot reach it ({problem}); check DATABASE_URL and that the database is up",
+        f"cannot use it ({problem}); check DATABASE_URL and that the database is up",
     )
 
 

@@ -218,7 +218,7 @@ async def test_an_unreachable_database_fails(slack: FakeSlack, tmp_path: Path) -
     (tmp_path / "a-folder").mkdir()
     result = await check(env, tmp_path)
     assert result.status == 1
-    assert line(result, "database").startswith("✗ database: cannot reach it (")
+    assert line(result, "database").startswith("✗ database: cannot use it (")
 
 
 async def test_check_writes_nothing_where_no_database_is_yet(
@@ -262,6 +262,20 @@ def test_a_wrong_setting_fails_with_the_words_run_would_use(tmp_path: Path) -> N
     assert checked.status == 1
     said = ran.stderr.strip().removeprefix("feedbackbot: ")
     assert checked.stdout.splitlines()[0] == f"✗ settings: {said}"
+
+
+def test_a_public_url_that_is_not_a_url_is_a_wrong_setting(tmp_path: Path) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DISCORD_TOKEN": "fake-token",
+        "PUBLIC_URL": "bot.example.com",
+    }
+    result = run_cli("check", env=env, cwd=tmp_path)
+    assert result.status == 1
+    assert line(result, "settings") == (
+        "✗ settings: configuration error: PUBLIC_URL: expected an http(s) URL such as "
+        "https://bot.example.com, got 'bot.example.com'"
+    )
 
 
 def test_nothing_to_serve_fails_the_check(tmp_path: Path) -> None:
