@@ -2,7 +2,8 @@
 (adapters/app/preflight_words.py has them all); and the token checks ``run`` makes at start.
 
 Each part lives in a module of its own (preflight_database, preflight_slack, preflight_discord,
-preflight_public_url), imported only when its part is configured."""
+preflight_public_url); a platform's part, and its library, is imported only when it is
+configured."""
 
 from __future__ import annotations
 
