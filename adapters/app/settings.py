@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from adapters.app.log_folding import FoldDatabaseFailures, FoldReconnects
 from adapters.app.triage_settings import TriageSettings, load_triage_settings
@@ -42,6 +43,8 @@ class Settings:
     # How long a process's claim on an owed message keeps the others off it (a process killed
     # mid-delivery holds its messages this long).
     outbox_lease: timedelta = LEASE
+    # Where people and Slack reach the bot from outside (``PUBLIC_URL``); ``check`` asks it.
+    public_url: str | None = None
 
 
 class NothingToServe(Exception):
@@ -81,7 +84,20 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
                 environ, "OUTBOX_LEASE_SECONDS", int(LEASE.total_seconds()), 1, MAX_LEASE_S
             )
         ),
+        public_url=_public_url(environ),
     )
+
+
+def _public_url(environ: Mapping[str, str]) -> str | None:
+    raw = environ.get("PUBLIC_URL", "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigError(
+            "PUBLIC_URL", f"expected an http(s) URL such as https://bot.example.com, got {raw!r}"
+        )
+    return raw.rstrip("/")
 
 
 def configure_logging(settings: Settings, default: str) -> None:

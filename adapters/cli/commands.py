@@ -59,6 +59,13 @@ def run_command(
     try:
         env = read_environment(os.environ if environ is None else environ, Path(".env"))
         check_arguments(arguments)
+        if arguments.command == "check":
+            # Its own settings line: a wrong value is a failed check, not a refusal to start.
+            from adapters.app.preflight import run_check
+
+            status = asyncio.run(run_check(env, out))
+            out.flush()
+            return status
         settings = load_settings(env)
         configure_logging(settings, default="WARNING" if arguments.command != "run" else "INFO")
         status = asyncio.run(_dispatch(arguments, settings, env, stdin or sys.stdin, out))
@@ -109,6 +116,11 @@ async def _dispatch(
         return 0
     if arguments.command == "run":
         ensure_something_to_serve(settings)  # before the database is created or migrated
+        if settings.worker == 0:
+            # A refused token stops the start here, in one line; the workers share the tokens.
+            from adapters.app.preflight import refuse_refused_tokens
+
+            await refuse_refused_tokens(settings)
     async with open_app(settings) as app:
         if arguments.command == "console":
             user = env.get("USER", "")

@@ -67,6 +67,10 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     console.add_argument("--external", action="store_true", help="speak as an external stakeholder")
 
     commands.add_parser("run", help="serve the configured chat platforms")
+    commands.add_parser(
+        "check",
+        help="pre-flight for run: settings, database, tokens, public URL (status 1 on a failure)",
+    )
 
     discord = commands.add_parser("discord", help="Discord set-up").add_subparsers(
         dest="discord_command", required=True, metavar="ACTION"

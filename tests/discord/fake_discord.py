@@ -61,6 +61,7 @@ JsonDict = dict[str, Any]
 BOT_ID = "900000000000000001"
 APPLICATION_ID = "900000000000000002"
 MESSAGE_CONTENT = 1 << 15
+GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19  # an application flag
 EPHEMERAL = 1 << 6
 NORMAL, BURST = 0, 1  # reaction types (Discord's Get Reactions: "Reaction Types")
 _TIMESTAMP = "2025-03-03T09:00:00.000000+00:00"
@@ -185,6 +186,9 @@ class FakeDiscord:
         self.identified = 0  # how many times the bot identified (connected anew)
         self.resumed = 0  # how many times it resumed its session
         self.token = "fake-token"  # the only bot token /users/@me accepts
+        # The application's flags (Get Current Bot Application Information): by default the
+        # Message Content intent enabled, as for a bot in fewer than 100 servers.
+        self.application_flags = GATEWAY_MESSAGE_CONTENT_LIMITED
         # Called with every REST request as it is recorded (the benchmark times callbacks).
         self.listeners: list[Callable[[Request], None]] = []
         self.ready = asyncio.Event()
@@ -853,7 +857,7 @@ class FakeDiscord:
             "owner": self.add_user("900000000000000003", "owner"),
             "summary": "",
             "verify_key": "0" * 64,
-            "flags": 1 << 19,
+            "flags": self.application_flags,
             "tags": [],
         }
 

@@ -256,6 +256,9 @@ class FakeSlack:
         self.socket_received: list[JsonDict] = []
         self.acks: dict[str, JsonDict] = {}
         self._envelope_ids = itertools.count(1)
+        # The bot token's scopes, sent in every answer's ``x-oauth-scopes`` header as Slack
+        # does; ``None`` sends no header.
+        self.scopes: list[str] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -676,6 +679,8 @@ class FakeSlack:
                 headers["Retry-After"] = str(rule.retry_after)
         else:
             status, body = 200, self._answer(call)
+        if self.scopes is not None:
+            headers["x-oauth-scopes"] = ",".join(self.scopes)
         await self._record(call, answered_ok=bool(body.get("ok")))
         return _json_response(body, status, headers)
 
