@@ -5,8 +5,7 @@
 # export) run as given: `db upgrade` is what repairs an old schema.
 set -eu
 
-# The probe keeps an image of a version without `check` starting as it did.
-if [ "${1:-}" = "run" ] && feedbackbot check --help >/dev/null 2>&1; then
+if [ "${1:-}" = "run" ]; then
     feedbackbot check || {
         echo "feedbackbot: the pre-flight check failed (above); not starting" >&2
         exit 1
