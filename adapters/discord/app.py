@@ -41,6 +41,9 @@ AUTHENTICATION_FAILED = 4004
 RECONNECTING = 4000
 # How ``start`` holds the connection: given ``connect``, runs it (again, when it fails).
 Keep = Callable[[Callable[[], Awaitable[None]]], Coroutine[Any, Any, None]]
+# discord.py's events for the gateway connection: up (READY, RESUMED), or dropped.
+LINK_UP = frozenset({"connect", "resumed"})
+LINK_DOWN = "disconnect"
 REACTION_EVENTS = frozenset({"raw_reaction_add", "raw_reaction_remove"})
 # MESSAGE_REACTION_REMOVE_EMOJI (one emoji cleared) and MESSAGE_REACTION_REMOVE_ALL.
 CLEAR_EVENTS = frozenset({"raw_reaction_clear_emoji", "raw_reaction_clear"})
@@ -106,7 +109,9 @@ class FeedbackClient(discord.Client):
         # discord.py parses an event and dispatches it in one synchronous step, so the
         # socket's sequence number here is this event's own.
         super().dispatch(event, *args, **kwargs)
-        if event in REACTION_EVENTS:
+        if event in LINK_UP or event == LINK_DOWN:
+            self.adapter.gateway_changed(event != LINK_DOWN)
+        elif event in REACTION_EVENTS:
             super().dispatch("feedback_reaction", args[0], self.position(args[0]))
         elif event in CLEAR_EVENTS:
             super().dispatch("feedback_reaction_clear", args[0], self.position(args[0]))
@@ -158,9 +163,12 @@ class DiscordAdapter:
         *,
         defer_after: float = DEFER_AFTER,
         admin_roles: frozenset[str] = frozenset(),
+        on_gateway: Callable[[bool], None] | None = None,
     ) -> None:
         """``conversation`` is ``None`` only to register commands (``feedbackbot discord
-        sync``). ``admin_roles`` (names or ids) may triage besides Manage Server."""
+        sync``). ``admin_roles`` (names or ids) may triage besides Manage Server.
+        ``on_gateway`` is told each time the gateway connection comes up or drops."""
+        self._on_gateway = on_gateway
         self._conversation = conversation
         self._admin_roles = admin_roles
         self._settings = settings
@@ -492,6 +500,10 @@ class DiscordAdapter:
             return author
 
     # -- lifecycle ----------------------------------------------------------------------------
+
+    def gateway_changed(self, up: bool) -> None:
+        if self._on_gateway is not None:
+            self._on_gateway(up)
 
     async def start(self, keep: Keep | None = None) -> None:
         """Log in over REST (a bad token fails here, at once), then hold the gateway connection

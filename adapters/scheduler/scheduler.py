@@ -46,6 +46,11 @@ class ReminderScheduler:
         self._running: set[asyncio.Future[None]] = set()
 
     @property
+    def running(self) -> bool:
+        """Whether its timers fire (until ``stop_timers``)."""
+        return bool(self._scheduler.running)
+
+    @property
     def armed(self) -> dict[int, tuple[str, str]]:
         """Reminder id → (schedule, zone) of the timers this process holds."""
         return dict(self._armed)
