@@ -119,7 +119,14 @@ class ReminderScheduler:
             task = asyncio.ensure_future(job(*args))
             self._running.add(task)
             task.add_done_callback(self._running.discard)
-            await asyncio.shield(task)
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                # Stopping cancelled APScheduler's wrapper, which would log the cancellation
+                # as the job's failure with a traceback; the job itself goes on, and ``stop``
+                # waits for it.
+                if task.cancelled():
+                    raise
 
         return run
 
