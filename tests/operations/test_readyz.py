@@ -160,3 +160,37 @@ async def test_readyz_is_503_naming_the_database_when_postgresql_does_not_listen
     assert status == 503
     assert body["failing"] == ["database"]
     assert body["parts"]["database"]["state"] == "unreachable"
+
+
+@pytest.fixture
+async def socket_bot(slack: FakeSlack, tmp_path: Path) -> AsyncIterator[Bot]:
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'feedbackbot.db'}",
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_APP_TOKEN": "xapp-1-A1-1234-socketmode",
+        "SLACK_API_URL": slack.api_url,
+        "HOST": "127.0.0.1",
+        "PORT": "0",
+    }
+    clock = FixedClock()
+    async with open_app(load_settings(env), clock) as app, serving(app) as served:
+        await slack.wait_for_socket()
+        yield Bot(served, clock)
+
+
+def slack_up(answer: Answer) -> bool:
+    return state(answer, "slack") == "up"
+
+
+async def test_readyz_is_503_naming_slack_once_socket_mode_is_down_for_over_a_minute(
+    socket_bot: Bot, slack: FakeSlack
+) -> None:
+    await socket_bot.readyz_once(slack_up)
+    await slack.refuse_connections()
+    status, _ = await socket_bot.readyz_once(lambda answer: not slack_up(answer))
+    assert status == 200
+    socket_bot.clock.advance(timedelta(seconds=61))
+    status, body = await socket_bot.readyz()
+    assert status == 503
+    assert body["failing"] == ["slack"]
+    assert body["parts"]["slack"]["state"] == "reconnecting"
