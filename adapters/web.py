@@ -1,14 +1,17 @@
-"""The one HTTP server: health for orchestrators, and Slack's events in HTTP mode."""
+"""The one HTTP server: liveness and readiness for orchestrators, and Slack's events in HTTP
+mode."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
+from adapters.app.readiness import Readiness
 from adapters.slack.inbound import MAX_BODY_BYTES, Refused, bolt_request, parse, signed
 
 SLACK_PATH = "/slack/events"
@@ -20,6 +23,14 @@ async def _healthz(_: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+def _readyz(readiness: Readiness) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def readyz(_: web.Request) -> web.Response:
+        report = await readiness.report()
+        return web.json_response(report.as_json(), status=200 if report.ready else 503)
+
+    return readyz
+
+
 def _refuse(refused: Refused) -> web.Response:
     # One short line: a refused body is never written to the log.
     log.warning("refused a request to %s: %s", SLACK_PATH, refused.reason)
@@ -27,13 +38,19 @@ def _refuse(refused: Refused) -> web.Response:
 
 
 def build_web_app(
-    slack: AsyncApp | None = None, *, signing_secret: str | None = None
+    slack: AsyncApp | None = None,
+    *,
+    signing_secret: str | None = None,
+    readiness: Readiness | None = None,
 ) -> web.Application:
     """With ``slack``, ``POST /slack/events`` serves it. With ``signing_secret`` (HTTP mode
     always has one) a request is refused unless Slack signed it, before its body is read as
-    anything but bytes."""
+    anything but bytes. With ``readiness``, ``GET /readyz`` reports each part's state: 200
+    when the process can do its job, 503 (naming what fails) when it cannot."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app.router.add_get("/healthz", _healthz)
+    if readiness is not None:
+        app.router.add_get("/readyz", _readyz(readiness))
     if slack is not None:
         verifier = SignatureVerifier(signing_secret) if signing_secret else None
 

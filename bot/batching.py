@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -33,7 +34,9 @@ class GroupCommit(Generic[T, R]):
         result: asyncio.Future[R] = loop.create_future()
         self._waiting.append((request, result))
         if self._writer is None:
-            self._writer = loop.create_task(self._write_all())
+            # The writer serves every request of its batches, so it runs in a context of its
+            # own, not in that of the request that happened to start it.
+            self._writer = loop.create_task(self._write_all(), context=contextvars.Context())
         return await result
 
     async def _write_all(self) -> None:

@@ -34,7 +34,9 @@ class DatabaseDiskFull(SQLAlchemyError):
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys and write-ahead locking of transactions."""
+    """An async engine; SQLite gets WAL, foreign keys and write-ahead locking of transactions.
+    A failed statement's error never shows its parameters (``hide_parameters``): they hold
+    people's words and ids, and the error is logged."""
     if not is_sqlite(url):
         # libpq's query parameters (sslmode=...) become asyncpg's arguments.
         parsed = make_url(url)
@@ -42,6 +44,7 @@ def create_engine(url: str) -> AsyncEngine:
             parsed.set(query=without_translated(parsed.query)),
             connect_args=connect_args(parsed.query),
             pool_pre_ping=True,
+            hide_parameters=True,
         )
     # SQLite has one writer at a time anyway. One connection makes writers queue in asyncio,
     # in order, instead of polling in SQLite's busy handler; other processes (a console beside
@@ -54,6 +57,7 @@ def create_engine(url: str) -> AsyncEngine:
         max_overflow=0,
         pool_timeout=SQLITE_QUEUE_S,
         pool_reset_on_return=None,
+        hide_parameters=True,
     )
     _listen(engine.sync_engine)
     return engine
@@ -69,6 +73,7 @@ def sqlite_sync_engine(engine: AsyncEngine) -> Engine:
         max_overflow=0,
         pool_timeout=SQLITE_QUEUE_S,
         pool_reset_on_return=None,
+        hide_parameters=True,
     )
     _listen(sync)
     return sync

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 from collections.abc import AsyncIterator
@@ -25,6 +26,8 @@ try:
     import fcntl
 except ImportError:  # Windows: no advisory file locks; processes there start one at a time
     fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
 
 # Any fixed number works; it only has to be the same in every feedbackbot process.
 _MIGRATION_LOCK = 0x0FEEDB07
@@ -162,6 +165,7 @@ async def _ensure(engine: AsyncEngine, auto_migrate: bool) -> None:
             f"{head}: run `feedbackbot db upgrade`"
         )
     await _migrate(engine, "head", down=False)
+    log.info("database schema upgraded from %s to %s", current or "empty", head)
 
 
 _REVISION = re.compile(r"^(down_)?revision\b[^=]*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)

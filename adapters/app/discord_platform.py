@@ -9,6 +9,7 @@ from functools import partial
 
 from adapters.app.composition import App
 from adapters.app.reach import Reach, Served
+from adapters.app.readiness import Link
 from adapters.app.supervising import supervise
 from adapters.discord.app import DiscordAdapter, discord_surface
 from adapters.discord.chat import ChannelDeliveries
@@ -21,11 +22,15 @@ DISCORD_GATEWAY = "Discord (gateway)"
 
 
 @asynccontextmanager
-async def discord_platform(app: App, settings: DiscordSettings) -> AsyncIterator[Served]:
+async def discord_platform(
+    app: App, settings: DiscordSettings, link: Link | None = None
+) -> AsyncIterator[Served]:
+    """``link`` follows the gateway connection, up and down, for ``GET /readyz``."""
     discord = DiscordAdapter(
         app.core.conversation(discord_surface(settings)),
         settings,
         admin_roles=app.settings.triage.discord_admin_roles,
+        on_gateway=None if link is None else link.observe,
     )
     client = discord.client
     triage_channel = app.settings.triage.discord_triage_channel
@@ -35,7 +40,7 @@ async def discord_platform(app: App, settings: DiscordSettings) -> AsyncIterator
 
     try:
         # A failure of the gateway connection is survived: logged once, connected again.
-        await discord.start(keep=partial(supervise, DISCORD_GATEWAY))
+        await discord.start(keep=partial(supervise, DISCORD_GATEWAY, link=link))
         assert discord.connection is not None
         reach = Reach(Platform.DISCORD, discord_outlets(client), triage, ChannelDeliveries(client))
         yield Served(DISCORD_GATEWAY, reach, discord.connection)

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
+from adapters.app.readiness import Readiness
 from adapters.app.settings import Settings
 from adapters.app.stopping import FINISH_S, LAST_CALL_S, StopPlan
 from adapters.web import build_web_app
@@ -18,14 +19,17 @@ from bot.errors import ConfigError
 
 @asynccontextmanager
 async def http_server(
-    settings: Settings, slack: AsyncApp | None, plan: StopPlan | None = None
+    settings: Settings,
+    slack: AsyncApp | None,
+    plan: StopPlan | None = None,
+    readiness: Readiness | None = None,
 ) -> AsyncIterator[int]:
     """Serve until the block ends; gives the port it listens on (``PORT=0`` picks one). When
     ``plan`` begins, the port is closed at once and the requests in flight are answered."""
     plan = plan or StopPlan()
     # What cleanup still gives a request once the plan's own wait for them is over.
     secret = settings.slack.signing_secret if settings.slack is not None else None
-    web_app = build_web_app(slack, signing_secret=secret)
+    web_app = build_web_app(slack, signing_secret=secret, readiness=readiness)
     runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=LAST_CALL_S)
     await runner.setup()
 

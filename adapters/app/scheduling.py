@@ -18,7 +18,7 @@ from bot.slas import TriageChannels
 @asynccontextmanager
 async def scheduling(
     app: App, reaches: Sequence[Reach], plan: StopPlan | None = None
-) -> AsyncIterator[None]:
+) -> AsyncIterator[ReminderScheduler]:
     """Timers stop as soon as ``plan`` begins; jobs under way get until its ``FINISH_S``."""
     plan = plan or StopPlan()
     chats = PlatformDirectory()
@@ -38,6 +38,6 @@ async def scheduling(
             reach.triage(triage_channels)
         sla_job = SlaJob(app.core.slas, triage_channels)
         reminders.every(SLA_EVERY_S, sla_job.check, JOB_ID, at_once=True)
-        yield
+        yield reminders
     finally:
         await reminders.stop(plan.left(FINISH_S))

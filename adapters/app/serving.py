@@ -19,6 +19,7 @@ from adapters.app.delivering import Delivering, delivering
 from adapters.app.discord_platform import discord_platform
 from adapters.app.http_server import http_server
 from adapters.app.reach import Served
+from adapters.app.readiness import PartState, Readiness, database_part
 from adapters.app.scheduling import scheduling
 from adapters.app.settings import ensure_something_to_serve
 from adapters.app.slack_platform import SlackPlatform, slack_connection, slack_platform
@@ -38,6 +39,8 @@ class Serving:
     connections: list[asyncio.Task[None]] = field(default_factory=list)
     slack: SlackAdapter | None = None
     plan: StopPlan = field(default_factory=StopPlan)
+    # What ``GET /readyz`` reports.
+    readiness: Readiness | None = None
 
     async def settled(self) -> None:
         """Wait until the work started for the requests answered so far is done."""
@@ -62,6 +65,7 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
     settings = app.settings
     ensure_something_to_serve(settings)
     plan = StopPlan()
+    readiness = _readiness(app)
     async with AsyncExitStack() as stack:
         # First in, so last out: the claims of what was not delivered are handed back once
         # everything that could still deliver has stopped.
@@ -74,29 +78,40 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
             slack = await stack.enter_async_context(slack_platform(app, settings.slack))
             plan.finish(slack.adapter.settled)
         port = await stack.enter_async_context(
-            http_server(settings, None if slack is None else slack.http_app, plan)
+            http_server(settings, None if slack is None else slack.http_app, plan, readiness)
         )
         if slack is not None:
             # Its own stack, so that stopping closes a Socket Mode connection at once (new
             # events then go to the other connections, or wait for the next start).
             connection = AsyncExitStack()
             stack.push_async_callback(connection.aclose)
-            served.append(await connection.enter_async_context(slack_connection(slack)))
+            served.append(await connection.enter_async_context(slack_connection(slack, readiness)))
             plan.refuse_new(connection.aclose)
         adapter = None if slack is None else slack.adapter
         if settings.worker > 0:
             _deliver(delivery, served)
             # Another worker: the HTTP server and Slack only (see adapters/app/workers.py).
             worker = Serving(
-                port, [each.name for each in served], _connections(served), adapter, plan
+                port, [each.name for each in served], _connections(served), adapter, plan, readiness
             )
             log.info("serving %s on port %s", ", ".join(worker.platforms), port)
             yield worker
             return
         if settings.discord is not None:
-            served.append(await stack.enter_async_context(discord_platform(app, settings.discord)))
+            link = readiness.link()
+            readiness.add(DISCORD, link.probe)
+            served.append(
+                await stack.enter_async_context(discord_platform(app, settings.discord, link))
+            )
         _deliver(delivery, served)
-        await stack.enter_async_context(scheduling(app, [each.reach for each in served], plan))
+        reminders = await stack.enter_async_context(
+            scheduling(app, [each.reach for each in served], plan)
+        )
+
+        async def scheduler() -> PartState:
+            return PartState("running") if reminders.running else PartState("stopped", ok=False)
+
+        readiness.add(SCHEDULER, scheduler)
         platforms = [each.name for each in served]
         connections = _connections(served)
         if settings.workers > 1:
@@ -105,8 +120,33 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
             )
             connections.extend(worker.watch for worker in workers if worker.watch is not None)
             platforms.append(f"{settings.workers} worker processes")
-        log.info("serving %s; health at GET /healthz on port %s", ", ".join(platforms), port)
-        yield Serving(port, platforms, connections, adapter, plan)
+        log.info(
+            "serving %s; health at GET /healthz and /readyz on port %s", ", ".join(platforms), port
+        )
+        yield Serving(port, platforms, connections, adapter, plan, readiness)
+
+
+DISCORD, SCHEDULER = "discord", "scheduler"
+
+
+def _readiness(app: App) -> Readiness:
+    """Every part this process will run, ``starting`` until its piece replaces the probe; the
+    first process alone holds the Discord gateway and the scheduler (adapters/app/workers.py)."""
+    readiness = Readiness(app.core.clock)
+    readiness.add("database", database_part(app.engine))
+    if app.settings.slack is not None:
+        readiness.starting("slack")
+    first = app.settings.worker == 0
+    if app.settings.discord is not None:
+        if first:
+            readiness.starting(DISCORD)
+        else:
+            readiness.fixed(DISCORD, "in worker 0")
+    if first:
+        readiness.starting(SCHEDULER)
+    else:
+        readiness.fixed(SCHEDULER, "in worker 0")
+    return readiness
 
 
 def _deliver(delivery: Delivering, served: list[Served]) -> None:

@@ -10,6 +10,8 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from adapters.app.log_folding import FoldDatabaseFailures, FoldReconnects
+from adapters.app.log_format import JsonFormatter
+from adapters.app.log_quiet import QUIET_BELOW_WARNING, DropMisleading, quiet_libraries
 from adapters.app.triage_settings import TriageSettings, load_triage_settings
 from adapters.app.workers import WORKER
 from adapters.discord.settings import DiscordSettings, load_discord_settings
@@ -21,6 +23,7 @@ from bot.errors import ConfigError
 from storage.url import database_url
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("plain", "json")
 MAX_WORKERS = 64
 MAX_LEASE_S = 3600
 
@@ -45,6 +48,8 @@ class Settings:
     outbox_lease: timedelta = LEASE
     # Where people and Slack reach the bot from outside (``PUBLIC_URL``); ``check`` asks it.
     public_url: str | None = None
+    # ``plain`` (for people) or ``json`` (one object per line, for log collectors).
+    log_format: str = "plain"
 
 
 class NothingToServe(Exception):
@@ -66,11 +71,19 @@ def _log_level(environ: Mapping[str, str]) -> str | None:
     return raw
 
 
+def _log_format(environ: Mapping[str, str]) -> str:
+    raw = environ.get("LOG_FORMAT", "").strip().lower() or "plain"
+    if raw not in LOG_FORMATS:
+        raise ConfigError("LOG_FORMAT", f"expected plain or json, got {raw!r}")
+    return raw
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     return Settings(
         database_url=database_url(environ.get("DATABASE_URL", "").strip() or None),
         auto_migrate=flag(environ, "AUTO_MIGRATE", True),
         log_level=_log_level(environ),
+        log_format=_log_format(environ),
         host=environ.get("HOST", "").strip() or "0.0.0.0",
         port=whole_number(environ, "PORT", 3000, 0, 65535),
         workers=whole_number(environ, "WORKERS", 1, 1, MAX_WORKERS),
@@ -101,14 +114,26 @@ def _public_url(environ: Mapping[str, str]) -> str | None:
 
 
 def configure_logging(settings: Settings, default: str) -> None:
-    """Log to standard error, with database failures and the platform libraries' reconnect
-    attempts folded (adapters/app/log_folding.py)."""
-    process = f" [worker {settings.worker}]" if settings.workers > 1 else ""
+    """Log to standard error, as plain lines or JSON objects (``LOG_FORMAT``), with database
+    failures and the platform libraries' reconnect attempts folded
+    (adapters/app/log_folding.py), and the libraries' noise left out unless ``LOG_LEVEL=DEBUG``
+    (adapters/app/log_quiet.py)."""
+    level = settings.log_level or default
+    several = settings.workers > 1
+    process = f" [worker {settings.worker}]" if several else ""
     logging.basicConfig(
-        level=settings.log_level or default,
-        format=f"%(asctime)s %(levelname)s %(name)s{process}: %(message)s",
+        level=level, format=f"%(asctime)s %(levelname)s %(name)s{process}: %(message)s"
     )
+    if level == "DEBUG":
+        for name in QUIET_BELOW_WARNING:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    else:
+        quiet_libraries()
     for handler in logging.getLogger().handlers:
+        if settings.log_format == "json":
+            handler.setFormatter(JsonFormatter(settings.worker if several else None))
+        if level != "DEBUG":
+            handler.addFilter(DropMisleading())
         # One each: a handler counts what it would have written.
         handler.addFilter(FoldDatabaseFailures())
         handler.addFilter(FoldReconnects())

@@ -4,7 +4,7 @@ with ``SLACK_APP_TOKEN``, over a Socket Mode connection."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.app.composition import App
 from adapters.app.reach import Reach, Served
+from adapters.app.readiness import Link, PartState, Readiness
 from adapters.app.supervising import supervise
 from adapters.scheduler.platforms import slack_outlets
 from adapters.slack.app import SlackAdapter, slack_surface
@@ -63,17 +64,26 @@ async def slack_platform(app: App, settings: SlackSettings) -> AsyncIterator[Sla
 
 
 @asynccontextmanager
-async def slack_connection(slack: SlackPlatform) -> AsyncIterator[Served]:
+async def slack_connection(
+    slack: SlackPlatform, readiness: Readiness | None = None
+) -> AsyncIterator[Served]:
     """The Socket Mode connection when it is configured; entered after the HTTP server starts,
     which otherwise carries Slack's events itself. The first connection is made here (a refused
-    app token stops the start); after that it is supervised (adapters/app/supervising.py)."""
+    app token stops the start); after that it is supervised (adapters/app/supervising.py).
+    Its state goes to ``readiness`` as ``slack``."""
     if not slack.settings.socket_mode:
+        if readiness is not None:
+            readiness.fixed(SLACK, "up", f"HTTP, POST {SLACK_PATH}")
         yield Served(f"Slack (HTTP, POST {SLACK_PATH})", slack.reach)
         return
     socket = SocketMode(slack)
+    link = None if readiness is None else readiness.link()
     try:
         await socket.open()
-        connection = asyncio.create_task(supervise(SOCKET_MODE, socket.hold), name="slack-socket")
+        if readiness is not None and link is not None:
+            readiness.add(SLACK, _socket_state(socket, link))
+        keep = supervise(SOCKET_MODE, socket.hold, link=link)
+        connection = asyncio.create_task(keep, name="slack-socket")
         try:
             yield Served(SOCKET_MODE, slack.reach, connection)
         finally:
@@ -85,6 +95,16 @@ async def slack_connection(slack: SlackPlatform) -> AsyncIterator[Served]:
 
 
 SOCKET_MODE = "Slack (Socket Mode)"
+SLACK = "slack"
+
+
+def _socket_state(socket: SocketMode, link: Link) -> Callable[[], Awaitable[PartState]]:
+    async def probe() -> PartState:
+        # slack_sdk reconnects on its own and tells no one: it is asked at each report.
+        link.observe(await socket.connected())
+        return link.state()
+
+    return probe
 
 
 class SocketMode:
@@ -122,6 +142,10 @@ class SocketMode:
         if not self.closing:
             await self.close()
             raise FeedbackBotError("the Socket Mode session ended")
+
+    async def connected(self) -> bool:
+        handler = self._handler
+        return handler is not None and bool(await handler.client.is_connected())
 
     async def close(self) -> None:
         if self._handler is not None:

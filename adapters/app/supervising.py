@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from adapters.app.readiness import Link
 from bot.errors import ConfigError
 
 log = logging.getLogger("feedbackbot")
@@ -44,10 +45,11 @@ async def supervise(
     backoff: Backoff = Backoff(),  # frozen, so one shared default is safe
     sleep: Sleep = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
+    link: Link | None = None,
 ) -> None:
     """Run ``connect`` until it returns (the connection was closed on purpose). Any failure
     but a configuration error is logged once and ``connect`` runs again after the back-off;
-    a ``ConfigError`` ends the supervision with it."""
+    a ``ConfigError`` ends the supervision with it. ``link`` is told of each failure."""
     failures = 0
     while True:
         began = clock()
@@ -59,6 +61,8 @@ async def supervise(
         except Exception as error:  # any failure of one connection is survived
             failures = 1 if clock() - began >= backoff.healthy_s else failures + 1
             delay = backoff.after(failures)
+            if link is not None:
+                link.down(cause(error))
             log.error(
                 "%s: the connection failed (%s); connecting again in %.0f s",
                 name,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import AbstractContextManager
 from functools import partial
 from typing import Any, Final, Literal
 
@@ -20,6 +21,7 @@ from adapters.discord.modal import FormChoices, build_form, submitted_text
 from adapters.discord.payloads import routable
 from adapters.discord.roadmap import InteractionRoles, roadmap_group
 from adapters.discord.settings import DiscordSettings
+from adapters.log_context import handling
 from bot import replies
 from bot.conversation import Ask, Conversation, Marked, Meaning, Reaction, Speaker, Surface
 from bot.errors import ConfigError, FeedbackBotError
@@ -41,6 +43,9 @@ AUTHENTICATION_FAILED = 4004
 RECONNECTING = 4000
 # How ``start`` holds the connection: given ``connect``, runs it (again, when it fails).
 Keep = Callable[[Callable[[], Awaitable[None]]], Coroutine[Any, Any, None]]
+# discord.py's events for the gateway connection: up (READY, RESUMED), or dropped.
+LINK_UP = frozenset({"connect", "resumed"})
+LINK_DOWN = "disconnect"
 REACTION_EVENTS = frozenset({"raw_reaction_add", "raw_reaction_remove"})
 # MESSAGE_REACTION_REMOVE_EMOJI (one emoji cleared) and MESSAGE_REACTION_REMOVE_ALL.
 CLEAR_EVENTS = frozenset({"raw_reaction_clear_emoji", "raw_reaction_clear"})
@@ -106,7 +111,9 @@ class FeedbackClient(discord.Client):
         # discord.py parses an event and dispatches it in one synchronous step, so the
         # socket's sequence number here is this event's own.
         super().dispatch(event, *args, **kwargs)
-        if event in REACTION_EVENTS:
+        if event in LINK_UP or event == LINK_DOWN:
+            self.adapter.gateway_changed(event != LINK_DOWN)
+        elif event in REACTION_EVENTS:
             super().dispatch("feedback_reaction", args[0], self.position(args[0]))
         elif event in CLEAR_EVENTS:
             super().dispatch("feedback_reaction_clear", args[0], self.position(args[0]))
@@ -118,15 +125,27 @@ class FeedbackClient(discord.Client):
     async def on_feedback_reaction(
         self, payload: discord.RawReactionActionEvent, position: str | None
     ) -> None:
-        await self.adapter.on_reaction(payload, position)
+        with _reaction_handling(payload, "reaction", position):
+            await self.adapter.on_reaction(payload, position)
 
     async def on_feedback_reaction_clear(
         self, payload: RawClearEvent, position: str | None
     ) -> None:
-        await self.adapter.on_reaction_clear(payload, position)
+        with _reaction_handling(payload, "reactions cleared", position):
+            await self.adapter.on_reaction_clear(payload, position)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         await self.adapter.on_interaction(interaction)
+
+
+def _reaction_handling(
+    payload: RawReactionEvent, event: str, position: str | None
+) -> AbstractContextManager[None]:
+    """A reaction's log context: its place in the gateway's stream names it (its delivery id
+    also holds the reacting person's id, which stays out of the log)."""
+    guild = payload.guild_id
+    workspace = None if guild is None else str(guild)
+    return handling(Platform.DISCORD.value, workspace, event, event_id=position)
 
 
 class ShardedFeedbackClient(FeedbackClient, discord.AutoShardedClient):
@@ -158,9 +177,12 @@ class DiscordAdapter:
         *,
         defer_after: float = DEFER_AFTER,
         admin_roles: frozenset[str] = frozenset(),
+        on_gateway: Callable[[bool], None] | None = None,
     ) -> None:
         """``conversation`` is ``None`` only to register commands (``feedbackbot discord
-        sync``). ``admin_roles`` (names or ids) may triage besides Manage Server."""
+        sync``). ``admin_roles`` (names or ids) may triage besides Manage Server.
+        ``on_gateway`` is told each time the gateway connection comes up or drops."""
+        self._on_gateway = on_gateway
         self._conversation = conversation
         self._admin_roles = admin_roles
         self._settings = settings
@@ -247,19 +269,20 @@ class DiscordAdapter:
     async def on_roadmap(self, interaction: discord.Interaction, ask: RoadmapAsk) -> None:
         """A ``/roadmap`` subcommand: answered privately after deferring (a digest reads the
         database)."""
-        try:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        except discord.HTTPException as error:
-            log.error("could not defer /roadmap: %s", error)
-            return
-        answer = await self._roadmap_answer(interaction, ask)
-        try:
-            for part in chunks(render(answer)):
-                await interaction.followup.send(
-                    part, ephemeral=True, allowed_mentions=NO_PINGS, suppress_embeds=True
-                )
-        except discord.HTTPException as error:
-            log.error("could not answer /roadmap: %s", error)
+        with self._handling(interaction, "/roadmap"):
+            try:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            except discord.HTTPException as error:
+                log.error("could not defer /roadmap: %s", error)
+                return
+            answer = await self._roadmap_answer(interaction, ask)
+            try:
+                for part in chunks(render(answer)):
+                    await interaction.followup.send(
+                        part, ephemeral=True, allowed_mentions=NO_PINGS, suppress_embeds=True
+                    )
+            except discord.HTTPException as error:
+                log.error("could not answer /roadmap: %s", error)
 
     async def _roadmap_answer(self, interaction: discord.Interaction, ask: RoadmapAsk) -> Message:
         assert self._conversation is not None, "this adapter only registers commands"
@@ -328,24 +351,25 @@ class DiscordAdapter:
         priority: Priority | None,
         anonymous: bool,
     ) -> None:
-        # discord.py hands options over as the gateway sent them, of whatever type.
-        if not isinstance(text, str | None) or not isinstance(anonymous, bool):
-            log.info("ignored a command whose options are not of their declared types")
-            return
-        # Before any form opens: what would be typed into it could not be kept.
-        chat = InteractionChat(interaction, anonymous=anonymous)
-        if await self._refused(interaction, chat, text or ""):
-            return
-        if not (text or "").strip():
-            form = build_form(FormChoices(kind, priority, anonymous))
-            try:
-                await interaction.response.send_modal(form)
-            except discord.HTTPException as error:
-                # Discord no longer knows the interaction (answered after its 3 s): nobody
-                # is waiting for this form any more.
-                log.error("could not open the form: %s", error)
-            return
-        await self._record(interaction, Ask(kind, text or "", priority, anonymous))
+        with self._handling(interaction, f"/{kind.value}"):
+            # discord.py hands options over as the gateway sent them, of whatever type.
+            if not isinstance(text, str | None) or not isinstance(anonymous, bool):
+                log.info("ignored a command whose options are not of their declared types")
+                return
+            # Before any form opens: what would be typed into it could not be kept.
+            chat = InteractionChat(interaction, anonymous=anonymous)
+            if await self._refused(interaction, chat, text or ""):
+                return
+            if not (text or "").strip():
+                form = build_form(FormChoices(kind, priority, anonymous))
+                try:
+                    await interaction.response.send_modal(form)
+                except discord.HTTPException as error:
+                    # Discord no longer knows the interaction (answered after its 3 s): nobody
+                    # is waiting for this form any more.
+                    log.error("could not open the form: %s", error)
+                return
+            await self._record(interaction, Ask(kind, text or "", priority, anonymous))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Form submissions; commands reach ``on_command`` through the command tree."""
@@ -358,7 +382,8 @@ class DiscordAdapter:
         if choices is None:
             return
         ask = Ask(choices.kind, submitted_text(data), choices.priority, choices.anonymous)
-        await self._record(interaction, ask)
+        with self._handling(interaction, f"/{choices.kind.value} form"):
+            await self._record(interaction, ask)
 
     async def _record(self, interaction: discord.Interaction, ask: Ask) -> None:
         assert self._conversation is not None, "this adapter only registers commands"
@@ -491,7 +516,23 @@ class DiscordAdapter:
             log.info("could not look up a member's roles: %s", error)
             return author
 
+    @staticmethod
+    def _handling(interaction: discord.Interaction, event: str) -> AbstractContextManager[None]:
+        """What the log lines written while ``interaction`` is handled are about."""
+        guild = interaction.guild_id
+        return handling(
+            Platform.DISCORD.value,
+            None if guild is None else str(guild),
+            event,
+            event_id=str(interaction.id),
+            delivery_id=f"interaction:{interaction.id}",
+        )
+
     # -- lifecycle ----------------------------------------------------------------------------
+
+    def gateway_changed(self, up: bool) -> None:
+        if self._on_gateway is not None:
+            self._on_gateway(up)
 
     async def start(self, keep: Keep | None = None) -> None:
         """Log in over REST (a bad token fails here, at once), then hold the gateway connection

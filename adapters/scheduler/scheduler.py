@@ -46,6 +46,11 @@ class ReminderScheduler:
         self._running: set[asyncio.Future[None]] = set()
 
     @property
+    def running(self) -> bool:
+        """Whether its timers fire (until ``stop_timers``)."""
+        return bool(self._scheduler.running)
+
+    @property
     def armed(self) -> dict[int, tuple[str, str]]:
         """Reminder id → (schedule, zone) of the timers this process holds."""
         return dict(self._armed)
@@ -114,7 +119,14 @@ class ReminderScheduler:
             task = asyncio.ensure_future(job(*args))
             self._running.add(task)
             task.add_done_callback(self._running.discard)
-            await asyncio.shield(task)
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                # Stopping cancelled APScheduler's wrapper, which would log the cancellation
+                # as the job's failure with a traceback; the job itself goes on, and ``stop``
+                # waits for it.
+                if task.cancelled():
+                    raise
 
         return run
 

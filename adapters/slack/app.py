@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
@@ -30,6 +31,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.background import BackgroundWork, EarlyOrLate
+from adapters.log_context import handling
 from adapters.slack.chat import SlackChat, respond_privately, slack_error
 from adapters.slack.formatting import emoji_name, mentioned_users, readable, render, unescape
 from adapters.slack.identity import BotIdentity, SlackIdentity
@@ -99,6 +101,17 @@ class Asker:
     text: str = ""
     delivery_id: str | None = None
     trigger_id: str | None = None
+
+
+def _handling(asker: Asker, event: str) -> AbstractContextManager[None]:
+    """What the log lines written while ``asker``'s command or form is handled are about."""
+    return handling(
+        Platform.SLACK.value,
+        asker.workspace.id,
+        event,
+        event_id=asker.trigger_id,
+        delivery_id=asker.delivery_id,
+    )
 
 
 def event_team(body: dict[str, Any], context: AsyncBoltContext) -> str | None:
@@ -321,7 +334,8 @@ class SlackAdapter:
         await ack()
         asker = self._asker(command, context, request)
         if asker is not None:
-            self._work.start(self._answer_roadmap(asker))
+            with _handling(asker, ROADMAP):
+                self._work.start(self._answer_roadmap(asker))
 
     async def _answer_roadmap(self, asker: Asker) -> None:
         # Triage notices go out through the chat (a reply in the thread of the item's
@@ -348,10 +362,12 @@ class SlackAdapter:
         kind = ITEM_COMMANDS[command["command"]]
         if not asker.text.strip():
             await ack()
-            self._work.start(self._open_modal(kind, asker))
+            with _handling(asker, command["command"]):
+                self._work.start(self._open_modal(kind, asker))
             return
         answer: EarlyOrLate[Message] = EarlyOrLate()
-        self._work.start(self._record_said(asker, kind, answer))
+        with _handling(asker, command["command"]):
+            self._work.start(self._record_said(asker, kind, answer))
         early = await answer.wait(self._ack_budget_s)
         if early is None:
             await ack()  # the answer follows through the response URL
@@ -410,7 +426,8 @@ class SlackAdapter:
         )
         # A form's input arrives as typed, unlike a command's text, which Slack escapes.
         ask = Ask(answer.kind, answer.text, answer.priority, answer.anonymous)
-        self._work.start(self._record(asker, ask))
+        with _handling(asker, f"/{answer.kind.value} form"):
+            self._work.start(self._record(asker, ask))
 
     async def _record(self, asker: Asker, ask: Ask) -> None:
         late: EarlyOrLate[Message] = EarlyOrLate()
@@ -462,11 +479,20 @@ class SlackAdapter:
             ),
             bot_user_id,
         )
-        if meaning is Meaning.VOTE:
-            await self._conversation.react(reaction, SlackChat(self.client), reader)
-        else:
-            # Reading the message calls Slack, so it happens after Slack has its answer.
-            self._work.start(self._conversation.react(reaction, SlackChat(self.client), reader))
+        about = handling(
+            Platform.SLACK.value,
+            workspace.id,
+            f"reaction {'added' if said.added else 'removed'}",
+            event_id=said.event_id,
+            delivery_id=said.event_id,
+        )
+        with about:
+            if meaning is Meaning.VOTE:
+                await self._conversation.react(reaction, SlackChat(self.client), reader)
+            else:
+                # Reading the message calls Slack, so it happens after Slack has its answer.
+                chat = SlackChat(self.client)
+                self._work.start(self._conversation.react(reaction, chat, reader))
 
     def _asker(
         self, command: dict[str, Any], context: AsyncBoltContext, request: AsyncBoltRequest

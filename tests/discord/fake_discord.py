@@ -185,6 +185,9 @@ class FakeDiscord:
         self.reactions: dict[str, dict[tuple[str, int], list[str]]] = {}
         self.identified = 0  # how many times the bot identified (connected anew)
         self.resumed = 0  # how many times it resumed its session
+        # While set, the gateway refuses connections (503), as during an outage.
+        self.gateway_refused = False
+        self.gateway_refusals = 0
         self.token = "fake-token"  # the only bot token /users/@me accepts
         # The application's flags (Get Current Bot Application Information): by default the
         # Message Content intent enabled, as for a bot in fewer than 100 servers.
@@ -614,7 +617,11 @@ class FakeDiscord:
 
     # -- the gateway ---------------------------------------------------------------------------
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.gateway_refused:
+            self.gateway_refusals += 1
+            await self._notify()
+            return web.Response(status=503, text="gateway unavailable")
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self._socket = socket
@@ -636,6 +643,16 @@ class FakeDiscord:
             self._socket = None
             await self._notify()
         return socket
+
+    async def gateway_down(self) -> None:
+        """An outage: the connection is closed (1001, going away) and new ones are refused
+        until ``gateway_up``."""
+        self.gateway_refused = True
+        if self._socket is not None:
+            await self._socket.close(code=1001)
+
+    def gateway_up(self) -> None:
+        self.gateway_refused = False
 
     async def close_gateway(self, code: int) -> None:
         """Discord closes the gateway connection with ``code`` (its "Gateway Close Event

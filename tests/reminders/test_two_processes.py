@@ -52,7 +52,8 @@ async def test_two_replicas_post_every_occurrence_once(
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": fake.api_url,
             "HOST": "127.0.0.1",
-            "LOG_LEVEL": "INFO",
+            # APScheduler says when a timer went off only at DEBUG (adapters/app/log_quiet.py).
+            "LOG_LEVEL": "DEBUG",
         }
         added = await asyncio.to_thread(
             run_cli,
@@ -116,7 +117,7 @@ class Replica:
 
     async def fired_for(self, occurrence: datetime) -> None:
         """Wait until the reminder's timer (APScheduler's cron job) went off for
-        ``occurrence`` or later, as APScheduler logs it."""
+        ``occurrence`` or later, as APScheduler logs it (at DEBUG)."""
         while not any(
             (fired := FIRED.search(line)) and datetime.fromisoformat(fired[1]) >= occurrence
             for line in self.log
