@@ -1,8 +1,9 @@
-"""The one HTTP server: liveness and readiness for orchestrators, and Slack's events in HTTP
-mode."""
+"""The one HTTP server: liveness and readiness for orchestrators, metrics for Prometheus,
+and Slack's events in HTTP mode."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -15,6 +16,12 @@ from adapters.app.readiness import Readiness
 from adapters.slack.inbound import MAX_BODY_BYTES, Refused, bolt_request, parse, signed
 
 SLACK_PATH = "/slack/events"
+METRICS_PATH = "/metrics"
+# The Prometheus text exposition format, version 0.0.4.
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+# What answers a scrape: the exposition's bytes (adapters/metrics/exposition.py).
+Scrape = Callable[[], Awaitable[bytes]]
 
 log = logging.getLogger(__name__)
 
@@ -37,20 +44,48 @@ def _refuse(refused: Refused) -> web.Response:
     return web.Response(status=refused.status, text=refused.reason)
 
 
+def _metrics_handler(
+    scrape: Scrape, token: str | None
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    expected = f"Bearer {token}".encode() if token else None
+
+    async def metrics(request: web.Request) -> web.Response:
+        given = request.headers.get("Authorization", "").encode()
+        if expected is not None and not hmac.compare_digest(given, expected):
+            return web.Response(
+                status=401,
+                text="a bearer token is required (METRICS_TOKEN)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        body = await scrape()
+        response = web.Response(body=body)
+        # aiohttp refuses a content type with parameters in ``content_type``.
+        response.headers["Content-Type"] = METRICS_CONTENT_TYPE
+        return response
+
+    return metrics
+
+
 def build_web_app(
     slack: AsyncApp | None = None,
     *,
     signing_secret: str | None = None,
     readiness: Readiness | None = None,
+    metrics: Scrape | None = None,
+    metrics_token: str | None = None,
 ) -> web.Application:
     """With ``slack``, ``POST /slack/events`` serves it. With ``signing_secret`` (HTTP mode
     always has one) a request is refused unless Slack signed it, before its body is read as
     anything but bytes. With ``readiness``, ``GET /readyz`` reports each part's state: 200
-    when the process can do its job, 503 (naming what fails) when it cannot."""
+    when the process can do its job, 503 (naming what fails) when it cannot. With ``metrics``,
+    ``GET /metrics`` answers a scrape (only with ``Authorization: Bearer <metrics_token>`` when
+    there is a token); without, it is 404."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app.router.add_get("/healthz", _healthz)
     if readiness is not None:
         app.router.add_get("/readyz", _readyz(readiness))
+    if metrics is not None:
+        app.router.add_get(METRICS_PATH, _metrics_handler(metrics, metrics_token))
     if slack is not None:
         verifier = SignatureVerifier(signing_secret) if signing_secret else None
 

@@ -11,6 +11,7 @@ from bot.conversation import Conversation, Surface
 from bot.delivery import LEASE, Delivery
 from bot.enrichment import Enrichment
 from bot.journal import Journal
+from bot.observations import UNOBSERVED, Observations
 from bot.ports import Clock, Seal, UnitOfWorkFactory, WriteTogether
 from bot.roadmap import DEFAULT_GRACE, RETRY_DELAYS, RoadmapService, Sleep
 from bot.service import FeedbackService
@@ -53,16 +54,17 @@ def assemble(
     sleep: Sleep = asyncio.sleep,
     owner: str | None = None,
     lease: timedelta = LEASE,
+    observations: Observations = UNOBSERVED,
 ) -> Core:
     """The use cases wired to each other: the digest lists the SLA check's open breaches.
     ``seal`` keeps (and opens) anonymous authors' handles; ``write_together`` is storage's
     faster writer of new items and thank-you notes, when it has one; ``owner`` names this
-    process in its claims on owed messages, which keep other processes off them for ``lease``."""
-    delivery = Delivery(
-        uow, Journal(uow, write_together), clock, seal=seal, owner=owner, lease=lease
-    )
+    process in its claims on owed messages, which keep other processes off them for ``lease``;
+    ``observations`` hears what the use cases decide (``bot.observations``)."""
+    journal = Journal(uow, write_together, observations)
+    delivery = Delivery(uow, journal, clock, seal=seal, owner=owner, lease=lease)
     feedback = FeedbackService(uow, clock, seal, delivery=delivery)
-    slas = SlaCheck(uow, clock, policy, delivery)
+    slas = SlaCheck(uow, clock, policy, delivery, observations)
     roadmap = RoadmapService(
         uow,
         clock,
@@ -72,6 +74,7 @@ def assemble(
         sleep=sleep,
         breaches=slas.open_breaches,
         owe=delivery.journal,
+        observations=observations,
     )
     triage = TriageService(feedback, uow, clock, seal=seal)
     return Core(feedback, triage, roadmap, slas, clock, Enrichment(uow))

@@ -25,6 +25,7 @@ from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import Item
 from bot.journal import Journal, Write
 from bot.messages import Message
+from bot.observations import error_code
 from bot.outbox import RESPONSE_URL_LIFETIME, Owed, Postponed, Purpose, Settled
 from bot.ports import (
     Chat,
@@ -221,17 +222,22 @@ class Delivery:
             item = item or await self._item(owed)
             if item is None:
                 return [Settled(owed.key, now, "the item is gone")], Delivered(), None
+        observations = self.journal.observations
         try:
-            return await self._send(owed, chat, item, author, now)
+            sent = await self._send(owed, chat, item, author, now)
         except TryLater as later:
+            if later.retry_after is not None:
+                observations.rate_limited(owed.platform)
             return self._later(owed, later, now, author, item)
         except ChatFailed as failed:
-            return self._undeliverable(owed, failed.reason, now, author, item)
+            return self._undeliverable(owed, failed.reason, now, author, item, failed.reason)
         except Exception as error:
             log.warning("delivering an owed %s failed: %r", owed.purpose, error)
             return self._later(
                 owed, TryLater(type(error).__name__, maybe_sent=True), now, author, item
             )
+        observations.delivered(owed.platform, owed.purpose.value, "posted")
+        return sent
 
     async def _send(
         self, owed: Owed, chat: Chat, item: Item | None, author: Person | None, now: datetime
@@ -291,8 +297,16 @@ class Delivery:
         attempts = owed.attempts + 1
         if now >= owed.expires_at:
             return self._undeliverable(
-                owed, f"gave up after {attempts} attempts: {later.reason}", now, author, item
+                owed,
+                f"gave up after {attempts} attempts: {later.reason}",
+                now,
+                author,
+                item,
+                later.reason,
             )
+        self.journal.observations.delivered(
+            owed.platform, owed.purpose.value, "retry", error_code(later.reason)
+        )
         wait = self._backoff[min(attempts, len(self._backoff)) - 1]
         if later.retry_after is not None:
             wait = max(wait, later.retry_after)
@@ -323,9 +337,13 @@ class Delivery:
         now: datetime,
         author: Person | None,
         item: Item | None,
+        error: str,
     ) -> tuple[list[Write], Delivered, Owed | None]:
         """Ends the message for good. A thank-you goes to its author privately instead: the
         item is stored and they must hear so."""
+        self.journal.observations.delivered(
+            owed.platform, owed.purpose.value, "failed", error_code(error)
+        )
         log.info("an owed %s cannot be delivered: %s", owed.purpose, reason)
         if owed.purpose is not Purpose.THANKS or item is None or item.number is None:
             return [Settled(owed.key, now, f"undeliverable: {reason}")], Delivered(), None

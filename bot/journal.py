@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from bot.batching import GroupCommit
 from bot.identity import Workspace
 from bot.items import Item
+from bot.observations import UNOBSERVED, Observations
 from bot.outbox import Owed, Postponed, Settled
 from bot.ports import FirstDelivery, ThanksNote, UnitOfWorkFactory, Writes, WriteTogether
 
@@ -21,8 +22,14 @@ class Journal:
     else arrived while the previous transaction was being written (``bot.batching``), by
     storage's own writer when it has a faster one than a unit of work."""
 
-    def __init__(self, uow: UnitOfWorkFactory, write_together: WriteTogether | None = None) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        write_together: WriteTogether | None = None,
+        observations: Observations = UNOBSERVED,
+    ) -> None:
         self._uow = uow
+        self.observations = observations
         self._write_together = write_together or self._in_unit_of_work
         self._commit: GroupCommit[tuple[Write, ...], None] = GroupCommit(self._write_all)
 
@@ -46,7 +53,10 @@ class Journal:
                 else:
                     writes.postponed.append(write)
         await self._write_together(writes)
-        log_recorded([*writes.new, *(each.item for each in writes.once if each.first)])
+        added = [*writes.new, *(each.item for each in writes.once if each.first)]
+        log_recorded(added)
+        if added:
+            self.observations.recorded(added)
         return [None] * len(requests)
 
     async def _in_unit_of_work(self, writes: Writes) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from itertools import islice
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -70,6 +71,13 @@ class Reminder:
         if not self.active:
             return None
         return self.schedule.next_after(max(now, self.created_at), self.zone)
+
+    def missed_before(self, occurrence: datetime, most: int = 10_000) -> int:
+        """How many occurrences before ``occurrence`` were never claimed (so never posted):
+        folded into it, or past their grace window while no process ran. At most ``most``."""
+        after = max(self.created_at, self.last_claimed_for or self.created_at)
+        until = occurrence - _INSTANT
+        return sum(1 for _ in islice(self.schedule.occurrences(after, until, self.zone), most))
 
     def due(self, now: datetime, grace: timedelta) -> datetime | None:
         """The occurrence to post at ``now``, ``None`` if there is none.

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.digest import LIST_LIMIT, RoadmapFacts, compose_digest
 from bot.identity import Person, Workspace
 from bot.messages import Message, Quote
+from bot.observations import UNOBSERVED, Observations
 from bot.outbox import Owed, Purpose, new_key
 from bot.ports import ChannelUnavailable, ChatFailed, Clock, TryLater, UnitOfWorkFactory
 from bot.reminders import ChatDirectory, Outlet, Reminder, ReminderKind
@@ -79,8 +80,10 @@ class RoadmapService:
         sleep: Sleep = asyncio.sleep,
         breaches: OpenBreaches | None = None,
         owe: Owe | None = None,
+        observations: Observations = UNOBSERVED,
     ) -> None:
         zone_named(default_zone)
+        self._observations = observations
         self._uow = uow
         self._clock = clock
         self.default_zone = default_zone
@@ -233,8 +236,13 @@ class RoadmapService:
             await uow.commit()
         if not claimed:
             return FireOutcome.CLAIMED_ELSEWHERE
+        platform = reminder.workspace.platform
+        missed = reminder.missed_before(occurrence)
+        if missed:
+            self._observations.reminder(platform, "missed", missed)
         message = await self._compose(reminder, occurrence, outlet)
         outcome, detail = await self._post(reminder, outlet, message)
+        self._observations.reminder(platform, outcome.value)
         async with self._uow() as uow:
             await uow.reminders.record_outcome(
                 reminder.id,

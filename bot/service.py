@@ -179,6 +179,7 @@ class FeedbackService:
                 if refused is not None:
                     return refused
                 log_recorded([item])
+                self._journal.observations.recorded([item])
             elif submission.delivery_id is None:
                 await self._journal(item, thanks)
             else:
@@ -325,6 +326,7 @@ class FeedbackService:
         async with self._uow() as uow:
             item = await self._kept(uow, workspace, number)
             if not await self._first(uow, workspace, delivery_id):
+                self._journal.observations.voted(workspace.platform, "unchanged")
                 return VoteResult(number, False, item.votes)
             assert item.number is not None
             if withdraw:
@@ -334,6 +336,8 @@ class FeedbackService:
                     workspace, item.number, voter.user_id, self._clock.now()
                 )
             await uow.commit()
+            action = ("withdrawn" if withdraw else "cast") if changed else "unchanged"
+            self._journal.observations.voted(workspace.platform, action)
             step = (-1 if withdraw else 1) if changed else 0
             return VoteResult(item.number, changed, item.votes + step)
 
@@ -385,6 +389,7 @@ class FeedbackService:
                         f"become its duplicate"
                     )
                 duplicate_of = kept.number
+            before = item.status
             item.change_status(
                 to, self._clock.now(), by=by, note=clean(note), duplicate_of=duplicate_of
             )
@@ -397,6 +402,7 @@ class FeedbackService:
                 if owed:
                     await uow.outbox.add(owed)
             await uow.commit()
+            self._journal.observations.status_changed(workspace.platform, before, item.status)
             return item
 
     async def _first(self, uow: UnitOfWork, workspace: Workspace, delivery_id: str | None) -> bool:

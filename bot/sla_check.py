@@ -11,6 +11,7 @@ from bot.errors import StorageError
 from bot.identity import Workspace
 from bot.items import Item, Stakeholder
 from bot.news import compose_breach
+from bot.observations import UNOBSERVED, Observations
 from bot.outbox import Owed, Purpose
 from bot.ports import Clock, UnitOfWorkFactory
 from bot.slas import CLASSES, Breach, SlaPolicy, TriageChannels, TriageOutlet
@@ -31,8 +32,10 @@ class SlaCheck:
         clock: Clock,
         policy: SlaPolicy | None,
         delivery: Delivery,
+        observations: Observations = UNOBSERVED,
     ) -> None:
         self._uow = uow
+        self._observations = observations
         self._clock = clock
         self.policy = policy or SlaPolicy.default()
         self._delivery = delivery
@@ -66,6 +69,9 @@ class SlaCheck:
                     if claim is not None:
                         breach, owed = claim
                         claimed.append(breach)
+                        self._observations.sla_breached(
+                            item.workspace.platform, klass, item.stakeholder.value
+                        )
                         await self._post(breach, owed, outlet, now)
         return claimed
 

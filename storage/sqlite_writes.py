@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from time import perf_counter
 from types import TracebackType
 from typing import Self
 
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import StorageError
 from bot.identity import Workspace
+from bot.observations import UNOBSERVED, Observations
 from bot.ports import Writes
 from storage.engine import sqlite_sync_engine
 from storage.outbox import add_owed, postpone, settle
@@ -26,15 +28,23 @@ from storage.unit_of_work import DATABASE_FAILURES
 from storage.workspaces import find_workspace
 from storage.writes import add_items, first_deliveries, note_thanks
 
+GROUP_COMMIT = "group_commit"
+
 
 class SqliteWriteTogether:
     """``WriteTogether`` for SQLite; open it with ``async with`` (it owns a thread and a
     connection). ``known`` is the committed workspace ids the storage's units of work share;
     workspaces this writer finds or makes are added to it once committed."""
 
-    def __init__(self, engine: AsyncEngine, known: dict[Workspace, int]) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        known: dict[Workspace, int],
+        observations: Observations = UNOBSERVED,
+    ) -> None:
         self._engine = sqlite_sync_engine(engine)
         self._known = known
+        self._observations = observations
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writes")
 
     async def __aenter__(self) -> Self:
@@ -56,10 +66,13 @@ class SqliteWriteTogether:
             workspace: self._known[workspace] for workspace in named if workspace in self._known
         }
         loop = asyncio.get_running_loop()
+        began = perf_counter()
         try:
             found = await loop.run_in_executor(self._thread, self._write, writes, known)
         except DATABASE_FAILURES as error:
+            self._observations.transaction(GROUP_COMMIT, perf_counter() - began, True)
             raise StorageError(f"the database failed: {error}") from error
+        self._observations.transaction(GROUP_COMMIT, perf_counter() - began, False)
         self._known.update(found)
 
     def _write(self, writes: Writes, known: dict[Workspace, int]) -> dict[Workspace, int]:

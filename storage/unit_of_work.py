@@ -6,6 +6,7 @@ Every write goes through it, except SQLite's group commits: ``storage.writes`` s
 from __future__ import annotations
 
 from contextlib import suppress
+from time import perf_counter
 from types import TracebackType
 from typing import Self
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.errors import StorageError
 from bot.identity import Workspace
 from bot.kpis import KpiReader
+from bot.observations import UNOBSERVED, Observations
 from bot.outbox import OutboxStore
 from bot.ports import DeliveryLog, ItemRepository
 from bot.reminders import ReminderStore, RoadmapReader
@@ -27,13 +29,16 @@ from storage.workspaces import WorkspaceIds
 
 # What a database can throw at us: the driver's errors (wrapped by SQLAlchemy) and the network's.
 DATABASE_FAILURES = (SQLAlchemyError, OSError)
+# What ``Observations.transaction`` calls the transactions of units of work.
+UNIT_OF_WORK = "unit_of_work"
 
 
 class SqlUnitOfWork:
     """Every repository on one connection and one transaction, for ``async with``. Nothing is
     kept unless ``commit`` is called, and database failures surface as ``StorageError``.
 
-    ``known`` is the committed workspace ids shared by every unit of work of one engine."""
+    ``known`` is the committed workspace ids shared by every unit of work of one engine;
+    ``observations`` hears how long each transaction took and whether the database failed."""
 
     items: ItemRepository
     deliveries: DeliveryLog
@@ -43,17 +48,26 @@ class SqlUnitOfWork:
     kpis: KpiReader
     outbox: OutboxStore
 
-    def __init__(self, engine: AsyncEngine, known: dict[Workspace, int] | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        known: dict[Workspace, int] | None = None,
+        observations: Observations = UNOBSERVED,
+    ) -> None:
         self._engine = engine
         self._known = known if known is not None else {}
+        self._observations = observations
         self._conn: AsyncConnection | None = None
+        self._began = 0.0
 
     async def __aenter__(self) -> Self:
+        self._began = perf_counter()
         try:
             self._conn = await self._engine.connect()
             await self._conn.begin()
         except DATABASE_FAILURES as error:
             await self._close()
+            self._observations.transaction(UNIT_OF_WORK, perf_counter() - self._began, True)
             raise StorageError(f"cannot reach the database: {error}") from error
         self._open(self._conn)
         return self
@@ -73,7 +87,9 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         await self._close()
-        if isinstance(exc, DATABASE_FAILURES):
+        failed = isinstance(exc, DATABASE_FAILURES)
+        self._observations.transaction(UNIT_OF_WORK, perf_counter() - self._began, failed)
+        if failed:
             raise StorageError(f"the database failed: {exc}") from exc
 
     async def commit(self) -> None:
@@ -92,9 +108,10 @@ class SqlUnitOfWork:
 class SqlStorage:
     """Units of work on one engine, sharing what they learnt of committed workspaces."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, observations: Observations = UNOBSERVED) -> None:
         self._engine = engine
         self._known: dict[Workspace, int] = {}
+        self._observations = observations
 
     @property
     def known(self) -> dict[Workspace, int]:
@@ -102,4 +119,4 @@ class SqlStorage:
         return self._known
 
     def unit_of_work(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._engine, self._known)
+        return SqlUnitOfWork(self._engine, self._known, self._observations)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -12,11 +13,15 @@ from adapters.app.settings import Settings
 from bot.clock import SystemClock
 from bot.core import Core, assemble
 from bot.errors import StorageError
+from bot.observations import UNOBSERVED, Observations
 from bot.ports import Clock, WriteTogether
 from storage.engine import create_engine
 from storage.schema import ensure_schema
 from storage.sqlite_writes import SqliteWriteTogether
 from storage.unit_of_work import DATABASE_FAILURES, SqlStorage
+
+if TYPE_CHECKING:
+    from adapters.metrics.exposition import Metrics
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +29,12 @@ class App:
     settings: Settings
     engine: AsyncEngine
     core: Core
+    # ``GET /metrics``, when ``run`` serves it (``METRICS``).
+    metrics: Metrics | None = None
+
+    @property
+    def observations(self) -> Observations:
+        return UNOBSERVED if self.metrics is None else self.metrics.observations
 
 
 @asynccontextmanager
@@ -38,14 +49,19 @@ async def open_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 
 @asynccontextmanager
-async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncIterator[App]:
-    """The core on the configured database, its schema brought up to date (or refused)."""
+async def open_app(
+    settings: Settings, clock: Clock | None = None, *, metrics: bool = False
+) -> AsyncIterator[App]:
+    """The core on the configured database, its schema brought up to date (or refused); with
+    ``metrics`` (``run`` asks for them), counted for ``GET /metrics`` unless ``METRICS`` is off."""
     async with AsyncExitStack() as stack:
         engine = await stack.enter_async_context(open_engine(settings))
         await ensure_schema(engine, auto_migrate=settings.auto_migrate)
         clock = clock or SystemClock()
-        storage = SqlStorage(engine)
-        writer = await stack.enter_async_context(_write_together(engine, storage))
+        measured = _metrics(settings, engine, clock) if metrics else None
+        observations = UNOBSERVED if measured is None else measured.observations
+        storage = SqlStorage(engine, observations)
+        writer = await stack.enter_async_context(_write_together(engine, storage, observations))
         core = assemble(
             storage.unit_of_work,
             clock,
@@ -55,19 +71,31 @@ async def open_app(settings: Settings, clock: Clock | None = None) -> AsyncItera
             default_zone=settings.reminders.default_zone,
             grace=settings.reminders.grace,
             lease=settings.outbox_lease,
+            observations=observations,
         )
-        yield App(settings, engine, core)
+        yield App(settings, engine, core, measured)
+
+
+def _metrics(settings: Settings, engine: AsyncEngine, clock: Clock) -> Metrics | None:
+    if not settings.metrics.enabled:
+        return None
+    # Only ``run`` counts: other commands never import the Prometheus client.
+    from adapters.metrics.exposition import Metrics
+
+    return Metrics(
+        engine, clock, multiprocess=settings.workers > 1, cache_s=settings.metrics.cache_s
+    )
 
 
 @asynccontextmanager
 async def _write_together(
-    engine: AsyncEngine, storage: SqlStorage
+    engine: AsyncEngine, storage: SqlStorage, observations: Observations
 ) -> AsyncIterator[WriteTogether | None]:
     """SQLite's own group-commit writer; other databases write through units of work."""
     if engine.dialect.name != "sqlite":
         yield None
         return
-    async with SqliteWriteTogether(engine, storage.known) as writer:
+    async with SqliteWriteTogether(engine, storage.known, observations) as writer:
         yield writer
 
 

@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from adapters.app.readiness import Readiness
 from adapters.app.settings import Settings
 from adapters.app.stopping import FINISH_S, LAST_CALL_S, StopPlan
-from adapters.web import build_web_app
+from adapters.web import Scrape, build_web_app
 from bot.errors import ConfigError
 
 
@@ -23,13 +23,21 @@ async def http_server(
     slack: AsyncApp | None,
     plan: StopPlan | None = None,
     readiness: Readiness | None = None,
+    metrics: Scrape | None = None,
 ) -> AsyncIterator[int]:
     """Serve until the block ends; gives the port it listens on (``PORT=0`` picks one). When
-    ``plan`` begins, the port is closed at once and the requests in flight are answered."""
+    ``plan`` begins, the port is closed at once and the requests in flight are answered.
+    ``metrics`` answers ``GET /metrics`` (404 without)."""
     plan = plan or StopPlan()
     # What cleanup still gives a request once the plan's own wait for them is over.
     secret = settings.slack.signing_secret if settings.slack is not None else None
-    web_app = build_web_app(slack, signing_secret=secret, readiness=readiness)
+    web_app = build_web_app(
+        slack,
+        signing_secret=secret,
+        readiness=readiness,
+        metrics=metrics,
+        metrics_token=settings.metrics.token,
+    )
     runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=LAST_CALL_S)
     await runner.setup()
 

@@ -77,8 +77,11 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
         if settings.slack is not None:
             slack = await stack.enter_async_context(slack_platform(app, settings.slack))
             plan.finish(slack.adapter.settled)
+        scrape = None if app.metrics is None else app.metrics.scrape
         port = await stack.enter_async_context(
-            http_server(settings, None if slack is None else slack.http_app, plan, readiness)
+            http_server(
+                settings, None if slack is None else slack.http_app, plan, readiness, scrape
+            )
         )
         if slack is not None:
             # Its own stack, so that stopping closes a Socket Mode connection at once (new

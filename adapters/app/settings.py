@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from adapters.app.log_folding import FoldDatabaseFailures, FoldReconnects
 from adapters.app.log_format import JsonFormatter
 from adapters.app.log_quiet import QUIET_BELOW_WARNING, DropMisleading, quiet_libraries
+from adapters.app.metrics_settings import MetricsSettings, load_metrics_settings
 from adapters.app.triage_settings import TriageSettings, load_triage_settings
 from adapters.app.workers import WORKER
 from adapters.discord.settings import DiscordSettings, load_discord_settings
@@ -50,6 +51,7 @@ class Settings:
     public_url: str | None = None
     # ``plain`` (for people) or ``json`` (one object per line, for log collectors).
     log_format: str = "plain"
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
 
 
 class NothingToServe(Exception):
@@ -98,6 +100,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             )
         ),
         public_url=_public_url(environ),
+        metrics=load_metrics_settings(environ),
     )
 
 

@@ -56,7 +56,11 @@ async def slack_platform(app: App, settings: SlackSettings) -> AsyncIterator[Sla
     conversation = app.core.conversation(slack_surface(settings))
     admins = app.settings.triage.slack_admin_users
     async with SlackAdapter(
-        conversation, settings, enrichment=app.core.enrichment, admin_users=admins
+        conversation,
+        settings,
+        enrichment=app.core.enrichment,
+        admin_users=admins,
+        observations=app.observations,
     ) as adapter:
         yield SlackPlatform(
             adapter, adapter.build(), settings, app.settings.triage.slack_triage_channel

@@ -121,6 +121,7 @@ async def _dispatch(
             from adapters.app.preflight import refuse_refused_tokens
 
             await refuse_refused_tokens(settings)
+        return await _run(settings, env)
     async with open_app(settings) as app:
         if arguments.command == "console":
             user = env.get("USER", "")
@@ -150,10 +151,17 @@ async def _dispatch(
             rows = [export_row(item) async for item in exported]
             _write_export(rows, arguments.format, out)
             return 0
-        from adapters.app.serving import run_until_stopped
+    raise AssertionError(f"no command {arguments.command!r}")
 
-        await run_until_stopped(app, env)
-        return 0
+
+async def _run(settings: Settings, env: Mapping[str, str]) -> int:
+    from adapters.app.serving import run_until_stopped
+    from adapters.metrics.directory import metrics_directory
+
+    with metrics_directory(settings, env) as environ:
+        async with open_app(settings, metrics=True) as app:
+            await run_until_stopped(app, environ)
+    return 0
 
 
 def _write_export(rows: list[dict[str, ExportValue]], form: str, out: TextIO) -> None:

@@ -27,7 +27,6 @@ from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.background import BackgroundWork, EarlyOrLate
@@ -37,6 +36,7 @@ from adapters.slack.formatting import emoji_name, mentioned_users, readable, ren
 from adapters.slack.identity import BotIdentity, SlackIdentity
 from adapters.slack.inbound import described
 from adapters.slack.modal import CALLBACK_ID, build_view, read_submission
+from adapters.slack.observed import ObservedApp, ObservedRateLimitRetries
 from adapters.slack.payloads import (
     id_of,
     ignored,
@@ -64,6 +64,7 @@ from bot.enrichment import Enrichment
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import ItemKind, Stakeholder
 from bot.messages import Message
+from bot.observations import UNOBSERVED, Observations
 from bot.service import Recorded, Refused
 from bot.text import clean, is_blank
 
@@ -153,6 +154,7 @@ def web_client(
     *,
     token: bool = True,
     retry_429: bool = True,
+    observations: Observations = UNOBSERVED,
 ) -> AsyncWebClient:
     # Only 429s are retried (after Retry-After): retrying a post after a network error could
     # post it twice. One HTTP session keeps connections to Slack open between calls.
@@ -160,7 +162,9 @@ def web_client(
         token=settings.bot_token if token else None,
         base_url=settings.api_url or DEFAULT_API_URL,
         session=session,
-        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)] if retry_429 else [],
+        retry_handlers=[ObservedRateLimitRetries(observations, max_retry_count=3)]
+        if retry_429
+        else [],
     )
 
 
@@ -170,7 +174,8 @@ class SlackAdapter:
     and the ``admin_users`` ids, may triage. ``enrichment`` corrects a stored item's author
     once ``users.info`` has answered; ``auth_retry_s`` is the first wait between attempts to
     learn the bot's identity when the settings do not give it; ``users_info_timeout_s`` how long
-    a ``users.info`` is waited for before the request's own word is kept."""
+    a ``users.info`` is waited for before the request's own word is kept; ``observations``
+    hears of each request and of the Web API's 429s."""
 
     def __init__(
         self,
@@ -182,8 +187,10 @@ class SlackAdapter:
         ack_budget_s: float = ACK_BUDGET_S,
         auth_retry_s: float = 1.0,
         users_info_timeout_s: float = LOOKUP_TIMEOUT_S,
+        observations: Observations = UNOBSERVED,
     ) -> None:
         self._conversation = conversation
+        self._observations = observations
         self._enrichment = enrichment
         self._admin_users = admin_users
         self._settings = settings
@@ -195,7 +202,7 @@ class SlackAdapter:
 
     async def __aenter__(self) -> Self:
         self._session = aiohttp.ClientSession()
-        self.client = web_client(self._settings, self._session)
+        self.client = web_client(self._settings, self._session, observations=self._observations)
         self._people = SlackPeople(self.client, timeout_s=self._users_info_timeout_s)
         settings = self._settings
         given = settings.bot_user_id
@@ -231,15 +238,17 @@ class SlackAdapter:
         # client has no token: ``authorize`` hands it one on each request (with a token Bolt
         # would call auth.test itself, on the first requests).
         assert self._session is not None, "build the app inside ``async with``"
-        app = AsyncApp(
+        app = ObservedApp(
+            self._observations,
             signing_secret=self._settings.signing_secret,
             # The HTTP edge (adapters/web.py) checks the signature on the raw bytes before
             # anything parses them; Socket Mode is not signed. A second check here would be
             # one more HMAC per request.
             request_verification_enabled=False,
-            client=web_client(self._settings, self._session, token=False),
-            # Bolt takes its own AsyncAuthorize as it is (its hint names only functions).
-            authorize=self.identity.authorize,  # type: ignore[arg-type]
+            client=web_client(
+                self._settings, self._session, token=False, observations=self._observations
+            ),
+            authorize=self.identity.authorize,
             process_before_response=True,
             # A signed request no listener takes goes to ``_on_error`` instead of being
             # logged whole (raw bytes included) and answered 404, which Slack retries.

@@ -1,0 +1,1 @@
+"""Prometheus metrics: the ``Observations`` port counted, and the database's gauges."""
