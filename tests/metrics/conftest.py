@@ -107,7 +107,9 @@ async def running_bot(
     clock = FixedClock()
     async with open_app(settings, clock, metrics=True) as app, serving(app) as served:
         base = f"http://127.0.0.1:{served.port}"
-        yield Bot(app, served, fake, clock, SlackSender(base, SECRET, response_url=fake.response_url()))
+        yield Bot(
+            app, served, fake, clock, SlackSender(base, SECRET, response_url=fake.response_url())
+        )
 
 
 @pytest.fixture

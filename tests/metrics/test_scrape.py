@@ -130,9 +130,10 @@ async def test_an_sla_breach_is_counted_and_stays_open_in_the_gauges(bot: Bot) -
     labels = {**SLACK, "sla_class": "must-have", "stakeholder": "internal"}
     assert samples.value("feedbackbot_sla_breaches_total", **labels) == 1
     assert samples.value("feedbackbot_open_sla_breaches", **SLACK, workspace="T1") == 1
-    assert samples.value(
-        "feedbackbot_oldest_open_must_have_age_seconds", **SLACK, workspace="T1"
-    ) == timedelta(days=3).total_seconds()
+    assert (
+        samples.value("feedbackbot_oldest_open_must_have_age_seconds", **SLACK, workspace="T1")
+        == timedelta(days=3).total_seconds()
+    )
 
 
 async def test_open_items_are_counted_by_status_stakeholder_and_priority(bot: Bot) -> None:

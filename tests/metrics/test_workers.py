@@ -1,0 +1,83 @@
+"""``WORKERS=2``: a real ``feedbackbot run`` whose worker processes share the port; whichever
+process answers a scrape, it counts every process's requests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+from pathlib import Path
+
+from tests.metrics.conftest import Samples, scrape
+from tests.processes import FEEDBACKBOT, free_port
+from tests.slack.conftest import SECRET
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.signed import SlackSender
+
+REQUESTS = 40
+
+
+async def test_one_scrape_counts_the_requests_of_every_worker(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    port = free_port()
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    (metrics_dir / "counter_999999.db").write_bytes(b"left by an earlier run")
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "LOG_LEVEL": "INFO",
+        "WORKERS": "2",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+    }
+    process = await asyncio.create_subprocess_exec(
+        FEEDBACKBOT, "run", env=env, cwd=tmp_path, stderr=subprocess.PIPE
+    )
+    assert process.stderr is not None
+    log: list[str] = []
+    try:
+        async with asyncio.timeout(60):
+            while "2 worker processes" not in (line := (await process.stderr.readline()).decode()):
+                assert line, "".join(log)
+                log.append(line)
+        reading = asyncio.create_task(_read(process, log))
+        base = f"http://127.0.0.1:{port}"
+        sender = SlackSender(base, SECRET, response_url=fake.response_url())
+        # A new connection per request, so Linux spreads them over both processes.
+        await asyncio.gather(*(sender.command("/feedback", f"note {n}") for n in range(REQUESTS)))
+        await fake.wait_for("chat.postMessage", REQUESTS, timeout=30)
+        # Each scrape is answered by either process; every one counts all requests.
+        scrapes: list[Samples] = [await scrape(base) for _ in range(6)]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 60)
+    await asyncio.wait_for(reading, 10)
+
+    assert code == 0
+    recorded_by = {
+        match.group(1)
+        for line in log
+        if (match := re.search(r"\[worker (\d)\]: recorded feedback", line))
+    }
+    assert recorded_by == {"0", "1"}
+    for samples in scrapes:
+        labels = {"platform": "slack", "command": "/feedback"}
+        assert samples.value("feedbackbot_requests_total", **labels) == REQUESTS
+        assert samples.value("feedbackbot_acks_total", **labels, outcome="ok") == REQUESTS
+        assert samples.total("feedbackbot_items_recorded_total") == REQUESTS
+        assert samples.total("feedbackbot_open_items", workspace="T1") == REQUESTS
+
+
+async def _read(process: asyncio.subprocess.Process, log: list[str]) -> None:
+    assert process.stderr is not None
+    while line := await process.stderr.readline():
+        log.append(line.decode(errors="replace"))
