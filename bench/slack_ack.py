@@ -4,6 +4,7 @@ compared with a bare slack-bolt app that only acknowledges.
 Run from the repository root::
 
     python -m bench.slack_ack [--requests N]
+    python -m bench.slack_ack --compare-metrics 6 [--requests N] [--concurrency C]
 
 Both servers run as subprocesses on 127.0.0.1 and are driven the same way: N signed
 `/feedback` requests per concurrency level (1, 10, 50) from one shared HTTP client (by default
@@ -12,6 +13,11 @@ cores; ``--client aiohttp`` or ``--client httpx`` for those; see ``load_client``
 The fake Slack Web API (``bench.lean_slack.LeanSlack``, a lean asyncio server: its CPU time is
 spent on the bot's cores, real Slack's is not) runs in this process and records the bot's
 thank-yous. The exit status is 0 unless a request failed or a thank-you was lost.
+
+With ``--compare-metrics ROUNDS`` it runs no bare app: two bots at once, one with metrics
+(``METRICS=true``, the default) and one with ``METRICS=false``, each on its own database, given
+the same load in alternating rounds (runs are noisy, ±15%, so one round each says little), and
+prints both rates and the CPU time per request.
 
 ``python -m bench.slack_ack --serve-bare PORT`` is the bare server itself (used internally).
 """
@@ -25,6 +31,7 @@ import os
 import platform
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -166,7 +173,11 @@ async def _stop(server: Server, codes: dict[str, int | None]) -> None:
 
 @asynccontextmanager
 async def started_bot(
-    env: Mapping[str, str], workdir: Path, codes: dict[str, int | None], database: str
+    env: Mapping[str, str],
+    workdir: Path,
+    codes: dict[str, int | None],
+    database: str,
+    name: str = "bot",
 ) -> AsyncIterator[Server]:
     """``feedbackbot run``, ready once its first process logs that it serves (with
     ``WORKERS``, only after every worker does)."""
@@ -179,7 +190,7 @@ async def started_bot(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    server = Server("bot", f"http://127.0.0.1:{port}", process)
+    server = Server(name, f"http://127.0.0.1:{port}", process)
     assert process.stderr is not None
     ready = "health at GET /healthz"
     async with _running(server, process.stderr, ready, "feedbackbot run", codes):
@@ -630,6 +641,92 @@ async def bench(
     return 1 if failed else 0
 
 
+async def compare_metrics(
+    requests: int, client_kind: str, concurrency: int, workers: int, rounds: int
+) -> int:
+    """The bot with metrics on and off, alternating rounds at one concurrency."""
+    codes: dict[str, int | None] = {}
+    results: dict[str, list[Round]] = {"metrics on": [], "METRICS=false": []}
+    async with AsyncExitStack() as stack:
+        fake = await stack.enter_async_context(LeanSlack())
+        for user_id, name in USERS:
+            fake.add_user(user_id, name, "T1", display_name=name.title())
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fb-bench-")))
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(workdir),
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake.api_url,
+            "HOST": "127.0.0.1",
+            "LOG_LEVEL": "INFO",
+            "WORKERS": str(workers),
+        }
+        bots: dict[str, Server] = {}
+        for label, on in (("metrics on", "true"), ("METRICS=false", "false")):
+            database = f"sqlite:///{workdir / f'bench-{on}.db'}"
+            bots[label] = await stack.enter_async_context(
+                started_bot({**env, "METRICS": on}, workdir, codes, database, label)
+            )
+        post = await stack.enter_async_context(load_client(client_kind, concurrency + 10))
+        print(
+            f"feedbackbot Slack ack benchmark, metrics on against METRICS=false: {rounds} "
+            f"rounds of {requests} requests each at concurrency {concurrency}, {client_kind} "
+            f"client, Python {platform.python_version()}, {os.cpu_count()} CPU(s), "
+            f"WORKERS={workers}, SQLite\n"
+        )
+        for label, bot in bots.items():
+            warm = await bot_round(
+                post,
+                fake,
+                bot,
+                f"warm{len(label)}",
+                command_bodies(f"warm{len(label)}", len(USERS), fake.response_url),
+                1,
+            )
+            if warm.failures or warm.lost:
+                raise RuntimeError(f"warm-up of {label} failed: {(warm.failures + warm.lost)[:5]}")
+        print(
+            f"{'round':>5}  {'bot':<14} {'acks/s':>8} {'items/s':>8} {'CPU ms/req':>10} "
+            f"{'ack p99 ms':>10}"
+        )
+        for number in range(rounds):
+            order = list(bots) if number % 2 == 0 else list(reversed(bots))
+            for label in order:
+                tag = f"r{number}{'on' if label == 'metrics on' else 'off'}"
+                bodies = command_bodies(tag, requests, fake.response_url)
+                bot = bots[label]
+                result = await measured(bot, bot_round(post, fake, bot, tag, bodies, concurrency))
+                results[label].append(result)
+                print(
+                    f"{number + 1:>5}  {label:<14} {_cell(result.acks_per_second, 0):>8} "
+                    f"{_cell(result.items_per_second, 0):>8} "
+                    f"{_cell(result.cpu_ms_per_request(result.server_cpu_s), 2):>10} "
+                    f"{_cell(result.percentile_ms(99)):>10}"
+                )
+    print()
+    medians: dict[str, tuple[float, float, float]] = {}
+    for label, rounds_of in results.items():
+        medians[label] = (
+            statistics.median(r.acks_per_second for r in rounds_of),
+            statistics.median(r.items_per_second for r in rounds_of),
+            statistics.median(r.cpu_ms_per_request(r.server_cpu_s) for r in rounds_of),
+        )
+        acks, items, cpu = medians[label]
+        print(f"median {label:<14} {acks:8.0f} acks/s {items:8.0f} items/s {cpu:6.2f} CPU ms/req")
+    on_items, off_items = medians["metrics on"][1], medians["METRICS=false"][1]
+    on_cpu, off_cpu = medians["metrics on"][2], medians["METRICS=false"][2]
+    print(
+        f"metrics on: {on_items / off_items:.1%} of the item rate with METRICS=false "
+        f"(target at least 95%), {on_cpu / off_cpu:.1%} of its CPU per request"
+    )
+    lost = [r for rounds_of in results.values() for r in rounds_of if r.failures or r.lost]
+    for label, code in codes.items():
+        if code != 0:
+            print(f"! {label} exited with {code} after SIGTERM")
+    return 1 if lost else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.slack_ack", description=__doc__)
     parser.add_argument("--requests", type=int, default=3000, help="requests per round")
@@ -658,6 +755,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="run the bot on a fresh database on this PostgreSQL server instead of SQLite "
         "(the user must be allowed to create databases; it is dropped at the end)",
     )
+    parser.add_argument(
+        "--compare-metrics",
+        type=int,
+        metavar="ROUNDS",
+        help="instead: the bot with metrics on and with METRICS=false, ROUNDS rounds each, "
+        "alternating, at the highest --concurrency (default 50)",
+    )
     parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_bare is not None:
@@ -665,6 +769,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.requests < 1:
         parser.error("--requests must be at least 1")
+    if args.compare_metrics is not None:
+        if args.compare_metrics < 1:
+            parser.error("--compare-metrics must be at least 1")
+        concurrency = max(args.concurrency or CONCURRENCIES)
+        return asyncio.run(
+            compare_metrics(
+                args.requests, args.client, concurrency, args.workers, args.compare_metrics
+            )
+        )
     return asyncio.run(
         bench(
             args.requests,
