@@ -129,6 +129,15 @@ Index(
     items.c.created_at,
 )
 Index("ix_items_workspace_votes", items.c.workspace_id, items.c.votes)
+# What the metrics' gauges count (storage/gauges.py): open items by status, stakeholder and
+# priority, read from the index alone.
+Index(
+    "ix_items_workspace_open",
+    items.c.workspace_id,
+    items.c.status,
+    items.c.stakeholder,
+    items.c.priority,
+)
 Index("ix_status_changes_at", status_changes.c.at)
 
 reminders = Table(
