@@ -31,6 +31,7 @@ async def discord_platform(
         settings,
         admin_roles=app.settings.triage.discord_admin_roles,
         on_gateway=None if link is None else link.observe,
+        observations=app.observations,
     )
     client = discord.client
     triage_channel = app.settings.triage.discord_triage_channel

@@ -18,6 +18,7 @@ from discord import app_commands
 from adapters.discord.chat import MAX_RATELIMIT_WAIT, NO_PINGS, ChannelChat, InteractionChat
 from adapters.discord.formatting import MESSAGE_LIMIT, chunks, render, same_emoji
 from adapters.discord.modal import FormChoices, build_form, submitted_text
+from adapters.discord.observed import answered, arrived
 from adapters.discord.payloads import routable
 from adapters.discord.roadmap import InteractionRoles, roadmap_group
 from adapters.discord.settings import DiscordSettings
@@ -28,6 +29,7 @@ from bot.errors import ConfigError, FeedbackBotError
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import ItemKind, Priority, Stakeholder
 from bot.messages import Message
+from bot.observations import UNOBSERVED, Observations
 from bot.text import MAX_TEXT_LENGTH
 
 log = logging.getLogger(__name__)
@@ -110,6 +112,9 @@ class FeedbackClient(discord.Client):
     def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
         # discord.py parses an event and dispatches it in one synchronous step, so the
         # socket's sequence number here is this event's own.
+        if event == "interaction":
+            # Before any handler runs: the command tree's task may answer it first.
+            arrived(args[0], self.adapter.observations)
         super().dispatch(event, *args, **kwargs)
         if event in LINK_UP or event == LINK_DOWN:
             self.adapter.gateway_changed(event != LINK_DOWN)
@@ -178,12 +183,15 @@ class DiscordAdapter:
         defer_after: float = DEFER_AFTER,
         admin_roles: frozenset[str] = frozenset(),
         on_gateway: Callable[[bool], None] | None = None,
+        observations: Observations = UNOBSERVED,
     ) -> None:
         """``conversation`` is ``None`` only to register commands (``feedbackbot discord
         sync``). ``admin_roles`` (names or ids) may triage besides Manage Server.
-        ``on_gateway`` is told each time the gateway connection comes up or drops."""
+        ``on_gateway`` is told each time the gateway connection comes up or drops;
+        ``observations`` hears of each interaction and its acknowledgement."""
         self._on_gateway = on_gateway
         self._conversation = conversation
+        self.observations = observations
         self._admin_roles = admin_roles
         self._settings = settings
         self._defer_after = defer_after
@@ -273,8 +281,10 @@ class DiscordAdapter:
             try:
                 await interaction.response.defer(ephemeral=True, thinking=True)
             except discord.HTTPException as error:
+                answered(interaction, ok=False)
                 log.error("could not defer /roadmap: %s", error)
                 return
+            answered(interaction)
             answer = await self._roadmap_answer(interaction, ask)
             try:
                 for part in chunks(render(answer)):
@@ -364,7 +374,9 @@ class DiscordAdapter:
                 form = build_form(FormChoices(kind, priority, anonymous))
                 try:
                     await interaction.response.send_modal(form)
+                    answered(interaction)
                 except discord.HTTPException as error:
+                    answered(interaction, ok=False)
                     # Discord no longer knows the interaction (answered after its 3 s): nobody
                     # is waiting for this form any more.
                     log.error("could not open the form: %s", error)

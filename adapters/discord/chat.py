@@ -29,6 +29,7 @@ import aiohttp
 import discord
 
 from adapters.discord.formatting import chunks, render
+from adapters.discord.observed import answered
 from bot.identity import MessageRef, Person
 from bot.messages import Mention, Message
 from bot.ports import ChannelUnavailable, ChatFailed, TryLater
@@ -160,6 +161,7 @@ class InteractionChat:
             # An anonymous item's public thanks is a channel message; what the person sees
             # as the answer to their command is private.
             await self._interaction.response.defer(thinking=True, ephemeral=self._anonymous)
+            answered(self._interaction)
             self.answer = Answer.DEFERRED_PRIVATE if self._anonymous else Answer.DEFERRED_PUBLIC
 
     async def post(
@@ -186,6 +188,7 @@ class InteractionChat:
             callback = await self._interaction.response.send_message(
                 content, allowed_mentions=allowed, suppress_embeds=True
             )
+            answered(self._interaction)
             self.answer = Answer.DONE
             return callback.message_id
         if self.answer is Answer.DEFERRED_PUBLIC:
@@ -221,6 +224,7 @@ class InteractionChat:
             await interaction.response.send_message(
                 first, ephemeral=True, allowed_mentions=NO_PINGS, suppress_embeds=True
             )
+            answered(interaction)
         elif self.answer is Answer.DEFERRED_PRIVATE:
             await interaction.edit_original_response(content=first, allowed_mentions=NO_PINGS)
         else:
