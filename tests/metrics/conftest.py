@@ -74,9 +74,9 @@ class Bot:
         return await scrape(self.base, token)
 
 
-def environment(fake: FakeSlack, database: Path, **more: str) -> dict[str, str]:
+def environment(fake: FakeSlack, database_url: str, **more: str) -> dict[str, str]:
     return {
-        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "DATABASE_URL": database_url,
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": fake.api_url,
@@ -101,9 +101,9 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 @asynccontextmanager
 async def running_bot(
-    fake: FakeSlack, tmp_path: Path, more: Mapping[str, str] | None = None
+    fake: FakeSlack, database_url: str, more: Mapping[str, str] | None = None
 ) -> AsyncIterator[Bot]:
-    settings = load_settings(environment(fake, tmp_path / "bot.db", **(more or {})))
+    settings = load_settings(environment(fake, database_url, **(more or {})))
     clock = FixedClock()
     async with open_app(settings, clock, metrics=True) as app, serving(app) as served:
         base = f"http://127.0.0.1:{served.port}"
@@ -112,7 +112,12 @@ async def running_bot(
         )
 
 
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+
+
 @pytest.fixture
-async def bot(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[Bot]:
-    async with running_bot(fake, tmp_path) as running:
+async def bot(fake: FakeSlack, database_url_for_test: str) -> AsyncIterator[Bot]:
+    """The bot on SQLite and on PostgreSQL."""
+    async with running_bot(fake, database_url_for_test) as running:
         yield running

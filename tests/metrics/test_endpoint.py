@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.metrics.conftest import Bot, running_bot
+from tests.metrics.conftest import Bot, running_bot, sqlite_url
 from tests.slack.fake_slack import FakeSlack
 
 TOKEN = "s3cret-scraper-token"
@@ -28,7 +28,7 @@ async def test_metrics_are_served_by_default(bot: Bot) -> None:
 async def test_metrics_false_answers_404_and_the_bot_still_serves(
     fake: FakeSlack, tmp_path: Path
 ) -> None:
-    async with running_bot(fake, tmp_path, {"METRICS": "false"}) as bot:
+    async with running_bot(fake, sqlite_url(tmp_path), {"METRICS": "false"}) as bot:
         answer = await get(bot)
         command = await bot.slack.command("/feedback", "still recorded")
 
@@ -37,7 +37,7 @@ async def test_metrics_false_answers_404_and_the_bot_still_serves(
 
 
 async def test_a_token_is_required_when_one_is_set(fake: FakeSlack, tmp_path: Path) -> None:
-    async with running_bot(fake, tmp_path, {"METRICS_TOKEN": TOKEN}) as bot:
+    async with running_bot(fake, sqlite_url(tmp_path), {"METRICS_TOKEN": TOKEN}) as bot:
         without = await get(bot)
         wrong = await get(bot, {"Authorization": "Bearer not-it"})
         right = await bot.scrape(TOKEN)
