@@ -236,7 +236,8 @@ class Delivery:
             return self._later(
                 owed, TryLater(type(error).__name__, maybe_sent=True), now, author, item
             )
-        observations.delivered(owed.platform, owed.purpose.value, "posted")
+        if sent[1].posted is not None or sent[1].privately:
+            observations.delivered(owed.platform, owed.purpose.value, "posted")
         return sent
 
     async def _send(
