@@ -194,11 +194,11 @@ async def test_an_intent_the_settings_do_not_need_is_not_asked_for(
 async def test_a_database_behind_names_the_migration_upgrade_would_run(
     slack: FakeSlack, tmp_path: Path
 ) -> None:
-    await migrated_database(tmp_path, "0005")
+    await migrated_database(tmp_path, "0006")
     result = await check(slack_env(slack, tmp_path, AUTO_MIGRATE="false"), tmp_path)
     assert result.status == 1
     assert line(result, "schema").startswith(
-        "✗ schema: behind by 1 migration(s): 0006 (workspace organisation"
+        "✗ schema: behind by 1 migration(s): 0007 (open items index"
     )
     assert "run `feedbackbot db upgrade`" in line(result, "schema")
 
@@ -206,10 +206,10 @@ async def test_a_database_behind_names_the_migration_upgrade_would_run(
 async def test_a_database_behind_passes_when_run_migrates_it_itself(
     slack: FakeSlack, tmp_path: Path
 ) -> None:
-    await migrated_database(tmp_path, "0005")
+    await migrated_database(tmp_path, "0006")
     result = await check(slack_env(slack, tmp_path), tmp_path)
     assert result.status == 0
-    assert line(result, "schema").startswith("✓ schema: behind by 1 migration(s): 0006")
+    assert line(result, "schema").startswith("✓ schema: behind by 1 migration(s): 0007")
     assert "`feedbackbot run` applies them at start" in line(result, "schema")
 
 
