@@ -1,5 +1,6 @@
-"""open items index: the metrics' gauges count a workspace's open items by status, stakeholder
-and priority from the index alone
+"""open items index: the metrics' gauges count open items from it alone
+
+By status, stakeholder and priority, per workspace (storage/gauges.py).
 
 Revision ID: 0007
 Revises: 0006
