@@ -312,6 +312,8 @@ class FeedbackService:
                 return 0
             withdrawn = await uow.items.remove_votes(workspace, number)
             await uow.commit()
+            for _ in range(withdrawn):
+                self._journal.observations.voted(workspace.platform, "withdrawn")
             return withdrawn
 
     async def _ballot(
