@@ -1,4 +1,5 @@
-"""Settings of ``GET /metrics``: ``METRICS``, ``METRICS_TOKEN``, ``METRICS_CACHE_SECONDS``."""
+"""Settings of ``GET /metrics``: ``METRICS``, ``METRICS_TOKEN``, ``METRICS_CACHE_SECONDS``, and
+``PROMETHEUS_MULTIPROC_DIR`` for several worker processes."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ class MetricsSettings:
     token: str | None = None
     # How long the gauges read from the database are reused by later scrapes.
     cache_s: int = 5
+    # With several workers: where their counts are written (a new temporary one when unset).
+    directory: str | None = None
 
 
 def load_metrics_settings(environ: Mapping[str, str]) -> MetricsSettings:
@@ -29,4 +32,5 @@ def load_metrics_settings(environ: Mapping[str, str]) -> MetricsSettings:
         enabled=flag(environ, "METRICS", True),
         token=token,
         cache_s=whole_number(environ, "METRICS_CACHE_SECONDS", 5, 0, MAX_CACHE_S),
+        directory=environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip() or None,
     )

@@ -28,7 +28,7 @@ def metrics_directory(
     if not settings.metrics.enabled or settings.workers < 2 or settings.worker > 0:
         yield environ
         return
-    given = environ.get(DIRECTORY, "").strip()
+    given = settings.metrics.directory
     if given:
         path = Path(given)
         try:
