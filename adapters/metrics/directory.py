@@ -25,8 +25,15 @@ def metrics_directory(
     process of several with metrics on makes one: the operator's ``PROMETHEUS_MULTIPROC_DIR``
     emptied of an earlier run's files (counts of dead processes would add up forever), else a
     new temporary directory, removed at the end."""
-    if not settings.metrics.enabled or settings.workers < 2 or settings.worker > 0:
-        yield environ
+    if settings.worker > 0:
+        yield environ  # the first process set the variable for it
+        return
+    if not settings.metrics.enabled or settings.workers < 2:
+        # One process counts in memory. Prometheus's client would write files wherever the
+        # variable points as soon as it is set, even empty (as an ``.env`` copied from
+        # ``.env.example`` sets it): into the working directory.
+        with _without(DIRECTORY):
+            yield environ
         return
     given = settings.metrics.directory
     if given:
@@ -51,3 +58,13 @@ def metrics_directory(
             os.environ[DIRECTORY] = before
         if not given:
             shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def _without(name: str) -> Iterator[None]:
+    before = os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        if before is not None:
+            os.environ[name] = before

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tests.metrics.conftest import Samples, scrape
-from tests.processes import FEEDBACKBOT, free_port
+from tests.processes import FEEDBACKBOT, free_port, running
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
@@ -105,6 +105,35 @@ async def test_without_a_directory_one_is_made_for_the_run_and_removed(
     assert samples.value("feedbackbot_requests_total", platform="slack", command="/feedback") == 1
     assert len(made) == 1 and made[0].startswith("feedbackbot-metrics-")
     assert list(temporary.iterdir()) == []
+
+
+async def test_one_process_writes_no_files_even_with_the_variable_set_empty(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        # As an .env copied from .env.example sets it.
+        "PROMETHEUS_MULTIPROC_DIR": "",
+    }
+    async with running(env, tmp_path, b"serving Slack"):
+        base = f"http://127.0.0.1:{port}"
+        sender = SlackSender(base, SECRET, response_url=fake.response_url())
+        await sender.command("/feedback", "counted in memory")
+        samples = await scrape(base)
+
+    assert samples.value("feedbackbot_requests_total", platform="slack", command="/feedback") == 1
+    assert _databases(tmp_path) == ["feedbackbot.db"]  # and no counts' files
+
+
+def _databases(directory: Path) -> list[str]:
+    return sorted(path.name for path in directory.glob("*.db"))
 
 
 async def _read(process: asyncio.subprocess.Process, log: list[str]) -> None:
