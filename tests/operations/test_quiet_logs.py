@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.app.settings import configure_logging, load_settings
 from adapters.scheduler.directory import PlatformDirectory
 from adapters.scheduler.scheduler import ReminderScheduler
+from storage.schema import head_revision
 from tests.cli import own_logging, run_cli
 from tests.core import core_on
 from tests.discord.fake_discord import FakeDiscord
@@ -54,7 +55,7 @@ def test_the_first_start_says_in_one_line_that_the_schema_was_upgraded(
     first, _ = two_starts
     schema = [line for line in first if "schema" in line or "alembic" in line]
     assert len(schema) == 1
-    assert schema[0].endswith("database schema upgraded from empty to 0006")
+    assert schema[0].endswith(f"database schema upgraded from empty to {head_revision()}")
 
 
 def test_a_second_start_logs_no_alembic_or_schema_line(
