@@ -563,6 +563,27 @@ def print_targets(bare: Round, bot: Round) -> None:
 # -- the whole run -----------------------------------------------------------------------------
 
 
+async def _fake_slack_and_settings(
+    stack: AsyncExitStack, workers: int
+) -> tuple[LeanSlack, Path, dict[str, str]]:
+    """The fake Slack with the benchmark's people, a scratch directory, and the bot's settings."""
+    fake = await stack.enter_async_context(LeanSlack())
+    for user_id, name in USERS:
+        fake.add_user(user_id, name, "T1", display_name=name.title())
+    workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fb-bench-")))
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(workdir),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "HOST": "127.0.0.1",
+        "LOG_LEVEL": "INFO",
+        "WORKERS": str(workers),
+    }
+    return fake, workdir, env
+
+
 async def bench(
     requests: int,
     client_kind: str,
@@ -573,20 +594,7 @@ async def bench(
     codes: dict[str, int | None] = {}
     rows: list[tuple[Round, Round]] = []
     async with AsyncExitStack() as stack:
-        fake = await stack.enter_async_context(LeanSlack())
-        for user_id, name in USERS:
-            fake.add_user(user_id, name, "T1", display_name=name.title())
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fb-bench-")))
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(workdir),
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": fake.api_url,
-            "HOST": "127.0.0.1",
-            "LOG_LEVEL": "INFO",
-            "WORKERS": str(workers),
-        }
+        fake, workdir, env = await _fake_slack_and_settings(stack, workers)
         database = f"sqlite:///{workdir / 'bench.db'}"
         if postgres is not None:
             database, name = await with_postgres_database(postgres, "slack")
@@ -648,20 +656,7 @@ async def compare_metrics(
     codes: dict[str, int | None] = {}
     results: dict[str, list[Round]] = {"metrics on": [], "METRICS=false": []}
     async with AsyncExitStack() as stack:
-        fake = await stack.enter_async_context(LeanSlack())
-        for user_id, name in USERS:
-            fake.add_user(user_id, name, "T1", display_name=name.title())
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fb-bench-")))
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(workdir),
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": fake.api_url,
-            "HOST": "127.0.0.1",
-            "LOG_LEVEL": "INFO",
-            "WORKERS": str(workers),
-        }
+        fake, workdir, env = await _fake_slack_and_settings(stack, workers)
         bots: dict[str, Server] = {}
         for label, on in (("metrics on", "true"), ("METRICS=false", "false")):
             database = f"sqlite:///{workdir / f'bench-{on}.db'}"
