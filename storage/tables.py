@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 
 # Named constraints keep migrations reproducible on every database (and SQLite batch mode happy).
@@ -129,15 +130,6 @@ Index(
     items.c.created_at,
 )
 Index("ix_items_workspace_votes", items.c.workspace_id, items.c.votes)
-# What the metrics' gauges count (storage/gauges.py): open items by status, stakeholder and
-# priority, read from the index alone.
-Index(
-    "ix_items_workspace_open",
-    items.c.workspace_id,
-    items.c.status,
-    items.c.stakeholder,
-    items.c.priority,
-)
 Index("ix_status_changes_at", status_changes.c.at)
 
 reminders = Table(
@@ -195,8 +187,11 @@ sla_breaches = Table(
     Column("breached_at", DateTime(timezone=True), nullable=False),
     Column("posted_at", DateTime(timezone=True), nullable=True),
     Column("outcome", String(255), nullable=True),
+    # Whether the item is still new (an open breach), kept by triggers (migration 0007).
+    Column("still_new", Boolean, nullable=False, server_default=true()),
     UniqueConstraint("item_id", name="uq_sla_breaches_item_id"),
     Index("ix_sla_breaches_workspace_breached", "workspace_id", "breached_at"),
+    Index("ix_sla_breaches_workspace_still_new", "workspace_id", "still_new"),
 )
 
 # -- what the bot owes people (issue 13) ----------------------------------------------------------
@@ -236,4 +231,23 @@ outbox = Table(
     Column("posted_message_id", String(64), nullable=True),
     UniqueConstraint("key", name="uq_outbox_key"),
     Index("ix_outbox_pending", "done_at", "platform", "due_at"),
+)
+
+
+# -- metrics (issue 17) ----------------------------------------------------------------------
+
+# Open items per workspace, status, stakeholder and priority ('' for feedback, which has none),
+# kept by triggers on ``items`` (migration 0007), for the metrics' gauges (storage/gauges.py).
+open_item_counts = Table(
+    "open_item_counts",
+    metadata,
+    Column(
+        "workspace_id",
+        ForeignKey("workspaces.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("status", String(16), primary_key=True),
+    Column("stakeholder", String(16), primary_key=True),
+    Column("priority", String(16), primary_key=True),
+    Column("count", Integer, nullable=False),
 )

@@ -4,7 +4,6 @@ process answers a scrape, it counts every process's requests."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
 import subprocess
@@ -14,7 +13,7 @@ from pathlib import Path
 
 from tests.metrics.conftest import Samples, scrape
 from tests.processes import FEEDBACKBOT, free_port, running
-from tests.slack.conftest import SECRET
+from tests.slack.conftest import SECRET, process_environment
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
 
@@ -29,12 +28,7 @@ async def two_workers(
     with SIGTERM at the end of the block, after which it must have exited 0."""
     port = free_port()
     env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": fake.api_url,
-        "HOST": "127.0.0.1",
+        **process_environment(fake.api_url, tmp_path),
         "PORT": str(port),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
         "LOG_LEVEL": "INFO",
@@ -112,12 +106,7 @@ async def test_one_process_writes_no_files_even_with_the_variable_set_empty(
 ) -> None:
     port = free_port()
     env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": fake.api_url,
-        "HOST": "127.0.0.1",
+        **process_environment(fake.api_url, tmp_path),
         "PORT": str(port),
         # As an .env copied from .env.example sets it.
         "PROMETHEUS_MULTIPROC_DIR": "",

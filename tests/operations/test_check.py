@@ -20,7 +20,7 @@ from storage.schema import migrate
 from tests.cli import Result, run_cli
 from tests.discord.fake_discord import FakeDiscord
 from tests.processes import free_port, installed, running
-from tests.slack.conftest import SECRET
+from tests.slack.conftest import process_environment
 from tests.slack.fake_slack import FakeSlack
 
 MANIFESTS = Path(__file__).parents[2] / "adapters" / "slack"
@@ -49,12 +49,7 @@ async def discord_fake() -> AsyncIterator[FakeDiscord]:
 
 def slack_env(fake: FakeSlack, tmp_path: Path, **extra: str) -> dict[str, str]:
     return {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": fake.api_url,
-        "HOST": "127.0.0.1",
+        **process_environment(fake.api_url, tmp_path),
         **extra,
     }
 
@@ -198,7 +193,7 @@ async def test_a_database_behind_names_the_migration_upgrade_would_run(
     result = await check(slack_env(slack, tmp_path, AUTO_MIGRATE="false"), tmp_path)
     assert result.status == 1
     assert line(result, "schema").startswith(
-        "✗ schema: behind by 1 migration(s): 0007 (open items index"
+        "✗ schema: behind by 1 migration(s): 0007 (open item counts"
     )
     assert "run `feedbackbot db upgrade`" in line(result, "schema")
 

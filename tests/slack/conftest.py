@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -28,6 +30,19 @@ SLACK_EPOCH = 1_700_000_000
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 ACME = Workspace(Platform.SLACK, "T1")
 GLOBEX = Workspace(Platform.SLACK, "T2")
+
+
+def process_environment(api_url: str, home: Path) -> dict[str, str]:
+    """A clean environment in which ``feedbackbot run`` serves Slack over HTTP on 127.0.0.1,
+    against the fake Slack at ``api_url``."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": api_url,
+        "HOST": "127.0.0.1",
+    }
 
 
 @dataclass

@@ -7,7 +7,6 @@ item so it can be voted on, and nothing is left owed."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import time
@@ -28,7 +27,7 @@ from storage.engine import create_engine
 from storage.tables import items, outbox
 from storage.url import database_url
 from tests.processes import FEEDBACKBOT, free_port
-from tests.slack.conftest import SECRET
+from tests.slack.conftest import SECRET, process_environment
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
 
@@ -73,12 +72,7 @@ async def started(
     end of the block if the test left it running."""
     port = free_port()
     env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": fake.api_url,
-        "HOST": "127.0.0.1",
+        **process_environment(fake.api_url, tmp_path),
         "PORT": str(port),
         "DATABASE_URL": database,
         "LOG_LEVEL": "INFO",

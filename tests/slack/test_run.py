@@ -24,7 +24,7 @@ from storage.unit_of_work import SqlUnitOfWork
 from tests.cli import run_cli
 from tests.fakes import FixedClock
 from tests.processes import FEEDBACKBOT, free_port, running
-from tests.slack.conftest import ACME, SECRET
+from tests.slack.conftest import ACME, SECRET, process_environment
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
 
@@ -34,12 +34,7 @@ MANIFESTS = Path(__file__).parents[2] / "adapters" / "slack"
 async def test_run_serves_slack_and_health_until_stopped(fake: FakeSlack, tmp_path: Path) -> None:
     port = free_port()
     env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": fake.api_url,
-        "HOST": "127.0.0.1",
+        **process_environment(fake.api_url, tmp_path),
         "PORT": str(port),
         "LOG_LEVEL": "INFO",
     }

@@ -21,7 +21,7 @@ from storage.engine import create_engine
 from storage.tables import items
 from tests.cli import run_cli
 from tests.processes import FEEDBACKBOT, free_port
-from tests.slack.conftest import SECRET
+from tests.slack.conftest import SECRET, process_environment
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
 
@@ -59,12 +59,7 @@ async def _read_log(bot: Bot) -> None:
 
 def _env(fake: FakeSlack, tmp_path: Path, port: int, database: str, workers: str) -> dict[str, str]:
     return {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": fake.api_url,
-        "HOST": "127.0.0.1",
+        **process_environment(fake.api_url, tmp_path),
         "PORT": str(port),
         "DATABASE_URL": database,
         "LOG_LEVEL": "INFO",
