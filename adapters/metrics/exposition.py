@@ -3,6 +3,7 @@ process's, read from their files) and the database's gauges."""
 
 from __future__ import annotations
 
+import logging
 import os
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, values
@@ -12,10 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.metrics.directory import DIRECTORY
 from adapters.metrics.gauges import CACHE_S, DatabaseGauges
 from adapters.metrics.prometheus import PrometheusObservations
-from bot.errors import FeedbackBotError
+from bot.errors import FeedbackBotError, StorageError
 from bot.ports import Clock
+from storage.unit_of_work import DATABASE_FAILURES
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+log = logging.getLogger(__name__)
 
 
 class Metrics:
@@ -47,6 +51,15 @@ class Metrics:
         self._registry.register(self.gauges)
 
     async def scrape(self) -> bytes:
-        """The text exposition format; the gauges read afresh unless read just now."""
-        await self.gauges.refresh()
+        """The text exposition format; the gauges read afresh unless read just now. When the
+        database cannot be read, the counters are still served, with the gauges last read:
+        a scrape that fails would hide the counts operators need most during an outage."""
+        try:
+            await self.gauges.refresh()
+        except (StorageError, *DATABASE_FAILURES) as error:
+            log.warning(
+                "the metrics' gauges could not be read from the database (%s); "
+                "the scrape shows the last ones read",
+                type(error).__name__,
+            )
         return generate_latest(self._registry)

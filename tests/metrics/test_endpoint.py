@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
+from sqlalchemy import text
 
 from tests.metrics.conftest import Bot, running_bot, sqlite_url
 from tests.slack.fake_slack import FakeSlack
@@ -45,3 +47,20 @@ async def test_a_token_is_required_when_one_is_set(fake: FakeSlack, tmp_path: Pa
     assert without.status_code == 401 and wrong.status_code == 401
     assert without.headers["WWW-Authenticate"] == "Bearer"
     assert right.total("feedbackbot_open_sla_breaches") == 0
+
+
+async def test_a_scrape_while_the_database_fails_still_shows_the_counts(
+    fake: FakeSlack, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(fake, sqlite_url(tmp_path)) as bot:
+        await bot.slack.command("/feedback", "counted before the trouble")
+        before = await bot.scrape()
+        async with bot.app.engine.begin() as conn:
+            await conn.execute(text("DROP TABLE open_item_counts"))
+        answer = await get(bot)
+
+    assert answer.status_code == 200
+    assert "feedbackbot_requests_total" in answer.text
+    assert before.total("feedbackbot_open_items") == 1
+    assert "feedbackbot_open_items{" in answer.text  # the gauges last read
+    assert "the metrics' gauges could not be read from the database" in caplog.text
