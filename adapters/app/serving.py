@@ -22,7 +22,13 @@ from adapters.app.reach import Served
 from adapters.app.readiness import PartState, Readiness, database_part
 from adapters.app.scheduling import scheduling
 from adapters.app.settings import ensure_something_to_serve
-from adapters.app.slack_platform import SlackPlatform, slack_connection, slack_platform
+from adapters.app.slack_platform import (
+    WEB_API,
+    SlackPlatform,
+    slack_connection,
+    slack_platform,
+    web_api_part,
+)
 from adapters.app.stopping import StopPlan, start_watchdog
 from adapters.app.workers import announce_ready, first_process_gone, worker_processes
 from adapters.slack.app import SlackAdapter
@@ -75,7 +81,9 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
         served: list[Served] = []
         slack: SlackPlatform | None = None
         if settings.slack is not None:
-            slack = await stack.enter_async_context(slack_platform(app, settings.slack))
+            web_api = readiness.link()
+            readiness.add(WEB_API, web_api_part(web_api))
+            slack = await stack.enter_async_context(slack_platform(app, settings.slack, web_api))
             plan.finish(slack.adapter.settled)
         scrape = None if app.metrics is None else app.metrics.scrape
         port = await stack.enter_async_context(

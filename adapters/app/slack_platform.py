@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import aiohttp
 from aiohttp import ClientError
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -50,9 +51,12 @@ class SlackPlatform:
 
 
 @asynccontextmanager
-async def slack_platform(app: App, settings: SlackSettings) -> AsyncIterator[SlackPlatform]:
+async def slack_platform(
+    app: App, settings: SlackSettings, web_api: Link | None = None
+) -> AsyncIterator[SlackPlatform]:
     """Slack's adapter with every command it answers; events reach it once the HTTP server
-    serves ``http_app`` or ``slack_connection`` connects."""
+    serves ``http_app`` or ``slack_connection`` connects. ``web_api`` is told whether each of
+    its calls to Slack's Web API got an answer."""
     conversation = app.core.conversation(slack_surface(settings))
     admins = app.settings.triage.slack_admin_users
     async with SlackAdapter(
@@ -61,6 +65,7 @@ async def slack_platform(app: App, settings: SlackSettings) -> AsyncIterator[Sla
         enrichment=app.core.enrichment,
         admin_users=admins,
         observations=app.observations,
+        trace=None if web_api is None else _watching(web_api),
     ) as adapter:
         yield SlackPlatform(
             adapter, adapter.build(), settings, app.settings.triage.slack_triage_channel
@@ -100,6 +105,42 @@ async def slack_connection(
 
 SOCKET_MODE = "Slack (Socket Mode)"
 SLACK = "slack"
+WEB_API = "slack_web_api"
+
+
+def _watching(web_api: Link) -> aiohttp.TraceConfig:
+    """Hooks that tell ``web_api`` each call's fate: answered (below HTTP 500), or not."""
+    trace = aiohttp.TraceConfig()
+
+    async def answered(_: object, __: object, params: aiohttp.TraceRequestEndParams) -> None:
+        if params.response.status < 500:
+            web_api.up()
+        else:
+            web_api.down(f"Slack answers HTTP {params.response.status}")
+
+    async def failed(_: object, __: object, params: aiohttp.TraceRequestExceptionParams) -> None:
+        web_api.down(f"Slack does not answer ({type(params.exception).__name__})")
+
+    trace.on_request_end.append(answered)
+    trace.on_request_exception.append(failed)
+    return trace
+
+
+def web_api_part(web_api: Link) -> Callable[[], Awaitable[PartState]]:
+    """The Web API's state for ``/readyz``: shown, never a reason to be taken out of service.
+    While Slack cannot be reached the bot still records what people send, and the outbox posts
+    the thank-yous once it answers; a 503 would take every replica out of the load balancer in
+    a Slack outage and stop the recording too."""
+
+    async def probe() -> PartState:
+        seen = web_api.state()
+        if seen.state == "up":
+            return replace(seen, state="answering")
+        if seen.detail is None:
+            return PartState("not called yet")
+        return replace(seen, state="not answering", ok=True)
+
+    return probe
 
 
 def _socket_state(socket: SocketMode, link: Link) -> Callable[[], Awaitable[PartState]]:

@@ -175,7 +175,8 @@ class SlackAdapter:
     once ``users.info`` has answered; ``auth_retry_s`` is the first wait between attempts to
     learn the bot's identity when the settings do not give it; ``users_info_timeout_s`` how long
     a ``users.info`` is waited for before the request's own word is kept; ``observations``
-    hears of each request and of the Web API's 429s."""
+    hears of each request and of the Web API's 429s; ``trace`` is hooked into the HTTP session
+    to Slack (readiness watches whether the Web API answers through it)."""
 
     def __init__(
         self,
@@ -188,9 +189,11 @@ class SlackAdapter:
         auth_retry_s: float = 1.0,
         users_info_timeout_s: float = LOOKUP_TIMEOUT_S,
         observations: Observations = UNOBSERVED,
+        trace: aiohttp.TraceConfig | None = None,
     ) -> None:
         self._conversation = conversation
         self._observations = observations
+        self._trace = trace
         self._enrichment = enrichment
         self._admin_users = admin_users
         self._settings = settings
@@ -201,7 +204,9 @@ class SlackAdapter:
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Self:
-        self._session = aiohttp.ClientSession()
+        self._session = aiohttp.ClientSession(
+            trace_configs=None if self._trace is None else [self._trace]
+        )
         self.client = web_client(self._settings, self._session, observations=self._observations)
         self._people = SlackPeople(self.client, timeout_s=self._users_info_timeout_s)
         settings = self._settings

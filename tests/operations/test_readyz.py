@@ -29,6 +29,7 @@ from tests.fakes import FixedClock
 from tests.processes import free_port
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import FakeSlack
+from tests.slack.signed import SlackSender
 
 Answer = tuple[int, dict[str, Any]]
 
@@ -90,8 +91,14 @@ def discord_up(answer: Answer) -> bool:
     return state(answer, "discord") == "up"
 
 
+def web_api(answer: Answer) -> str:
+    return state(answer, "slack_web_api")
+
+
 async def test_readyz_is_200_with_every_part_up(bot: Bot) -> None:
-    status, body = await bot.readyz_once(discord_up)
+    status, body = await bot.readyz_once(
+        lambda answer: discord_up(answer) and web_api(answer) == "answering"
+    )
     assert status == 200
     assert body["status"] == "ready"
     assert {name: part["state"] for name, part in body["parts"].items()} == {
@@ -99,7 +106,27 @@ async def test_readyz_is_200_with_every_part_up(bot: Bot) -> None:
         "slack": "up",
         "discord": "up",
         "scheduler": "running",
+        "slack_web_api": "answering",
     }
+
+
+async def test_readyz_shows_slacks_web_api_not_answering_but_stays_200(
+    bot: Bot, slack: FakeSlack
+) -> None:
+    await bot.readyz_once(lambda answer: web_api(answer) == "answering")
+    await slack.refuse_connections()
+    sender = SlackSender(
+        f"http://127.0.0.1:{bot.served.port}", SECRET, response_url=slack.response_url()
+    )
+    recorded = await sender.command("/feedback", "kept while Slack is away")
+    await bot.readyz_once(lambda answer: web_api(answer) == "not answering")
+    bot.clock.advance(timedelta(seconds=61))
+    status, body = await bot.readyz()
+
+    assert recorded.status_code == 200 and "Recorded as #1" in recorded.text
+    assert status == 200  # the bot still records; the outbox posts once Slack answers
+    part = body["parts"]["slack_web_api"]
+    assert "ClientConnectorError" in part["detail"] and part["for_s"] >= 61
 
 
 async def test_readyz_is_503_naming_discord_once_its_gateway_is_down_for_over_a_minute(
