@@ -1,6 +1,13 @@
 """Errors the core raises or expects its ports to raise."""
 
 
+def first_line(error: BaseException) -> str:
+    """What ``error`` says, in one line (its first), or its type's name when it says nothing:
+    a driver's message runs on over several lines (SQL, parameters, a link to its docs)."""
+    said = str(error).strip()
+    return said.splitlines()[0] if said else type(error).__name__
+
+
 class FeedbackBotError(Exception):
     """Base of every error the core knows how to explain to a person."""
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.errors import first_line
 from storage.unit_of_work import DATABASE_FAILURES
 
 PROBE_TIMEOUT_S = 2.0
@@ -28,10 +29,5 @@ async def database_problem(engine: AsyncEngine, timeout_s: float = PROBE_TIMEOUT
     except TimeoutError:
         return f"no answer within {timeout_s:.0f} s"
     except DATABASE_FAILURES as error:
-        return _first_line(error)
+        return first_line(error)
     return None
-
-
-def _first_line(error: BaseException) -> str:
-    words = str(error).strip()
-    return words.splitlines()[0] if words else type(error).__name__

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.app.settings import Settings
 from bot.clock import SystemClock
 from bot.core import Core, assemble
-from bot.errors import StorageError
+from bot.errors import StorageError, first_line
 from bot.observations import UNOBSERVED, Observations
 from bot.ports import Clock, WriteTogether
 from storage.engine import create_engine
@@ -43,7 +43,7 @@ async def open_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     try:
         yield engine
     except DATABASE_FAILURES as error:
-        raise StorageError(f"cannot use the database: {_first_line(error)}") from error
+        raise StorageError(f"cannot use the database: {first_line(error)}") from error
     finally:
         await engine.dispose()
 
@@ -97,7 +97,3 @@ async def _write_together(
         return
     async with SqliteWriteTogether(engine, storage.known, observations) as writer:
         yield writer
-
-
-def _first_line(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

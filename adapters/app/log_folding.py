@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.errors import StorageError
+from bot.errors import StorageError, first_line
 from bot.folding import Folding
 
 EVERY_S = 10.0
@@ -60,7 +60,7 @@ class _FoldFailures(logging.Filter):
             return False
         # The interval that ended: its first failure, logged, and those folded after it.
         counted = f" (x{folded + 1} in the last {self._every_s:.0f} s)" if folded else ""
-        record.msg = f"{kind}{counted}: {record.getMessage()}: {_first_line(failure)}"
+        record.msg = f"{kind}{counted}: {record.getMessage()}: {first_line(failure)}"
         record.args = None
         record.exc_info = None
         record.exc_text = None
@@ -119,8 +119,3 @@ def _chain(error: BaseException) -> list[BaseException]:
         chain.append(current)
         current = current.__cause__ or current.__context__
     return chain
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

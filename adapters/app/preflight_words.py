@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, first_line
 
 
 class Verdict(Enum):
@@ -45,8 +45,8 @@ def not_configured(subject: str, how: str) -> Outcome:
 
 def reason(error: BaseException) -> str:
     """An exception in a few words: its type, and the first line of what it says."""
-    said = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {said}" if said else type(error).__name__
+    name = type(error).__name__
+    return f"{name}: {first_line(error)}" if str(error).strip() else name
 
 
 def summary(outcomes: Sequence[Outcome]) -> str:

@@ -12,6 +12,7 @@ from alembic.util import CommandError
 from adapters.app.composition import open_engine
 from adapters.app.settings import Settings
 from adapters.cli.usage import UsageError
+from bot.errors import first_line
 from storage.schema import alembic_config, current_revision, head_revision, migrate
 
 
@@ -42,7 +43,7 @@ def _refusal(revision: str, down: bool, error: CommandError, current: str | None
             f"cannot downgrade to {revision}: the database is at {current or 'base (empty)'}, "
             f"below it (`feedbackbot db upgrade {revision}` moves up)"
         )
-    problem = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    problem = first_line(error)
     return f"cannot {action} to {revision}: {problem} (the database is at {current or 'base'})"
 
 
