@@ -48,6 +48,14 @@ async def add(storage: SqlStorage, *items: Item) -> list[Item]:
     return added
 
 
+async def move(storage: SqlStorage, item: Item, to: Status) -> None:
+    """Triage ``item`` to ``to``, as the triage commands save it."""
+    async with storage.unit_of_work() as uow:
+        item.change_status(to, AT)
+        await uow.items.update(item)
+        await uow.commit()
+
+
 async def test_new_items_are_counted_in_their_group(engine: AsyncEngine) -> None:
     storage = SqlStorage(engine)
     await add(storage, new_item(Priority.MUST_HAVE), new_item(Priority.MUST_HAVE), new_item(None))
@@ -58,10 +66,7 @@ async def test_new_items_are_counted_in_their_group(engine: AsyncEngine) -> None
 async def test_a_status_change_moves_an_item_to_its_new_group(engine: AsyncEngine) -> None:
     storage = SqlStorage(engine)
     item, _ = await add(storage, new_item(Priority.MUST_HAVE), new_item(Priority.MUST_HAVE))
-    async with storage.unit_of_work() as uow:
-        item.change_status(Status.PLANNED, AT)
-        await uow.items.update(item)
-        await uow.commit()
+    await move(storage, item, Status.PLANNED)
 
     assert await open_items(engine) == {MUST: 1, ("planned", "internal", "must-have"): 1}
 
@@ -69,10 +74,7 @@ async def test_a_status_change_moves_an_item_to_its_new_group(engine: AsyncEngin
 async def test_a_closed_item_is_no_longer_counted(engine: AsyncEngine) -> None:
     storage = SqlStorage(engine)
     (item,) = await add(storage, new_item(Priority.MUST_HAVE))
-    async with storage.unit_of_work() as uow:
-        item.change_status(Status.DECLINED, AT)
-        await uow.items.update(item)
-        await uow.commit()
+    await move(storage, item, Status.DECLINED)
 
     assert await open_items(engine) == {}
 
@@ -148,10 +150,7 @@ async def test_a_breach_is_open_while_its_item_is_new(engine: AsyncEngine) -> No
     await breach(engine, 2)
     assert await open_breaches(engine) == 2
 
-    async with storage.unit_of_work() as uow:
-        item.change_status(Status.UNDER_REVIEW, AT)
-        await uow.items.update(item)
-        await uow.commit()
+    await move(storage, item, Status.UNDER_REVIEW)
 
     assert await open_breaches(engine) == 1
 
@@ -159,10 +158,7 @@ async def test_a_breach_is_open_while_its_item_is_new(engine: AsyncEngine) -> No
 async def test_a_breach_noted_for_an_item_no_longer_new_is_not_open(engine: AsyncEngine) -> None:
     storage = SqlStorage(engine)
     (item,) = await add(storage, new_item(Priority.MUST_HAVE))
-    async with storage.unit_of_work() as uow:
-        item.change_status(Status.PLANNED, AT)
-        await uow.items.update(item)
-        await uow.commit()
+    await move(storage, item, Status.PLANNED)
 
     await breach(engine, 1)
 
