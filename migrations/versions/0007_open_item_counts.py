@@ -26,11 +26,19 @@ depends_on: str | Sequence[str] | None = None
 # needs a migration of its own.
 OPEN = "('new', 'under_review', 'planned', 'in_pilot')"
 GROUP = "(workspace_id, status, stakeholder, priority)"
+COLUMNS = "(workspace_id, status, stakeholder, priority, count)"
 
 
 def _counted(row: str) -> str:
     """``row``'s group, as the values of a counts row (``priority`` '' when it has none)."""
     return f"{row}.workspace_id, {row}.status, {row}.stakeholder, COALESCE({row}.priority, '')"
+
+
+# One more item in NEW's group (an open item stored, or moved into that group).
+ARRIVING = (
+    f"INSERT INTO open_item_counts {COLUMNS} VALUES ({_counted('NEW')}, 1) "
+    f"ON CONFLICT {GROUP} DO UPDATE SET count = open_item_counts.count + 1;"
+)
 
 
 def _in_group(row: str) -> str:
@@ -44,8 +52,7 @@ SQLITE_TRIGGERS = (
     f"""CREATE TRIGGER open_item_counts_insert AFTER INSERT ON items
     WHEN NEW.status IN {OPEN}
     BEGIN
-        INSERT INTO open_item_counts {GROUP[:-1]}, count) VALUES ({_counted('NEW')}, 1)
-        ON CONFLICT {GROUP} DO UPDATE SET count = count + 1;
+        {ARRIVING}
     END""",
     f"""CREATE TRIGGER open_item_counts_delete AFTER DELETE ON items
     WHEN OLD.status IN {OPEN}
@@ -57,7 +64,7 @@ SQLITE_TRIGGERS = (
     BEGIN
         UPDATE open_item_counts SET count = count - 1
         WHERE OLD.status IN {OPEN} AND {_in_group('OLD')};
-        INSERT INTO open_item_counts {GROUP[:-1]}, count)
+        INSERT INTO open_item_counts {COLUMNS}
         SELECT {_counted('NEW')}, 1 WHERE NEW.status IN {OPEN}
         ON CONFLICT {GROUP} DO UPDATE SET count = count + 1;
     END""",
@@ -109,16 +116,14 @@ DECLARE
 BEGIN
     IF leaving AND arriving
         AND ROW({_counted('NEW')}) < ROW({_counted('OLD')}) THEN
-        INSERT INTO open_item_counts {GROUP[:-1]}, count) VALUES ({_counted('NEW')}, 1)
-        ON CONFLICT {GROUP} DO UPDATE SET count = open_item_counts.count + 1;
+        {ARRIVING}
         arriving := false;
     END IF;
     IF leaving THEN
         UPDATE open_item_counts SET count = count - 1 WHERE {_in_group('OLD')};
     END IF;
     IF arriving THEN
-        INSERT INTO open_item_counts {GROUP[:-1]}, count) VALUES ({_counted('NEW')}, 1)
-        ON CONFLICT {GROUP} DO UPDATE SET count = open_item_counts.count + 1;
+        {ARRIVING}
     END IF;
     RETURN NULL;
 END
@@ -146,7 +151,7 @@ def upgrade() -> None:
         "(SELECT items.status = 'new' FROM items WHERE items.id = sla_breaches.item_id)"
     )
     op.execute(
-        f"INSERT INTO open_item_counts {GROUP[:-1]}, count) "
+        f"INSERT INTO open_item_counts {COLUMNS} "
         f"SELECT {_counted('items')}, count(*) FROM items WHERE items.status IN {OPEN} "
         f"GROUP BY {_counted('items')}"
     )
