@@ -53,11 +53,14 @@ class Journal:
                 else:
                     writes.postponed.append(write)
         await self._write_together(writes)
-        added = [*writes.new, *(each.item for each in writes.once if each.first)]
-        log_recorded(added)
-        if added:
-            self.observations.recorded(added)
+        self.recorded([*writes.new, *(each.item for each in writes.once if each.first)])
         return [None] * len(requests)
+
+    def recorded(self, added: Sequence[Item]) -> None:
+        """Say that ``added`` were stored: in the log, and to the observations."""
+        if added:
+            _log_recorded(added)
+            self.observations.recorded(added)
 
     async def _in_unit_of_work(self, writes: Writes) -> None:
         async with self._uow() as uow:
@@ -76,7 +79,7 @@ class Journal:
             await uow.commit()
 
 
-def log_recorded(added: Sequence[Item]) -> None:
+def _log_recorded(added: Sequence[Item]) -> None:
     # One line per workspace and transaction: under load a line per item cost more CPU than
     # writing the item did.
     by_workspace: dict[Workspace, list[str]] = {}

@@ -12,7 +12,7 @@ from bot.delivery import Delivered, Delivery
 from bot.errors import InvalidTransition, ItemNotFound, StorageError
 from bot.identity import MessageRef, Person, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
-from bot.journal import Journal, log_recorded
+from bot.journal import Journal
 from bot.messages import Message, Quote
 from bot.outbox import Owed
 from bot.ports import (
@@ -178,8 +178,7 @@ class FeedbackService:
                 refused = await self._add_once(item, thanks, submission.delivery_id)
                 if refused is not None:
                     return refused
-                log_recorded([item])
-                self._journal.observations.recorded([item])
+                self._journal.recorded([item])
             elif submission.delivery_id is None:
                 await self._journal(item, thanks)
             else:
