@@ -21,7 +21,6 @@ from bot.identity import Person, Platform, Workspace
 from bot.messages import Mention, Message, Part, Plain, Quote
 from bot.outbox import Owed, Postponed, Purpose, Settled
 from storage.rows import (
-    SQLITE_MOMENT,
     message_columns,
     message_ref,
     person,
@@ -30,6 +29,7 @@ from storage.rows import (
     utc_or_none,
     workspace_of,
 )
+from storage.sqlite_forms import DriverInsert, moment
 from storage.tables import outbox, workspaces
 from storage.workspaces import WorkspaceIds
 
@@ -118,35 +118,18 @@ def add_owed(conn: Connection, owed: Sequence[Owed], ids: Mapping[Workspace, int
     if owed:
         rows = [owed_row(each, ids[each.workspace]) for each in owed]
         if conn.dialect.name == "sqlite":
-            columns = rows[0].keys()
-            conn.exec_driver_sql(
-                f"INSERT INTO outbox ({', '.join(columns)}) "
-                f"VALUES ({', '.join(':' + column for column in columns)})",
-                [_sqlite_values(row) for row in rows],
-            )
+            _SQLITE_INSERT(conn, rows)
         else:
             conn.execute(outbox.insert(), rows)
 
 
-# Every item owes a thank-you, so its row is written and settled once per item. On SQLite,
-# SQLAlchemy's conversion of each value (four moments, two flags per row) doubled the work of
-# the group commit's thread (bench/slack_ack.py); the driver takes SQLite's own forms directly.
+# Every item owes a thank-you, so its row is written and settled once per item: on SQLite,
+# through the driver in SQLite's own forms (``storage.sqlite_forms``).
+_SQLITE_INSERT = DriverInsert(outbox)
 _SQLITE_SETTLE = (
-    "UPDATE outbox SET done_at = :s_at, outcome = :s_outcome, posted_channel_id = :s_channel, "
-    "posted_message_id = :s_message, claimed_by = NULL, claimed_until = NULL WHERE key = :s_key"
+    "UPDATE outbox SET done_at = ?, outcome = ?, posted_channel_id = ?, "
+    "posted_message_id = ?, claimed_by = NULL, claimed_until = NULL WHERE key = ?"
 )
-
-
-def _sqlite_values(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The row as SQLAlchemy keeps it in SQLite: moments as UTC text, flags as 0 and 1."""
-    return {
-        column: value.strftime(SQLITE_MOMENT)
-        if isinstance(value, datetime)
-        else int(value)
-        if isinstance(value, bool)
-        else value
-        for column, value in row.items()
-    }
 
 
 _SETTLE = (
@@ -180,19 +163,25 @@ def settle(conn: Connection, settled: Sequence[Settled]) -> None:
     if not settled:
         return
     rows = [
-        {
-            "s_key": each.key,
-            "s_at": stored(each.at),
-            "s_outcome": each.outcome[:255],
-            "s_channel": each.posted.channel_id if each.posted else None,
-            "s_message": each.posted.message_id if each.posted else None,
-        }
+        (
+            each.at,
+            each.outcome[:255],
+            each.posted.channel_id if each.posted else None,
+            each.posted.message_id if each.posted else None,
+            each.key,
+        )
         for each in settled
     ]
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(_SQLITE_SETTLE, [_sqlite_values(row) for row in rows])
-    else:
-        conn.execute(_SETTLE, rows)
+        conn.exec_driver_sql(_SQLITE_SETTLE, [(moment(at), *rest) for at, *rest in rows])
+        return
+    conn.execute(
+        _SETTLE,
+        [
+            {"s_at": stored(at), "s_outcome": outcome, "s_channel": c, "s_message": m, "s_key": k}
+            for at, outcome, c, m, k in rows
+        ],
+    )
 
 
 def postpone(conn: Connection, postponed: Sequence[Postponed]) -> None:

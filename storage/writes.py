@@ -19,7 +19,8 @@ from bot.identity import Workspace
 from bot.items import Item
 from bot.ports import FirstDelivery, ThanksNote
 from storage.dialect import ignoring_duplicates
-from storage.rows import SQLITE_MOMENT, item_columns, message_columns, stored
+from storage.rows import item_columns
+from storage.sqlite_forms import DriverInsert, moment
 from storage.tables import deliveries, items, workspaces
 
 # How long a delivery id is remembered: platforms repeat a delivery within minutes (Slack's
@@ -34,6 +35,11 @@ _RESERVE_NUMBERS = (
     .returning(workspaces.c.last_number)
 )
 _INSERT_ITEMS = insert(items)
+_SQLITE_INSERT_ITEMS = DriverInsert(items)
+_SQLITE_NOTE_THANKS = (
+    "UPDATE items SET acknowledged_at = ?, thanks_channel_id = ?, thanks_message_id = ? "
+    "WHERE workspace_id = ? AND number = ?"
+)
 _NOTE_THANKS = (
     update(items)
     .where(items.c.workspace_id == bindparam("w_id"), items.c.number == bindparam("w_number"))
@@ -62,7 +68,11 @@ def add_items(conn: Connection, new: Sequence[Item], ids: Mapping[Workspace, int
         for number, item in enumerate(added, start=last - len(added) + 1):
             item.number = number
             rows.append({"workspace_id": workspace_id, **item_columns(item)})
-    if rows:
+    if not rows:
+        return
+    if conn.dialect.name == "sqlite":
+        _SQLITE_INSERT_ITEMS(conn, rows)
+    else:
         conn.execute(_INSERT_ITEMS, rows)
 
 
@@ -70,21 +80,28 @@ def note_thanks(
     conn: Connection, notes: Sequence[ThanksNote], ids: Mapping[Workspace, int | None]
 ) -> None:
     """Note when each item was thanked and which message carries the thank-you."""
-    rows = []
-    for note in notes:
-        thanks = message_columns("thanks", note.message)
-        rows.append(
-            {
-                "w_id": ids.get(note.workspace),
-                "w_number": note.number,
-                "w_at": note.at,
-                "w_channel": thanks["thanks_channel_id"],
-                "w_message": thanks["thanks_message_id"],
-            }
-        )
-    if not rows:
+    if not notes:
         return
-    conn.execute(_NOTE_THANKS, rows)
+    rows = [
+        (
+            note.at,
+            note.message.channel_id if note.message else None,
+            note.message.message_id if note.message else None,
+            ids.get(note.workspace),
+            note.number,
+        )
+        for note in notes
+    ]
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(_SQLITE_NOTE_THANKS, [(moment(at), *rest) for at, *rest in rows])
+        return
+    conn.execute(
+        _NOTE_THANKS,
+        [
+            {"w_at": at, "w_channel": channel, "w_message": message, "w_id": w_id, "w_number": n}
+            for at, channel, message, w_id, n in rows
+        ],
+    )
 
 
 # When this process last forgot old delivery ids: once a minute is enough for ids kept a day,
@@ -168,6 +185,6 @@ def _claim_sqlite(
     if claimed:
         conn.exec_driver_sql(
             "INSERT INTO deliveries (workspace_id, delivery_id, received_at) VALUES (?, ?, ?)",
-            [(w, d, stored(rows[(w, d)].at).strftime(SQLITE_MOMENT)) for w, d in claimed],
+            [(w, d, moment(rows[(w, d)].at)) for w, d in claimed],
         )
     return set(claimed)

@@ -68,7 +68,13 @@ def run_command(
             return status
         settings = load_settings(env)
         configure_logging(settings, default="WARNING" if arguments.command != "run" else "INFO")
-        status = asyncio.run(_dispatch(arguments, settings, env, stdin or sys.stdin, out))
+        dispatched = _dispatch(arguments, settings, env, stdin or sys.stdin, out)
+        if arguments.command == "run":
+            from adapters.app.event_loop import run
+
+            status = run(dispatched)
+        else:
+            status = asyncio.run(dispatched)
         out.flush()
         return status
     except OutputClosed:
