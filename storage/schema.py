@@ -18,14 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import migrations
 from bot.errors import FeedbackBotError
+from storage.file_lock import lock, open_lock_file
 
 if TYPE_CHECKING:
     from alembic.config import Config
-
-try:
-    import fcntl
-except ImportError:  # Windows: no advisory file locks; processes there start one at a time
-    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -98,21 +94,16 @@ async def _one_at_a_time(engine: AsyncEngine) -> AsyncIterator[None]:
             finally:
                 await _advisory(connection, "pg_advisory_unlock")
         return
-    database = engine.url.database
-    if fcntl is None or not database or database == ":memory:":
-        yield
-        return
-    try:
-        lock = await asyncio.to_thread(os.open, f"{database}.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:
+    descriptor = await asyncio.to_thread(open_lock_file, engine.url.database)
+    if descriptor is None:
         # No place for the lock (a missing folder, say): SQLite reports the real problem.
         yield
         return
     try:
-        await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
+        await asyncio.to_thread(lock, descriptor)
         yield
     finally:
-        os.close(lock)  # closing releases the lock
+        os.close(descriptor)  # closing releases the lock
 
 
 def _run(connection: Connection, revision: str, down: bool) -> None:

@@ -7,8 +7,8 @@ took about 20 ms in all. Here the whole transaction (BEGIN IMMEDIATE to COMMIT) 
 one thread, on a second connection to the same file, so the lock is held only while SQLite
 works.
 
-The workers' writers also queue for each other on a lock file beside the database
-(``<file>-writers``, ``flock``), taken before BEGIN IMMEDIATE. Without it a writer that finds
+The workers' writers also queue for each other on the lock file beside the database
+(``storage.file_lock``), taken before BEGIN IMMEDIATE. Without it a writer that finds
 SQLite's lock taken sleeps in SQLite's busy handler (1, 2, 5, 10 ms ...) and tries again, so it
 often slept on after the lock was free: with two workers a group commit waited 4 ms on average
 and up to 12 ms for a lock held 1-3 ms, and half the commands' time went to that wait. The
@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
 from time import perf_counter
 from types import TracebackType
 from typing import Self
@@ -34,6 +31,7 @@ from bot.identity import Workspace
 from bot.observations import UNOBSERVED, Observations
 from bot.ports import Writes
 from storage.engine import sqlite_sync_engine
+from storage.file_lock import held, open_lock_file
 from storage.outbox import add_owed, postpone, settle
 from storage.unit_of_work import DATABASE_FAILURES
 from storage.workspaces import find_workspace
@@ -57,7 +55,7 @@ class SqliteWriteTogether:
         self._known = known
         self._observations = observations
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writes")
-        self._queue = _writers_queue(self._engine.url.database)
+        self._queue = open_lock_file(self._engine.url.database)
 
     async def __aenter__(self) -> Self:
         return self
@@ -94,7 +92,7 @@ class SqliteWriteTogether:
         ids: dict[Workspace, int | None] = dict(known)
         found: dict[Workspace, int] = {}
         adding = writes.adding()
-        with _first_in_queue(self._queue), self._engine.begin() as conn:
+        with held(self._queue), self._engine.begin() as conn:
             for workspace in {*adding, *(note.workspace for note in writes.notes)} - known.keys():
                 workspace_id, _ = find_workspace(conn, workspace, workspace in adding)
                 ids[workspace] = workspace_id
@@ -109,31 +107,3 @@ class SqliteWriteTogether:
             settle(conn, writes.settled)
             postpone(conn, writes.postponed)
         return found
-
-
-def _writers_queue(database: str | None) -> int | None:
-    """The lock file the writers of ``database`` queue on, open; ``None`` where there is none
-    (an in-memory database, no ``flock``, a directory we may not write to: SQLite's busy
-    handler still keeps writes apart there, only less promptly)."""
-    if not database or database == ":memory:" or sys.platform == "win32":
-        return None
-    try:
-        return os.open(f"{database}-writers", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    except OSError:
-        return None
-
-
-@contextmanager
-def _first_in_queue(queue: int | None) -> Iterator[None]:
-    """Holds the writers' lock (when there is one) for the ``with`` block."""
-    if queue is None or sys.platform == "win32":
-        yield
-        return
-    import fcntl
-
-    fcntl.flock(queue, fcntl.LOCK_EX)
-    try:
-        yield
-    finally:
-        with suppress(OSError):
-            fcntl.flock(queue, fcntl.LOCK_UN)

@@ -4,11 +4,14 @@ of work."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import StorageError
@@ -169,3 +172,28 @@ async def test_a_unit_of_work_stores_a_repeated_delivery_once_as_the_writer_does
     await journal(replay)
     assert (first.first, again.first, replay.first) == (True, False, False)
     assert await numbers(storage, ACME) == [(1, "a")]
+
+
+async def test_a_group_commit_holds_the_lock_file_beside_the_database_while_it_writes(
+    sqlite_engine: AsyncEngine, storage: SqlStorage, sqlite_path: Path
+) -> None:
+    # Another process (here another open file) that tries the lock during the transaction
+    # finds it taken: the workers' group commits take turns on it, woken by the kernel.
+    tried: list[bool] = []
+
+    def try_the_lock(_: object) -> None:
+        other = os.open(f"{sqlite_path}.lock", os.O_RDWR)
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            tried.append(False)
+        else:
+            tried.append(True)
+        finally:
+            os.close(other)
+
+    async with SqliteWriteTogether(sqlite_engine, storage.known) as writer:
+        event.listen(writer._engine, "begin", try_the_lock)
+        await writer(Writes(new=[new_item(ACME, "first")]))
+    assert tried == [False]
+    assert await numbers(storage, ACME) == [(1, "first")]
