@@ -18,9 +18,6 @@ from bot.reminders import Reminder, ReminderKind
 from bot.schedules import parse_schedule
 from bot.slas import Breach
 
-# How SQLAlchemy writes a moment in SQLite (text that sorts as time does).
-SQLITE_MOMENT = "%Y-%m-%d %H:%M:%S.%f"
-
 
 def stored(moment: datetime) -> datetime:
     """A moment as it is written and compared: in UTC."""

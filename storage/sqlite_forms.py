@@ -20,9 +20,9 @@ from storage.rows import stored
 
 
 def moment(value: datetime | None) -> str | None:
-    """A moment as SQLAlchemy keeps it in SQLite (``SQLITE_MOMENT``): UTC, as text that sorts as
-    time does. ``isoformat`` writes the same characters before the offset, several times faster
-    than ``strftime``."""
+    """A moment as SQLAlchemy keeps it in SQLite: UTC, as text that sorts as time does
+    (``2026-11-27 09:00:00.000000``). ``isoformat`` writes those characters before the offset,
+    several times faster than ``strftime``."""
     return None if value is None else stored(value).isoformat(" ", "microseconds")[:26]
 
 
