@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, values
+from prometheus_client import CollectorRegistry, generate_latest, values
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,8 +16,6 @@ from adapters.metrics.prometheus import PrometheusObservations
 from bot.errors import FeedbackBotError, StorageError
 from bot.ports import Clock
 from storage.unit_of_work import DATABASE_FAILURES
-
-CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 log = logging.getLogger(__name__)
 
