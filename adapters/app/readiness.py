@@ -117,10 +117,7 @@ class Readiness:
         self._probes[name] = probe
 
     def starting(self, name: str) -> None:
-        async def probe() -> PartState:
-            return PartState("starting")
-
-        self.add(name, probe)
+        self.fixed(name, "starting")
 
     def fixed(self, name: str, state: str, detail: str | None = None) -> None:
         """A part whose state does not change while the process runs."""
