@@ -34,7 +34,12 @@ class App:
 
     @property
     def observations(self) -> Observations:
-        return UNOBSERVED if self.metrics is None else self.metrics.observations
+        return _observations(self.metrics)
+
+
+def _observations(metrics: Metrics | None) -> Observations:
+    """Who hears what happens: the metrics when they count, else nobody."""
+    return UNOBSERVED if metrics is None else metrics.observations
 
 
 @asynccontextmanager
@@ -59,7 +64,7 @@ async def open_app(
         await ensure_schema(engine, auto_migrate=settings.auto_migrate)
         clock = clock or SystemClock()
         measured = _metrics(settings, engine, clock) if metrics else None
-        observations = UNOBSERVED if measured is None else measured.observations
+        observations = _observations(measured)
         storage = SqlStorage(engine, observations)
         writer = await stack.enter_async_context(_write_together(engine, storage, observations))
         core = assemble(
