@@ -50,7 +50,7 @@ from sqlalchemy.pool import NullPool
 from bench.lean_client import LeanClient
 from bench.lean_slack import Fault, FaultKind, LeanSlack
 from bench.roadmap import drop_postgres_database, with_postgres_database
-from bench.slack_ack import BOT_TOKEN, SIGNING_SECRET, SLACK_PATH, signed_headers
+from bench.slack_ack import SIGNING_SECRET, SLACK_PATH, bot_env, signed_headers
 from storage.tables import items
 from storage.url import database_url
 from tests.processes import FEEDBACKBOT, free_port
@@ -615,7 +615,8 @@ async def run_scenario(
         if args.postgres is not None:
             database, name = await with_postgres_database(args.postgres, "reliability")
             stack.push_async_callback(drop_postgres_database, args.postgres, name)
-        bot = Bot(bot_env(fake, workdir, database, args.workers), workdir)
+        env = bot_env(fake, workdir, args.workers)
+        bot = Bot({**env, "PORT": str(free_port()), "DATABASE_URL": database}, workdir)
         stack.push_async_callback(bot.close)
         await bot.start()
         engine = create_async_engine(database_url(database), poolclass=NullPool)
@@ -649,21 +650,6 @@ async def run_scenario(
         ]
         return outcome
     raise AssertionError("unreachable")
-
-
-def bot_env(fake: LeanSlack, workdir: Path, database: str, workers: int) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(workdir),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake.api_url,
-        "HOST": "127.0.0.1",
-        "PORT": str(free_port()),
-        "DATABASE_URL": database,
-        "LOG_LEVEL": "INFO",
-        "WORKERS": str(workers),
-    }
 
 
 async def catch_up(

@@ -571,7 +571,14 @@ async def _fake_slack_and_settings(
     for user_id, name in USERS:
         fake.add_user(user_id, name, "T1", display_name=name.title())
     workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fb-bench-")))
-    env = {
+    return fake, workdir, bot_env(fake, workdir, workers)
+
+
+def bot_env(fake: LeanSlack, workdir: Path, workers: int) -> dict[str, str]:
+    """The bot's settings for a benchmark: Slack over HTTP to ``fake``, ``WORKERS`` processes,
+    logging at INFO (what the benchmark reads of its log); the port and the database are added
+    where it is started."""
+    return {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(workdir),
         "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -581,7 +588,6 @@ async def _fake_slack_and_settings(
         "LOG_LEVEL": "INFO",
         "WORKERS": str(workers),
     }
-    return fake, workdir, env
 
 
 async def bench(
