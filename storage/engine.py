@@ -6,10 +6,10 @@ import logging
 import sqlite3
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage.postgres_url import connect_args, without_translated
@@ -111,7 +111,7 @@ def _begin_immediate(connection: Any) -> None:
 
 def _on_error(context: ExceptionContext) -> DatabaseDiskFull | None:
     error = context.original_exception
-    if not (isinstance(error, sqlite3.Error) and error.sqlite_errorcode == sqlite3.SQLITE_FULL):
+    if not _disk_full(error):
         return None
     database = str(context.engine.url.database) if context.engine is not None else "SQLite"
     _full.add(database)
@@ -119,6 +119,22 @@ def _on_error(context: ExceptionContext) -> DatabaseDiskFull | None:
     # pool hands on without a rollback (``pool_reset_on_return=None``): every later BEGIN would
     # fail. A new connection starts clean.
     context.is_disconnect = True
+    return DatabaseDiskFull(database)
+
+
+def _disk_full(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.Error) and error.sqlite_errorcode == sqlite3.SQLITE_FULL
+
+
+def driver_failure(connection: Connection, error: sqlite3.Error) -> SQLAlchemyError:
+    """What a statement run on ``connection``'s driver cursor failed with, handled as
+    SQLAlchemy handles its own statements' failures here (``_on_error``): a full disk is noted
+    and the connection replaced."""
+    if not _disk_full(error):
+        return DBAPIError(None, None, error)
+    database = str(connection.engine.url.database)
+    _full.add(database)
+    connection.invalidate()
     return DatabaseDiskFull(database)
 
 

@@ -29,7 +29,7 @@ from storage.rows import (
     utc_or_none,
     workspace_of,
 )
-from storage.sqlite_forms import DriverInsert, moment
+from storage.sqlite_forms import SQLITE_SETTLE, DriverInsert, moment
 from storage.tables import outbox, workspaces
 from storage.workspaces import WorkspaceIds
 
@@ -126,10 +126,6 @@ def add_owed(conn: Connection, owed: Sequence[Owed], ids: Mapping[Workspace, int
 # Every item owes a thank-you, so its row is written and settled once per item: on SQLite,
 # through the driver in SQLite's own forms (``storage.sqlite_forms``).
 _SQLITE_INSERT = DriverInsert(outbox)
-_SQLITE_SETTLE = (
-    "UPDATE outbox SET done_at = ?, outcome = ?, posted_channel_id = ?, "
-    "posted_message_id = ?, claimed_by = NULL, claimed_until = NULL WHERE key = ?"
-)
 
 
 _SETTLE = (
@@ -173,7 +169,7 @@ def settle(conn: Connection, settled: Sequence[Settled]) -> None:
         for each in settled
     ]
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(_SQLITE_SETTLE, [(moment(at), *rest) for at, *rest in rows])
+        conn.exec_driver_sql(SQLITE_SETTLE, [(moment(at), *rest) for at, *rest in rows])
         return
     conn.execute(
         _SETTLE,

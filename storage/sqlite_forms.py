@@ -18,6 +18,17 @@ from sqlalchemy import Connection, Table
 
 from storage.rows import stored
 
+# The updates of a group commit, written once for both of its ways to SQLite (through
+# SQLAlchemy's connection in a unit of work, and straight on the driver's cursor).
+SQLITE_NOTE_THANKS = (
+    "UPDATE items SET acknowledged_at = ?, thanks_channel_id = ?, thanks_message_id = ? "
+    "WHERE workspace_id = ? AND number = ?"
+)
+SQLITE_SETTLE = (
+    "UPDATE outbox SET done_at = ?, outcome = ?, posted_channel_id = ?, "
+    "posted_message_id = ?, claimed_by = NULL, claimed_until = NULL WHERE key = ?"
+)
+
 
 def moment(value: datetime | None) -> str | None:
     """A moment as SQLAlchemy keeps it in SQLite: UTC, as text that sorts as time does

@@ -20,7 +20,7 @@ from bot.items import Item
 from bot.ports import FirstDelivery, ThanksNote
 from storage.dialect import ignoring_duplicates
 from storage.rows import item_columns
-from storage.sqlite_forms import DriverInsert, moment
+from storage.sqlite_forms import SQLITE_NOTE_THANKS, DriverInsert, moment
 from storage.tables import deliveries, items, workspaces
 
 # How long a delivery id is remembered: platforms repeat a delivery within minutes (Slack's
@@ -36,10 +36,6 @@ _RESERVE_NUMBERS = (
 )
 _INSERT_ITEMS = insert(items)
 _SQLITE_INSERT_ITEMS = DriverInsert(items)
-_SQLITE_NOTE_THANKS = (
-    "UPDATE items SET acknowledged_at = ?, thanks_channel_id = ?, thanks_message_id = ? "
-    "WHERE workspace_id = ? AND number = ?"
-)
 _NOTE_THANKS = (
     update(items)
     .where(items.c.workspace_id == bindparam("w_id"), items.c.number == bindparam("w_number"))
@@ -93,7 +89,7 @@ def note_thanks(
         for note in notes
     ]
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(_SQLITE_NOTE_THANKS, [(moment(at), *rest) for at, *rest in rows])
+        conn.exec_driver_sql(SQLITE_NOTE_THANKS, [(moment(at), *rest) for at, *rest in rows])
         return
     conn.execute(
         _NOTE_THANKS,
