@@ -3,7 +3,7 @@ measures `feedbackbot run`: where the Slack benchmark's ratio goes.
 
 Run from the repository root::
 
-    python -m bench.slack_floor [--requests N] [--rounds R]
+    python -m bench.slack_floor [--requests N] [--rounds R] [--only FLOOR|bot ...]
 
 A floor is two processes sharing one port, as `feedbackbot run` with ``WORKERS=2``: each a
 slack-bolt ``AsyncApp`` served by aiohttp, as the bare app of ``bench.slack_ack`` is, whose
@@ -70,6 +70,7 @@ from bench.slack_ack import (
 from tests.processes import free_port
 
 FLOORS = ("no-database", "one-table", "bot-storage")
+BOT = "feedbackbot run"
 READY = "bench-floor-ready"
 CONCURRENCY = 50
 
@@ -329,21 +330,22 @@ async def started_floor(
         yield server
 
 
-async def bench(requests: int, rounds: int) -> int:
+async def bench(requests: int, rounds: int, only: Sequence[str]) -> int:
     codes: dict[str, int | None] = {}
     results: dict[str, list[tuple[Round, Round]]] = {}
     async with AsyncExitStack() as stack:
         fake, workdir, env = await _fake_slack_and_settings(stack, 2)
         bare = await stack.enter_async_context(started_bare(env, workdir, codes))
         servers = [
-            await stack.enter_async_context(started_floor(floor, env, codes)) for floor in FLOORS
+            await stack.enter_async_context(started_floor(floor, env, codes))
+            for floor in FLOORS
+            if floor in only
         ]
-        database = f"sqlite:///{workdir / 'bench.db'}"
-        servers.append(
-            await stack.enter_async_context(
-                started_bot(env, workdir, codes, database, "feedbackbot run")
+        if BOT in only:
+            database = f"sqlite:///{workdir / 'bench.db'}"
+            servers.append(
+                await stack.enter_async_context(started_bot(env, workdir, codes, database, BOT))
             )
-        )
         post = await stack.enter_async_context(load_client("lean", CONCURRENCY + 10))
         print(
             f"The least a bot can do, against `feedbackbot run`: {rounds} rounds of {requests} "
@@ -390,6 +392,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.slack_floor", description=__doc__)
     parser.add_argument("--requests", type=int, default=10_000, help="requests per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per server")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=(*FLOORS, "bot"),
+        help="run only this server (repeatable; default: the three floors and the bot)",
+    )
     parser.add_argument("--serve", nargs=2, metavar=("FLOOR", "PORT"), help=argparse.SUPPRESS)
     parser.add_argument("--second", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -401,7 +409,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.requests < 1 or args.rounds < 1:
         parser.error("--requests and --rounds must be at least 1")
-    return asyncio.run(bench(args.requests, args.rounds))
+    only = [BOT if name == "bot" else name for name in args.only or (*FLOORS, "bot")]
+    return asyncio.run(bench(args.requests, args.rounds, only))
 
 
 if __name__ == "__main__":
