@@ -8,7 +8,6 @@ first one's lock and then finds the row held, so every row has one holder at a t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,9 +16,9 @@ from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.identity import Person, Platform, Workspace
-from bot.messages import Mention, Message, Part, Plain, Quote
+from bot.identity import Platform, Workspace
 from bot.outbox import Owed, Postponed, Purpose, Settled
+from storage.message_json import decode, encode
 from storage.rows import (
     message_columns,
     message_ref,
@@ -29,38 +28,9 @@ from storage.rows import (
     utc_or_none,
     workspace_of,
 )
-from storage.sqlite_forms import SQLITE_SETTLE, DriverInsert, moment
+from storage.sqlite_rows import INSERT_OWED, SQLITE_SETTLE, owed_rows, settled_values
 from storage.tables import outbox, workspaces
 from storage.workspaces import WorkspaceIds
-
-
-def encode(message: Message | None) -> str | None:
-    """A message as JSON, its parts kept apart so each platform still escapes what people typed."""
-    if message is None:
-        return None
-    parts: list[list[str]] = []
-    for part in message.parts:
-        if isinstance(part, Plain):
-            parts.append(["p", part.text])
-        elif isinstance(part, Quote):
-            parts.append(["q", part.text])
-        else:
-            parts.append(["m", part.person.user_id, part.person.display_name])
-    return json.dumps(parts, ensure_ascii=False)
-
-
-def decode(body: str | None) -> Message | None:
-    if body is None:
-        return None
-    parts: list[Part] = []
-    for kind, *values in json.loads(body):
-        if kind == "p":
-            parts.append(Plain(values[0]))
-        elif kind == "q":
-            parts.append(Quote(values[0]))
-        else:
-            parts.append(Mention(Person(values[0], values[1])))
-    return Message(tuple(parts))
 
 
 def owed_row(owed: Owed, workspace_id: int) -> dict[str, Any]:
@@ -115,17 +85,12 @@ def to_owed(row: RowMapping) -> Owed:
 
 def add_owed(conn: Connection, owed: Sequence[Owed], ids: Mapping[Workspace, int]) -> None:
     """Keep owed messages; ``ids`` holds each workspace's row id (items are numbered first)."""
-    if owed:
-        rows = [owed_row(each, ids[each.workspace]) for each in owed]
-        if conn.dialect.name == "sqlite":
-            _SQLITE_INSERT(conn, rows)
-        else:
-            conn.execute(outbox.insert(), rows)
-
-
-# Every item owes a thank-you, so its row is written and settled once per item: on SQLite,
-# through the driver in SQLite's own forms (``storage.sqlite_forms``).
-_SQLITE_INSERT = DriverInsert(outbox)
+    if not owed:
+        return
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(INSERT_OWED, owed_rows(owed, ids))
+    else:
+        conn.execute(outbox.insert(), [owed_row(each, ids[each.workspace]) for each in owed])
 
 
 _SETTLE = (
@@ -158,24 +123,20 @@ _POSTPONE = (
 def settle(conn: Connection, settled: Sequence[Settled]) -> None:
     if not settled:
         return
-    rows = [
-        (
-            each.at,
-            each.outcome[:255],
-            each.posted.channel_id if each.posted else None,
-            each.posted.message_id if each.posted else None,
-            each.key,
-        )
-        for each in settled
-    ]
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(SQLITE_SETTLE, [(moment(at), *rest) for at, *rest in rows])
+        conn.exec_driver_sql(SQLITE_SETTLE, [settled_values(each) for each in settled])
         return
     conn.execute(
         _SETTLE,
         [
-            {"s_at": stored(at), "s_outcome": outcome, "s_channel": c, "s_message": m, "s_key": k}
-            for at, outcome, c, m, k in rows
+            {
+                "s_at": stored(each.at),
+                "s_outcome": each.outcome[:255],
+                "s_channel": each.posted.channel_id if each.posted else None,
+                "s_message": each.posted.message_id if each.posted else None,
+                "s_key": each.key,
+            }
+            for each in settled
         ],
     )
 

@@ -1,26 +1,51 @@
-"""The rows of SQLite's group commit as the driver takes them, built before the transaction.
+"""Rows in SQLite's own forms, handed to the driver as tuples, and the statements that take them.
 
-A group commit holds the lock that orders every worker's writes from BEGIN IMMEDIATE to
-COMMIT. Python work done while it is held makes the other workers wait, and on the writer's
-thread it also waits its turn for the interpreter while the event loop runs: measured with
-``bench/slack_ack.py``, building rows and running each statement through SQLAlchemy inside the
-transaction cost as much throughput as SQLite's own work. So everything that does not depend
-on what the transaction reads (the item numbers, the thank-you's key, which deliveries are the
-first) is turned into tuples beforehand, and the transaction runs them on the driver's cursor.
+Through SQLAlchemy's typed statements each value of each row was converted one by one in
+Python, which cost about three times SQLite's own work on the group commit's thread
+(``bench/slack_ack.py``); here each row is one tuple, its moments as text in the form
+SQLAlchemy itself writes, so that rows written either way read back the same. Units of work on
+SQLite use them too.
+
+SQLite's group commit (``storage.sqlite_writes``) builds them before its transaction, which
+holds the lock that orders every worker's writes: Python work done while it is held makes the
+other workers wait, and on the writer's thread it also waits its turn for the interpreter while
+the event loop runs. So everything that does not depend on what the transaction reads (the item
+numbers, the thank-you's key, which deliveries are the first) is turned into tuples beforehand
+(``Prepared``), and the transaction runs them on the driver's cursor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.identity import Workspace
 from bot.items import Item
 from bot.outbox import Owed, Settled
 from bot.ports import ThanksNote, Writes
-from storage.outbox import encode
-from storage.sqlite_forms import moment
+from storage.message_json import encode
+from storage.rows import stored
+
+# The updates of a group commit, written once for both of its ways to SQLite (through
+# SQLAlchemy's connection in a unit of work, and straight on the driver's cursor).
+SQLITE_NOTE_THANKS = (
+    "UPDATE items SET acknowledged_at = ?, thanks_channel_id = ?, thanks_message_id = ? "
+    "WHERE workspace_id = ? AND number = ?"
+)
+SQLITE_SETTLE = (
+    "UPDATE outbox SET done_at = ?, outcome = ?, posted_channel_id = ?, "
+    "posted_message_id = ?, claimed_by = NULL, claimed_until = NULL WHERE key = ?"
+)
+
+
+def moment(value: datetime | None) -> str | None:
+    """A moment as SQLAlchemy keeps it in SQLite: UTC, as text that sorts as time does
+    (``2026-11-27 09:00:00.000000``). ``isoformat`` writes those characters before the offset,
+    several times faster than ``strftime``."""
+    return None if value is None else stored(value).isoformat(" ", "microseconds")[:26]
+
 
 ITEM_COLUMNS = (
     "workspace_id",
@@ -129,6 +154,16 @@ def owed_values(owed: Owed) -> tuple[Any, ...]:
     )
 
 
+def note_values(note: ThanksNote) -> tuple[Any, ...]:
+    """A thank-you note's values before its item's workspace id and number."""
+    message = note.message
+    return (
+        moment(note.at),
+        message.channel_id if message else None,
+        message.message_id if message else None,
+    )
+
+
 def settled_values(each: Settled) -> tuple[Any, ...]:
     posted = each.posted
     return (
@@ -138,6 +173,38 @@ def settled_values(each: Settled) -> tuple[Any, ...]:
         posted.message_id if posted else None,
         each.key,
     )
+
+
+def item_rows(
+    new: Iterable[Item],
+    ids: Mapping[Workspace, int],
+    values: Callable[[Item], tuple[Any, ...]] = item_values,
+) -> list[tuple[Any, ...]]:
+    """The rows of ``new``, numbered (``INSERT_ITEMS``)."""
+    return [(ids[item.workspace], item.number, *values(item)) for item in new]
+
+
+def owed_rows(
+    owed: Iterable[Owed],
+    ids: Mapping[Workspace, int],
+    values: Callable[[Owed], tuple[Any, ...]] = owed_values,
+) -> list[tuple[Any, ...]]:
+    """The rows of ``owed`` (``INSERT_OWED``), once the items they are for are numbered: a
+    thank-you's key is made from its item's number."""
+    return [(ids[each.workspace], each.key, each.number, *values(each)) for each in owed]
+
+
+def note_rows(
+    notes: Sequence[ThanksNote],
+    ids: Mapping[Workspace, int | None],
+    values: Sequence[tuple[Any, ...]] | None = None,
+) -> list[tuple[Any, ...]]:
+    """The rows of ``notes`` (``SQLITE_NOTE_THANKS``); ``values`` their ``note_values``."""
+    given = values if values is not None else [note_values(note) for note in notes]
+    return [
+        (*value, ids.get(note.workspace), note.number)
+        for note, value in zip(notes, given, strict=True)
+    ]
 
 
 @dataclass
@@ -157,31 +224,17 @@ class Prepared:
             prepared.items[id(item)] = item_values(item)
         for owed in (*writes.owed, *(owed for each in writes.once for owed in each.owed)):
             prepared.owed[id(owed)] = owed_values(owed)
-        prepared.notes = [
-            (
-                moment(note.at),
-                note.message.channel_id if note.message else None,
-                note.message.message_id if note.message else None,
-            )
-            for note in writes.notes
-        ]
+        prepared.notes = [note_values(note) for note in writes.notes]
         prepared.settled = [settled_values(each) for each in writes.settled]
         return prepared
 
     def item_rows(self, new: Iterable[Item], ids: Mapping[Workspace, int]) -> list[tuple[Any, ...]]:
-        """The rows of ``new``, numbered."""
-        return [(ids[item.workspace], item.number, *self.items[id(item)]) for item in new]
+        return item_rows(new, ids, lambda item: self.items[id(item)])
 
     def owed_rows(
         self, owed: Iterable[Owed], ids: Mapping[Workspace, int]
     ) -> list[tuple[Any, ...]]:
-        """The rows of ``owed``, once the items they are for are numbered (a thank-you's key
-        is made from its item's number)."""
-        return [(ids[each.workspace], each.key, each.number, *self.owed[id(each)]) for each in owed]
+        return owed_rows(owed, ids, lambda each: self.owed[id(each)])
 
     def note_rows(self, ids: Mapping[Workspace, int | None]) -> list[tuple[Any, ...]]:
-        notes: list[ThanksNote] = self.writes.notes
-        return [
-            (*values, ids.get(note.workspace), note.number)
-            for note, values in zip(notes, self.notes, strict=True)
-        ]
+        return note_rows(self.writes.notes, ids, self.notes)

@@ -39,8 +39,14 @@ from bot.ports import Writes
 from storage.engine import driver_failure, sqlite_sync_engine
 from storage.file_lock import held, open_lock_file
 from storage.outbox import postpone
-from storage.sqlite_forms import SQLITE_NOTE_THANKS, SQLITE_SETTLE
-from storage.sqlite_rows import INSERT_ITEMS, INSERT_OWED, RESERVE_NUMBERS, Prepared
+from storage.sqlite_rows import (
+    INSERT_ITEMS,
+    INSERT_OWED,
+    RESERVE_NUMBERS,
+    SQLITE_NOTE_THANKS,
+    SQLITE_SETTLE,
+    Prepared,
+)
 from storage.unit_of_work import DATABASE_FAILURES
 from storage.workspaces import find_workspace
 from storage.writer_thread import WriterThread

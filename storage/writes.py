@@ -20,7 +20,7 @@ from bot.items import Item
 from bot.ports import FirstDelivery, ThanksNote
 from storage.dialect import ignoring_duplicates
 from storage.rows import item_columns
-from storage.sqlite_forms import SQLITE_NOTE_THANKS, DriverInsert, moment
+from storage.sqlite_rows import INSERT_ITEMS, SQLITE_NOTE_THANKS, item_rows, moment, note_rows
 from storage.tables import deliveries, items, workspaces
 
 # How long a delivery id is remembered: platforms repeat a delivery within minutes (Slack's
@@ -35,7 +35,6 @@ _RESERVE_NUMBERS = (
     .returning(workspaces.c.last_number)
 )
 _INSERT_ITEMS = insert(items)
-_SQLITE_INSERT_ITEMS = DriverInsert(items)
 _NOTE_THANKS = (
     update(items)
     .where(items.c.workspace_id == bindparam("w_id"), items.c.number == bindparam("w_number"))
@@ -53,23 +52,23 @@ def add_items(conn: Connection, new: Sequence[Item], ids: Mapping[Workspace, int
     by_workspace: dict[Workspace, list[Item]] = {}
     for item in new:
         by_workspace.setdefault(item.workspace, []).append(item)
-    rows = []
     for workspace, added in by_workspace.items():
-        workspace_id = ids[workspace]
         # The UPDATE takes a row lock, so concurrent adders in one workspace queue up here;
         # it reserves one number per item at once.
         last = conn.execute(
-            _RESERVE_NUMBERS, {"w_id": workspace_id, "w_count": len(added)}
+            _RESERVE_NUMBERS, {"w_id": ids[workspace], "w_count": len(added)}
         ).scalar_one()
         for number, item in enumerate(added, start=last - len(added) + 1):
             item.number = number
-            rows.append({"workspace_id": workspace_id, **item_columns(item)})
-    if not rows:
+    if not new:
         return
     if conn.dialect.name == "sqlite":
-        _SQLITE_INSERT_ITEMS(conn, rows)
+        conn.exec_driver_sql(INSERT_ITEMS, item_rows(new, ids))
     else:
-        conn.execute(_INSERT_ITEMS, rows)
+        conn.execute(
+            _INSERT_ITEMS,
+            [{"workspace_id": ids[item.workspace], **item_columns(item)} for item in new],
+        )
 
 
 def note_thanks(
@@ -78,24 +77,20 @@ def note_thanks(
     """Note when each item was thanked and which message carries the thank-you."""
     if not notes:
         return
-    rows = [
-        (
-            note.at,
-            note.message.channel_id if note.message else None,
-            note.message.message_id if note.message else None,
-            ids.get(note.workspace),
-            note.number,
-        )
-        for note in notes
-    ]
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(SQLITE_NOTE_THANKS, [(moment(at), *rest) for at, *rest in rows])
+        conn.exec_driver_sql(SQLITE_NOTE_THANKS, note_rows(notes, ids))
         return
     conn.execute(
         _NOTE_THANKS,
         [
-            {"w_at": at, "w_channel": channel, "w_message": message, "w_id": w_id, "w_number": n}
-            for at, channel, message, w_id, n in rows
+            {
+                "w_at": note.at,
+                "w_channel": note.message.channel_id if note.message else None,
+                "w_message": note.message.message_id if note.message else None,
+                "w_id": ids.get(note.workspace),
+                "w_number": note.number,
+            }
+            for note in notes
         ],
     )
 

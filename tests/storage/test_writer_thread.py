@@ -27,9 +27,7 @@ async def test_calls_run_on_the_thread_in_the_order_given() -> None:
     assert ran == [(number, "test-writes") for number in range(5)]
 
 
-async def test_a_failing_call_raises_its_error_to_the_caller_and_the_next_call_still_runs() -> (
-    None
-):
+async def test_a_failing_call_reaches_its_caller_and_the_next_call_still_runs() -> None:
     thread = WriterThread("test-writes")
 
     def fail() -> None:
