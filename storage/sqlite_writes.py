@@ -16,8 +16,8 @@ kernel wakes the next writer as soon as the lock is let go.
 
 Inside the lock the statements run on the driver's own cursor, their rows built before it is
 taken (``storage.sqlite_rows``), and the thread is one of its own (``storage.writer_thread``),
-not a pool's: measured with ``python -m bench.slack_ack`` in alternating rounds, the two
-together carried about a fifth more items per second.
+not a pool's. Driving a ``Journal`` alone with 50 items at a time (no HTTP), the two cut the
+CPU per item of the whole write path, both threads counted, from 0.094-0.115 ms to 0.077 ms.
 """
 
 from __future__ import annotations
