@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from contextlib import closing
+from functools import partial
 from time import perf_counter
 from types import TracebackType
 from typing import Self
@@ -33,7 +34,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import StorageError
 from bot.identity import Workspace
-from bot.items import Item
 from bot.observations import UNOBSERVED, Observations
 from bot.ports import Writes
 from storage.engine import driver_failure, sqlite_sync_engine
@@ -50,7 +50,7 @@ from storage.sqlite_rows import (
 from storage.unit_of_work import DATABASE_FAILURES
 from storage.workspaces import find_workspace
 from storage.writer_thread import WriterThread
-from storage.writes import first_deliveries
+from storage.writes import first_deliveries, number_items
 
 GROUP_COMMIT = "group_commit"
 
@@ -122,7 +122,7 @@ class SqliteWriteTogether:
             assert driver is not None, "a connection in a transaction has its driver's"
             try:
                 with closing(driver.cursor()) as cursor:
-                    _number(cursor, new, made)
+                    number_items(new, made, partial(_reserve, cursor))
                     if new:
                         cursor.executemany(INSERT_ITEMS, prepared.item_rows(new, made))
                     if owed:
@@ -137,12 +137,6 @@ class SqliteWriteTogether:
         return found
 
 
-def _number(cursor: sqlite3.Cursor, new: list[Item], ids: dict[Workspace, int]) -> None:
-    """Number ``new`` after the last number of their workspace, in the order given."""
-    by_workspace: dict[Workspace, list[Item]] = {}
-    for item in new:
-        by_workspace.setdefault(item.workspace, []).append(item)
-    for workspace, added in by_workspace.items():
-        (last,) = cursor.execute(RESERVE_NUMBERS, (len(added), ids[workspace])).fetchone()
-        for number, item in enumerate(added, start=last - len(added) + 1):
-            item.number = number
+def _reserve(cursor: sqlite3.Cursor, workspace_id: int, count: int) -> int:
+    last: int = cursor.execute(RESERVE_NUMBERS, (count, workspace_id)).fetchone()[0]
+    return last

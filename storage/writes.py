@@ -10,7 +10,7 @@ works, not while the event loop gets round to each statement of it (measured in
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, delete, insert, update
@@ -46,20 +46,33 @@ _NOTE_THANKS = (
 )
 
 
-def add_items(conn: Connection, new: Sequence[Item], ids: Mapping[Workspace, int]) -> None:
-    """Number ``new`` after the last number of their workspace, in the order given, and insert
-    them; ``ids`` holds each workspace's row id."""
+def number_items(
+    new: Sequence[Item], ids: Mapping[Workspace, int], reserve: Callable[[int, int], int]
+) -> None:
+    """Number ``new`` after the last number of their workspace, in the order given.
+    ``reserve(workspace_id, count)`` takes ``count`` more numbers in the workspace, all at once,
+    and answers the last of them."""
     by_workspace: dict[Workspace, list[Item]] = {}
     for item in new:
         by_workspace.setdefault(item.workspace, []).append(item)
     for workspace, added in by_workspace.items():
-        # The UPDATE takes a row lock, so concurrent adders in one workspace queue up here;
-        # it reserves one number per item at once.
-        last = conn.execute(
-            _RESERVE_NUMBERS, {"w_id": ids[workspace], "w_count": len(added)}
-        ).scalar_one()
+        last = reserve(ids[workspace], len(added))
         for number, item in enumerate(added, start=last - len(added) + 1):
             item.number = number
+
+
+def add_items(conn: Connection, new: Sequence[Item], ids: Mapping[Workspace, int]) -> None:
+    """Number ``new`` (``number_items``) and insert them; ``ids`` holds each workspace's row
+    id."""
+
+    def reserve(workspace_id: int, count: int) -> int:
+        # The UPDATE takes a row lock, so concurrent adders in one workspace queue up here.
+        found: int = conn.execute(
+            _RESERVE_NUMBERS, {"w_id": workspace_id, "w_count": count}
+        ).scalar_one()
+        return found
+
+    number_items(new, ids, reserve)
     if not new:
         return
     if conn.dialect.name == "sqlite":
