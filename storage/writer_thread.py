@@ -30,8 +30,9 @@ class WriterThread:
         self._thread.start()
 
     async def call(self, function: Callable[..., T], *args: Any) -> T:
-        """``function(*args)`` on the thread. A cancelled caller stops waiting; the call, once
-        begun, runs to its end, as on any thread."""
+        """``function(*args)`` on the thread. A cancelled caller only stops waiting: its call
+        still runs in its turn, to its end (a group commit has one call queued at a time, so
+        it has always begun by then)."""
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[T] = loop.create_future()
         self._jobs.put((function, args, loop, answer))
