@@ -251,3 +251,12 @@ open_item_counts = Table(
     Column("priority", String(16), primary_key=True),
     Column("count", Integer, nullable=False),
 )
+
+
+# -- the dashboard's sign-in links and sessions (issue 15, migration 0008) ----------------------
+
+
+# -- the backlog: search and voters' names (issue 15, migration 0009) ----------------------------
+
+
+# -- KPI figures kept as items change (issue 15, migration 0010) ---------------------------------
