@@ -77,7 +77,7 @@ class TriageService:
         workspace: Workspace,
         person: Person,
         roles: Roles,
-        chat: DirectChat,
+        chat: DirectChat | None,
         number: int,
         to: Status,
         *,
@@ -87,7 +87,9 @@ class TriageService:
         """Move an item along the lifecycle (``FeedbackService.change_status`` holds its rules,
         and merges a duplicate's votes into the kept item), then tell the requester in the
         thread of the item's thank-you and by direct message, and the voters when it ships or
-        is declined. Telling people never undoes or blocks the change."""
+        is declined. Telling people never undoes or blocks the change. Without ``chat`` (a
+        surface that is not the item's platform, such as the dashboard) the news goes out
+        through the platform's own outlet, or waits in the outbox for a process that has one."""
         await self._require_admin(workspace, person, roles)
         told: list[tuple[Heard, Owed]] = []
         item = await self._feedback.change_status(
@@ -195,7 +197,7 @@ class TriageService:
             message=message,
         )
 
-    async def _tell(self, news: list[tuple[Heard, Owed]], chat: DirectChat) -> Told:
+    async def _tell(self, news: list[tuple[Heard, Owed]], chat: DirectChat | None) -> Told:
         """Deliver the news at once; what a platform does not take now is owed still."""
         heard: list[Heard] = []
         later = 0

@@ -9,7 +9,7 @@ import pytest
 from adapters.sealing import FernetSeal, new_key
 from bot.conversation import Conversation, Speaker, Surface
 from bot.core import assemble
-from bot.identity import Person, Workspace
+from bot.identity import Person, Platform, Workspace
 from bot.items import Item, Priority, Stakeholder, Status
 from bot.service import FeedbackService, Recorded
 from bot.triage import TriageService
@@ -103,6 +103,29 @@ async def test_a_status_change_reaches_the_requester_in_the_thread_and_by_direct
     assert "Note from Morgan: “for the next quarter”" in text
     ((user, direct),) = s.chat.direct
     assert user == ADA.user_id and "is planned" in direct and "for the next quarter" in direct
+
+
+class Outlet:
+    """The platform's outlet of ``feedbackbot run``: how the outbox reaches people there."""
+
+    def __init__(self, chat: FakeChat) -> None:
+        self._chat = chat
+
+    def chat(self, response_url: str | None = None) -> FakeChat:
+        return self._chat
+
+
+async def test_a_change_made_away_from_chat_reaches_the_requester_through_the_platform() -> None:
+    s = setup()
+    await s.thanked()
+    s.feedback.delivery.serve(Platform.SLACK, Outlet(s.chat))
+    changed = await s.triage.change_status(
+        ACME, ADMIN, s.roles, None, 1, Status.PLANNED, note="next quarter"
+    )
+    assert changed.told.thread and changed.told.direct
+    assert "is planned" in s.chat.threads[-1][2]
+    ((user, direct),) = s.chat.direct
+    assert user == ADA.user_id and "next quarter" in direct
 
 
 async def test_a_failed_direct_message_never_blocks_the_change_and_the_thread_reply_stands() -> (
