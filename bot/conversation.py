@@ -18,6 +18,7 @@ from typing import Protocol, TypeVar
 
 from bot import replies
 from bot.acknowledgement import compose_thanks
+from bot.dashboard_access import DashboardAccess, signin_url
 from bot.errors import (
     DoesNotApply,
     InvalidTransition,
@@ -161,11 +162,16 @@ class Conversation:
         roadmap: RoadmapService,
         clock: Clock,
         surface: Surface,
+        *,
+        access: DashboardAccess,
+        dashboard_url: str,
     ) -> None:
         self._feedback = feedback
         self._clock = clock
         self._triage = triage
         self._roadmap = roadmap
+        self._access = access
+        self._dashboard_url = dashboard_url
         self.surface = surface
         # Channels where this process last posted a thank-you without trouble: a confirmation
         # there need not wait for the next one to say where it goes.
@@ -201,7 +207,8 @@ class Conversation:
         return Reply(replies.unknown_command(name), private=False)
 
     async def roadmap(self, speaker: Speaker, text: str, chat: DirectChat, roles: Roles) -> Message:
-        """Answer ``/roadmap <text>``: the digest, reminders, or a triage subcommand."""
+        """Answer ``/roadmap <text>``: the digest, reminders, a triage subcommand, or a link
+        to the dashboard."""
         verb, _, rest = text.strip().partition(" ")
         verb, rest = verb.lower(), rest.strip()
         if not verb:
@@ -219,6 +226,8 @@ class Conversation:
             return await self.list_items(speaker, which)
         if verb == "stats":
             return await self.stats(speaker)
+        if verb == "dashboard":
+            return await self.dashboard(speaker, roles)
         if verb not in ("show", "status", "priority", "stakeholder"):
             return Message.of(replies.ROADMAP_USAGE)
         number, rest = leading_number(rest)
@@ -467,6 +476,20 @@ class Conversation:
             )
         )
         return item if isinstance(item, Message) else replies.corrected(item, stakeholder.value)
+
+    # -- the dashboard ------------------------------------------------------------------------
+
+    async def dashboard(self, speaker: Speaker, roles: Roles) -> Message:
+        """A one-time link that signs the speaker in to their workspace's dashboard, as an
+        admin when they may triage here now. Only they must see it: whoever opens it first is
+        signed in as them."""
+        try:
+            admin = await roles.may_triage(speaker.workspace, speaker.person)
+            token = await self._access.link(speaker.workspace, speaker.person, admin=admin)
+        except StorageError:
+            log.exception("a dashboard link could not be stored")
+            return replies.NO_DATABASE
+        return replies.dashboard_link(signin_url(self._dashboard_url, token), admin=admin)
 
     # -- the roadmap --------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.conversation import Conversation, Surface
+from bot.dashboard_access import DEFAULT_DASHBOARD_URL, SESSION_LIFETIME, DashboardAccess
 from bot.delivery import LEASE, Delivery
 from bot.enrichment import Enrichment
 from bot.journal import Journal
@@ -30,6 +31,9 @@ class Core:
     slas: SlaCheck
     clock: Clock
     enrichment: Enrichment
+    access: DashboardAccess
+    # Where the dashboard is reached: the start of the sign-in links given in chat.
+    dashboard_url: str
 
     @property
     def delivery(self) -> Delivery:
@@ -38,7 +42,15 @@ class Core:
 
     def conversation(self, surface: Surface) -> Conversation:
         """What people say on ``surface``, answered by these use cases."""
-        return Conversation(self.feedback, self.triage, self.roadmap, self.clock, surface)
+        return Conversation(
+            self.feedback,
+            self.triage,
+            self.roadmap,
+            self.clock,
+            surface,
+            access=self.access,
+            dashboard_url=self.dashboard_url,
+        )
 
 
 def assemble(
@@ -55,12 +67,15 @@ def assemble(
     owner: str | None = None,
     lease: timedelta = LEASE,
     observations: Observations = UNOBSERVED,
+    dashboard_url: str = DEFAULT_DASHBOARD_URL,
+    session_lifetime: timedelta = SESSION_LIFETIME,
 ) -> Core:
     """The use cases wired to each other: the digest lists the SLA check's open breaches.
     ``seal`` keeps (and opens) anonymous authors' handles; ``write_together`` is storage's
     faster writer of new items and thank-you notes, when it has one; ``owner`` names this
     process in its claims on owed messages, which keep other processes off them for ``lease``;
-    ``observations`` hears what the use cases decide (``bot.observations``)."""
+    ``observations`` hears what the use cases decide (``bot.observations``); ``dashboard_url``
+    starts the dashboard's sign-in links, whose sessions last ``session_lifetime``."""
     journal = Journal(uow, write_together, observations)
     delivery = Delivery(uow, journal, clock, seal=seal, owner=owner, lease=lease)
     feedback = FeedbackService(uow, clock, seal, delivery=delivery)
@@ -77,4 +92,5 @@ def assemble(
         observations=observations,
     )
     triage = TriageService(feedback, uow, clock, seal=seal)
-    return Core(feedback, triage, roadmap, slas, clock, Enrichment(uow))
+    access = DashboardAccess(uow, clock, session_lifetime=session_lifetime)
+    return Core(feedback, triage, roadmap, slas, clock, Enrichment(uow), access, dashboard_url)

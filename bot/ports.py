@@ -18,6 +18,7 @@ from bot.chat import Chat as Chat
 from bot.chat import ChatFailed as ChatFailed
 from bot.chat import DirectChat as DirectChat
 from bot.chat import TryLater as TryLater
+from bot.dashboard_access import AccessStore
 from bot.identity import MessageRef, Person, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
 from bot.kpis import KpiReader
@@ -220,8 +221,8 @@ class Transaction(Protocol):
 
 class UnitOfWork(Transaction, Protocol):
     """One transaction over everything stored: items, their votes and the deliveries already
-    handled, reminders and the roadmap digest's facts, SLA claims and the KPIs, and the
-    messages the bot owes."""
+    handled, reminders and the roadmap digest's facts, SLA claims and the KPIs, the
+    messages the bot owes, and the dashboard's sign-in links and sessions."""
 
     items: ItemRepository
     deliveries: DeliveryLog
@@ -230,6 +231,7 @@ class UnitOfWork(Transaction, Protocol):
     slas: SlaStore
     kpis: KpiReader
     outbox: OutboxStore
+    access: AccessStore
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

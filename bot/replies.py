@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.dashboard_access import LINK_LIFETIME
 from bot.items import Item, ItemKind, Status
 from bot.kpis import Kpis, format_kpis
 from bot.lists import ItemList
@@ -35,7 +36,8 @@ ROADMAP_USAGE = (
     "/roadmap remind every monday at 09:00 in Europe/Berlin\n"
     "/roadmap remind prompt <schedule> [saying <text>] invites people to send feedback instead\n"
     "/roadmap reminders lists this channel's reminders\n"
-    "/roadmap unremind <id> removes one"
+    "/roadmap unremind <id> removes one\n"
+    "/roadmap dashboard gives you a link (only to you) that signs you in to the web dashboard"
 )
 NOT_ALLOWED = Message.of(
     "Sorry, only admins can triage items (status, priority, stakeholder kind). "
@@ -196,6 +198,20 @@ def status_changed(item: Item, told: Told) -> Message:
             "as soon as the platform takes them."
         )
     return Message.of(f"#{item.number} is now {status}. {heard}")
+
+
+def dashboard_link(url: str, *, admin: bool) -> Message:
+    """The sign-in link, for the person who asked alone."""
+    minutes = int(LINK_LIFETIME.total_seconds() // 60)
+    role = (
+        "as an admin: you can triage items there too"
+        if admin
+        else "as a member (not an admin): you can read the backlog, the roadmap and the KPIs"
+    )
+    return Message.of(
+        f"Your dashboard link: {url}\nIt works once, within {minutes} minutes, and signs you "
+        f"in {role}. Keep it to yourself: whoever opens it first is signed in as you."
+    )
 
 
 def corrected(item: Item, value: str) -> Message:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -254,6 +255,50 @@ open_item_counts = Table(
 
 
 # -- the dashboard's sign-in links and sessions (issue 15, migration 0008) ----------------------
+
+# One row per sign-in link, known by the SHA-256 of its token (the token itself is only ever in
+# the link). ``used_at`` is set once, by a compare-and-set: the guard that a link signs in once.
+dashboard_links = Table(
+    "dashboard_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("user_name", String(255), nullable=False),
+    Column("admin", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("token_hash", name="uq_dashboard_links_token_hash"),
+    Index("ix_dashboard_links_expires_at", "expires_at"),
+)
+
+# One row per session opened by a link, known by the SHA-256 of the cookie's token; removed when
+# its visitor signs out, and a day after it expires.
+dashboard_sessions = Table(
+    "dashboard_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("user_name", String(255), nullable=False),
+    Column("admin", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("token_hash", name="uq_dashboard_sessions_token_hash"),
+    Index("ix_dashboard_sessions_expires_at", "expires_at"),
+)
+
+# Keys made once and shared by every process (``signing``: the dashboard's cookies and forms).
+dashboard_keys = Table(
+    "dashboard_keys",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
 
 
 # -- the backlog: search and voters' names (issue 15, migration 0009) ----------------------------

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
+from bot.dashboard_access import AccessStore
 from bot.errors import StorageError
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder
@@ -259,8 +260,9 @@ class FakeOutbox:
 
 
 class Unreached:
-    """Stands for a repository the unit tests must not reach (reminders, the roadmap, SLAs and
-    KPIs are tested on a real database): any use of it fails the test, naming it."""
+    """Stands for a repository the unit tests must not reach (reminders, the roadmap, SLAs,
+    KPIs and dashboard access are tested on a real database): any use of it fails the test,
+    naming it."""
 
     def __init__(self, name: str) -> None:
         self._name = name
@@ -280,6 +282,7 @@ class FakeUnitOfWork:
     slas: SlaStore
     kpis: KpiReader
     outbox: OutboxStore
+    access: AccessStore
     staged: FakeItemRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, *, fail: bool = False) -> None:
@@ -290,6 +293,7 @@ class FakeUnitOfWork:
         self.roadmap = Unreached("roadmap")
         self.slas = Unreached("SLA")
         self.kpis = Unreached("KPI")
+        self.access = Unreached("dashboard access")
 
     async def __aenter__(self) -> Self:
         if self._fail:

@@ -77,6 +77,8 @@ async def open_app(
             grace=settings.reminders.grace,
             lease=settings.outbox_lease,
             observations=observations,
+            dashboard_url=settings.dashboard_url,
+            session_lifetime=settings.dashboard_session,
         )
         yield App(settings, engine, core, measured)
 

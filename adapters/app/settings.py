@@ -19,6 +19,7 @@ from adapters.discord.settings import DiscordSettings, load_discord_settings
 from adapters.environment import flag, whole_number
 from adapters.scheduler.settings import ReminderSettings, load_reminder_settings
 from adapters.slack.settings import SlackSettings, load_slack_settings
+from bot.dashboard_access import SESSION_LIFETIME
 from bot.delivery import LEASE
 from bot.errors import ConfigError
 from storage.url import database_url
@@ -27,6 +28,10 @@ _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("plain", "json")
 MAX_WORKERS = 64
 MAX_LEASE_S = 3600
+# A dashboard session lasts at most a month: a sign-in from chat is meant for a working day.
+MAX_SESSION_HOURS = 24 * 31
+# Addresses that mean "every interface": a link must name one a browser can open.
+_EVERY_INTERFACE = ("0.0.0.0", "::", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +57,19 @@ class Settings:
     # ``plain`` (for people) or ``json`` (one object per line, for log collectors).
     log_format: str = "plain"
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    # How long a dashboard session lasts once a sign-in link is used (``DASHBOARD_SESSION_HOURS``).
+    dashboard_session: timedelta = SESSION_LIFETIME
+
+    @property
+    def dashboard_url(self) -> str:
+        """Where people open the dashboard: ``PUBLIC_URL``, or this server's own address
+        (127.0.0.1 when it listens on every interface)."""
+        if self.public_url is not None:
+            return self.public_url
+        host = "127.0.0.1" if self.host in _EVERY_INTERFACE else self.host
+        if ":" in host:
+            host = f"[{host}]"  # an IPv6 address
+        return f"http://{host}:{self.port}"
 
 
 class NothingToServe(Exception):
@@ -101,6 +119,15 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         ),
         public_url=_public_url(environ),
         metrics=load_metrics_settings(environ),
+        dashboard_session=timedelta(
+            hours=whole_number(
+                environ,
+                "DASHBOARD_SESSION_HOURS",
+                int(SESSION_LIFETIME.total_seconds() // 3600),
+                1,
+                MAX_SESSION_HOURS,
+            )
+        ),
     )
 
 

@@ -27,9 +27,11 @@ from adapters.cli.usage import USAGE_ERROR, UsageError, is_text
 from adapters.console.session import CONSOLE, ConsoleSession, Seat, person_named
 from adapters.environment import read_environment
 from adapters.scheduler.cli import run_reminders
+from bot.core import Core
+from bot.dashboard_access import LINK_LIFETIME, signin_url
 from bot.errors import ConfigError, FeedbackBotError
 from bot.export import FIELDS, ExportValue, export_row
-from bot.identity import Platform, Workspace
+from bot.identity import Person, Platform, Workspace
 from bot.items import Stakeholder
 from bot.kpis import format_kpis
 from bot.reminders import ReminderKind
@@ -152,12 +154,37 @@ async def _dispatch(
             return 0
         if arguments.command == "reminders":
             return await run_reminders(arguments, app.core.roadmap, app.core.clock, out)
+        if arguments.command == "dashboard":
+            return await _dashboard_link(arguments, app.core, out)
         if arguments.command == "export":
             exported = app.core.feedback.export(arguments.workspace)
             rows = [export_row(item) async for item in exported]
             _write_export(rows, arguments.format, out)
             return 0
     raise AssertionError(f"no command {arguments.command!r}")
+
+
+async def _dashboard_link(arguments: argparse.Namespace, core: Core, out: TextIO) -> int:
+    """The sign-in link alone on standard output (for scripts); what it does, on standard
+    error."""
+    workspace: Workspace = arguments.workspace
+    person = (
+        Person(arguments.user_id, arguments.name)
+        if arguments.user_id
+        else person_named(arguments.name)
+        if workspace.platform is Platform.CONSOLE
+        else Person(arguments.name, arguments.name)
+    )
+    token = await core.access.link(workspace, person, admin=arguments.admin)
+    print(signin_url(core.dashboard_url, token), file=out)
+    role = "an admin" if arguments.admin else "a member (not an admin)"
+    minutes = int(LINK_LIFETIME.total_seconds() // 60)
+    print(
+        f"It works once, within {minutes} minutes, and signs {person.display_name} in to "
+        f"{workspace} as {role}.",
+        file=sys.stderr,
+    )
+    return 0
 
 
 async def _run(settings: Settings, env: Mapping[str, str]) -> int:

@@ -95,6 +95,30 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         "--since", type=_since, help="from this day (YYYY-MM-DD, UTC; default: from the start)"
     )
 
+    dashboard = commands.add_parser("dashboard", help="the web dashboard").add_subparsers(
+        dest="dashboard_command", required=True, metavar="ACTION"
+    )
+    link = dashboard.add_parser(
+        "link", help="print a link that signs someone in to the dashboard (once, within minutes)"
+    )
+    link.add_argument(
+        "--workspace", type=workspace_argument, required=True, help="where, as platform:id"
+    )
+    link.add_argument(
+        "--as",
+        dest="name",
+        type=text_argument,
+        required=True,
+        metavar="NAME",
+        help="the display name to sign in as",
+    )
+    link.add_argument("--admin", action="store_true", help="sign in as an admin (who may triage)")
+    link.add_argument(
+        "--user-id",
+        type=text_argument,
+        help="their platform user id (default: NAME; in a console workspace console:NAME)",
+    )
+
     commands.add_parser(
         "seal-key", help="print a new key for FEEDBACKBOT_SEAL_KEY (anonymous authors' handles)"
     )

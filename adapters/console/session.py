@@ -33,6 +33,7 @@ Commands (everything you type is what a Slack or Discord channel would receive):
                       or duplicate <#other>; /roadmap priority <#n> must-have|good-to-have,
                       /roadmap stakeholder <#n> internal|external
   /roadmap show <#n>, /roadmap list [open|mine|must-have|external], /roadmap stats
+  /roadmap dashboard  a link that signs you in to the web dashboard (works once)
   /as <name>          speak as someone else (to try votes)
   /help               this text
   /quit               leave (end of input works too)

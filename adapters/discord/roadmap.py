@@ -185,4 +185,9 @@ def roadmap_group(adapter: DiscordAdapter) -> app_commands.Group:
     async def stats(interaction: discord.Interaction) -> None:
         await answer(interaction, lambda talk, speaker: talk.stats(speaker))
 
+    @group.command(name="dashboard", description="A link that signs you in to the web dashboard")
+    async def dashboard(interaction: discord.Interaction) -> None:
+        roles = adapter.roles(interaction)
+        await answer(interaction, lambda talk, speaker: talk.dashboard(speaker, roles))
+
     return group

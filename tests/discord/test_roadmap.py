@@ -128,6 +128,7 @@ async def test_roadmap_is_registered_as_a_group_with_subcommands(fake: FakeDisco
         "priority",
         "stakeholder",
         "stats",
+        "dashboard",
     }
 
 
