@@ -61,3 +61,10 @@ def test_version_prints_the_installed_version(
 ) -> None:
     done = run_cli(option, env=clean_env, cwd=tmp_path)
     assert (done.status, done.stdout) == (0, version("feedbackbot") + "\n")
+
+
+def test_a_dashboard_link_imports_no_platform(clean_env: dict[str, str], tmp_path: Path) -> None:
+    arguments = ("dashboard", "link", "--workspace", "slack:T1", "--as", "Ada")
+    modules = imported(*arguments, env=clean_env, cwd=tmp_path)
+    assert "sqlalchemy" in modules  # it did store the link
+    assert modules.isdisjoint(PLATFORMS)
