@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.discord.app import DiscordAdapter, discord_surface
 from adapters.discord.roadmap import discord_outlets, serve_triage_channel
 from adapters.scheduler.directory import PlatformDirectory
+from bot.dashboard_access import Session
 from bot.identity import Platform
 from bot.items import Item, Status
 from bot.roadmap import FireOutcome, RoadmapService
@@ -342,3 +343,18 @@ async def test_roadmap_show_names_an_author_like_a_mass_mention_as_plain_text(
     assert "planned by @\u200beveryone" in shown
     for answer in fake.requests_to("POST", FOLLOWUP)[before:]:
         assert_pings_nobody_but(str(answer.json["content"]), answer.json["allowed_mentions"])
+
+
+@pytest.mark.parametrize(("user_id", "admin"), [(TRIAGER, True), (ALICE, False)])
+async def test_dashboard_gives_a_private_link_that_signs_in_with_the_member_s_role(
+    roadmap_bot: RoadmapBot, engine: AsyncEngine, user_id: str, admin: bool
+) -> None:
+    answer = await roadmap_bot.roadmap_command("dashboard", user_id=user_id)
+    assert answer.startswith("Your dashboard link: http://127.0.0.1:3000/signin/")
+    assert ("as an admin" in answer) is admin and "works once, within 10 minutes" in answer
+    (token,) = re.findall(r"/signin/([A-Za-z0-9_-]{43})", answer)
+    session = await core_on(engine, roadmap_bot.clock).access.sign_in(token)
+    assert isinstance(session, Session)
+    assert session.visitor.workspace == ACME and session.visitor.admin is admin
+    assert session.visitor.person.user_id == user_id
+    assert roadmap_bot.fake.channel_messages(ACME_CHANNEL) == []  # nothing in the channel
