@@ -13,13 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.console.session import CONSOLE, ConsoleSession, Seat, person_named
 from bot.clock import SystemClock
-from bot.core import Core
+from bot.core import Core, assemble
 from bot.dashboard_access import LinkRefused, Session, Visitor
 from bot.identity import Person, Platform, Workspace
 from bot.items import Stakeholder
 from storage.engine import create_engine
 from tests.cli import run_cli
 from tests.core import core_on
+from tests.fakes import FakeUnitOfWorkFactory, FixedClock
 
 LOCAL = Workspace(Platform.CONSOLE, "local")
 PRIVATE = "feedbackbot (only you can see this): "
@@ -61,6 +62,13 @@ async def test_each_request_gives_a_new_link(engine: AsyncEngine) -> None:
     said = await chat(core, "/roadmap dashboard\n/roadmap dashboard\n")
     first, second = LINK.findall(said)
     assert first[0] == "http://127.0.0.1:3000" and first[1] != second[1]
+
+
+async def test_without_the_database_no_link_is_given() -> None:
+    storage = FakeUnitOfWorkFactory()
+    storage.unreachable = True
+    said = await chat(assemble(storage, FixedClock()), "/roadmap dashboard\n")
+    assert said == f"{PRIVATE}Sorry, I could not reach the database just now; nothing changed.\n"
 
 
 async def test_the_roadmap_usage_mentions_the_dashboard(engine: AsyncEngine) -> None:
