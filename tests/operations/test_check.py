@@ -192,9 +192,9 @@ async def test_a_database_behind_names_the_migration_upgrade_would_run(
     await migrated_database(tmp_path, "0006")
     result = await check(slack_env(slack, tmp_path, AUTO_MIGRATE="false"), tmp_path)
     assert result.status == 1
-    assert line(result, "schema").startswith(
-        "✗ schema: behind by 1 migration(s): 0007 (open item counts"
-    )
+    # Every migration after 0006 is named, whichever is the newest.
+    assert line(result, "schema").startswith("✗ schema: behind by ")
+    assert "0007" in line(result, "schema")
     assert "run `feedbackbot db upgrade`" in line(result, "schema")
 
 
@@ -204,7 +204,8 @@ async def test_a_database_behind_passes_when_run_migrates_it_itself(
     await migrated_database(tmp_path, "0006")
     result = await check(slack_env(slack, tmp_path), tmp_path)
     assert result.status == 0
-    assert line(result, "schema").startswith("✓ schema: behind by 1 migration(s): 0007")
+    assert line(result, "schema").startswith("✓ schema: behind by ")
+    assert "0007" in line(result, "schema")
     assert "`feedbackbot run` applies them at start" in line(result, "schema")
 
 
