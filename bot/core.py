@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.backlog import BacklogService
 from bot.conversation import Conversation, Surface
 from bot.delivery import LEASE, Delivery
 from bot.enrichment import Enrichment
@@ -30,6 +31,7 @@ class Core:
     slas: SlaCheck
     clock: Clock
     enrichment: Enrichment
+    backlog: BacklogService
 
     @property
     def delivery(self) -> Delivery:
@@ -77,4 +79,4 @@ def assemble(
         observations=observations,
     )
     triage = TriageService(feedback, uow, clock, seal=seal)
-    return Core(feedback, triage, roadmap, slas, clock, Enrichment(uow))
+    return Core(feedback, triage, roadmap, slas, clock, Enrichment(uow), BacklogService(uow, clock))

@@ -266,9 +266,7 @@ votes.append_column(Column("voter_name", String(255), nullable=True))
 # (the 5,000th too) is read by seeking in the index from the cursor; and the filters that pick
 # few items ("mine", a channel, the duplicates merged into an item).
 Index("ix_items_workspace_votes_number", items.c.workspace_id, items.c.votes, items.c.number)
-Index(
-    "ix_items_workspace_created_number", items.c.workspace_id, items.c.created_at, items.c.number
-)
+Index("ix_items_workspace_created_number", items.c.workspace_id, items.c.created_at, items.c.number)
 Index(
     "ix_items_workspace_changed_number",
     items.c.workspace_id,
@@ -276,9 +274,7 @@ Index(
     items.c.number,
 )
 Index("ix_items_workspace_author_number", items.c.workspace_id, items.c.author_id, items.c.number)
-Index(
-    "ix_items_workspace_channel_number", items.c.workspace_id, items.c.channel_id, items.c.number
-)
+Index("ix_items_workspace_channel_number", items.c.workspace_id, items.c.channel_id, items.c.number)
 Index("ix_items_workspace_duplicate_of", items.c.workspace_id, items.c.duplicate_of)
 
 # Full-text search is not a table here: an FTS5 table on SQLite (``items_fts``, kept by

@@ -13,6 +13,7 @@ from typing import Self
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.backlog import BacklogReader
 from bot.errors import StorageError
 from bot.identity import Workspace
 from bot.kpis import KpiReader
@@ -21,6 +22,7 @@ from bot.outbox import OutboxStore
 from bot.ports import DeliveryLog, ItemRepository
 from bot.reminders import ReminderStore, RoadmapReader
 from bot.slas import SlaStore
+from storage.backlog import SqlBacklog
 from storage.outbox import SqlOutbox
 from storage.reminders import SqlReminders
 from storage.repository import SqlItemRepository
@@ -47,6 +49,7 @@ class SqlUnitOfWork:
     slas: SlaStore
     kpis: KpiReader
     outbox: OutboxStore
+    backlog: BacklogReader
 
     def __init__(
         self,
@@ -79,6 +82,7 @@ class SqlUnitOfWork:
         self.reminders = self.roadmap = SqlReminders(connection, workspaces)
         self.slas = self.kpis = SqlTriage(connection, workspaces)
         self.outbox = SqlOutbox(connection, workspaces)
+        self.backlog = SqlBacklog(connection, workspaces)
 
     async def __aexit__(
         self,

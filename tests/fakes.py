@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
+from bot.backlog import BacklogReader
 from bot.errors import StorageError
 from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder
@@ -109,7 +110,12 @@ class FakeItemRepository:
         stored.history.extend(copy.deepcopy(item.history[len(stored.history) :]))
 
     async def add_vote(
-        self, workspace: Workspace, number: int, voter_id: str, at: datetime
+        self,
+        workspace: Workspace,
+        number: int,
+        voter_id: str,
+        at: datetime,
+        voter_name: str | None = None,
     ) -> bool:
         item = self._items(workspace).get(number)
         if item is None:
@@ -280,6 +286,7 @@ class FakeUnitOfWork:
     slas: SlaStore
     kpis: KpiReader
     outbox: OutboxStore
+    backlog: BacklogReader
     staged: FakeItemRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, *, fail: bool = False) -> None:
@@ -290,6 +297,7 @@ class FakeUnitOfWork:
         self.roadmap = Unreached("roadmap")
         self.slas = Unreached("SLA")
         self.kpis = Unreached("KPI")
+        self.backlog = Unreached("backlog")
 
     async def __aenter__(self) -> Self:
         if self._fail:
