@@ -47,7 +47,7 @@ class Sort(StrEnum):
 @dataclass(frozen=True, slots=True)
 class BacklogFilter:
     """Which items of one workspace; ``None`` means any. ``author_id`` is "mine"; ``text`` is
-    searched as words, each matching the start of a word of the item's text."""
+    searched as words: items whose text holds every one (whole words, case ignored)."""
 
     statuses: frozenset[Status] | None = None
     kind: ItemKind | None = None

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    exists,
     func,
     literal,
     literal_column,
@@ -50,6 +51,10 @@ from storage.workspaces import WorkspaceIds
 
 # Items read per statement of ``rows``.
 ROWS_PAGE = 1000
+# From how many matches on SQLite a search reads items in sort order, checking each (about
+# 35 µs an item), instead of sorting every match (about 1 µs each): on a million items the two
+# meet near 40,000, both well under 50 ms.
+DENSE_SEARCH = 40_000
 # The text search configuration as a literal, as in the index, so PostgreSQL can use the index.
 _SIMPLE: ColumnElement[Any] = literal_column("'simple'")
 
@@ -156,18 +161,34 @@ class SqlBacklog:
         return and_(*conditions)
 
     async def _search(self, words: Sequence[str]) -> ColumnElement[bool]:
-        """Items whose text has a word starting with each of ``words``."""
+        """Items whose text has each of ``words`` (whole words, case and accents ignored)."""
         if is_postgres(self._conn.dialect):
-            query = " & ".join(f"{word}:*" for word in words)
             return func.to_tsvector(_SIMPLE, items.c.text).op("@@")(
-                func.to_tsquery(_SIMPLE, literal(query))
+                func.to_tsquery(_SIMPLE, literal(" & ".join(words)))
             )
-        if await self._has_fts():
-            match = " ".join(f'"{word}"*' for word in words)
+        if not await self._has_fts():
+            # SQLite built without FTS5: the words anywhere in the text (ASCII case ignored).
+            return and_(*(items.c.text.like(f"%{word}%") for word in words))
+        # Whole words, not prefixes: FTS5 finds one word's row by seeking, a prefix by reading
+        # every word that starts with it.
+        match = " ".join(f'"{word}"' for word in words)
+        counted = text(
+            "SELECT count(*) FROM (SELECT rowid FROM items_fts WHERE items_fts MATCH :match "
+            "LIMIT :cap)"
+        )
+        found = await self._conn.execute(counted, {"match": match, "cap": DENSE_SEARCH})
+        if found.scalar_one() < DENSE_SEARCH:
+            # Few matches: read them all from the index, then sort them.
             matching = text("SELECT rowid FROM items_fts WHERE items_fts MATCH :match")
             return items.c.id.in_(matching.bindparams(match=match))
-        # SQLite built without FTS5: the same words, found by scanning (ASCII case ignored).
-        return and_(*(items.c.text.like(f"%{word}%") for word in words))
+        # Many: read the items in sort order, checking each, until a page is full; sorting
+        # every match would cost a second on a million.
+        return exists(
+            select(literal_column("1"))
+            .select_from(text("items_fts"))
+            .where(text("items_fts MATCH :match AND items_fts.rowid = items.id"))
+            .params(match=match)
+        )
 
     async def _has_fts(self) -> bool:
         if self._fts is None:
@@ -214,13 +235,9 @@ class SqlBacklog:
         in_workspace = items.c.workspace_id == workspace_id
         columns = []
         for status in BOARD_STATUSES:
-            rows = await self._conn.execute(
-                _with_breach()
-                .where(in_workspace, items.c.status == status.value)
-                .order_by(items.c.votes.desc(), items.c.number.desc())
-                .limit(BOARD_LIMIT)
-            )
-            shown = [_row(row, workspace) for row in rows.mappings()]
+            where = and_(in_workspace, items.c.status.in_([status.value]))
+            found = await self._read(_with_breach(), where, Sort.VOTES, None, BOARD_LIMIT)
+            shown = [_row(row, workspace) for row in found]
             # Open statuses are counted by the database as items change (migration 0007).
             total = (
                 await self._conn.execute(
@@ -231,10 +248,12 @@ class SqlBacklog:
                 )
             ).scalar_one()
             columns.append(BoardColumn(status, shown, max(int(total) - len(shown), 0)))
+        # Read from the index of status changes: SQLite would otherwise take the status index
+        # and go through every item ever shipped (``||`` keeps it off that index).
         shipped = and_(
             in_workspace,
             items.c.status_changed_at >= stored(shipped_since),
-            items.c.status == Status.SHIPPED.value,
+            items.c.status.op("||")(literal("")) == Status.SHIPPED.value,
         )
         rows = await self._conn.execute(
             _with_breach()

@@ -275,7 +275,14 @@ Index(
 )
 Index("ix_items_workspace_author_number", items.c.workspace_id, items.c.author_id, items.c.number)
 Index("ix_items_workspace_channel_number", items.c.workspace_id, items.c.channel_id, items.c.number)
-Index("ix_items_workspace_duplicate_of", items.c.workspace_id, items.c.duplicate_of)
+# Partial: the few duplicates alone, so the planner never takes it for the whole workspace.
+Index(
+    "ix_items_workspace_duplicate_of",
+    items.c.workspace_id,
+    items.c.duplicate_of,
+    sqlite_where=items.c.duplicate_of.is_not(None),
+    postgresql_where=items.c.duplicate_of.is_not(None),
+)
 
 # Full-text search is not a table here: an FTS5 table on SQLite (``items_fts``, kept by
 # triggers) and a GIN expression index on PostgreSQL, both made by migration 0009 alone;

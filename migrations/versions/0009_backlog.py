@@ -28,7 +28,6 @@ INDEXES = {
     'ix_items_workspace_changed_number': ['workspace_id', 'status_changed_at', 'number'],
     'ix_items_workspace_author_number': ['workspace_id', 'author_id', 'number'],
     'ix_items_workspace_channel_number': ['workspace_id', 'channel_id', 'number'],
-    'ix_items_workspace_duplicate_of': ['workspace_id', 'duplicate_of'],
 }
 
 SQLITE_FTS = (
@@ -61,6 +60,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('voter_name', sa.String(length=255), nullable=True))
     for name, columns in INDEXES.items():
         op.create_index(name, 'items', columns, unique=False)
+    # Partial: the few duplicates alone, so the planner never takes it for the whole workspace.
+    op.create_index(
+        'ix_items_workspace_duplicate_of', 'items', ['workspace_id', 'duplicate_of'],
+        unique=False,
+        sqlite_where=sa.text('duplicate_of IS NOT NULL'),
+        postgresql_where=sa.text('duplicate_of IS NOT NULL'),
+    )
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(POSTGRES_SEARCH)
     elif _has_fts5():
@@ -75,6 +81,7 @@ def downgrade() -> None:
         for trigger in ('items_fts_insert', 'items_fts_delete', 'items_fts_update'):
             op.execute(f'DROP TRIGGER IF EXISTS {trigger}')
         op.execute('DROP TABLE IF EXISTS items_fts')
+    op.drop_index('ix_items_workspace_duplicate_of', table_name='items')
     for name in reversed(INDEXES):
         op.drop_index(name, table_name='items')
     with op.batch_alter_table('votes', schema=None) as batch_op:
