@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.backlog import BacklogService
 from bot.conversation import Conversation, Surface
 from bot.dashboard_access import DEFAULT_DASHBOARD_URL, SESSION_LIFETIME, DashboardAccess
 from bot.delivery import LEASE, Delivery
@@ -34,6 +35,7 @@ class Core:
     access: DashboardAccess
     # Where the dashboard is reached: the start of the sign-in links given in chat.
     dashboard_url: str
+    backlog: BacklogService
 
     @property
     def delivery(self) -> Delivery:
@@ -93,4 +95,7 @@ def assemble(
     )
     triage = TriageService(feedback, uow, clock, seal=seal)
     access = DashboardAccess(uow, clock, session_lifetime=session_lifetime)
-    return Core(feedback, triage, roadmap, slas, clock, Enrichment(uow), access, dashboard_url)
+    backlog = BacklogService(uow, clock)
+    return Core(
+        feedback, triage, roadmap, slas, clock, Enrichment(uow), access, dashboard_url, backlog
+    )

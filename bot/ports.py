@@ -12,6 +12,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.backlog import BacklogReader
+
 # Re-exported: adapters name the chat port through ``bot.ports`` like every other port.
 from bot.chat import ChannelUnavailable as ChannelUnavailable
 from bot.chat import Chat as Chat
@@ -154,9 +156,15 @@ class ItemRepository(Protocol):
         ...
 
     async def add_vote(
-        self, workspace: Workspace, number: int, voter_id: str, at: datetime
+        self,
+        workspace: Workspace,
+        number: int,
+        voter_id: str,
+        at: datetime,
+        voter_name: str | None = None,
     ) -> bool:
-        """Count one vote of that person for that item; ``False`` if they had already voted."""
+        """Count one vote of that person for that item; ``False`` if they had already voted.
+        ``voter_name`` is their display name, kept with the vote when their platform told it."""
         ...
 
     async def remove_vote(self, workspace: Workspace, number: int, voter_id: str) -> bool:
@@ -232,6 +240,7 @@ class UnitOfWork(Transaction, Protocol):
     kpis: KpiReader
     outbox: OutboxStore
     access: AccessStore
+    backlog: BacklogReader
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

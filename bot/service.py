@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.acknowledgement import compose_thanks
+from bot.backlog import known_name
 from bot.delivery import Delivered, Delivery
 from bot.errors import InvalidTransition, ItemNotFound, StorageError
 from bot.identity import MessageRef, Person, Workspace
@@ -334,7 +335,7 @@ class FeedbackService:
                 changed = await uow.items.remove_vote(workspace, item.number, voter.user_id)
             else:
                 changed = await uow.items.add_vote(
-                    workspace, item.number, voter.user_id, self._clock.now()
+                    workspace, item.number, voter.user_id, self._clock.now(), known_name(voter)
                 )
             await uow.commit()
             action = ("withdrawn" if withdraw else "cast") if changed else "unchanged"

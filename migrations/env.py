@@ -10,6 +10,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from storage.engine import create_engine
+from storage.schema import compared
 from storage.tables import metadata
 from storage.url import database_url
 
@@ -22,6 +23,7 @@ def run_on(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=True,  # SQLite alters tables by copying them
         compare_type=True,
+        include_name=compared,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -203,7 +203,12 @@ class SqlItemRepository:
     # -- votes ------------------------------------------------------------------------------
 
     async def add_vote(
-        self, workspace: Workspace, number: int, voter_id: str, at: datetime
+        self,
+        workspace: Workspace,
+        number: int,
+        voter_id: str,
+        at: datetime,
+        voter_name: str | None = None,
     ) -> bool:
         item_id = await self._workspaces.item_id(workspace, number)
         if item_id is None:
@@ -211,7 +216,12 @@ class SqlItemRepository:
         added = (
             await self._conn.execute(
                 insert_ignoring_duplicates(
-                    self._conn.dialect, votes, item_id=item_id, voter_id=voter_id, created_at=at
+                    self._conn.dialect,
+                    votes,
+                    item_id=item_id,
+                    voter_id=voter_id,
+                    voter_name=voter_name,
+                    created_at=at,
                 ).returning(votes.c.id)
             )
         ).first()
@@ -261,10 +271,13 @@ class SqlItemRepository:
             await self._conn.execute(
                 insert(votes)
                 .from_select(
-                    ["item_id", "voter_id", "created_at"],
-                    select(bindparam("to_id", to_id), votes.c.voter_id, votes.c.created_at).where(
-                        votes.c.item_id == from_id, votes.c.voter_id.not_in(already)
-                    ),
+                    ["item_id", "voter_id", "voter_name", "created_at"],
+                    select(
+                        bindparam("to_id", to_id),
+                        votes.c.voter_id,
+                        votes.c.voter_name,
+                        votes.c.created_at,
+                    ).where(votes.c.item_id == from_id, votes.c.voter_id.not_in(already)),
                 )
                 .returning(votes.c.id)
             )

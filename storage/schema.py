@@ -38,6 +38,24 @@ class SchemaOutOfDate(FeedbackBotError):
 # spares the console and every command about a third of their start-up time.
 
 
+# What migration 0009 makes for full-text search that SQLAlchemy tables cannot describe:
+# SQLite's FTS5 table with its shadow tables, and PostgreSQL's GIN index on an expression.
+SEARCH_TABLES = frozenset(
+    {"items_fts", *(f"items_fts_{shadow}" for shadow in ("data", "idx", "docsize", "config"))}
+)
+SEARCH_INDEXES = frozenset({"ix_items_text_search"})
+
+
+def compared(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's ``include_name``: whether a table or index of the database is compared with
+    ``storage.tables`` (so autogenerate never proposes to drop the search structures)."""
+    if type_ == "table":
+        return name not in SEARCH_TABLES
+    if type_ == "index":
+        return name not in SEARCH_INDEXES
+    return True
+
+
 def alembic_config() -> Config:
     from alembic.config import Config
 

@@ -13,6 +13,7 @@ from typing import Self
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.backlog import BacklogReader
 from bot.dashboard_access import AccessStore
 from bot.errors import StorageError
 from bot.identity import Workspace
@@ -23,6 +24,7 @@ from bot.ports import DeliveryLog, ItemRepository
 from bot.reminders import ReminderStore, RoadmapReader
 from bot.slas import SlaStore
 from storage.access import SqlAccess
+from storage.backlog import SqlBacklog
 from storage.outbox import SqlOutbox
 from storage.reminders import SqlReminders
 from storage.repository import SqlItemRepository
@@ -50,6 +52,7 @@ class SqlUnitOfWork:
     kpis: KpiReader
     outbox: OutboxStore
     access: AccessStore
+    backlog: BacklogReader
 
     def __init__(
         self,
@@ -83,6 +86,7 @@ class SqlUnitOfWork:
         self.slas = self.kpis = SqlTriage(connection, workspaces)
         self.outbox = SqlOutbox(connection, workspaces)
         self.access = SqlAccess(connection, workspaces)
+        self.backlog = SqlBacklog(connection, workspaces)
 
     async def __aexit__(
         self,

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
+from bot.backlog import BacklogReader
 from bot.dashboard_access import AccessStore
 from bot.errors import StorageError
 from bot.identity import MessageRef, Person, Platform, Workspace
@@ -110,7 +111,12 @@ class FakeItemRepository:
         stored.history.extend(copy.deepcopy(item.history[len(stored.history) :]))
 
     async def add_vote(
-        self, workspace: Workspace, number: int, voter_id: str, at: datetime
+        self,
+        workspace: Workspace,
+        number: int,
+        voter_id: str,
+        at: datetime,
+        voter_name: str | None = None,
     ) -> bool:
         item = self._items(workspace).get(number)
         if item is None:
@@ -283,6 +289,7 @@ class FakeUnitOfWork:
     kpis: KpiReader
     outbox: OutboxStore
     access: AccessStore
+    backlog: BacklogReader
     staged: FakeItemRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, *, fail: bool = False) -> None:
@@ -294,6 +301,7 @@ class FakeUnitOfWork:
         self.slas = Unreached("SLA")
         self.kpis = Unreached("KPI")
         self.access = Unreached("dashboard access")
+        self.backlog = Unreached("backlog")
 
     async def __aenter__(self) -> Self:
         if self._fail:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
 import os
 import sys
@@ -27,10 +26,10 @@ from adapters.cli.usage import USAGE_ERROR, UsageError, is_text
 from adapters.console.session import CONSOLE, ConsoleSession, Seat, person_named
 from adapters.environment import read_environment
 from adapters.scheduler.cli import run_reminders
+from bot.backlog import BacklogFilter, Sort
 from bot.core import Core
 from bot.dashboard_access import LINK_LIFETIME, signin_url
 from bot.errors import ConfigError, FeedbackBotError
-from bot.export import FIELDS, ExportValue, export_row
 from bot.identity import Person, Platform, Workspace
 from bot.items import Stakeholder
 from bot.kpis import format_kpis
@@ -157,9 +156,11 @@ async def _dispatch(
         if arguments.command == "dashboard":
             return await _dashboard_link(arguments, app.core, out)
         if arguments.command == "export":
-            exported = app.core.feedback.export(arguments.workspace)
-            rows = [export_row(item) async for item in exported]
-            _write_export(rows, arguments.format, out)
+            # The dashboard's export, oldest first: streamed, so a million items fit in memory.
+            async for chunk in app.core.backlog.export(
+                arguments.workspace, BacklogFilter(), Sort.OLDEST, arguments.format
+            ):
+                out.write(chunk.decode())
             return 0
     raise AssertionError(f"no command {arguments.command!r}")
 
@@ -195,16 +196,6 @@ async def _run(settings: Settings, env: Mapping[str, str]) -> int:
         async with open_app(settings, metrics=True) as app:
             await run_until_stopped(app, environ)
     return 0
-
-
-def _write_export(rows: list[dict[str, ExportValue]], form: str, out: TextIO) -> None:
-    if form == "json":
-        json.dump(rows, out, ensure_ascii=False, indent=2)
-        out.write("\n")
-        return
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
 
 
 async def _discord_sync(settings: Settings, out: TextIO) -> int:
