@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.engine import create_engine
 from storage.schema import migrate
 from storage.url import database_url
+from tests.browser.chromium import MISSING as CHROMIUM_MISSING
+from tests.browser.chromium import chromium
 from tests.postgres import connected
 
 POSTGRES_ENV = "FEEDBACKBOT_TEST_POSTGRES_URL"
@@ -21,15 +23,20 @@ POSTGRES_URL = os.environ.get(POSTGRES_ENV, "")
 _MISSING = f"{POSTGRES_ENV} is not set: the PostgreSQL tests are SKIPPED"
 
 
-def pytest_report_header() -> str:
-    if POSTGRES_URL:
-        return f"PostgreSQL tests run against {POSTGRES_ENV}"
-    return f"WARNING: {_MISSING}"
+def pytest_report_header() -> list[str]:
+    lines = [
+        f"PostgreSQL tests run against {POSTGRES_ENV}" if POSTGRES_URL else f"WARNING: {_MISSING}"
+    ]
+    browser = chromium()
+    lines.append(f"browser tests drive {browser}" if browser else f"WARNING: {CHROMIUM_MISSING}")
+    return lines
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not POSTGRES_URL:
         terminalreporter.write_sep("!", _MISSING, yellow=True, bold=True)
+    if chromium() is None:
+        terminalreporter.write_sep("!", CHROMIUM_MISSING, yellow=True, bold=True)
 
 
 async def _admin(sql: str) -> None:
