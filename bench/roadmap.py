@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.scheduler.directory import PlatformDirectory
 from adapters.scheduler.scheduler import ReminderScheduler
@@ -35,6 +35,7 @@ from bot.messages import Message
 from bot.ports import TryLater
 from bot.reminders import Outlet
 from bot.roadmap import RoadmapService
+from storage import tables
 from storage.engine import create_engine
 from storage.schema import migrate
 from storage.unit_of_work import SqlUnitOfWork
@@ -55,25 +56,100 @@ _STATUS = """CASE
     WHEN ((n % 1000) * 7919) % 100 < 75 THEN 'shipped'
     WHEN ((n % 1000) * 7919) % 100 < 95 THEN 'declined'
     ELSE 'duplicate' END"""
+# Words to search for: a subject from one list and a wish from another, chosen by the number
+# with periods (13, 11) prime to each other, so each of the 143 sentences recurs evenly and a
+# word of either list is found in about one item of every 11 or 13.
+SUBJECTS = (
+    "deploy pipeline",
+    "login page",
+    "billing export",
+    "search results",
+    "mobile app",
+    "audit log",
+    "single sign-on",
+    "dark theme",
+    "rate limits",
+    "webhooks",
+    "status page",
+    "notifications",
+    "spreadsheet import",
+)
+WISHES = (
+    "faster",
+    "easier to read",
+    "more reliable",
+    "accessible with a keyboard",
+    "cheaper to run",
+    "translated into German",
+    "documented with examples",
+    "quieter at night",
+    "available offline",
+    "safer for partners",
+    "simpler to configure",
+)
+
+
+def _chosen(words: tuple[str, ...]) -> str:
+    cases = " ".join(f"WHEN {i} THEN '{word}'" for i, word in enumerate(words))
+    return f"CASE n % {len(words)} {cases} END"
+
+
+_TEXT = f"""'Item ' || n || ': please make the ' || {_chosen(SUBJECTS)} || ' '
+    || {_chosen(WISHES)}"""
 _COLUMNS = (
     "workspace_id, number, kind, text, channel_id, author_id, author_name, stakeholder, "
-    "priority, status, votes, created_at"
+    "priority, status, votes, created_at, acknowledged_at, status_changed_at"
 )
 _VALUES = f"""
     :workspace, n,
     CASE WHEN n % 3 = 0 THEN 'feedback' ELSE 'request' END,
-    'Item ' || n || ': please make the deploy pipeline faster and easier to read',
+    {_TEXT},
     'C' || (n % 50), 'U' || (n % 1000), 'user ' || (n % 1000),
     CASE WHEN n % 7 = 0 THEN 'external' ELSE 'internal' END,
     CASE WHEN n % 3 = 0 THEN NULL WHEN n % 5 = 0 THEN 'must-have' ELSE 'good-to-have' END,
     {_STATUS},
     (n * 31) % 97,
-    {{created}}"""
+    {{created}},
+    CASE WHEN {_STATUS} = 'new' THEN NULL ELSE {{moved}} END,
+    CASE WHEN {_STATUS} = 'new' THEN NULL ELSE {{moved}} END"""
+# Of the dashboard's seed: the items whose voters are stored one by one (every 50th; the others
+# keep their count only), and those that breached their SLA (every 25th).
+VOTERS_EVERY = 50
+BREACHES_EVERY = 25
+ADMIN_ID, ADMIN_NAME = "U-ADMIN", "Ada Admin"
 
 
-async def seed(engine: AsyncEngine, count: int) -> None:
-    """Items and status changes generated inside the database: seconds, not minutes."""
-    postgres = engine.dialect.name == "postgresql"
+class _Dialect:
+    """The SQL that differs between PostgreSQL and SQLite, for times and number series."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.postgres = engine.dialect.name == "postgresql"
+
+    def plus(self, moment: str, amount: str, unit: str) -> str:
+        """``moment`` + ``amount`` (an SQL expression) ``unit``s, as the column stores it."""
+        if self.postgres:
+            return f"{moment} + ({amount}) * interval '1 {unit}'"
+        return f"datetime({moment}, '+' || ({amount}) || ' {unit}s') || '.000000'"
+
+    def series(self, name: str, count: str) -> str:
+        """A table of one column ``name`` holding 1..``count``."""
+        if self.postgres:
+            return f"generate_series(1, {count}) AS {name}"
+        return (
+            f"(WITH RECURSIVE s(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM s WHERE v < {count}) "
+            f"SELECT v AS {name} FROM s)"
+        )
+
+
+async def seed(engine: AsyncEngine, count: int, *, dashboard: bool = False) -> None:
+    """Items and status changes generated inside the database: seconds, not minutes.
+
+    Every tenth item that left new has its move in the history; with ``dashboard`` (what
+    bench/dashboard.py shows), every such item has it, every 50th item has its voters stored
+    one by one (with their names, where the schema keeps them), and every 25th breached its
+    SLA. What the database keeps up to date (open item counts, breaches still new, search,
+    KPI figures) is kept by its triggers as the rows arrive."""
+    sql = _Dialect(engine)
     async with engine.begin() as conn:
         await conn.execute(
             text(
@@ -87,45 +163,69 @@ async def seed(engine: AsyncEngine, count: int) -> None:
                 text("SELECT id FROM workspaces WHERE external_id = :id"), {"id": WORKSPACE.id}
             )
         ).scalar_one()
-        if postgres:
-            created = f"CAST(:start AS timestamptz) + n * interval '{SPACING_S} seconds'"
-            items_sql = (
-                f"INSERT INTO items ({_COLUMNS}) SELECT {_VALUES.format(created=created)} "
-                "FROM generate_series(1, :count) AS n"
-            )
+        if sql.postgres:
+            begin = "CAST(:start AS timestamptz)"
             start: object = START
         else:
-            created = f"datetime(:start, '+' || (n * {SPACING_S}) || ' seconds') || '.000000'"
-            items_sql = (
-                "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq "
-                f"WHERE n < :count) INSERT INTO items ({_COLUMNS}) "
-                f"SELECT {_VALUES.format(created=created)} FROM seq"
-            )
+            begin = ":start"
             start = START.strftime("%Y-%m-%d %H:%M:%S")
-        await conn.execute(
-            text(items_sql), {"workspace": workspace_id, "count": count, "start": start}
-        )
-        # Every tenth item moved once, a day after it arrived.
-        later = (
-            "created_at + interval '1 day'"
-            if postgres
-            else "datetime(created_at, '+1 day') || '.000000'"
-        )
+        created = sql.plus(begin, f"n * {SPACING_S}", "second")
+        # Moved (acknowledged) a day to three weeks after it arrived.
+        moved = sql.plus(created, "1 + n % 21", "day")
+        values = _VALUES.format(created=created, moved=moved)
         await conn.execute(
             text(
-                "INSERT INTO status_changes (item_id, from_status, to_status, note, at) "
-                f"SELECT id, 'new', status, '', {later} FROM items "
-                "WHERE workspace_id = :workspace AND number % 10 = 0 AND status <> 'new'"
+                f"INSERT INTO items ({_COLUMNS}) SELECT {values} FROM {sql.series('n', ':count')}"
             ),
-            {"workspace": workspace_id},
+            {"workspace": workspace_id, "count": count, "start": start},
         )
+        every = "" if dashboard else "AND number % 10 = 0"
+        await conn.execute(
+            text(
+                "INSERT INTO status_changes (item_id, from_status, to_status, note, by_id, "
+                f"by_name, at) SELECT id, 'new', status, '', :by_id, :by_name, status_changed_at "
+                f"FROM items WHERE workspace_id = :workspace AND status <> 'new' {every}"
+            ),
+            {"workspace": workspace_id, "by_id": ADMIN_ID, "by_name": ADMIN_NAME},
+        )
+        if dashboard:
+            await _seed_voters(conn, sql, workspace_id)
+            await _seed_breaches(conn, sql, workspace_id)
     async with engine.connect() as conn:
-        if postgres:
+        if sql.postgres:
             await conn.execute(text("COMMIT"))
             await conn.execute(text("VACUUM ANALYZE"))
         else:
             await conn.execute(text("ANALYZE"))
             await conn.commit()
+
+
+async def _seed_voters(conn: AsyncConnection, sql: _Dialect, workspace_id: int) -> None:
+    # Named once the schema keeps voters' names (issue 15's migration 0009).
+    named = "voter_name" in tables.votes.c
+    name_column, name = (", voter_name", ", 'voter ' || k") if named else ("", "")
+    await conn.execute(
+        text(
+            f"INSERT INTO votes (item_id, voter_id, created_at{name_column}) "
+            f"SELECT items.id, 'U' || k, {sql.plus('items.created_at', 'k', 'minute')}{name} "
+            f"FROM items JOIN {sql.series('k', '96')} ON k <= items.votes "
+            f"WHERE items.workspace_id = :workspace AND items.number % {VOTERS_EVERY} = 0"
+        ),
+        {"workspace": workspace_id},
+    )
+
+
+async def _seed_breaches(conn: AsyncConnection, sql: _Dialect, workspace_id: int) -> None:
+    deadline = sql.plus("created_at", "1", "day")
+    breached = sql.plus("created_at", "25", "hour")
+    await conn.execute(
+        text(
+            "INSERT INTO sla_breaches (item_id, workspace_id, deadline, breached_at, posted_at, "
+            f"outcome) SELECT id, workspace_id, {deadline}, {breached}, {breached}, 'posted' "
+            f"FROM items WHERE workspace_id = :workspace AND number % {BREACHES_EVERY} = 0"
+        ),
+        {"workspace": workspace_id},
+    )
 
 
 async def digest_timings(engine: AsyncEngine, count: int, runs: int = 7) -> list[float]:
