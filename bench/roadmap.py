@@ -208,8 +208,10 @@ async def _seed_voters(conn: AsyncConnection, sql: _Dialect, workspace_id: int) 
         text(
             f"INSERT INTO votes (item_id, voter_id, created_at{name_column}) "
             f"SELECT items.id, 'U' || k, {sql.plus('items.created_at', 'k', 'minute')}{name} "
-            f"FROM items JOIN {sql.series('k', '96')} ON k <= items.votes "
-            f"WHERE items.workspace_id = :workspace AND items.number % {VOTERS_EVERY} = 0"
+            # CROSS JOIN: SQLite then reads the items once, in the outer loop.
+            f"FROM items CROSS JOIN {sql.series('k', '96')} "
+            f"WHERE items.workspace_id = :workspace AND items.number % {VOTERS_EVERY} = 0 "
+            "AND k <= items.votes"
         ),
         {"workspace": workspace_id},
     )
