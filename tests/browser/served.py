@@ -40,6 +40,11 @@ class ServedBot:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.served.port}"
 
+    @property
+    def database(self) -> str:
+        """``sqlite`` or ``postgresql``: which database it runs on (for artifacts' names)."""
+        return self.app.engine.dialect.name
+
     async def record(
         self, command: str, text: str, *, user_id: str = "U1", channel_id: str = "C1"
     ) -> Item:
