@@ -191,6 +191,7 @@ async def signed_in(env: dict[str, str], cwd: Path, base: str) -> httpx.AsyncCli
         env=env,
         cwd=cwd,
         stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     out, _ = await link.communicate()
     assert link.returncode == 0, out
@@ -234,7 +235,7 @@ async def deep_page(client: httpx.AsyncClient, wanted: int) -> tuple[int, str]:
 async def time_pages(env: dict[str, str], cwd: Path, items: int, requests: int) -> list[Timing]:
     async with served(env, cwd) as base:
         client = await signed_in(env, cwd, base)
-        async with client:
+        try:
             started = time.perf_counter()
             number, deep = await deep_page(client, DEEP_PAGE)
             print(f"  walked to page {number:,} in {time.perf_counter() - started:5.1f} s")
@@ -253,7 +254,9 @@ async def time_pages(env: dict[str, str], cwd: Path, items: int, requests: int) 
                 timing = await timed(client, name, path, requests)
                 print(f"  {name:<32} p50 {timing.p50:7.1f} ms  p95 {timing.p95:7.1f} ms")
                 timings.append(timing)
-            return timings
+        finally:
+            await client.aclose()
+        return timings
 
 
 def export(env: dict[str, str], cwd: Path, form: str) -> Export:
