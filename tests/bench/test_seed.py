@@ -57,3 +57,36 @@ async def test_the_seeded_items_read_back_as_the_bot_reads_them(engine: AsyncEng
     if item.status is not Status.NEW:
         (move,) = item.history
         assert move.to_status is item.status and move.by is not None
+
+
+async def _triggers(engine: AsyncEngine) -> list[str]:
+    postgres = engine.dialect.name == "postgresql"
+    query = (
+        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'O'"
+        if postgres
+        else "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    )
+    async with engine.connect() as conn:
+        return sorted(name for (name,) in await conn.execute(text(query)))
+
+
+async def test_the_triggers_are_all_there_again_after_the_seed(engine: AsyncEngine) -> None:
+    before = await _triggers(engine)
+    await seed(engine, COUNT, dashboard=True)
+    assert await _triggers(engine) == before
+
+
+async def _counts(engine: AsyncEngine, sql: str) -> dict[str, int]:
+    async with engine.connect() as conn:
+        return {str(key): int(count) for key, count in await conn.execute(text(sql)) if count}
+
+
+async def test_the_open_item_counts_agree_with_the_seeded_items(engine: AsyncEngine) -> None:
+    await seed(engine, COUNT, dashboard=True)
+    kept = await _counts(engine, "SELECT status, sum(count) FROM open_item_counts GROUP BY status")
+    counted = await _counts(
+        engine,
+        "SELECT status, count(*) FROM items "
+        "WHERE status IN ('new', 'under_review', 'planned', 'in_pilot') GROUP BY status",
+    )
+    assert kept == counted
