@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from playwright.async_api import Page, expect
@@ -43,6 +44,8 @@ async def bot(fake: FakeSlack, database_url_for_test: str) -> AsyncIterator[Serv
         await running.record(
             "/request", "must-have: webhooks when it ships", user_id=BOB, channel_id="C-PLATFORM"
         )
+        # Time passes before anyone looks: the KPIs read up to now, excluding now itself.
+        running.clock.advance(timedelta(minutes=5))
         yield running
 
 
