@@ -329,20 +329,20 @@ async def bench(url: str, label: str, arguments: argparse.Namespace) -> Result:
 
 
 def table(results: Sequence[Result]) -> str:
-    lines = []
-    header = f"{'':<34}" + "".join(f"{r.label + ' p50':>16}{'p95':>9}" for r in results)
-    lines.append(header)
-    if results and results[0].pages:
-        for row, timing in enumerate(results[0].pages):
-            cells = "".join(
-                f"{r.pages[row].p50:>13.1f} ms{r.pages[row].p95:>6.1f} ms" for r in results
-            )
-            lines.append(f"{timing.name:<34}{cells}")
+    """Pages: p50 and p95 per database; exports: time and peak RSS per database."""
+    width = 34
+    lines = [f"{'':<{width}}" + "".join(f"{r.label:>24}" for r in results)]
+    lines.append(f"{'page':<{width}}" + f"{'p50':>12}{'p95':>12}" * len(results))
+    for row, timing in enumerate(results[0].pages if results else []):
+        cells = "".join(f"{r.pages[row].p50:>9.1f} ms{r.pages[row].p95:>9.1f} ms" for r in results)
+        lines.append(f"{timing.name:<{width}}{cells}")
+    if results and results[0].exports:
+        lines.append(f"{'export':<{width}}" + f"{'time':>12}{'peak RSS':>12}" * len(results))
     for row, done in enumerate(results[0].exports if results else []):
         cells = "".join(
-            f"{r.exports[row].seconds:>14.1f} s{r.exports[row].peak_mb:>6.0f} MB" for r in results
+            f"{r.exports[row].seconds:>10.1f} s{r.exports[row].peak_mb:>9.0f} MB" for r in results
         )
-        lines.append(f"{'export ' + done.form + ' (time, peak RSS)':<34}{cells}")
+        lines.append(f"{'feedbackbot export --format ' + done.form:<{width}}{cells}")
     return "\n".join(lines)
 
 
