@@ -272,14 +272,14 @@ def export(env: dict[str, str], cwd: Path, form: str) -> Export:
         seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     assert process.returncode == 0, f"feedbackbot export exited with {process.returncode}"
-    rows = _rows(target, form)
+    rows = exported_items(target, form)
     size = target.stat().st_size / 2**20
     target.unlink()
     # Linux gives ru_maxrss in KiB.
     return Export(form, seconds, usage.ru_maxrss / 1024, size, rows)
 
 
-def _rows(path: Path, form: str) -> int:
+def exported_items(path: Path, form: str) -> int:
     """How many items the file holds, read a mebibyte at a time, never whole."""
     if form == "csv":
         with path.open(newline="", encoding="utf-8") as file:

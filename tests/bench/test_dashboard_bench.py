@@ -7,7 +7,7 @@ import csv
 import json
 from pathlib import Path
 
-from bench.dashboard import _rows, next_page
+from bench.dashboard import exported_items, next_page
 
 
 def test_the_next_page_is_the_link_marked_next() -> None:
@@ -25,7 +25,7 @@ def test_a_csv_export_counts_its_items_whatever_their_text(tmp_path: Path) -> No
         writer = csv.writer(file)
         writer.writerow(["number", "text"])
         writer.writerows([[1, "two\nlines"], [2, 'a "quote", and a comma'], [3, "plain"]])
-    assert _rows(path, "csv") == 3
+    assert exported_items(path, "csv") == 3
 
 
 def test_a_json_export_counts_items_across_the_chunks_it_is_read_in(tmp_path: Path) -> None:
@@ -34,4 +34,4 @@ def test_a_json_export_counts_items_across_the_chunks_it_is_read_in(tmp_path: Pa
     items = [{"number": n, "text": "x" * 300} for n in range(1, 5001)]
     path.write_text(json.dumps(items, indent=2))
     assert path.stat().st_size > 1 << 20
-    assert _rows(path, "json") == 5000
+    assert exported_items(path, "json") == 5000
