@@ -44,3 +44,8 @@ async def test_a_screenshot_is_saved_under_artifacts(page: Page) -> None:
     await page.set_content("<main><h1>feedbackbot</h1></main>")
     path = await screenshot(page, "harness")
     assert path.parent == ARTIFACTS and path.read_bytes().startswith(b"\x89PNG")
+
+
+async def test_feedbackbot_dashboard_link_points_at_the_served_bot(bot: ServedBot) -> None:
+    link = await bot.sign_in_link("Ada", user_id="U5", admin=True)
+    assert link.startswith(f"{bot.base}/signin/")
