@@ -58,6 +58,18 @@ class ServedBot:
         items = [item async for item in self.app.core.feedback.export(ACME)]
         return items[-1]
 
+    async def vote(self, number: int, *, user_id: str) -> None:
+        """A 👍 on the item's thank-you, as Slack sends it: a vote."""
+        thanks = (await self.item(number)).thanks
+        assert thanks is not None
+        event_id = f"Ev-vote-{number}-{user_id}"
+        answer = await self.slack.reaction(
+            True, user=user_id, channel=thanks.channel_id, ts=thanks.message_id, event_id=event_id
+        )
+        assert answer.status_code == 200, answer.text
+        await self.served.settled()
+        assert (await self.item(number)).votes >= 1
+
     async def item(self, number: int) -> Item:
         found = await self.app.core.feedback.find(ACME, number)
         assert found is not None

@@ -44,6 +44,9 @@ async def bot(fake: FakeSlack, database_url_for_test: str) -> AsyncIterator[Serv
         await running.record(
             "/request", "must-have: webhooks when it ships", user_id=BOB, channel_id="C-PLATFORM"
         )
+        await running.vote(1, user_id=BOB)
+        await running.vote(4, user_id=ALICE)
+        await running.vote(4, user_id=ADA)
         # Time passes before anyone looks: the KPIs read up to now, excluding now itself.
         running.clock.advance(timedelta(minutes=5))
         yield running
@@ -68,7 +71,8 @@ async def test_an_admin_signs_in_works_the_backlog_and_the_requester_hears_on_sl
     await signed_in(bot, page)
     rows = page.locator("table.items tbody tr")
     await expect(rows).to_have_count(4)
-    await screenshot(page, f"backlog-{bot.database}")
+    # Most votes first.
+    assert backlog_numbers(await rows.locator("td.num a").all_inner_texts())[:2] == [4, 1]
 
     # Filter: requests, must-haves, whose text names the console.
     await page.get_by_label("Search the text").fill("console")
@@ -84,6 +88,8 @@ async def test_an_admin_signs_in_works_the_backlog_and_the_requester_hears_on_sl
     await expect(page.locator("blockquote.item-text")).to_have_text(
         "single sign-on for the admin console"
     )
+    await expect(page.get_by_role("heading", name="1 vote")).to_be_visible()
+    await expect(page.locator("ul.voters li")).to_have_text(["Bob"])
 
     thanks = (await bot.item(1)).thanks
     assert thanks is not None
@@ -107,6 +113,10 @@ async def test_an_admin_signs_in_works_the_backlog_and_the_requester_hears_on_sl
     stored = await bot.item(1)
     assert stored.status is Status.PLANNED
     assert stored.history[-1].by is not None and stored.history[-1].by.user_id == ADA
+
+    await page.get_by_role("link", name="Backlog").first.click()
+    await expect(rows.filter(has_text="single sign-on")).to_contain_text("planned")
+    await screenshot(page, f"backlog-{bot.database}")
 
 
 async def test_the_kpi_charts_render_as_svg_with_their_numbers(bot: ServedBot, page: Page) -> None:
