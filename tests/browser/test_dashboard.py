@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from bot.items import Status
 from tests.browser.chromium import screenshot
@@ -170,3 +170,31 @@ async def test_the_item_page_names_a_voter_who_voted_with_a_slack_reaction(
     await signed_in(bot, page, admin=False)
     await page.goto(f"{bot.base}/items/1")
     await expect(page.locator("ul.voters li")).to_have_text(["Bob"], timeout=2_000)
+
+
+async def test_the_backlog_fits_a_phones_screen(bot: ServedBot, browser: Browser) -> None:
+    context = await browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    try:
+        page = await context.new_page()
+        await signed_in(bot, page, admin=False)
+        await expect(page.locator("table.items tbody tr")).to_have_count(4)
+        # Nothing makes the page wider than the screen: the table scrolls within its frame.
+        overflow = await page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0
+        await screenshot(page, f"backlog-phone-{bot.database}")
+    finally:
+        await context.close()
+
+
+async def test_the_keyboard_reaches_the_page_first_by_a_skip_link(
+    bot: ServedBot, page: Page
+) -> None:
+    await signed_in(bot, page, admin=False)
+    await page.keyboard.press("Tab")
+    await expect(page.locator(":focus")).to_have_text("Skip to content")
+    await page.keyboard.press("Enter")
+    await expect(page).to_have_url(f"{bot.base}/backlog#main")
