@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, expect
@@ -33,9 +35,10 @@ async def fake() -> AsyncIterator[FakeSlack]:
         yield fake
 
 
-@pytest.fixture
-async def bot(fake: FakeSlack, database_url_for_test: str) -> AsyncIterator[ServedBot]:
-    async with served_bot(fake, database_url_for_test) as running:
+@asynccontextmanager
+async def bot_with_items(fake: FakeSlack, database_url: str) -> AsyncIterator[ServedBot]:
+    """The served bot with four items and three votes, all sent as Slack sends them."""
+    async with served_bot(fake, database_url) as running:
         await running.record("/request", "must-have: single sign-on for the admin console")
         await running.record("/feedback", "The deploy pipeline got much faster, thank you!")
         await running.record(
@@ -49,6 +52,20 @@ async def bot(fake: FakeSlack, database_url_for_test: str) -> AsyncIterator[Serv
         await running.vote(4, user_id=ADA)
         # Time passes before anyone looks: the KPIs read up to now, excluding now itself.
         running.clock.advance(timedelta(minutes=5))
+        yield running
+
+
+@pytest.fixture
+async def bot(fake: FakeSlack, database_url_for_test: str) -> AsyncIterator[ServedBot]:
+    """On SQLite and PostgreSQL: for the whole journey and the KPIs, which the database keeps."""
+    async with bot_with_items(fake, database_url_for_test) as running:
+        yield running
+
+
+@pytest.fixture
+async def sqlite_bot(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[ServedBot]:
+    """On SQLite alone: for what the browser shows alike on either database."""
+    async with bot_with_items(fake, f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}") as running:
         yield running
 
 
@@ -138,12 +155,12 @@ async def test_the_kpi_charts_render_as_svg_with_their_numbers(bot: ServedBot, p
 
 
 async def test_a_link_used_once_already_gets_a_page_saying_how_to_get_a_new_one(
-    bot: ServedBot, page: Page
+    sqlite_bot: ServedBot, page: Page
 ) -> None:
-    link = await bot.sign_in_link("Ada", user_id=ADA, admin=True)
+    link = await sqlite_bot.sign_in_link("Ada", user_id=ADA, admin=True)
     await page.goto(link)
     await page.get_by_role("button", name="Sign in").click()
-    await expect(page).to_have_url(f"{bot.base}/backlog")
+    await expect(page).to_have_url(f"{sqlite_bot.base}/backlog")
     await page.context.clear_cookies()
     await page.goto(link)
     await page.get_by_role("button", name="Sign in").click()
@@ -151,9 +168,11 @@ async def test_a_link_used_once_already_gets_a_page_saying_how_to_get_a_new_one(
     await expect(page.locator("table.items")).to_have_count(0)
 
 
-async def test_a_member_sees_the_item_but_no_triage_controls(bot: ServedBot, page: Page) -> None:
-    await signed_in(bot, page, admin=False)
-    await page.goto(f"{bot.base}/items/1")
+async def test_a_member_sees_the_item_but_no_triage_controls(
+    sqlite_bot: ServedBot, page: Page
+) -> None:
+    await signed_in(sqlite_bot, page, admin=False)
+    await page.goto(f"{sqlite_bot.base}/items/1")
     await expect(page.locator("blockquote.item-text")).to_be_visible()
     await expect(page.get_by_role("button", name="Change status")).to_have_count(0)
     await expect(page.get_by_label("Move to")).to_have_count(0)
@@ -165,36 +184,36 @@ async def test_a_member_sees_the_item_but_no_triage_controls(bot: ServedBot, pag
     "(issue 15 asks for voters' names, not ids)",
 )
 async def test_the_item_page_names_a_voter_who_voted_with_a_slack_reaction(
-    bot: ServedBot, page: Page
+    sqlite_bot: ServedBot, page: Page
 ) -> None:
-    await signed_in(bot, page, admin=False)
-    await page.goto(f"{bot.base}/items/1")
+    await signed_in(sqlite_bot, page, admin=False)
+    await page.goto(f"{sqlite_bot.base}/items/1")
     await expect(page.locator("ul.voters li")).to_have_text(["Bob"], timeout=2_000)
 
 
-async def test_the_backlog_fits_a_phones_screen(bot: ServedBot, browser: Browser) -> None:
+async def test_the_backlog_fits_a_phones_screen(sqlite_bot: ServedBot, browser: Browser) -> None:
     context = await browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
     try:
         page = await context.new_page()
-        await signed_in(bot, page, admin=False)
+        await signed_in(sqlite_bot, page, admin=False)
         await expect(page.locator("table.items tbody tr")).to_have_count(4)
         # Nothing makes the page wider than the screen: the table scrolls within its frame.
         overflow = await page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0
-        await screenshot(page, f"backlog-phone-{bot.database}")
+        await screenshot(page, f"backlog-phone-{sqlite_bot.database}")
     finally:
         await context.close()
 
 
 async def test_the_keyboard_reaches_the_page_first_by_a_skip_link(
-    bot: ServedBot, page: Page
+    sqlite_bot: ServedBot, page: Page
 ) -> None:
-    await signed_in(bot, page, admin=False)
+    await signed_in(sqlite_bot, page, admin=False)
     await page.keyboard.press("Tab")
     await expect(page.locator(":focus")).to_have_text("Skip to content")
     await page.keyboard.press("Enter")
-    await expect(page).to_have_url(f"{bot.base}/backlog#main")
+    await expect(page).to_have_url(f"{sqlite_bot.base}/backlog#main")
