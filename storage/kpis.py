@@ -552,7 +552,7 @@ def _rebuild_statements(dialect: Any) -> list[str]:
 
     def bucket(begin: str, end: str) -> str:
         ms = milliseconds_sql(dialect, begin, end)
-        return f"(SELECT max(low_ms) FROM kpi_buckets WHERE low_ms <= {ms})"
+        return f"(SELECT low_ms FROM kpi_buckets WHERE low_ms <= {ms} ORDER BY low_ms DESC LIMIT 1)"
 
     for span, start in ((_DAY, utc_day), (_MONTH, utc_month)):
         created = start(dialect, "created_at")

@@ -71,7 +71,7 @@ def bucket(dialect: str, begin: str, end: str) -> str:
         ms = f'GREATEST(0, CAST(round(extract(epoch FROM ({end}) - ({begin})) * 1000) AS bigint))'
     else:
         ms = f'max(0, CAST(round((julianday({end}) - julianday({begin})) * 86400000.0) AS INTEGER))'
-    return f'(SELECT max(low_ms) FROM kpi_buckets WHERE low_ms <= {ms})'
+    return f'(SELECT low_ms FROM kpi_buckets WHERE low_ms <= {ms} ORDER BY low_ms DESC LIMIT 1)'
 
 
 # -- one row of a kept table more or less, as statements of a trigger ---------------------------
@@ -101,20 +101,23 @@ def add_item(dialect: str, row: str, delta: int, span: str) -> str:
 
 def add_event(
     dialect: str, workspace: str, at: str, event: str, bucket_of: str, delta: int, span: str,
-    source: str = '', when: str = 'true',
+    when: str = 'true',
 ) -> str:
     """One ``event`` more (``delta`` 1) or less (-1) at ``at``, in bucket ``bucket_of``, when
-    ``when`` holds; ``source`` a ``FROM ...`` the expressions are read from, if any."""
-    key = f"{workspace}, '{span}', {start(dialect, span, at)}, '{event}', {bucket_of}"
+    ``when`` holds. The one less is found by equalities on the key, which every database
+    looks up by the primary key (a row value ``IN`` a subquery can cost a scan of the table)."""
+    first = start(dialect, span, at)
     if delta > 0:
         # SQLite: a SELECT before ON CONFLICT needs its WHERE, or ON is read as a join's.
         return (
-            f'INSERT INTO kpi_events {EVENT_COLUMNS} SELECT {key}, 1 {source} WHERE {when} '
+            f"INSERT INTO kpi_events {EVENT_COLUMNS} "
+            f"SELECT {workspace}, '{span}', {first}, '{event}', {bucket_of}, 1 WHERE {when} "
             f'ON CONFLICT {EVENT_KEY} DO UPDATE SET count = kpi_events.count + 1;'
         )
     return (
-        f'UPDATE kpi_events SET count = count - 1 '
-        f'WHERE {EVENT_KEY} IN (SELECT {key} {source} WHERE {when});'
+        f'UPDATE kpi_events SET count = count - 1 WHERE {when} '
+        f"AND workspace_id = {workspace} AND span = '{span}' AND start = {first} "
+        f"AND event = '{event}' AND bucket = {bucket_of};"
     )
 
 
@@ -153,11 +156,12 @@ def acknowledgement_key(dialect: str, row: str) -> str:
 
 def status_change(dialect: str, row: str, delta: int) -> str:
     """What a status change counts: an item leaving new, an item shipped."""
+    item = f'(SELECT {{}} FROM items WHERE items.id = {row}.item_id)'
     return '\n'.join(
         both(
-            add_event, dialect, 'items.workspace_id', f'{row}.at', event,
-            bucket(dialect, 'items.created_at', f'{row}.at'), delta,
-            source='FROM items', when=f'items.id = {row}.item_id AND {condition}',
+            add_event, dialect, item.format('workspace_id'), f'{row}.at', event,
+            bucket(dialect, item.format('created_at'), f'{row}.at'), delta,
+            when=f"{condition} AND EXISTS {item.format('1')}",
         )
         for event, condition in (
             ('leave_new', f"{row}.from_status = 'new'"),

@@ -40,7 +40,10 @@ async def charts(
 
 
 async def kpis(
-    engine: AsyncEngine, since: datetime | None, until: datetime, workspace: Workspace = ACME
+    engine: AsyncEngine,
+    since: datetime | None,
+    until: datetime,
+    workspace: Workspace | None = ACME,
 ) -> Kpis:
     async with SqlStorage(engine).unit_of_work() as uow:
         return await uow.kpis.kpis(workspace, since, until)
