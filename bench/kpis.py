@@ -44,9 +44,10 @@ async def seed_history(engine: AsyncEngine, count: int) -> None:
     await seed(engine, count)
     postgres = engine.dialect.name == "postgresql"
     later = (
-        "created_at + ((number * 7919) % 86400 + 1) * interval '1 second'"
+        "created_at + ((number % 86400) * 7919 % 86400 + 1) * interval '1 second'"
         if postgres
-        else "datetime(created_at, '+' || ((number * 7919) % 86400 + 1) || ' seconds') || '.000000'"
+        else "datetime(created_at, '+' || ((number % 86400) * 7919 % 86400 + 1) || ' seconds') "
+        "|| '.000000'"
     )
     deadline = (
         "created_at + interval '1 day'"

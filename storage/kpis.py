@@ -19,13 +19,14 @@ from __future__ import annotations
 import bisect
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, func, or_, select, text
+from sqlalchemy import ColumnElement, Table, and_, false, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.identity import Workspace
@@ -46,7 +47,6 @@ from storage.dialect import milliseconds_between, milliseconds_sql, utc_day, utc
 from storage.rows import stored
 from storage.tables import (
     items,
-    kpi_buckets,
     kpi_events,
     kpi_items,
     kpi_open_votes,
@@ -137,6 +137,10 @@ def _between(column: Any, low: datetime, high: datetime) -> ColumnElement[bool]:
     return and_(column >= stored(low), column < stored(high))
 
 
+def _within(column: Any, moments: Sequence[tuple[datetime, datetime]]) -> ColumnElement[bool]:
+    return or_(false(), *(_between(column, low, high) for low, high in moments))
+
+
 class Buckets:
     """The duration buckets: which one a time falls in, and the time it stands for."""
 
@@ -152,10 +156,28 @@ class Buckets:
         return math.sqrt(low * (self._highs[low] - 1)) if low else 0.0
 
 
-def durations(histogram: Counter[int], buckets: Buckets) -> Durations:
+def bucket_bounds() -> list[tuple[int, int]]:
+    """The buckets ``[low, high)`` of migration 0010's ``kpi_buckets``, by the same rule: each
+    holds the whole milliseconds ``low .. high - 1``, with ``high - 1 <= low * 1.04``."""
+    bounds = [(0, 1)]
+    low = 1
+    while low < 10**13:
+        high = low * 104 // 100 + 1
+        bounds.append((low, high))
+        low = high
+    return bounds
+
+
+@cache
+def standard_buckets() -> Buckets:
+    return Buckets(bucket_bounds())
+
+
+def durations(histogram: Counter[int], buckets: Buckets | None = None) -> Durations:
     """The count, median and 90th percentile (in seconds, to the millisecond) of the times
     counted in ``histogram`` (bucket -> times), each taken as its bucket's middle and
     interpolated between neighbours like PostgreSQL's ``percentile_cont``."""
+    buckets = buckets or standard_buckets()
     ordered = sorted((low, count) for low, count in histogram.items() if count > 0)
     total = sum(count for _, count in ordered)
     if not total:
@@ -185,7 +207,6 @@ class SqlKpis:
     def __init__(self, connection: AsyncConnection, workspaces: WorkspaceIds) -> None:
         self._conn = connection
         self._workspaces = workspaces
-        self._buckets: Buckets | None = None
 
     async def kpis(
         self, workspace: Workspace | None, since: datetime | None, until: datetime
@@ -208,7 +229,6 @@ class SqlKpis:
             counts["kind"][kind] += count
             counts["platform"][platforms[workspace_id]] += count
         histograms, breaches = await self._events(ids, part)
-        buckets = await self._bucket_bounds() if any(histograms.values()) else Buckets([(0, 1)])
         open_breaches = (
             await self._conn.execute(
                 select(func.count()).where(
@@ -226,9 +246,9 @@ class SqlKpis:
             by_stakeholder=dict(counts["stakeholder"]),
             by_kind=dict(counts["kind"]),
             by_platform=dict(counts["platform"]),
-            to_acknowledge=durations(histograms[_ACKNOWLEDGE], buckets),
-            to_leave_new=durations(histograms[_LEAVE_NEW], buckets),
-            to_ship=durations(histograms[_SHIP], buckets),
+            to_acknowledge=durations(histograms[_ACKNOWLEDGE]),
+            to_leave_new=durations(histograms[_LEAVE_NEW]),
+            to_ship=durations(histograms[_SHIP]),
             sla_breaches=breaches,
             open_breaches=open_breaches,
         )
@@ -300,25 +320,24 @@ class SqlKpis:
             kpi_items.c.stakeholder,
             kpi_items.c.kind,
         )
-        for condition in _kept(kpi_items, part):
-            rows = await self._conn.execute(
-                select(*kept, func.sum(kpi_items.c.count))
-                .where(kpi_items.c.workspace_id.in_(ids), condition)
-                .group_by(*kept)
-            )
-            for *key, count in rows:
-                groups[tuple(key)] += int(count)
-        stored_ones = (
-            items.c.workspace_id,
-            items.c.status,
-            func.coalesce(items.c.priority, ""),
-            items.c.stakeholder,
-            items.c.kind,
+        rows = await self._conn.execute(
+            select(*kept, func.sum(kpi_items.c.count))
+            .where(kpi_items.c.workspace_id.in_(ids), or_(false(), *_kept(kpi_items, part)))
+            .group_by(*kept)
         )
-        for low, high in part.moments:
+        for *key, count in rows:
+            groups[tuple(key)] += int(count)
+        if part.moments:
+            stored_ones = (
+                items.c.workspace_id,
+                items.c.status,
+                func.coalesce(items.c.priority, ""),
+                items.c.stakeholder,
+                items.c.kind,
+            )
             rows = await self._conn.execute(
                 select(*stored_ones, func.count())
-                .where(items.c.workspace_id.in_(ids), _between(items.c.created_at, low, high))
+                .where(items.c.workspace_id.in_(ids), _within(items.c.created_at, part.moments))
                 .group_by(*stored_ones)
             )
             for *key, count in rows:
@@ -329,17 +348,16 @@ class SqlKpis:
         """The histograms of the times of the period's events, and its breaches."""
         histograms: dict[str, Counter[int]] = {series: Counter() for series in DURATION_SERIES}
         breaches = 0
-        for condition in _kept(kpi_events, part):
-            rows = await self._conn.execute(
-                select(kpi_events.c.event, kpi_events.c.bucket, func.sum(kpi_events.c.count))
-                .where(kpi_events.c.workspace_id.in_(ids), condition)
-                .group_by(kpi_events.c.event, kpi_events.c.bucket)
-            )
-            for event, low, count in rows:
-                if event == _BREACH:
-                    breaches += int(count)
-                elif event in histograms:
-                    histograms[event][low] += int(count)
+        rows = await self._conn.execute(
+            select(kpi_events.c.event, kpi_events.c.bucket, func.sum(kpi_events.c.count))
+            .where(kpi_events.c.workspace_id.in_(ids), or_(false(), *_kept(kpi_events, part)))
+            .group_by(kpi_events.c.event, kpi_events.c.bucket)
+        )
+        for event, low, count in rows:
+            if event == _BREACH:
+                breaches += int(count)
+            elif event in histograms:
+                histograms[event][low] += int(count)
         if part.moments:
             breaches += await self._moments(ids, part.moments, histograms)
         return histograms, breaches
@@ -347,62 +365,50 @@ class SqlKpis:
     async def _moments(
         self,
         ids: list[int],
-        moments: Iterable[tuple[datetime, datetime]],
+        moments: Sequence[tuple[datetime, datetime]],
         histograms: dict[str, Counter[int]],
     ) -> int:
         """Add the events between ``moments`` to ``histograms``, read from the rows (the part
         of a day at either end of a period); return the breaches among them."""
         dialect = self._conn.dialect
-        breaches = 0
-        for low, high in moments:
-            acknowledged = await self._conn.execute(
-                select(
-                    milliseconds_between(dialect, items.c.created_at, items.c.acknowledged_at)
-                ).where(items.c.workspace_id.in_(ids), _between(items.c.acknowledged_at, low, high))
+        buckets = standard_buckets()
+        acknowledged = await self._conn.execute(
+            select(
+                milliseconds_between(dialect, items.c.created_at, items.c.acknowledged_at)
+            ).where(items.c.workspace_id.in_(ids), _within(items.c.acknowledged_at, moments))
+        )
+        for (ms,) in acknowledged:
+            histograms[_ACKNOWLEDGE][buckets.of(int(ms))] += 1
+        changes = await self._conn.execute(
+            select(
+                status_changes.c.from_status,
+                status_changes.c.to_status,
+                milliseconds_between(dialect, items.c.created_at, status_changes.c.at),
             )
-            times = [(_ACKNOWLEDGE, int(ms)) for (ms,) in acknowledged]
-            changes = await self._conn.execute(
-                select(
-                    status_changes.c.from_status,
-                    status_changes.c.to_status,
-                    milliseconds_between(dialect, items.c.created_at, status_changes.c.at),
-                )
-                .select_from(status_changes.join(items, items.c.id == status_changes.c.item_id))
-                .where(
-                    _between(status_changes.c.at, low, high),
-                    items.c.workspace_id.in_(ids),
-                    or_(
-                        status_changes.c.from_status == Status.NEW.value,
-                        status_changes.c.to_status == Status.SHIPPED.value,
-                    ),
+            .select_from(status_changes.join(items, items.c.id == status_changes.c.item_id))
+            .where(
+                _within(status_changes.c.at, moments),
+                items.c.workspace_id.in_(ids),
+                or_(
+                    status_changes.c.from_status == Status.NEW.value,
+                    status_changes.c.to_status == Status.SHIPPED.value,
+                ),
+            )
+        )
+        for from_status, to_status, ms in changes:
+            if from_status == Status.NEW.value:
+                histograms[_LEAVE_NEW][buckets.of(int(ms))] += 1
+            if to_status == Status.SHIPPED.value:
+                histograms[_SHIP][buckets.of(int(ms))] += 1
+        breaches: int = (
+            await self._conn.execute(
+                select(func.count()).where(
+                    sla_breaches.c.workspace_id.in_(ids),
+                    _within(sla_breaches.c.deadline, moments),
                 )
             )
-            for from_status, to_status, ms in changes:
-                if from_status == Status.NEW.value:
-                    times.append((_LEAVE_NEW, int(ms)))
-                if to_status == Status.SHIPPED.value:
-                    times.append((_SHIP, int(ms)))
-            if times:
-                buckets = await self._bucket_bounds()
-                for event, ms in times:
-                    histograms[event][buckets.of(ms)] += 1
-            breaches += (
-                await self._conn.execute(
-                    select(func.count()).where(
-                        sla_breaches.c.workspace_id.in_(ids),
-                        _between(sla_breaches.c.deadline, low, high),
-                    )
-                )
-            ).scalar_one()
+        ).scalar_one()
         return breaches
-
-    async def _bucket_bounds(self) -> Buckets:
-        if self._buckets is None:
-            rows = await self._conn.execute(
-                select(kpi_buckets.c.low_ms, kpi_buckets.c.high_ms).order_by(kpi_buckets.c.low_ms)
-            )
-            self._buckets = Buckets([(int(low), int(high)) for low, high in rows])
-        return self._buckets
 
     async def _weekly(
         self,
@@ -500,11 +506,8 @@ class SqlKpis:
         current, _ = await self._events([workspace_id], pieces(_midnight(month_starts[-1]), until))
         for event, histogram in current.items():
             histograms[event][-1] = histogram
-        if not any(any(months) for months in histograms.values()):
-            return
-        buckets = await self._bucket_bounds()
         for event, months in histograms.items():
-            per_month[event] = [durations(histogram, buckets) for histogram in months]
+            per_month[event] = [durations(histogram) for histogram in months]
 
     async def _must_have_ages(self, workspace_id: int, until: datetime) -> list[int]:
         """The open must-haves created before ``until`` by age, counted on the triage index."""
