@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
 import os
 import resource
 import statistics
@@ -21,7 +20,7 @@ import time
 import tracemalloc
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -39,6 +38,7 @@ from bot.reminders import Outlet
 from bot.roadmap import RoadmapService
 from storage import tables
 from storage.engine import create_engine
+from storage.kpis import rebuild_kept_figures
 from storage.schema import migrate
 from storage.unit_of_work import SqlUnitOfWork
 from storage.url import database_url
@@ -204,25 +204,11 @@ async def seed(engine: AsyncEngine, count: int, *, dashboard: bool = False) -> N
             await conn.commit()
 
 
-def _rebuild_kept_figures() -> Callable[[AsyncConnection], Awaitable[None]] | None:
-    try:
-        kpis = importlib.import_module("storage.kpis")
-    except ModuleNotFoundError:
-        return None
-    rebuild: Callable[[AsyncConnection], Awaitable[None]] = kpis.rebuild_kept_figures
-    return rebuild
-
-
 @contextlib.asynccontextmanager
 async def _triggers_off(conn: AsyncConnection, sql: _Dialect) -> AsyncIterator[None]:
     """The block's writes go around the triggers; the figures the triggers keep are then
     counted again from the rows (storage.kpis.rebuild_kept_figures, and SQLite's full-text
-    index rebuilt), in the same transaction. Before the kept KPI figures existed (issue 15,
-    migration 0010) the triggers stay on."""
-    rebuild = _rebuild_kept_figures()
-    if rebuild is None:
-        yield
-        return
+    index rebuilt), in the same transaction."""
     if sql.postgres:
         # Triggers (and foreign key checks) fire only in the origin role.
         await conn.execute(text("SET LOCAL session_replication_role = replica"))
@@ -243,7 +229,7 @@ async def _triggers_off(conn: AsyncConnection, sql: _Dialect) -> AsyncIterator[N
         )
         for (name,) in searched.all():
             await conn.execute(text(f'INSERT INTO "{name}"("{name}") VALUES (\'rebuild\')'))
-    await rebuild(conn)
+    await rebuild_kept_figures(conn)
 
 
 async def _seed_voters(conn: AsyncConnection, sql: _Dialect, workspace_id: int) -> None:

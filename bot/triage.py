@@ -19,7 +19,7 @@ from enum import StrEnum
 from bot.errors import DoesNotApply, ItemNotFound, NotAllowed
 from bot.identity import MessageRef, Person, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
-from bot.kpis import Kpis
+from bot.kpis import KpiCharts, Kpis
 from bot.messages import Message
 from bot.news import OUTCOMES, compose_outcome, compose_update
 from bot.outbox import Owed, Purpose
@@ -135,6 +135,12 @@ class TriageService:
         may read them."""
         async with self._uow() as uow:
             return await uow.kpis.kpis(workspace, since, self._clock.now())
+
+    async def charts(self, workspace: Workspace) -> KpiCharts:
+        """The KPI chart series of one workspace up to now (the last 26 weeks, 12 months);
+        anyone may read them, as the KPIs."""
+        async with self._uow() as uow:
+            return await uow.kpis.charts(workspace, self._clock.now())
 
     async def _require_admin(self, workspace: Workspace, person: Person, roles: Roles) -> None:
         if not await roles.may_triage(workspace, person):

@@ -3,14 +3,11 @@ writes portable SQLAlchemy and asks here when it cannot."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Select, Table, func, select
+from sqlalchemy import BigInteger, ColumnElement, Integer, Table, cast, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
 
@@ -30,48 +27,33 @@ def insert_ignoring_duplicates(dialect: Dialect, table: Table, **values: Any) ->
     return ignoring_duplicates(dialect, table).values(**values)
 
 
-def seconds_between(dialect: Dialect, start: Any, end: Any) -> ColumnElement[Any]:
-    """``end - start`` in seconds, as a number the database can sort and aggregate."""
+def milliseconds_between(dialect: Dialect, start: Any, end: Any) -> ColumnElement[int]:
+    """``end - start`` in whole milliseconds (rounded), a negative time counting as 0: computed
+    as migration 0010's triggers compute it, so that a time falls in the same bucket either
+    way."""
     if is_postgres(dialect):
-        return func.extract("epoch", end - start)
-    return (func.julianday(end) - func.julianday(start)) * 86400.0
+        milliseconds = cast(func.round(func.extract("epoch", end - start) * 1000), BigInteger)
+        return func.greatest(0, milliseconds)
+    days = func.julianday(end) - func.julianday(start)
+    return func.max(0, cast(func.round(days * 86400000.0), Integer))
 
 
-async def count_and_percentiles(
-    conn: AsyncConnection,
-    values: ColumnElement[Any],
-    source: FromClause,
-    where: ColumnElement[bool],
-    fractions: Sequence[float],
-) -> tuple[int, list[float | None]]:
-    """How many rows match, and those percentiles of ``values`` over them, interpolated
-    between neighbours as PostgreSQL's ``percentile_cont`` does; ``None`` when nothing matches.
-    Computed in the database, never by reading every row."""
-    if is_postgres(conn.dialect):
-        count, *found = (
-            await conn.execute(
-                select(
-                    func.count(),
-                    *(
-                        func.percentile_cont(fraction).within_group(values)
-                        for fraction in fractions
-                    ),
-                )
-                .select_from(source)
-                .where(where)
-            )
-        ).one()
-        return count, [None if value is None else float(value) for value in found]
-    # SQLite has no percentiles: read the one or two values around each position, in order.
-    count = (await conn.execute(select(func.count()).select_from(source).where(where))).scalar_one()
-    if not count:
-        return 0, [None for _ in fractions]
-    ordered: Select[Any] = select(values).select_from(source).where(where).order_by(values)
-    percentiles: list[float | None] = []
-    for fraction in fractions:
-        position = fraction * (count - 1)
-        low = math.floor(position)
-        pair = [float(value) for (value,) in await conn.execute(ordered.limit(2).offset(low))]
-        upper = pair[1] if len(pair) > 1 else pair[0]
-        percentiles.append(pair[0] + (position - low) * (upper - pair[0]))
-    return count, percentiles
+def utc_day(dialect: Dialect, moment: str) -> str:
+    """SQL: the UTC date of the moment ``moment`` (an SQL expression)."""
+    if is_postgres(dialect):
+        return f"CAST(({moment} AT TIME ZONE 'UTC') AS date)"
+    return f"date({moment})"
+
+
+def utc_month(dialect: Dialect, moment: str) -> str:
+    """SQL: the first day of the UTC month of the moment ``moment``."""
+    if is_postgres(dialect):
+        return f"CAST(date_trunc('month', {moment} AT TIME ZONE 'UTC') AS date)"
+    return f"strftime('%Y-%m-01', {moment})"
+
+
+def milliseconds_sql(dialect: Dialect, start: str, end: str) -> str:
+    """SQL: ``milliseconds_between`` of two SQL expressions."""
+    if is_postgres(dialect):
+        return f"GREATEST(0, CAST(round(extract(epoch FROM ({end}) - ({start})) * 1000) AS bigint))"
+    return f"max(0, CAST(round((julianday({end}) - julianday({start})) * 86400000.0) AS INTEGER))"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -335,3 +337,59 @@ Index(
 
 
 # -- KPI figures kept as items change (issue 15, migration 0010) ---------------------------------
+
+# Kept by triggers on items, status_changes and sla_breaches (migration 0010), so the KPIs and
+# their charts read a few hundred rows however many items there are (storage/kpis.py); rebuilt
+# from the rows by storage.kpis.rebuild_kept_figures after a bulk load.
+
+# Durations in whole milliseconds fall in buckets [low_ms, high_ms): each of 0..24 ms its own,
+# then each spanning at most 4% above its low, so a bucket's geometric middle is within 2% of
+# every value in it (bot/kpis.py).
+kpi_buckets = Table(
+    "kpi_buckets",
+    metadata,
+    Column("low_ms", BigInteger, primary_key=True, autoincrement=False),
+    Column("high_ms", BigInteger, nullable=False),
+)
+
+# Items by the UTC day or month (``span``, from ``start``) they were created in, and their
+# status, priority ('' for none), stakeholder kind and kind now.
+kpi_items = Table(
+    "kpi_items",
+    metadata,
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("span", String(8), primary_key=True),
+    Column("start", Date, primary_key=True),
+    Column("status", String(16), primary_key=True),
+    Column("priority", String(16), primary_key=True),
+    Column("stakeholder", String(16), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+# Events by the UTC day or month they happened in: ``acknowledge``, ``leave_new`` and ``ship``
+# with the bucket of their time since the item was created; ``breach`` (by its deadline),
+# bucket 0.
+kpi_events = Table(
+    "kpi_events",
+    metadata,
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("span", String(8), primary_key=True),
+    Column("start", Date, primary_key=True),
+    Column("event", String(16), primary_key=True),
+    Column("bucket", BigInteger, primary_key=True, autoincrement=False),
+    Column("count", Integer, nullable=False),
+)
+
+# Open items by their number of votes.
+kpi_open_votes = Table(
+    "kpi_open_votes",
+    metadata,
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("votes", Integer, primary_key=True, autoincrement=False),
+    Column("count", Integer, nullable=False),
+)
+
+# The exact edges of a period (the part of a day at either end) are read from the rows.
+Index("ix_items_workspace_acknowledged", items.c.workspace_id, items.c.acknowledged_at)
+Index("ix_sla_breaches_workspace_deadline", sla_breaches.c.workspace_id, sla_breaches.c.deadline)

@@ -25,6 +25,7 @@ from bot.reminders import ReminderStore, RoadmapReader
 from bot.slas import SlaStore
 from storage.access import SqlAccess
 from storage.backlog import SqlBacklog
+from storage.kpis import SqlKpis
 from storage.outbox import SqlOutbox
 from storage.reminders import SqlReminders
 from storage.repository import SqlItemRepository
@@ -83,7 +84,8 @@ class SqlUnitOfWork:
         workspaces = WorkspaceIds(connection, self._known)
         self.items = self.deliveries = SqlItemRepository(connection, workspaces)
         self.reminders = self.roadmap = SqlReminders(connection, workspaces)
-        self.slas = self.kpis = SqlTriage(connection, workspaces)
+        self.slas = SqlTriage(connection, workspaces)
+        self.kpis = SqlKpis(connection, workspaces)
         self.outbox = SqlOutbox(connection, workspaces)
         self.access = SqlAccess(connection, workspaces)
         self.backlog = SqlBacklog(connection, workspaces)

@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sealing import FernetSeal, new_key
@@ -253,12 +254,20 @@ async def test_kpis_of_every_workspace_count_by_platform(engine: AsyncEngine) ->
     assert kpis.by_platform == {"slack": 5, "discord": 1}
 
 
+def within_2_percent(*seconds: float) -> tuple[object, ...]:
+    """The times KPIs give: kept as log-scale histograms, within 2% (bot/kpis.py)."""
+    return tuple(pytest.approx(value, rel=0.02) for value in seconds)
+
+
 async def test_kpis_give_median_and_90th_percentile_times(engine: AsyncEngine) -> None:
     kpis = await (await seeded(engine)).triage.stats(ACME)
     ack, left, shipped = kpis.to_acknowledge, kpis.to_leave_new, kpis.to_ship
-    assert (ack.count, ack.median, ack.p90) == (5, 30.0, 46.0)
-    assert (left.count, left.median, left.p90) == (3, 10800.0, 16560.0)
-    assert (shipped.count, shipped.median, shipped.p90) == (2, 72000.0, 100800.0)
+    assert (ack.count, ack.median, ack.p90) == (5, *within_2_percent(30.0, 46.0))
+    assert (left.count, left.median, left.p90) == (3, *within_2_percent(10800.0, 16560.0))
+    assert (shipped.count, shipped.median, shipped.p90) == (
+        2,
+        *within_2_percent(72000.0, 100800.0),
+    )
 
 
 async def test_kpis_count_the_sla_breaches_of_the_period(engine: AsyncEngine) -> None:
@@ -272,7 +281,7 @@ async def test_kpis_count_the_sla_breaches_of_the_period(engine: AsyncEngine) ->
 async def test_kpis_of_a_period_time_only_what_happened_in_it(engine: AsyncEngine) -> None:
     r = await seeded(engine)
     kpis = await r.triage.stats(ACME, since=MONDAY + timedelta(hours=20))
-    assert (kpis.to_ship.count, kpis.to_ship.median) == (1, 108000.0)
+    assert (kpis.to_ship.count, kpis.to_ship.median) == (1, *within_2_percent(108000.0))
     assert kpis.to_acknowledge.count == 0
 
 
