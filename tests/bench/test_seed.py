@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.roadmap import BREACHES_EVERY, SUBJECTS, VOTERS_EVERY, WISHES, WORKSPACE, seed
+from bot.backlog import BacklogFilter, BacklogQuery
 from bot.items import Status
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -90,3 +91,22 @@ async def test_the_open_item_counts_agree_with_the_seeded_items(engine: AsyncEng
         "WHERE status IN ('new', 'under_review', 'planned', 'in_pilot') GROUP BY status",
     )
     assert kept == counted
+
+
+async def test_the_seeded_items_are_found_by_the_backlogs_search(engine: AsyncEngine) -> None:
+    await seed(engine, COUNT, dashboard=True)
+    async with SqlUnitOfWork(engine) as uow:
+        page = await uow.backlog.page(
+            WORKSPACE, BacklogQuery(BacklogFilter(text=SUBJECTS[9]), limit=COUNT)
+        )
+    expected = len([n for n in range(1, COUNT + 1) if n % len(SUBJECTS) == 9])
+    assert len(page.rows) == expected
+    assert all(SUBJECTS[9] in row.excerpt for row in page.rows)
+
+
+async def test_the_voters_names_are_seeded_with_their_votes(engine: AsyncEngine) -> None:
+    await seed(engine, COUNT, dashboard=True)
+    async with SqlUnitOfWork(engine) as uow:
+        detail = await uow.backlog.detail(WORKSPACE, VOTERS_EVERY)
+    assert detail is not None and len(detail.voters) == detail.item.votes > 0
+    assert detail.voters[0].name == "voter 1"
