@@ -1,5 +1,7 @@
-"""Dashboard benchmark: the pages of a workspace with 1,000,000 items through HTTP, and
-``feedbackbot export`` of them, on SQLite and PostgreSQL.
+"""Dashboard benchmark: pages and exports of a workspace of 1,000,000 items.
+
+The dashboard's pages through HTTP, and ``feedbackbot export`` of the items, on SQLite and
+PostgreSQL.
 
 Run from the repository root: ``python -m bench.dashboard [--items N] [--requests N]
 [--database sqlite|postgresql ...] [--postgres URL] [--no-export]``. Targets: every page p95 under
@@ -162,7 +164,10 @@ async def served(env: dict[str, str], cwd: Path) -> AsyncIterator[str]:
         async with httpx.AsyncClient() as client:
             for _ in range(600):
                 if process.returncode is not None:
-                    raise RuntimeError(f"feedbackbot run exited with {process.returncode}")
+                    raise RuntimeError(
+                        f"feedbackbot run exited with {process.returncode} (does it serve the "
+                        "dashboard with no chat platform configured?)"
+                    )
                 with contextlib.suppress(httpx.TransportError):
                     if (await client.get(f"{base}/healthz")).status_code == 200:
                         break
@@ -371,7 +376,9 @@ async def main(arguments: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument(
+        "--items", type=int, default=1_000_000, help="items to seed (default: 1,000,000)"
+    )
     parser.add_argument("--requests", type=int, default=50, help="timed requests per page")
     parser.add_argument(
         "--database",
