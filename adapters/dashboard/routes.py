@@ -29,7 +29,7 @@ from adapters.dashboard.session import (
     csrf_valid,
     session_token,
 )
-from bot.backlog import BacklogQuery
+from bot.backlog import BacklogQuery, BadCursor
 from bot.core import Core
 from bot.dashboard_access import LinkRefused, Visitor
 from bot.errors import DoesNotApply, InvalidTransition, ItemNotFound, NotAllowed
@@ -204,7 +204,7 @@ class Dashboard:
 
     async def _home(self, request: web.Request) -> web.StreamResponse:
         if await self._guest(request) is not None:
-            raise web.HTTPSeeOther("/backlog")
+            return _see_other("/backlog")
         return self._render(request, "signin_needed.html", {})
 
     async def _signin_page(self, request: web.Request) -> web.StreamResponse:
@@ -219,7 +219,7 @@ class Dashboard:
             status = 400 if signed is LinkRefused.UNKNOWN else 410
             return self._render(request, "link_refused.html", {"why": signed.value}, status=status)
         key = await self._access.signing_key()
-        response = web.HTTPSeeOther("/backlog")
+        response = _see_other("/backlog")
         left = (signed.expires_at - self._core.clock.now()).total_seconds()
         response.set_cookie(
             COOKIE_NAME,
@@ -244,7 +244,7 @@ class Dashboard:
             if not isinstance(given, str) or not csrf_valid(key, guest.session, given):
                 return self._refused(request, guest, "This form has expired. Reload the page.")
             await self._access.sign_out(guest.session)
-        response = web.HTTPSeeOther("/")
+        response = _see_other("/")
         response.del_cookie(COOKIE_NAME, path="/")
         return response
 
@@ -257,10 +257,17 @@ class Dashboard:
 
     async def _backlog(self, request: web.Request, guest: Guest) -> web.StreamResponse:
         asked = self._asked(request, guest)
-        page = await self._core.backlog.page(
-            guest.workspace,
-            BacklogQuery(asked.filter, asked.sort, asked.after, PAGE_SIZE),
-        )
+        status, stale = 200, False
+        try:
+            page = await self._core.backlog.page(
+                guest.workspace, BacklogQuery(asked.filter, asked.sort, asked.after, PAGE_SIZE)
+            )
+        except BadCursor:
+            # A page link of another sort, or edited by hand: the first page, and why.
+            status, stale = 400, True
+            page = await self._core.backlog.page(
+                guest.workspace, BacklogQuery(asked.filter, asked.sort, None, PAGE_SIZE)
+            )
         return self._render(
             request,
             "backlog.html",
@@ -273,8 +280,10 @@ class Dashboard:
                 "stakeholders": list(Stakeholder),
                 "priorities": list(Priority),
                 "sorts": views.SORT_LABELS,
+                "stale": stale,
             },
             guest=guest,
+            status=status,
         )
 
     def _export(self, format: Literal["csv", "json"]) -> Page:
@@ -396,7 +405,7 @@ class Dashboard:
             return self._missing(request, guest, f"item #{number}")
         except (InvalidTransition, DoesNotApply, _FormError) as refused:
             return await self._item(request, guest, error=str(refused), status=409)
-        raise web.HTTPSeeOther(f"/items/{number}?done={request.path.rsplit('/', 1)[-1]}")
+        return _see_other(f"/items/{number}?done={request.path.rsplit('/', 1)[-1]}")
 
     async def _status(self, request: web.Request, guest: Guest) -> web.StreamResponse:
         form = await request.post()
@@ -472,7 +481,7 @@ class Dashboard:
             return await self._reminders(
                 request, guest, error=str(refused), status=400, typed=typed
             )
-        raise web.HTTPSeeOther(f"/reminders?added={reminder.id}")
+        return _see_other(f"/reminders?added={reminder.id}")
 
     async def _remove_reminder(self, request: web.Request, guest: Guest) -> web.StreamResponse:
         reminder_id = parse_number(request.match_info["id"])
@@ -480,7 +489,7 @@ class Dashboard:
             guest.workspace, reminder_id
         ):
             return self._missing(request, guest, f"reminder #{request.match_info['id']}")
-        raise web.HTTPSeeOther(f"/reminders?removed={reminder_id}")
+        return _see_other(f"/reminders?removed={reminder_id}")
 
 
 class _FormError(ValueError):
@@ -501,6 +510,11 @@ def _text(raw: object, most: int, what: str) -> str:
     if len(text) > most:
         raise _FormError(f"{what} is over {most:,} characters.")
     return text
+
+
+def _see_other(location: str) -> web.Response:
+    """After a form: the page to show next, fetched with GET (so a reload posts nothing)."""
+    return web.Response(status=303, headers={"Location": location})
 
 
 def _same_origin(request: web.Request) -> bool:

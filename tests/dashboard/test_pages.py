@@ -261,3 +261,14 @@ class _Admins:
 
     async def may_triage(self, workspace: Workspace, person: Person) -> bool:
         return True
+
+
+async def test_a_page_link_that_was_tampered_with_shows_the_first_page(
+    browser: Browser, core: Core, chat: FakeChat
+) -> None:
+    await record(core, chat, "SSO")
+    await sign_in(browser, core)
+    page = await browser.get("/backlog?after=not-a-cursor")
+    assert page.status == 400
+    assert "That page link does not work any more" in page.text
+    assert numbers(page.text) == [1]

@@ -157,9 +157,7 @@ async def test_a_cookie_with_a_changed_signature_signs_nobody_in(
         assert (await stranger.get("/backlog")).status == 401
 
 
-async def test_signing_out_ends_the_session_for_good(
-    open_browser: OpenBrowser, core: Core
-) -> None:
+async def test_signing_out_ends_the_session_for_good(open_browser: OpenBrowser, core: Core) -> None:
     browser = await open_browser()
     await sign_in(browser, core)
     cookie = browser.cookie()
