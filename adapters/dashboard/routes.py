@@ -129,10 +129,6 @@ class Dashboard:
         post("/reminders/{id}/remove", self._form(self._remove_reminder, admin=True))
         app.router.add_static("/static", HERE / "static", name=STATIC, append_version=True)
 
-    @property
-    def _access(self) -> Any:
-        return self._core.access
-
     def _plain(
         self, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -163,7 +159,7 @@ class Dashboard:
         async def handle(request: web.Request, guest: Guest) -> web.StreamResponse:
             form = await request.post()
             given = form.get(CSRF_FIELD)
-            key = await self._access.signing_key()
+            key = await self._core.access.signing_key()
             if not isinstance(given, str) or not csrf_valid(key, guest.session, given):
                 return self._refused(request, guest, "This form has expired. Reload the page.")
             if admin and not guest.visitor.admin:
@@ -173,11 +169,11 @@ class Dashboard:
         return self._page(handle)
 
     async def _guest(self, request: web.Request) -> Guest | None:
-        key = await self._access.signing_key()
+        key = await self._core.access.signing_key()
         token = session_token(key, request.cookies.get(COOKIE_NAME))
         if token is None:
             return None
-        visitor = await self._access.visitor(token)
+        visitor = await self._core.access.visitor(token)
         if visitor is None:
             return None
         return Guest(visitor, token, csrf_token(key, token))
@@ -214,11 +210,11 @@ class Dashboard:
     async def _signin(self, request: web.Request) -> web.StreamResponse:
         if not _same_origin(request):
             return self._render(request, "link_refused.html", {"why": "forged"}, status=403)
-        signed = await self._access.sign_in(request.match_info["token"])
+        signed = await self._core.access.sign_in(request.match_info["token"])
         if isinstance(signed, LinkRefused):
             status = 400 if signed is LinkRefused.UNKNOWN else 410
             return self._render(request, "link_refused.html", {"why": signed.value}, status=status)
-        key = await self._access.signing_key()
+        key = await self._core.access.signing_key()
         response = _see_other("/backlog")
         left = (signed.expires_at - self._core.clock.now()).total_seconds()
         response.set_cookie(
@@ -240,10 +236,10 @@ class Dashboard:
         if guest is not None:
             form = await request.post()
             given = form.get(CSRF_FIELD)
-            key = await self._access.signing_key()
+            key = await self._core.access.signing_key()
             if not isinstance(given, str) or not csrf_valid(key, guest.session, given):
                 return self._refused(request, guest, "This form has expired. Reload the page.")
-            await self._access.sign_out(guest.session)
+            await self._core.access.sign_out(guest.session)
         response = _see_other("/")
         response.del_cookie(COOKIE_NAME, path="/")
         return response

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from html import unescape
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,6 +25,7 @@ from tests.core import core_on
 from tests.fakes import ACME, ADA, GENERAL, START, FakeChat, FixedClock
 
 MORGAN = Person("U-MORGAN", "Morgan")
+Client = TestClient[web.Request, web.Application]
 CSRF = re.compile(r'name="csrf" value="([^"]*)"')
 
 
@@ -42,7 +44,7 @@ class Page:
 class Browser:
     """One person's browser: its own cookies, the CSRF token of the last page it read."""
 
-    def __init__(self, client: TestClient) -> None:
+    def __init__(self, client: Client) -> None:
         self.client = client
         self.csrf: str | None = None
 
@@ -99,10 +101,10 @@ OpenBrowser = Callable[[], Awaitable[Browser]]
 async def open_browser(core: Core) -> AsyncIterator[OpenBrowser]:
     """A new browser (its own cookies) on the one dashboard served for the test."""
     server = TestServer(dashboard_app(core, secure=False))
-    clients: list[TestClient] = []
+    clients: list[Client] = []
 
     async def opened() -> Browser:
-        client = TestClient(server)
+        client: Client = TestClient(server)
         await client.start_server()
         clients.append(client)
         return Browser(client)
