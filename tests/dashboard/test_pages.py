@@ -231,11 +231,12 @@ async def test_another_workspaces_item_is_not_found(
 
 
 async def test_the_kpis_show_the_figures_of_stats_and_charts_with_their_numbers(
-    browser: Browser, core: Core, chat: FakeChat
+    browser: Browser, core: Core, chat: FakeChat, clock: FixedClock
 ) -> None:
     await record(core, chat, "One", priority=Priority.MUST_HAVE)
     await record(core, chat, "Two", kind=ItemKind.FEEDBACK)
     await record(core, chat, "Globex's", workspace=GLOBEX)
+    clock.advance(timedelta(hours=1))
     await sign_in(browser, core, admin=False)
     page = await browser.get("/kpis")
     assert page.status == 200
