@@ -8,6 +8,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from urllib.parse import quote
 
 from bot.core import Core
 from bot.identity import Person, Platform, Workspace
@@ -95,6 +96,8 @@ async def test_the_backlog_searches_the_items_text(
     page = await browser.get("/backlog?q=audit")
     assert numbers(page.text) == [1]
     assert 'value="audit"' in page.text
+    for odd in ('"audit', "audit*", "(audit OR", "NEAR(", "%_"):
+        assert (await browser.get(f"/backlog?q={quote(odd)}")).status == 200, odd
     page = await browser.get("/backlog?q=nothing-like-this")
     assert numbers(page.text) == []
     assert "No items match this filter." in page.text
@@ -224,7 +227,7 @@ async def test_another_workspaces_item_is_not_found(
 ) -> None:
     await record(core, chat, "Globex secret plan", workspace=GLOBEX)
     await sign_in(browser, core)
-    for path in ("/items/1", "/items/999", "/items/abc"):
+    for path in ("/items/1", "/items/999", "/items/abc", "/items/99999999999999999999"):
         page = await browser.get(path)
         assert page.status == 404, path
         assert "Globex secret plan" not in page.text
