@@ -42,6 +42,9 @@ def _count(value: float) -> str:
 
 
 def _number(value: float) -> str:
+    # Below 1, two significant digits: ticks of 0.02 must not all read "0".
+    if 0 < abs(value) < 1:
+        return f"{value:.2g}"
     return f"{value:,.1f}".removesuffix(".0")
 
 
@@ -274,6 +277,8 @@ def line_chart(
 def time_unit(highest_seconds: float) -> tuple[float, str]:
     """The unit that shows durations up to ``highest_seconds`` in readable numbers: what to
     divide seconds by, and its name."""
+    if highest_seconds < 120:
+        return 1.0, "s"
     if highest_seconds < 2 * 3600:
         return 60.0, "min"
     if highest_seconds < 3 * 86400:

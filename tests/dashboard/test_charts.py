@@ -105,6 +105,12 @@ def test_ticks_are_round_numbers_reaching_the_highest_value() -> None:
 
 
 def test_durations_are_shown_in_a_unit_that_suits_them() -> None:
+    assert time_unit(45) == (1, "s")
     assert time_unit(600) == (60, "min")
     assert time_unit(5 * 3600) == (3600, "h")
     assert time_unit(10 * 86400) == (86400, "d")
+
+
+def test_ticks_below_one_keep_their_digits() -> None:
+    chart = line_chart("Small", "under a second", ["a", "b"], {"median": [0.02, 0.05]})
+    assert ">0.02<" in chart.svg and ">0.04<" in chart.svg
