@@ -1,5 +1,5 @@
 """The one HTTP server: liveness and readiness for orchestrators, metrics for Prometheus,
-and Slack's events in HTTP mode."""
+Slack's events in HTTP mode, and the dashboard."""
 
 from __future__ import annotations
 
@@ -73,13 +73,15 @@ def build_web_app(
     readiness: Readiness | None = None,
     metrics: Scrape | None = None,
     metrics_token: str | None = None,
+    dashboard: Callable[[web.Application], None] | None = None,
 ) -> web.Application:
     """With ``slack``, ``POST /slack/events`` serves it. With ``signing_secret`` (HTTP mode
     always has one) a request is refused unless Slack signed it, before its body is read as
     anything but bytes. With ``readiness``, ``GET /readyz`` reports each part's state: 200
     when the process can do its job, 503 (naming what fails) when it cannot. With ``metrics``,
     ``GET /metrics`` answers a scrape (only with ``Authorization: Bearer <metrics_token>`` when
-    there is a token); without, it is 404."""
+    there is a token); without, it is 404. ``dashboard`` adds the dashboard's routes (``/`` and
+    below, beside these: aiohttp mounts no sub-application at ``/``)."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app.router.add_get("/healthz", _healthz)
     if readiness is not None:
@@ -108,4 +110,6 @@ def build_web_app(
             return await to_aiohttp_response(await slack.async_dispatch(built))
 
         app.router.add_post(SLACK_PATH, slack_events)
+    if dashboard is not None:
+        dashboard(app)
     return app

@@ -1,10 +1,10 @@
-"""The HTTP server piece of ``feedbackbot run``: health for orchestrators, and Slack's events
-in HTTP mode, on ``HOST:PORT``."""
+"""The HTTP server piece of ``feedbackbot run``: health for orchestrators, Slack's events in
+HTTP mode and the dashboard, on ``HOST:PORT``."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from aiohttp import web
@@ -24,10 +24,12 @@ async def http_server(
     plan: StopPlan | None = None,
     readiness: Readiness | None = None,
     metrics: Scrape | None = None,
+    dashboard: Callable[[web.Application], None] | None = None,
 ) -> AsyncIterator[int]:
     """Serve until the block ends; gives the port it listens on (``PORT=0`` picks one). When
     ``plan`` begins, the port is closed at once and the requests in flight are answered.
-    ``metrics`` answers ``GET /metrics`` (404 without)."""
+    ``metrics`` answers ``GET /metrics`` (404 without); ``dashboard`` adds the dashboard's
+    routes."""
     plan = plan or StopPlan()
     # What cleanup still gives a request once the plan's own wait for them is over.
     secret = settings.slack.signing_secret if settings.slack is not None else None
@@ -37,6 +39,7 @@ async def http_server(
         readiness=readiness,
         metrics=metrics,
         metrics_token=settings.metrics.token,
+        dashboard=dashboard,
     )
     runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=LAST_CALL_S)
     await runner.setup()

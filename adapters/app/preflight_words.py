@@ -70,10 +70,11 @@ def settings_invalid(error: object) -> Outcome:
 
 def settings_valid(platforms: Sequence[str]) -> Outcome:
     if not platforms:
-        return failed(
+        return passed(
             SETTINGS,
-            "no chat platform is configured, so `feedbackbot run` has nothing to serve; set "
-            "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack, or DISCORD_TOKEN for Discord",
+            "valid; no chat platform is configured, so `feedbackbot run` serves the dashboard "
+            "alone (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack, or DISCORD_TOKEN "
+            "for Discord)",
         )
     return passed(SETTINGS, f"valid; serving {', '.join(platforms)}")
 

@@ -10,9 +10,11 @@ import asyncio
 import gc
 import logging
 import signal
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+
+from aiohttp import web
 
 from adapters.app.composition import App
 from adapters.app.delivering import Delivering, delivering
@@ -21,7 +23,6 @@ from adapters.app.http_server import http_server
 from adapters.app.reach import Served
 from adapters.app.readiness import PartState, Readiness, database_part
 from adapters.app.scheduling import scheduling
-from adapters.app.settings import ensure_something_to_serve
 from adapters.app.slack_platform import (
     WEB_API,
     SlackPlatform,
@@ -69,7 +70,6 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
     first: on a stop it claims nothing more at once, and once the rest has stopped it hands
     back its claims on what it did not deliver, for the next start."""
     settings = app.settings
-    ensure_something_to_serve(settings)
     plan = StopPlan()
     readiness = _readiness(app)
     async with AsyncExitStack() as stack:
@@ -88,7 +88,12 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
         scrape = None if app.metrics is None else app.metrics.scrape
         port = await stack.enter_async_context(
             http_server(
-                settings, None if slack is None else slack.http_app, plan, readiness, scrape
+                settings,
+                None if slack is None else slack.http_app,
+                plan,
+                readiness,
+                scrape,
+                _dashboard(app),
             )
         )
         if slack is not None:
@@ -123,7 +128,7 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
             return PartState("running") if reminders.running else PartState("stopped", ok=False)
 
         readiness.add(SCHEDULER, scheduler)
-        platforms = [each.name for each in served]
+        platforms = [each.name for each in served] or [DASHBOARD_ALONE]
         connections = _connections(served)
         if settings.workers > 1:
             workers = await stack.enter_async_context(
@@ -134,10 +139,24 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
         log.info(
             "serving %s; health at GET /healthz and /readyz on port %s", ", ".join(platforms), port
         )
+        log.info("the dashboard is at %s (sign in with /roadmap dashboard)", app.core.dashboard_url)
         yield Serving(port, platforms, connections, adapter, plan, readiness)
 
 
 DISCORD, SCHEDULER = "discord", "scheduler"
+# What ``run`` serves with no chat platform configured: people trying the bot with the console.
+DASHBOARD_ALONE = (
+    "the dashboard alone (no chat platform is configured: set SLACK_BOT_TOKEN and "
+    "SLACK_SIGNING_SECRET for Slack, or DISCORD_TOKEN for Discord)"
+)
+
+
+def _dashboard(app: App) -> Callable[[web.Application], None]:
+    """The dashboard's routes on the core of ``app``; imported only by ``run``, which serves it."""
+    from adapters.dashboard.routes import add_dashboard
+
+    secure = (app.settings.public_url or "").startswith("https://")
+    return lambda web_app: add_dashboard(web_app, app.core, secure=secure)
 
 
 def _readiness(app: App) -> Readiness:

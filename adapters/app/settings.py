@@ -72,16 +72,6 @@ class Settings:
         return f"http://{host}:{self.port}"
 
 
-class NothingToServe(Exception):
-    """No platform is configured; ``run`` says how to configure one."""
-
-
-def ensure_something_to_serve(settings: Settings) -> None:
-    """Raise ``NothingToServe`` when neither Slack nor Discord is configured."""
-    if settings.slack is None and settings.discord is None:
-        raise NothingToServe()
-
-
 def _log_level(environ: Mapping[str, str]) -> str | None:
     raw = environ.get("LOG_LEVEL", "").strip().upper()
     if not raw:

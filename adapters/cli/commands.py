@@ -15,10 +15,8 @@ from typing import TextIO
 
 from adapters.app.composition import open_app
 from adapters.app.settings import (
-    NothingToServe,
     Settings,
     configure_logging,
-    ensure_something_to_serve,
     load_settings,
 )
 from adapters.cli.output import OUTPUT_CLOSED, OutputClosed, guarded, show, silence_stdout
@@ -82,14 +80,6 @@ def run_command(
         if stdout is None:
             silence_stdout()
         return OUTPUT_CLOSED
-    except NothingToServe:
-        print(
-            "feedbackbot run: no chat platform is configured, so there is nothing to serve. "
-            "Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack, or DISCORD_TOKEN for "
-            "Discord (see README.md); try the bot without one with `feedbackbot console`.",
-            file=sys.stderr,
-        )
-        return USAGE_ERROR
     except UsageError as error:
         print(f"feedbackbot: {error}", file=sys.stderr)
         return USAGE_ERROR
@@ -122,7 +112,6 @@ async def _dispatch(
         print(new_key(), file=out)
         return 0
     if arguments.command == "run":
-        ensure_something_to_serve(settings)  # before the database is created or migrated
         if settings.worker == 0:
             # A refused token stops the start here, in one line; the workers share the tokens.
             from adapters.app.preflight import refuse_refused_tokens

@@ -103,9 +103,3 @@ def test_without_auto_migrate_a_fresh_database_names_the_upgrade_command(
     assert refused.status == 1 and "feedbackbot db upgrade" in refused.stderr
     assert upgraded.status == 0 and "now at" in upgraded.stdout
     assert exported.status == 0
-
-
-def test_run_with_no_platform_configured_says_so(clean_env: dict[str, str], tmp_path: Path) -> None:
-    result = run_cli("run", env=clean_env, cwd=tmp_path)
-    assert result.status == 2
-    assert "no chat platform is configured" in result.stderr

@@ -60,16 +60,6 @@ def test_an_export_whose_reader_stops_early_ends_quietly(
     assert stderr == ""
 
 
-def test_run_with_no_platform_configured_says_so_before_opening_the_database(
-    clean_env: dict[str, str], tmp_path: Path
-) -> None:
-    result = run_cli("run", env=clean_env, cwd=tmp_path)
-    assert result.status == 2
-    assert result.stderr.startswith("feedbackbot run: no chat platform is configured")
-    assert result.stderr.count("\n") == 1
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_a_reminders_text_without_kind_prompt_is_refused(
     clean_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -1,0 +1,263 @@
+"""What the pages show, worked out from the core's values: the backlog's filter read from a
+query string, times and ages as people read them, links to a thank-you on its platform, and
+the KPI charts. No HTTP here, so all of it is plain to test."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TypeVar
+from urllib.parse import urlencode
+
+from adapters.dashboard.charts import Chart, bar_chart, line_chart, stacked_bar_chart, time_unit
+from bot.backlog import BacklogFilter, Sort
+from bot.identity import Person, Platform
+from bot.items import ALLOWED_TRANSITIONS, Item, ItemKind, Priority, Stakeholder, Status
+from bot.kpis import ORDER, KpiCharts, Kpis, duration
+
+SORT_LABELS = {
+    Sort.VOTES: "most votes",
+    Sort.NEWEST: "newest",
+    Sort.OLDEST: "oldest",
+    Sort.CHANGED: "last change",
+}
+# The query's names; what the filter form sends and the export links repeat.
+FILTER_FIELDS = ("status", "kind", "stakeholder", "priority", "channel", "mine", "q", "sort")
+MAX_SEARCH = 200
+MAX_CHANNEL = 100
+
+E = TypeVar("E", bound=StrEnum)
+
+
+@dataclass(frozen=True, slots=True)
+class BacklogAsked:
+    """The backlog a query string asks for, and the same values to fill the form back in."""
+
+    filter: BacklogFilter
+    sort: Sort
+    after: str | None
+    form: dict[str, object] = field(default_factory=dict)
+    query: list[tuple[str, str]] = field(default_factory=list)
+
+    def href(self, path: str, **extra: str) -> str:
+        """``path`` with this filter and sort (not the cursor), and ``extra``."""
+        pairs = self.query + list(extra.items())
+        return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+def _one(kind: type[E], raw: str | None) -> E | None:
+    try:
+        return kind(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def backlog_asked(query: Mapping[str, str], statuses: Sequence[str], me: Person) -> BacklogAsked:
+    """Read the backlog's query string; what cannot be read is left out rather than refused,
+    so an old bookmark still opens a page. ``mine`` means the visitor's own items."""
+    chosen = frozenset(s for s in (_status(raw) for raw in statuses) if s is not None)
+    kind = _one(ItemKind, query.get("kind"))
+    stakeholder = _one(Stakeholder, query.get("stakeholder"))
+    priority = _one(Priority, query.get("priority"))
+    channel = (query.get("channel") or "").strip()[:MAX_CHANNEL] or None
+    text = " ".join((query.get("q") or "").split())[:MAX_SEARCH] or None
+    mine = query.get("mine") in ("1", "on", "yes")
+    sort = _one(Sort, query.get("sort")) or Sort.VOTES
+    after = query.get("after") or None
+    backlog_filter = BacklogFilter(
+        statuses=chosen or None,
+        kind=kind,
+        stakeholder=stakeholder,
+        priority=priority,
+        channel_id=channel,
+        author_id=me.user_id if mine else None,
+        text=text,
+    )
+    pairs: list[tuple[str, str]] = [("status", s.value) for s in Status if s in chosen]
+    for name, value in (
+        ("kind", kind),
+        ("stakeholder", stakeholder),
+        ("priority", priority),
+        ("channel", channel),
+        ("mine", "1" if mine else None),
+        ("q", text),
+    ):
+        if value is not None:
+            pairs.append((name, str(value)))
+    if sort is not Sort.VOTES:
+        pairs.append(("sort", sort.value))
+    form: dict[str, object] = {
+        "statuses": {s.value for s in chosen},
+        "kind": kind.value if kind else "",
+        "stakeholder": stakeholder.value if stakeholder else "",
+        "priority": priority.value if priority else "",
+        "channel": channel or "",
+        "mine": mine,
+        "q": text or "",
+        "sort": sort.value,
+    }
+    return BacklogAsked(backlog_filter, sort, after, form, pairs)
+
+
+def _status(raw: str) -> Status | None:
+    try:
+        return Status.parse(raw)
+    except ValueError:
+        return None
+
+
+def when(moment: datetime | None) -> str:
+    """A moment as people read it, in UTC (the dashboard has no zone of its visitor)."""
+    if moment is None:
+        return "-"
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def age(since: datetime, now: datetime) -> str:
+    """How long ago: ``5 min``, ``3 h``, ``12 d``, ``7 mo``."""
+    seconds = max(0.0, (now - since).total_seconds())
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} min"
+    if seconds < 86400:
+        return f"{seconds // 3600:.0f} h"
+    days = seconds // 86400
+    return f"{days:.0f} d" if days < 90 else f"{days // 30:.0f} mo"
+
+
+def thanks_link(item: Item) -> str | None:
+    """The item's thank-you on its platform, where the conversation about it happened; the
+    console has no such place."""
+    thanks = item.thanks
+    if thanks is None:
+        return None
+    if item.workspace.platform is Platform.SLACK:
+        timestamp = thanks.message_id.replace(".", "")
+        return f"https://slack.com/archives/{thanks.channel_id}/p{timestamp}"
+    if item.workspace.platform is Platform.DISCORD:
+        return (
+            f"https://discord.com/channels/{item.workspace.id}/{thanks.channel_id}/"
+            f"{thanks.message_id}"
+        )
+    return None
+
+
+def next_statuses(item: Item) -> list[Status]:
+    """Where triage may move the item from here, in the lifecycle's order."""
+    allowed = ALLOWED_TRANSITIONS[item.status]
+    return [status for status in Status if status in allowed]
+
+
+def label(key: str) -> str:
+    return key.replace("_", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One line of the KPIs: a name and its counts, in the order ``/roadmap stats`` uses."""
+
+    name: str
+    counts: list[tuple[str, int]]
+
+
+def kpi_figures(kpis: Kpis) -> list[Figure]:
+    """The counts of ``format_kpis``, each in its known order (then any others)."""
+    figures = []
+    for name, counts in (
+        ("status", kpis.by_status),
+        ("priority", kpis.by_priority),
+        ("stakeholder", kpis.by_stakeholder),
+        ("kind", kpis.by_kind),
+    ):
+        known = ORDER[name]
+        keys = [key for key in known if key in counts] + sorted(set(counts) - set(known))
+        figures.append(Figure(name, [(label(key), counts[key]) for key in keys]))
+    return figures
+
+
+def kpi_durations(kpis: Kpis) -> list[tuple[str, str, str, int]]:
+    """Each time the team is measured on: its name, median, 90th percentile, and how many."""
+    return [
+        (name, duration(d.median), duration(d.p90), d.count)
+        for name, d in (
+            ("Time to acknowledge", kpis.to_acknowledge),
+            ("Time to leave new", kpis.to_leave_new),
+            ("Time to ship", kpis.to_ship),
+        )
+    ]
+
+
+def _week(monday: date) -> str:
+    return f"{monday:%b} {monday.day}"
+
+
+def _month(first: date) -> str:
+    return f"{first:%b %Y}"
+
+
+DURATION_CHARTS = {
+    "acknowledge": ("Time to acknowledge", "from an item's recording to its thank-you"),
+    "leave_new": ("Time to leave new", "from an item's recording to its first move by triage"),
+    "ship": ("Time to ship", "from an item's recording to its shipping"),
+}
+
+
+def kpi_charts(charts: KpiCharts) -> list[Chart]:
+    """The KPI page's charts, each with a sentence that says what it shows."""
+    weeks = [_week(monday) for monday in charts.weeks]
+    months = [_month(first) for first in charts.months]
+    drawn = [
+        stacked_bar_chart(
+            "Items per week",
+            "Items recorded each week (weeks start on Monday), by kind and stakeholder.",
+            weeks,
+            charts.items_per_week,
+        )
+    ]
+    for key, (title, what) in DURATION_CHARTS.items():
+        months_of = charts.durations.get(key, [])
+        highest = max(
+            (v for d in months_of for v in (d.median, d.p90) if v is not None), default=0.0
+        )
+        scale, unit = time_unit(highest)
+        drawn.append(
+            line_chart(
+                title,
+                f"Median and 90th percentile per month, {what}.",
+                months,
+                {
+                    "median": [d.median for d in months_of],
+                    "90th percentile": [d.p90 for d in months_of],
+                },
+                unit=unit,
+                scale=scale,
+            )
+        )
+    drawn.append(
+        bar_chart(
+            "Open must-haves by age",
+            "Open must-have requests, by how long ago they were recorded.",
+            [bucket for bucket, _ in charts.open_must_haves_by_age],
+            [count for _, count in charts.open_must_haves_by_age],
+            value_name="requests",
+        )
+    )
+    drawn.append(
+        bar_chart(
+            "SLA breaches per week",
+            "Items whose triage deadline passed, by the week it passed in.",
+            weeks,
+            charts.breaches_per_week,
+            value_name="breaches",
+        )
+    )
+    drawn.append(
+        bar_chart(
+            "Votes on open items",
+            "Open items by how many votes they have.",
+            [bucket for bucket, _ in charts.votes_on_open],
+            [count for _, count in charts.votes_on_open],
+        )
+    )
+    return drawn
