@@ -20,9 +20,6 @@ from tests.slack.fake_slack import FakeSlack
 
 ALICE, BOB, ADA = "U1", "U2", "U5"
 
-# Until the dashboard (issue 15, Part D) has landed beside this test.
-pytest.importorskip("adapters.dashboard.routes", reason="the dashboard is not built yet")
-
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSlack]:
