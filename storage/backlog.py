@@ -136,7 +136,8 @@ class SqlBacklog:
         )
         if not found:
             return ExportPage([], None)
-        moment = _exported_moment if postgres else _exported_sqlite_moment
+        # PostgreSQL wrote the moments already (``_export_columns``).
+        moment = _as_written if postgres else _exported_sqlite_moment
         named = str(workspace)
         # The hot loop of an export (a million items): plain tuples, no item built.
         rows: list[ExportRow] = [
@@ -336,14 +337,22 @@ class SqlBacklog:
         return columns
 
 
-def _export_columns(moments: bool) -> Select[Any]:
+def _export_columns(postgres: bool) -> Select[Any]:
     """An item's export values as columns, as ``to_item`` and ``export_row`` would make them:
-    a feedback has no priority, a request has one, an anonymous item no author's name. Its
-    moments come as stored (``moments``: as the driver makes them), so that on SQLite they can
-    be written out without being read into a datetime first."""
+    a feedback has no priority, a request has one, an anonymous item no author's name.
+
+    Moments come as text, never read into a datetime: PostgreSQL writes them as
+    ``datetime.isoformat`` would (it works on its own core meanwhile), and SQLite gives them as
+    stored, which ``_exported_sqlite_moment`` rewrites. A million items' three moments read as
+    datetimes and written out again took about 5 s."""
 
     def moment(column: ColumnElement[Any]) -> ColumnElement[Any]:
-        return column if moments else type_coerce(column, String)
+        if not postgres:
+            return type_coerce(column, String)
+        in_utc = column.op("AT TIME ZONE")(literal_column("'UTC'"))
+        micro = func.to_char(in_utc, "US")
+        fraction = case((micro == "000000", ""), else_="." + micro)
+        return func.to_char(in_utc, 'YYYY-MM-DD"T"HH24:MI:SS') + fraction + "+00:00"
 
     return select(
         items.c.number,
@@ -367,12 +376,8 @@ def _export_columns(moments: bool) -> Select[Any]:
     )
 
 
-_EXPORTED_PG = _export_columns(moments=True)
-_EXPORTED_SQLITE = _export_columns(moments=False)
-
-
-def _exported_moment(moment: datetime | None) -> str | None:
-    return None if moment is None else utc(moment).isoformat()
+_EXPORTED_PG = _export_columns(postgres=True)
+_EXPORTED_SQLITE = _export_columns(postgres=False)
 
 
 def _exported_sqlite_moment(moment: str | None) -> str | None:
@@ -385,6 +390,10 @@ def _exported_sqlite_moment(moment: str | None) -> str | None:
             return f"{moment[:10]}T{moment[11:19]}+00:00"
         return f"{moment[:10]}T{moment[11:]}+00:00"
     return _read_moment(moment).isoformat()
+
+
+def _as_written(moment: str | None) -> str | None:
+    return moment
 
 
 def _read_moment(moment: str | datetime) -> datetime:

@@ -22,7 +22,7 @@ from bot.backlog import (
     Sort,
     Voter,
 )
-from bot.export import FIELDS, export_row
+from bot.export import FIELDS, ExportRow, export_row
 from bot.identity import Person, Platform, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
 from bot.service import FeedbackService
@@ -520,7 +520,7 @@ async def test_the_export_of_every_workspace_keeps_them_apart(
 
 async def exported_by_items(
     storage: SqlStorage, filter: BacklogFilter = ANY, sort: Sort = Sort.OLDEST
-) -> list[tuple[object, ...]]:
+) -> list[ExportRow]:
     """The export rows as made from whole items: what the export gave before its pages."""
     async with storage.unit_of_work() as uow:
         return [
@@ -530,9 +530,9 @@ async def exported_by_items(
 
 async def export_pages(
     storage: SqlStorage, limit: int, filter: BacklogFilter = ANY, sort: Sort = Sort.OLDEST
-) -> list[list[tuple[object, ...]]]:
+) -> list[list[ExportRow]]:
     """Every export page's rows, following the cursors, each page in a transaction."""
-    pages: list[list[tuple[object, ...]]] = []
+    pages: list[list[ExportRow]] = []
     after = None
     for _ in range(100):
         async with storage.unit_of_work() as uow:
