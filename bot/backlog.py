@@ -10,14 +10,13 @@ import io
 import json
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from bot.errors import FeedbackBotError
-from bot.export import FIELDS, export_row
+from bot.export import FIELDS, ExportRow
 from bot.identity import Person, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
 from bot.text import excerpt
@@ -30,9 +29,10 @@ EXCERPT_LENGTH = 160
 BOARD_STATUSES = (Status.UNDER_REVIEW, Status.PLANNED, Status.IN_PILOT)
 BOARD_LIMIT = 50
 SHIPPED_WINDOW = timedelta(days=30)
-# Items read per transaction of an export: each transaction is short, so an export of a
-# million items never keeps others (SQLite's one writer) waiting for long.
-EXPORT_BATCH = 2000
+# Items read per transaction of an export: each transaction is short (10-20 ms on SQLite,
+# about 3 µs an item), so an export of a million items never keeps others (SQLite's one
+# writer) waiting for long, and its 250 transactions cost little.
+EXPORT_BATCH = 4000
 
 ExportFormat = Literal["csv", "json"]
 
@@ -86,6 +86,12 @@ class BacklogRow:
 @dataclass(frozen=True, slots=True)
 class BacklogPage:
     rows: list[BacklogRow]
+    next: str | None  # the cursor of the next page; None on the last
+
+
+@dataclass(frozen=True, slots=True)
+class ExportPage:
+    rows: list[ExportRow]  # each as ``bot.export.export_row`` gives it, in ``FIELDS`` order
     next: str | None  # the cursor of the next page; None on the last
 
 
@@ -233,6 +239,14 @@ class BacklogReader(Protocol):
         stops early can close it at once."""
         ...
 
+    async def export_page(
+        self, workspace: Workspace, filter: BacklogFilter, sort: Sort, after: str | None, limit: int
+    ) -> ExportPage:
+        """Up to ``limit`` matching items after the cursor ``after``, in ``sort`` order, as flat
+        export rows: the values ``bot.export.export_row`` gives for each item (an anonymous
+        item's author empty), in ``FIELDS`` order, read without building the items."""
+        ...
+
 
 # -- the use case ------------------------------------------------------------------------------
 
@@ -277,45 +291,33 @@ class BacklogService:
         else:
             workspaces = [workspace]
         for each in workspaces:
-            async for batch in self._batches(each, filter, sort):
-                yield encode(batch)
+            after: str | None = None
+            while True:
+                # One short transaction per page: nothing is held while the page is encoded.
+                async with self._uow() as uow:
+                    page = await uow.backlog.export_page(each, filter, sort, after, EXPORT_BATCH)
+                if page.rows:
+                    yield encode(page.rows)
+                if page.next is None:
+                    break
+                after = page.next
         yield encode([])
 
-    async def _batches(
-        self, workspace: Workspace, filter: BacklogFilter, sort: Sort
-    ) -> AsyncIterator[list[Item]]:
-        after: str | None = None
-        while True:
-            batch: list[Item] = []
-            async with (
-                self._uow() as uow,
-                aclosing(uow.backlog.rows(workspace, filter, sort, after)) as stream,
-            ):
-                async for item in stream:
-                    batch.append(item)
-                    if len(batch) == EXPORT_BATCH:
-                        break
-            if batch:
-                yield batch
-            if len(batch) < EXPORT_BATCH:
-                return
-            after = row_cursor(sort, batch[-1])
 
-
-# An encoder turns ``None`` into the opening, a batch of items into its rows, and an empty
-# batch into the closing.
-Encoder = Callable[[list[Item] | None], bytes]
+# An encoder turns ``None`` into the opening, a batch of export rows into their text, and an
+# empty batch into the closing.
+Encoder = Callable[[list[ExportRow] | None], bytes]
 
 
 def _csv_encoder() -> Encoder:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
 
-    def encode(batch: list[Item] | None) -> bytes:
+    def encode(batch: list[ExportRow] | None) -> bytes:
         if batch is None:
             writer.writerow(FIELDS)
         else:
-            writer.writerows(export_row(item).values() for item in batch)
+            writer.writerows(batch)
         chunk = buffer.getvalue().encode()
         buffer.seek(0)
         buffer.truncate()
@@ -326,8 +328,9 @@ def _csv_encoder() -> Encoder:
 
 def _json_encoder() -> Encoder:
     first = True
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
 
-    def encode(batch: list[Item] | None) -> bytes:
+    def encode(batch: list[ExportRow] | None) -> bytes:
         nonlocal first
         if batch is None:
             return b"["
@@ -335,7 +338,7 @@ def _json_encoder() -> Encoder:
             return b"\n]\n"
         separator = "\n" if first else ",\n"
         first = False
-        rows = ",\n".join(json.dumps(export_row(item), ensure_ascii=False) for item in batch)
+        rows = ",\n".join([dumps(dict(zip(FIELDS, row, strict=True))) for row in batch])
         return (separator + rows).encode()
 
     return encode

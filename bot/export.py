@@ -26,6 +26,8 @@ FIELDS = (
 )
 
 ExportValue = str | int | bool | None
+# One item's export values in ``FIELDS`` order: what ``export_row`` gives, without the names.
+ExportRow = tuple[ExportValue, ...]
 
 
 def _when(moment: datetime | None) -> str | None:

@@ -22,6 +22,7 @@ from bot.backlog import (
     Sort,
     Voter,
 )
+from bot.export import FIELDS, ExportRow, export_row
 from bot.identity import Person, Platform, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
 from bot.service import FeedbackService
@@ -456,7 +457,8 @@ async def exported(service: BacklogService, form: str, **options: object) -> byt
 
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Batches and pages of a few items, so a small export crosses their edges."""
+    """Batches and pages of a few items, so a small export (and ``rows``, which the tests
+    compare it with) crosses their edges."""
     monkeypatch.setattr(backlog_module, "EXPORT_BATCH", 4)
     monkeypatch.setattr(storage_backlog, "ROWS_PAGE", 3)
 
@@ -511,3 +513,139 @@ async def test_the_export_of_every_workspace_keeps_them_apart(
         ("slack:T-ACME", "ours"),
         ("discord:1234567890", "theirs"),
     ]
+
+
+# -- export pages: flat rows read straight from the database --------------------------------------
+
+
+async def exported_by_items(
+    storage: SqlStorage, filter: BacklogFilter = ANY, sort: Sort = Sort.OLDEST
+) -> list[ExportRow]:
+    """The export rows as made from whole items: what the export gave before its pages."""
+    async with storage.unit_of_work() as uow:
+        return [
+            tuple(export_row(each).values()) async for each in uow.backlog.rows(ACME, filter, sort)
+        ]
+
+
+async def export_pages(
+    storage: SqlStorage, limit: int, filter: BacklogFilter = ANY, sort: Sort = Sort.OLDEST
+) -> list[list[ExportRow]]:
+    """Every export page's rows, following the cursors, each page in a transaction."""
+    pages: list[list[ExportRow]] = []
+    after = None
+    for _ in range(100):
+        async with storage.unit_of_work() as uow:
+            page = await uow.backlog.export_page(ACME, filter, sort, after, limit)
+        pages.append(page.rows)
+        if page.next is None:
+            return pages
+        after = page.next
+    raise AssertionError("the cursors never ended")
+
+
+@pytest.fixture
+async def varied_items(storage: SqlStorage) -> None:
+    """Items with every export field varied: anonymous, feedback without a priority, moved,
+    merged, a moment with microseconds, another workspace's."""
+    added = await add(
+        storage,
+        item("a request", votes=3),
+        item("anonymous", author=None, minutes=1),
+        item("feedback", kind=ItemKind.FEEDBACK, priority=None, minutes=2, votes=3),
+        item("must", priority=Priority.MUST_HAVE, stakeholder=Stakeholder.EXTERNAL, minutes=3),
+        item('Zürich 🚀, "quoted"\nnext line', channel_id="C-OPS", minutes=4),
+        replace(item("precise", minutes=5), created_at=START + timedelta(microseconds=123456)),
+        item("the original", minutes=6, votes=1),
+        item("nameless", author=Person("U-NONAME", ""), minutes=7),
+        item("not ours", workspace=GLOBEX),
+    )
+    await move(storage, added[0], Status.PLANNED, 100)
+    async with storage.unit_of_work() as uow:
+        merged = added[3]
+        merged.acknowledged_at = START + timedelta(minutes=50)
+        merged.change_status(Status.DUPLICATE, START + timedelta(minutes=200), duplicate_of=7)
+        await uow.items.update(merged)
+        await uow.commit()
+
+
+@pytest.mark.parametrize("sort", list(Sort))
+@pytest.mark.usefixtures("varied_items")
+async def test_export_pages_hold_the_export_row_of_every_item_in_sort_order(
+    storage: SqlStorage, sort: Sort
+) -> None:
+    expected = await exported_by_items(storage, sort=sort)
+    assert len(expected) == 8
+    for limit in (1, 3, 8, 100):
+        pages = await export_pages(storage, limit, sort=sort)
+        assert [row for page in pages for row in page] == expected
+
+
+@pytest.mark.usefixtures("varied_items")
+async def test_an_export_page_gives_an_anonymous_item_no_author(storage: SqlStorage) -> None:
+    (rows,) = await export_pages(storage, 100, BacklogFilter(text="anonymous"))
+    (anonymous,) = [dict(zip(FIELDS, row, strict=True)) for row in rows]
+    assert (anonymous["author_id"], anonymous["author_name"], anonymous["anonymous"]) == (
+        None,
+        None,
+        True,
+    )
+
+
+@pytest.mark.usefixtures("varied_items")
+async def test_an_export_page_writes_moments_as_isoformat_in_utc(storage: SqlStorage) -> None:
+    (rows,) = await export_pages(storage, 100, BacklogFilter(text="precise"))
+    assert rows[0][FIELDS.index("created_at")] == "2025-03-03T09:00:00.123456+00:00"
+
+
+async def test_a_full_last_export_page_is_followed_by_an_empty_one(storage: SqlStorage) -> None:
+    await add(storage, *(item(f"item {n}", minutes=n) for n in range(6)))
+    pages = await export_pages(storage, 3)
+    assert [[row[1] for row in page] for page in pages] == [[1, 2, 3], [4, 5, 6], []]
+
+
+@pytest.mark.usefixtures("varied_items")
+async def test_export_pages_keep_to_their_workspace_and_filter(storage: SqlStorage) -> None:
+    requests = BacklogFilter(kind=ItemKind.REQUEST, statuses=frozenset({Status.NEW}))
+    pages = await export_pages(storage, 2, requests, Sort.NEWEST)
+    assert [row for page in pages for row in page] == await exported_by_items(
+        storage, requests, Sort.NEWEST
+    )
+    assert {row[0] for page in pages for row in page} == {"slack:T-ACME"}
+    async with storage.unit_of_work() as uow:
+        nobody = Workspace(Platform.SLACK, "T-NOBODY")
+        assert (await uow.backlog.export_page(nobody, ANY, Sort.OLDEST, None, 10)).rows == []
+
+
+@pytest.mark.usefixtures("small_batches", "varied_items")
+async def test_the_csv_export_parses_back_to_the_rows_of_whole_items(
+    storage: SqlStorage, service: BacklogService
+) -> None:
+    expected = [
+        ["" if value is None else str(value) for value in row]
+        for row in await exported_by_items(storage)
+    ]
+    parsed = list(csv.reader(io.StringIO((await exported(service, "csv")).decode())))
+    assert parsed == [list(FIELDS), *expected]
+
+
+@pytest.mark.usefixtures("small_batches", "varied_items")
+async def test_the_json_export_parses_back_to_the_rows_of_whole_items(
+    storage: SqlStorage, service: BacklogService
+) -> None:
+    expected = [dict(zip(FIELDS, row, strict=True)) for row in await exported_by_items(storage)]
+    assert json.loads(await exported(service, "json")) == expected
+
+
+@pytest.mark.usefixtures("small_batches")
+@pytest.mark.parametrize("form", ["csv", "json"])
+async def test_an_export_of_whole_batches_ends_once(
+    storage: SqlStorage, service: BacklogService, form: str
+) -> None:
+    await add(storage, *(item(f"item {n}", minutes=n) for n in range(8)))
+    text_ = (await exported(service, form)).decode()
+    if form == "csv":
+        assert [row[1] for row in csv.reader(io.StringIO(text_))] == ["number", *"12345678"]
+    else:
+        assert text_.endswith("}\n]\n")
+        assert [row["number"] for row in json.loads(text_)] == list(range(1, 9))
