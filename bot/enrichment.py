@@ -1,15 +1,17 @@
-"""Correcting an item's author after it is stored, from what the platform tells later.
+"""Correcting an item's author, or naming a voter, after it is stored, from what the platform
+tells later.
 
-A command is stored from what its request carries, so that a platform API that is slow or down
-never decides whether someone's voice is recorded. What needs another call (the display name
-people know, whether the author belongs to another organisation) arrives afterwards, and is
-applied here.
+A command or a vote is stored from what its request carries, so that a platform API that is
+slow or down never decides whether someone's voice is recorded. What needs another call (the
+display name people know, whether the author belongs to another organisation) arrives
+afterwards, and is applied here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.backlog import known_name
 from bot.identity import Person, Workspace
 from bot.items import Item, Stakeholder, Status
 from bot.ports import UnitOfWorkFactory
@@ -45,6 +47,18 @@ class Enrichment:
             await uow.items.update(item)
             await uow.commit()
         return item
+
+    async def name_voter(self, workspace: Workspace, person: Person) -> int:
+        """Name ``person`` on their votes in ``workspace`` that were counted without a name (a
+        reaction carries only an id), so people see who voted; a name a vote already has is
+        kept. How many votes were named; none when ``person`` carries no name but their id."""
+        name = known_name(person)
+        if name is None:
+            return 0
+        async with self._uow() as uow:
+            named = await uow.items.name_voter(workspace, person.user_id, name)
+            await uow.commit()
+        return named
 
 
 def _correct(item: Item, details: AuthorDetails) -> bool:

@@ -164,11 +164,18 @@ class ItemRepository(Protocol):
         voter_name: str | None = None,
     ) -> bool:
         """Count one vote of that person for that item; ``False`` if they had already voted.
-        ``voter_name`` is their display name, kept with the vote when their platform told it."""
+        ``voter_name`` is their display name, kept with the vote when their platform told it
+        (and written on a vote already cast that had none)."""
         ...
 
     async def remove_vote(self, workspace: Workspace, number: int, voter_id: str) -> bool:
         """Withdraw that person's vote; ``False`` if they had none."""
+        ...
+
+    async def name_voter(self, workspace: Workspace, voter_id: str, name: str) -> int:
+        """Write ``name`` on that person's votes in that workspace that carry no name (or only
+        their id), as when their platform tells it after the vote; a name already kept stays.
+        How many votes were named."""
         ...
 
     async def remove_votes(self, workspace: Workspace, number: int) -> int:

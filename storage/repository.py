@@ -6,7 +6,18 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.identity import MessageRef, Platform, Workspace
@@ -226,9 +237,31 @@ class SqlItemRepository:
             )
         ).first()
         if added is None:
+            if voter_name is not None:
+                # A repeat vote tells the name a vote cast without one (by reaction) lacked.
+                await self._conn.execute(
+                    update(votes)
+                    .where(votes.c.item_id == item_id, votes.c.voter_id == voter_id, _unnamed())
+                    .values(voter_name=voter_name)
+                )
             return False
         await self._count_vote(item_id, +1)
         return True
+
+    async def name_voter(self, workspace: Workspace, voter_id: str, name: str) -> int:
+        workspace_id = await self._workspaces.find(workspace)
+        if workspace_id is None:
+            return 0
+        named = await self._conn.execute(
+            update(votes)
+            .where(
+                votes.c.voter_id == voter_id,
+                _unnamed(),
+                votes.c.item_id.in_(select(items.c.id).where(items.c.workspace_id == workspace_id)),
+            )
+            .values(voter_name=name)
+        )
+        return named.rowcount
 
     async def remove_vote(self, workspace: Workspace, number: int, voter_id: str) -> bool:
         item_id = await self._workspaces.item_id(workspace, number)
@@ -301,3 +334,8 @@ class SqlItemRepository:
         await self._conn.execute(
             update(items).where(items.c.id == item_id).values(votes=items.c.votes + delta)
         )
+
+
+def _unnamed() -> ColumnElement[bool]:
+    """A vote whose voter's name is not known: none was told, or only their id."""
+    return or_(votes.c.voter_name.is_(None), votes.c.voter_name == votes.c.voter_id)

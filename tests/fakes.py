@@ -62,6 +62,8 @@ class FakeState:
 
     items: dict[Workspace, dict[int, Item]] = field(default_factory=dict)
     votes: dict[tuple[Workspace, int], dict[str, datetime]] = field(default_factory=dict)
+    # (workspace, number, voter id) -> the voter's name, for the votes that were told one.
+    voter_names: dict[tuple[Workspace, int, str], str] = field(default_factory=dict)
     last_number: dict[Workspace, int] = field(default_factory=dict)
     deliveries: set[tuple[Workspace, str]] = field(default_factory=set)
     owed: dict[str, Owed] = field(default_factory=dict)
@@ -122,6 +124,8 @@ class FakeItemRepository:
         if item is None:
             return False
         voters = self.state.votes.setdefault((workspace, number), {})
+        if voter_name is not None:
+            self.state.voter_names.setdefault((workspace, number, voter_id), voter_name)
         if voter_id in voters:
             return False
         voters[voter_id] = at
@@ -136,6 +140,15 @@ class FakeItemRepository:
         del voters[voter_id]
         item.votes -= 1
         return True
+
+    async def name_voter(self, workspace: Workspace, voter_id: str, name: str) -> int:
+        named = 0
+        for (where, number), voters in self.state.votes.items():
+            key = (workspace, number, voter_id)
+            if where == workspace and voter_id in voters and key not in self.state.voter_names:
+                self.state.voter_names[key] = name
+                named += 1
+        return named
 
     async def remove_votes(self, workspace: Workspace, number: int) -> int:
         item = self._items(workspace).get(number)

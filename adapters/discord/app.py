@@ -449,7 +449,10 @@ class DiscordAdapter:
         reaction = Reaction(
             Workspace(Platform.DISCORD, str(payload.guild_id)),
             message,
-            Person(str(payload.user_id), str(payload.user_id)),
+            # A reaction added in a guild carries the member (and their names); a removal not.
+            _person(payload.member)
+            if payload.member
+            else Person(str(payload.user_id), str(payload.user_id)),
             meaning,
             added=added,
             delivery_id=(

@@ -475,10 +475,12 @@ class SlackAdapter:
             return
         workspace, installer = filed
         item_user, bot_user_id = said.item_user, context.bot_user_id
+        # A reaction names nobody: the name a users.info told earlier, else the id for now.
+        remembered = self._people.remembered(said.user_id)
         reaction = Reaction(
             workspace,
             MessageRef(said.channel_id, said.ts),
-            Person(said.user_id, said.user_id),
+            remembered.person if remembered else Person(said.user_id, said.user_id),
             meaning,
             added=said.added,
             delivery_id=said.event_id,
@@ -503,10 +505,18 @@ class SlackAdapter:
         with about:
             if meaning is Meaning.VOTE:
                 await self._conversation.react(reaction, SlackChat(self.client), reader)
+                if said.added and remembered is None and reaction.on_bot_message is not False:
+                    # Counted without a name: users.info is asked once Slack has its answer.
+                    self._work.start(self._name_voter(workspace, said.user_id))
             else:
                 # Reading the message calls Slack, so it happens after Slack has its answer.
                 chat = SlackChat(self.client)
                 self._work.start(self._conversation.react(reaction, chat, reader))
+
+    async def _name_voter(self, workspace: Workspace, user_id: str) -> None:
+        member = await self._people.look_up(user_id)
+        if member is not None:  # else Slack could not say: the vote keeps the id
+            await self._enrichment.name_voter(workspace, member.person)
 
     def _asker(
         self, command: dict[str, Any], context: AsyncBoltContext, request: AsyncBoltRequest

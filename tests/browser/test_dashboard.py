@@ -175,11 +175,6 @@ async def test_a_member_sees_the_item_but_no_triage_controls(
     await expect(page.get_by_label("Move to")).to_have_count(0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Slack reaction names only the user id, and the vote keeps no display name "
-    "(issue 15 asks for voters' names, not ids)",
-)
 async def test_the_item_page_names_a_voter_who_voted_with_a_slack_reaction(
     sqlite_bot: ServedBot, page: Page
 ) -> None:
