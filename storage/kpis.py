@@ -511,23 +511,26 @@ class SqlKpis:
 
     async def _must_have_ages(self, workspace_id: int, until: datetime) -> list[int]:
         """The open must-haves created before ``until`` by age, counted on the triage index."""
-        limits = [stored(until) - timedelta(days=days) for days in AGE_LIMITS_DAYS]
+        limits = [stored(until), *(stored(until) - timedelta(days=d) for d in AGE_LIMITS_DAYS)]
         created = items.c.created_at
-        age_conditions = [
-            created >= limits[0],
+        # One range of the index per age, counted apart: a single pass with a filter per age
+        # cost five times as much (each row's time compared five times, on 50,000 rows).
+        ranges = [
             *(and_(created < newer, created >= older) for newer, older in pairwise(limits)),
             created < limits[-1],
         ]
-        row = (
-            await self._conn.execute(
-                select(*(func.count().filter(condition) for condition in age_conditions)).where(
-                    items.c.workspace_id == workspace_id,
-                    items.c.status.in_(_OPEN),
-                    items.c.priority == Priority.MUST_HAVE.value,
-                    created < stored(until),
-                )
+        counts = [
+            select(func.count())
+            .where(
+                items.c.workspace_id == workspace_id,
+                items.c.status.in_(_OPEN),
+                items.c.priority == Priority.MUST_HAVE.value,
+                age,
             )
-        ).one()
+            .scalar_subquery()
+            for age in ranges
+        ]
+        row = (await self._conn.execute(select(*counts))).one()
         return [int(count) for count in row]
 
 
