@@ -8,6 +8,7 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from html import unescape
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -18,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.dashboard.routes import dashboard_app
 from bot.core import Core
 from bot.identity import Person, Workspace
-from bot.items import Item, ItemKind, Priority, Stakeholder
-from bot.service import Recorded, Submission
+from bot.items import Item, ItemKind
+from bot.service import Recorded
 from storage.tables import outbox, workspaces
 from tests.core import core_on
-from tests.fakes import ACME, ADA, GENERAL, START, FakeChat, FixedClock
+from tests.fakes import ACME, START, FakeChat, FixedClock, submission
 
 MORGAN = Person("U-MORGAN", "Morgan")
 Client = TestClient[web.Request, web.Application]
@@ -139,32 +140,11 @@ async def sign_in(
 
 
 async def record(
-    core: Core,
-    chat: FakeChat,
-    text: str,
-    *,
-    kind: ItemKind = ItemKind.REQUEST,
-    workspace: Workspace = ACME,
-    author: Person = ADA,
-    channel_id: str = GENERAL,
-    priority: Priority | None = None,
-    anonymous: bool = False,
-    stakeholder: Stakeholder = Stakeholder.INTERNAL,
+    core: Core, chat: FakeChat, text: str, *, kind: ItemKind = ItemKind.REQUEST, **given: Any
 ) -> Item:
-    """An item recorded and thanked in its channel, as ``/request`` or ``/feedback`` does."""
-    recorded = await core.feedback.submit_and_thank(
-        Submission(
-            workspace=workspace,
-            channel_id=channel_id,
-            author=author,
-            kind=kind,
-            text=text,
-            stakeholder=stakeholder,
-            priority=priority,
-            anonymous=anonymous,
-        ),
-        chat,
-    )
+    """An item recorded and thanked in its channel, as ``/request`` or ``/feedback`` does;
+    ``given``: the other fields of ``tests.fakes.submission``."""
+    recorded = await core.feedback.submit_and_thank(submission(text, kind=kind, **given), chat)
     assert isinstance(recorded, Recorded)
     return recorded.item
 
