@@ -32,7 +32,14 @@ from adapters.dashboard.session import (
 from bot.backlog import BacklogQuery, BadCursor
 from bot.core import Core
 from bot.dashboard_access import LinkRefused, Visitor
-from bot.errors import DoesNotApply, InvalidTransition, ItemNotFound, NotAllowed
+from bot.errors import (
+    DoesNotApply,
+    InvalidTransition,
+    ItemNotFound,
+    NotAllowed,
+    StorageError,
+    first_line,
+)
 from bot.identity import Person, Workspace
 from bot.items import ItemKind, Priority, Stakeholder, Status
 from bot.reminders import ReminderKind
@@ -133,8 +140,14 @@ class Dashboard:
         self, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def handle(request: web.Request) -> web.StreamResponse:
-            response = await handler(request)
-            response.headers.update(HEADERS)
+            try:
+                response = await handler(request)
+            except StorageError as error:
+                # A page, not a 500 with a traceback: the database comes back, people reload.
+                log.warning("the dashboard could not use the database: %s", first_line(error))
+                response = self._render(request, "unavailable.html", {}, status=503)
+            if not response.prepared:
+                response.headers.update(HEADERS)
             return response
 
         return handle
@@ -295,10 +308,23 @@ class Dashboard:
             )
             response.content_type = content_type
             response.charset = "utf-8"
-            await response.prepare(request)
             stream = self._core.backlog.export(guest.workspace, asked.filter, asked.sort, format)
-            async for chunk in stream:
-                await response.write(chunk)
+            # The opening and the first page before the answer starts: a database that fails
+            # now gets a page that says so (above) rather than a broken download.
+            first = await anext(stream)
+            first += await anext(stream, b"")
+            await response.prepare(request)
+            await response.write(first)
+            try:
+                async for chunk in stream:
+                    await response.write(chunk)
+            except StorageError as error:
+                # Too late for a page: the connection is closed without the end of the body,
+                # so the browser reports a failed download, never a file that looks whole.
+                log.warning("an export stopped: the database failed: %s", first_line(error))
+                if request.transport is not None:
+                    request.transport.close()
+                return response
             await response.write_eof()
             return response
 
