@@ -271,13 +271,14 @@ class SqlBacklog:
 
     async def detail(self, workspace: Workspace, number: int) -> ItemDetail | None:
         item = await SqlItemRepository(self._conn, self._workspaces).get(workspace, number)
-        item_id = await self._workspaces.item_id(workspace, number)
         workspace_id = await self._workspaces.find(workspace)
-        if item is None or item_id is None or workspace_id is None:
+        if item is None or workspace_id is None:
             return None
+        # By the item's number, as ``get`` read it: not the item's row looked up a second time.
         voters = await self._conn.execute(
             select(votes.c.voter_id, votes.c.voter_name)
-            .where(votes.c.item_id == item_id)
+            .join(items, items.c.id == votes.c.item_id)
+            .where(items.c.workspace_id == workspace_id, items.c.number == number)
             .order_by(votes.c.id)
         )
         duplicates = await self._conn.execute(
