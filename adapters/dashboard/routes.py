@@ -84,6 +84,10 @@ class Guest:
     def person(self) -> Person:
         return self.visitor.person
 
+    @property
+    def roles(self) -> VisitorRoles:
+        return VisitorRoles(self.visitor.admin)
+
 
 @dataclass(frozen=True, slots=True)
 class VisitorRoles:
@@ -443,7 +447,7 @@ class Dashboard:
             return await self._core.triage.change_status(
                 guest.workspace,
                 guest.person,
-                VisitorRoles(guest.visitor.admin),
+                guest.roles,
                 None,
                 number,
                 to,
@@ -459,7 +463,7 @@ class Dashboard:
         async def change(number: int) -> object:
             priority = _choice(Priority, form.get("priority"), "Choose a priority.")
             return await self._core.triage.set_priority(
-                guest.workspace, guest.person, VisitorRoles(guest.visitor.admin), number, priority
+                guest.workspace, guest.person, guest.roles, number, priority
             )
 
         return await self._triage(request, guest, change)
@@ -472,7 +476,7 @@ class Dashboard:
             return await self._core.triage.set_stakeholder(
                 guest.workspace,
                 guest.person,
-                VisitorRoles(guest.visitor.admin),
+                guest.roles,
                 number,
                 stakeholder,
             )
