@@ -130,6 +130,8 @@ async def test_roadmap_is_registered_as_a_group_with_subcommands(fake: FakeDisco
         "stakeholder",
         "stats",
         "dashboard",
+        "link",
+        "unlink",
     }
 
 
