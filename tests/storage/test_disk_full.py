@@ -1,5 +1,5 @@
 """SQLite on a disk that fills up: writes are refused as "the database disk is full", and once
-space is freed the bot stores again and its WAL is given back. A real 1 MiB tmpfs (needs root
+space is freed the bot stores again and its WAL is given back. A real 2 MiB tmpfs (needs root
 and ``mount``; skipped, saying why, where the test cannot mount one)."""
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     disk = tmp_path / "disk"
     disk.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)],
         capture_output=True,
         text=True,
         check=False,
     )
     if mounted.returncode != 0:
-        pytest.skip(f"SKIPPED: cannot mount a 1 MiB tmpfs here: {mounted.stderr.strip()}")
+        pytest.skip(f"SKIPPED: cannot mount a 2 MiB tmpfs here: {mounted.stderr.strip()}")
     try:
         yield disk
     finally:
