@@ -383,8 +383,10 @@ class TrackerService:
             # Read first: an issue that cannot be read is not linked.
             state = await tracker.state(ref)
         async with self._uow() as uow:
-            added = await uow.links.add(workspace, number, ref, self._clock.now())
-            # TODO(merge): emit linked event: await uow.webhooks.emit([linked(item, link)])
+            now = self._clock.now()
+            added = await uow.links.add(workspace, number, ref, now)
+            # TODO(merge): emit linked event (when ``added``, in this transaction):
+            # await uow.webhooks.emit([linked(item, IssueLink(ref, now))])
             await uow.commit()
         moved: StatusChanged | None = None
         if added:
@@ -461,6 +463,8 @@ class TrackerService:
         for workspace, number in linked:
             by_workspace.setdefault(workspace, []).append(number)
         for workspace, numbers in by_workspace.items():
+            # The claim is committed before the moves: should a move then fail, a redelivery
+            # is skipped, but the state is not kept either, so the next poll applies it.
             if change.delivery_id is not None and not await self._first(
                 workspace, change.delivery_id
             ):
@@ -545,7 +549,7 @@ class TrackerService:
                 None,
                 number,
                 to,
-                note=describe_state(state),
+                note=f"the issue is {describe_state(state)}",
             )
         except (InvalidTransition, ItemNotFound) as refused:
             line = f"{label} {state.ref.key} is {describe_state(state)}: not applied, {refused}"
@@ -573,9 +577,13 @@ class TrackerService:
         if name in self.trackers and rest.strip():
             tracker = self.trackers[name]
             project = tracker.project(rest.strip())
-            if project is None:
+            if project is not None:
+                return tracker, project
+            # "github owner/repo#12": an existing issue, named with its tracker.
+            ref = tracker.parse(rest.strip())
+            if ref is None:
                 raise UnknownIssue(f"{rest.strip()} is not a {tracker.label} project")
-            return tracker, project
+            return tracker, ref
         if name in {known for known, _ in _LOOKS_LIKE} and name not in self.trackers:
             raise TrackerNotConfigured(name)
         for tracker in self.trackers.values():

@@ -40,9 +40,16 @@ async def test_linking_an_open_github_issue_plans_the_item_and_tells_the_request
     assert change.by == Person("github:acme/infra#12", "GitHub acme/infra#12")
     (_, _, thread) = world.chat.threads[-1]
     assert "Ada, an update" in thread and "is planned" in thread
-    assert "Note from GitHub acme/infra#12: “open”" in thread
+    assert "Note from GitHub acme/infra#12: “the issue is open”" in thread
     ((user, direct),) = world.chat.direct
     assert user == ADA.user_id and "is planned" in direct
+
+
+async def test_an_issue_may_be_named_with_its_tracker(world: World) -> None:
+    await world.item()
+    ref = _open_issue(world)
+    linked = await world.core.trackers.link(ACME, ADMIN, Admins(), 1, f"github {ISSUE}")
+    assert linked.ref == ref and not linked.created and world.github.created == []
 
 
 async def test_the_item_shows_its_linked_issues(world: World) -> None:
