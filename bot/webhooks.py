@@ -391,6 +391,11 @@ class WebhookStore(Protocol):
         """The latest attempts, newest first."""
         ...
 
+    async def forget(self, before: datetime, limit: int) -> int:
+        """Forget up to ``limit`` deliveries settled (delivered or given up) before ``before``,
+        with their attempts; how many."""
+        ...
+
 
 def compose_disabled(endpoint: Endpoint, since: datetime) -> Message:
     """What the triage channel hears when an endpoint is turned off."""

@@ -201,3 +201,19 @@ async def test_without_a_seal_key_an_endpoint_is_refused(engine: AsyncEngine) ->
         with pytest.raises(ConfigError, match="FEEDBACKBOT_SEAL_KEY"):
             await unsealed.add(ACME, "https://hooks.example.com/x")
         assert await bot.core.webhooks.endpoints() == []
+
+
+async def test_settled_deliveries_are_forgotten_after_a_week(engine: AsyncEngine) -> None:
+    async with bot_on(engine) as bot, Receiver(now=bot.clock.now) as receiver:
+        await hooked(bot, receiver)
+        await bot.core.feedback.submit(request("Dark mode"))
+        await bot.dispatch.run_due()
+        bot.clock.advance(timedelta(days=6))
+        await bot.core.feedback.submit(request("Offline mode"))
+        await bot.dispatch.run_due()
+        assert len(await bot.core.webhooks.deliveries(ACME)) == 2
+        bot.clock.advance(timedelta(days=1, minutes=1))
+        await bot.dispatch.run_due()
+        (kept,) = await bot.core.webhooks.deliveries(ACME)
+        assert kept.item_number == 2
+        assert [r["item_number"] for r in await delivery_rows(engine)] == [2]
