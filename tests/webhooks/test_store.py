@@ -14,7 +14,8 @@ from bot.identity import MessageRef
 from bot.items import Status
 from bot.service import Submission
 from bot.webhooks import DeliveryState, EventType, Outcome, SendResult, WebhookDelivery
-from tests.fakes import ACME, BOB, GLOBEX, START, request, submission
+from tests.fakes import ACME, ADA, BOB, CY, GLOBEX, START, request, submission
+from tests.scan import every_row
 from tests.webhooks.support import Bot, bot_on, count_deliveries, delivery_rows
 
 HOOK = "https://hooks.example.com/feedback"
@@ -198,3 +199,18 @@ async def _record(bot: Bot, delivery_id: int, endpoint_id: int, *, ok: bool) -> 
             [Outcome(delivery_id, endpoint_id, START, result, 1, state, START)]
         )
         await uow.commit()
+
+
+async def test_no_row_owed_to_an_endpoint_names_an_anonymous_author(engine: AsyncEngine) -> None:
+    async with bot_on(engine) as bot:
+        await bot.core.webhooks.add(ACME, HOOK)
+        feedback = bot.core.feedback
+        await feedback.submit(request("Dark mode", anonymous=True))
+        await feedback.submit(request("A dark theme", anonymous=True))
+        await feedback.vote(ACME, 1, BOB)
+        await feedback.change_status(ACME, 1, Status.PLANNED, by=CY)
+        await feedback.change_status(ACME, 2, Status.DUPLICATE, by=CY, duplicate_of=1)
+        rows = await delivery_rows(engine)
+        assert len(rows) == 6
+        everything = await every_row(engine)
+        assert ADA.user_id not in everything and ADA.display_name not in everything
