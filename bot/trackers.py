@@ -28,6 +28,7 @@ from bot.errors import (
 from bot.identity import Person, Workspace
 from bot.issue_links import IssueLink, IssueRef
 from bot.items import Item, Status
+from bot.webhooks import linked
 
 if TYPE_CHECKING:
     # Only for types: ``bot.ports`` imports this module for ``IssueLinkStore``.
@@ -385,8 +386,8 @@ class TrackerService:
         async with self._uow() as uow:
             now = self._clock.now()
             added = await uow.links.add(workspace, number, ref, now)
-            # TODO(merge): emit linked event (when ``added``, in this transaction):
-            # await uow.webhooks.emit([linked(item, IssueLink(ref, now))])
+            if added:
+                await uow.webhooks.emit([linked(item, IssueLink(ref, now))])
             await uow.commit()
         moved: StatusChanged | None = None
         if added:
