@@ -19,6 +19,7 @@ from adapters.discord.settings import DiscordSettings, load_discord_settings
 from adapters.environment import flag, whole_number
 from adapters.scheduler.settings import ReminderSettings, load_reminder_settings
 from adapters.slack.settings import SlackSettings, load_slack_settings
+from adapters.trackers.settings import TrackerSettings, load_tracker_settings
 from bot.dashboard_access import SESSION_LIFETIME
 from bot.delivery import LEASE
 from bot.errors import ConfigError
@@ -59,6 +60,8 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     # How long a dashboard session lasts once a sign-in link is used (``DASHBOARD_SESSION_HOURS``).
     dashboard_session: timedelta = SESSION_LIFETIME
+    # GitHub and Jira (adapters/trackers/settings.py).
+    trackers: TrackerSettings = field(default_factory=TrackerSettings)
 
     @property
     def dashboard_url(self) -> str:
@@ -118,6 +121,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
                 MAX_SESSION_HOURS,
             )
         ),
+        trackers=load_tracker_settings(environ),
     )
 
 

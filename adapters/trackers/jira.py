@@ -228,8 +228,7 @@ def _body(response: httpx.Response) -> dict[str, Any]:
 
 def _unreadable(response: httpx.Response) -> TrackerFailed:
     return TrackerFailed(
-        f"Jira answered HTTP {response.status_code} with a body the bot cannot read; "
-        "check JIRA_URL"
+        f"Jira answered HTTP {response.status_code} with a body the bot cannot read; check JIRA_URL"
     )
 
 
