@@ -182,7 +182,7 @@ async def _run(settings: Settings, env: Mapping[str, str]) -> int:
     from adapters.metrics.directory import metrics_directory
 
     with metrics_directory(settings, env) as environ:
-        async with open_app(settings, metrics=True) as app:
+        async with open_app(settings, metrics=True, trackers=True) as app:
             await run_until_stopped(app, environ)
     return 0
 
