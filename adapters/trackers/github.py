@@ -125,7 +125,7 @@ class GitHubTracker:
             self.label,
             "POST",
             f"{self._api}/repos/{owner}/{repo}/issues",
-            explain=lambda answer: _explain(answer, f"the repository {project}", creating=True),
+            explain=lambda answer: _explain(answer, f"repository {project}", creating=True),
             headers=self._headers,
             json={"title": draft.title, "body": draft.body},
         )
@@ -144,7 +144,7 @@ class GitHubTracker:
             self.label,
             "GET",
             f"{self._api}/repos/{owner_repo}/issues/{number}",
-            explain=lambda answer: _explain(answer, f"the issue {ref.key}"),
+            explain=lambda answer: _explain(answer, f"issue {ref.key}"),
             headers=self._headers,
             follow_redirects=True,  # a transferred issue answers 301 to where it went
         )
@@ -161,7 +161,7 @@ class GitHubTracker:
             self.label,
             "GET",
             f"{self._api}/user",
-            explain=lambda answer: _explain(answer, "the signed-in user"),
+            explain=lambda answer: _explain(answer, "the user of GITHUB_TOKEN"),
             headers=self._headers,
         )
         login = _issue(response).get("login")
@@ -212,16 +212,16 @@ def _explain(response: httpx.Response, what: str, *, creating: bool = False) -> 
         )
     if status == 403:
         return (
-            f"GitHub forbids {what} to GITHUB_TOKEN (403{detail}); give the token Issues "
-            "read and write on that repository"
+            f"GitHub refused GITHUB_TOKEN access to {what} (403{detail}); give the token "
+            "Issues read and write on that repository"
         )
     if status == 404:
         return f"GitHub has no {what}, or GITHUB_TOKEN cannot see it (404)"
     if status == 410:
         return f"GitHub says {what} is gone (410: issues are off there, or it was deleted)"
     if status == 422:
-        doing = "creating an issue" if creating else "the request"
-        return f"GitHub refused {doing} in {what} (422{detail})"
+        doing = "creating an issue in" if creating else "the request for"
+        return f"GitHub refused {doing} {what} (422{detail})"
     return None
 
 

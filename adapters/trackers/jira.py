@@ -106,7 +106,7 @@ class JiraTracker:
         response = await self._call(
             "POST",
             "/rest/api/2/issue",
-            f"the project {project}",
+            f"project {project}",
             json={
                 "fields": {
                     "project": {"key": project},
@@ -125,7 +125,7 @@ class JiraTracker:
         response = await self._call(
             "GET",
             f"/rest/api/2/issue/{ref.key}",
-            f"the issue {ref.key}",
+            f"issue {ref.key}",
             params={"fields": "status,resolution,summary"},
         )
         try:
@@ -154,14 +154,14 @@ class JiraTracker:
             self.label,
             method,
             f"{self.base_url}{path}",
-            explain=lambda answer: self._explain(answer, what),
+            explain=lambda answer: self._explain(answer, what, creating=method == "POST"),
             headers=self._headers,
             auth=self._auth,
             json=json,
             params=params,
         )
 
-    def _explain(self, response: httpx.Response, what: str) -> str | None:
+    def _explain(self, response: httpx.Response, what: str, *, creating: bool) -> str | None:
         status = response.status_code
         said = message(response)
         detail = f": {said}" if said else ""
@@ -169,13 +169,14 @@ class JiraTracker:
             return f"Jira refused the credentials (401); check {self._credentials}"
         if status == 403:
             return (
-                f"Jira forbids {what} to the account of {self._credentials} (403{detail}); "
-                "give it Browse and Create issues in that project"
+                f"Jira refused {self._credentials} access to {what} (403{detail}); give the "
+                "account Browse projects and Create issues there"
             )
         if status == 404:
             return f"Jira has no {what}, or the account cannot see it (404)"
         if status == 400:
-            return f"Jira refused the request for {what} (400{detail}); check JIRA_ISSUE_TYPE"
+            hint = "; check JIRA_ISSUE_TYPE" if creating else ""
+            return f"Jira refused the request for {what} (400{detail}){hint}"
         return None
 
 
