@@ -91,7 +91,8 @@ class GitHubTracker:
 
     def ref(self, owner: str, repo: str, number: int | str) -> IssueRef:
         key = _key(owner, repo, number)
-        return IssueRef(self.name, key, f"{self.web_url}/{owner}/{repo}/issues/{int(number)}")
+        owner_repo = key.rpartition("#")[0]
+        return IssueRef(self.name, key, f"{self.web_url}/{owner_repo}/issues/{int(number)}")
 
     def parse(self, text: str) -> IssueRef | None:
         """``owner/repo#12``, or an issue's URL on github.com or on the configured host."""
@@ -133,9 +134,7 @@ class GitHubTracker:
         number = issue.get("number")
         if not isinstance(number, int):
             raise _unreadable(response)
-        made = self.ref(owner, repo, number)
-        url = issue.get("html_url")
-        return IssueRef(made.tracker, made.key, url if isinstance(url, str) else made.url)
+        return self.ref(owner, repo, number)
 
     async def state(self, ref: IssueRef) -> IssueState:
         owner_repo, _, number = ref.key.rpartition("#")
@@ -254,6 +253,6 @@ def parse_github_delivery(
         raise MalformedDelivery("issue.number or repository.full_name is not what GitHub sends")
     url = issue.get("html_url")
     owner, repo = full_name.split("/", 1)
-    key = _key(owner, repo, number)
-    ref = IssueRef("github", key, url if isinstance(url, str) else "")
+    # Spelled as ``GitHubTracker.ref`` spells it (lower case), the same issue the same ref.
+    ref = IssueRef("github", _key(owner, repo, number), url.lower() if isinstance(url, str) else "")
     return TrackerChange(issue_state(ref, issue), f"github:{delivery}", str(action))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -81,6 +82,7 @@ def _handler(core: Core, label: str, parse: Parse, secret: str | None, variables
             return _refuse(label, 400, f"not a {label} delivery ({error})")
         if change is None:
             return web.json_response({"ignored": True})
+        change = _as_linked(core, change)
         try:
             applied = await core.trackers.apply(change)
         except StorageError as error:
@@ -107,6 +109,18 @@ def _handler(core: Core, label: str, parse: Parse, secret: str | None, variables
         return web.json_response({"issue": change.state.ref.key, "items": moved}, status=202)
 
     return receive
+
+
+def _as_linked(core: Core, change: TrackerChange) -> TrackerChange:
+    """The change's issue as the configured tracker names it, the way links name it: a
+    delivery knows the issue's page from its own payload (Jira's REST address, say), which may
+    be spelled otherwise than the URL the bot was configured with."""
+    ref = change.state.ref
+    tracker = core.trackers.trackers.get(ref.tracker)
+    named = tracker.parse(ref.key) if tracker is not None else None
+    if named is None or named == ref:
+        return change
+    return replace(change, state=replace(change.state, ref=named))
 
 
 def _refuse(label: str, status: int, reason: str) -> web.Response:

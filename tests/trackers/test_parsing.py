@@ -166,7 +166,7 @@ def test_an_issue_closed_as_completed_is_a_change(fake: FakeGitHub) -> None:
     assert change.action == "closed"
     state = change.state
     assert state.ref.key == "acme/widgets#12"
-    assert state.ref.url == "https://github.com/Acme/Widgets/issues/12"
+    assert state.ref.url == "https://github.com/acme/widgets/issues/12"
     assert (state.open, state.state, state.reason) == (False, "closed", "completed")
     assert state.seen == "closed:completed"
     assert state.title == "SSO for the admin console"
