@@ -18,7 +18,7 @@ import hmac
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 from aiohttp import web
@@ -93,7 +93,7 @@ class FakeServer:
     def routes(self, app: web.Application) -> None:
         raise NotImplementedError
 
-    async def __aenter__(self) -> FakeServer:
+    async def __aenter__(self) -> Self:
         app = web.Application(middlewares=[self._recording])
         self.routes(app)
         self._runner = web.AppRunner(app, access_log=None)
