@@ -5,7 +5,8 @@ Answers: 202 when a change was taken (it moved the items, or changed nothing bec
 seen before or the items already stand there), 200 for a delivery that moves nothing (GitHub's
 ``ping``, other events), 401 for a bad signature (nothing read further), 400 for a body that is
 not a delivery, 413 for one too large, 404 when that tracker's webhook is not configured, 503
-when the database cannot take the change (the tracker delivers it again). Never a 500: one
+when the database cannot take the change (Jira sends it again; GitHub can be asked to
+redeliver it, and the poll catches it meanwhile). Never a 500: one
 warning line in the log instead, and never the body."""
 
 from __future__ import annotations
@@ -86,12 +87,13 @@ def _handler(core: Core, label: str, parse: Parse, secret: str | None, variables
         try:
             applied = await core.trackers.apply(change)
         except StorageError as error:
+            # Jira retries a 5xx; GitHub does not (redeliver it by hand): the poll then
+            # catches the change.
             log.warning(
-                "could not apply the %s delivery %s (%s); %s will deliver it again",
+                "could not apply the %s delivery %s (%s); answered 503 to have it sent again",
                 label,
                 change.delivery_id,
                 first_line(error),
-                label,
             )
             return web.Response(status=503, text="the database is unavailable; try again")
         except Exception:
