@@ -5,9 +5,9 @@ Answers: 202 when a change was taken (it moved the items, or changed nothing bec
 seen before or the items already stand there), 200 for a delivery that moves nothing (GitHub's
 ``ping``, other events), 401 for a bad signature (nothing read further), 400 for a body that is
 not a delivery, 413 for one too large, 404 when that tracker's webhook is not configured, 503
-when the database cannot take the change (Jira sends it again; GitHub can be asked to
-redeliver it, and the poll catches it meanwhile). Never a 500: one
-warning line in the log instead, and never the body."""
+when the database cannot take the change (Jira sends it again; GitHub can be asked to redeliver
+it, and the poll catches it meanwhile). Never a 500: one warning line in the log instead, and
+never the body."""
 
 from __future__ import annotations
 
