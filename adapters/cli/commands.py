@@ -118,7 +118,9 @@ async def _dispatch(
 
             await refuse_refused_tokens(settings)
         return await _run(settings, env)
-    async with open_app(settings) as app:
+    # Only the commands that reach a tracker open its HTTP client (and import httpx).
+    reach = arguments.command in ("link", "unlink", "trackers")
+    async with open_app(settings, trackers=reach) as app:
         if arguments.command == "console":
             user = env.get("USER", "")
             name = arguments.name or (user if is_text(user) else "") or "you"
