@@ -49,7 +49,10 @@ class JiraSettings:
 class TrackerSettings:
     github: GitHubSettings | None = None
     jira: JiraSettings | None = None
-    state_map: StateMap = field(default_factory=lambda: StateMap.parse(""))
+    # ``TRACKER_STATUS_MAP`` as written, and as read (compared by what was written: a
+    # ``StateMap`` has no equality of its own).
+    status_map: str = ""
+    state_map: StateMap = field(default_factory=lambda: StateMap.parse(""), compare=False)
     # 0: no poll (webhooks alone).
     poll_minutes: int = DEFAULT_POLL_MINUTES
 
@@ -108,13 +111,8 @@ def _github(environ: Mapping[str, str]) -> GitHubSettings | None:
 
 def _jira(environ: Mapping[str, str]) -> JiraSettings | None:
     url = _url(environ, "JIRA_URL", "https://acme.atlassian.net")
-    others = (
-        "JIRA_USER",
-        "JIRA_API_TOKEN",
-        "JIRA_BEARER_TOKEN",
-        "JIRA_WEBHOOK_SECRET",
-        "JIRA_ISSUE_TYPE",
-    )
+    # Not JIRA_ISSUE_TYPE: its default may be written out (as .env.example does).
+    others = ("JIRA_USER", "JIRA_API_TOKEN", "JIRA_BEARER_TOKEN", "JIRA_WEBHOOK_SECRET")
     if url is None:
         _without(environ, "JIRA_URL", others)
         return None
@@ -157,6 +155,7 @@ def load_tracker_settings(environ: Mapping[str, str]) -> TrackerSettings:
     return TrackerSettings(
         github=_github(environ),
         jira=_jira(environ),
+        status_map=environ.get(STATUS_MAP_VARIABLE, "").strip(),
         state_map=_state_map(environ),
         poll_minutes=whole_number(
             environ, POLL_VARIABLE, DEFAULT_POLL_MINUTES, 0, MAX_POLL_MINUTES
