@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,7 @@ from bot.core import Core, assemble
 from bot.errors import StorageError, first_line
 from bot.observations import UNOBSERVED, Observations
 from bot.ports import Clock, WriteTogether
+from bot.trackers import Tracker
 from storage.engine import create_engine
 from storage.schema import ensure_schema
 from storage.sqlite_writes import SqliteWriteTogether
@@ -61,11 +62,14 @@ async def open_app(
     *,
     metrics: bool = False,
     webhooks: bool = False,
+    trackers: bool = False,
 ) -> AsyncIterator[App]:
     """The core on the configured database, its schema brought up to date (or refused); with
     ``metrics`` (``run`` asks for them), counted for ``GET /metrics`` unless ``METRICS`` is off;
     with ``webhooks`` (``run``, ``webhooks test``), able to send webhooks, through one HTTP
-    client closed on the way out."""
+    client closed on the way out; with ``trackers`` (``run``, ``link``, ``unlink``,
+    ``trackers`` ask for them), the configured GitHub and Jira on one HTTP client, closed on
+    exit (the other commands never import httpx)."""
     async with AsyncExitStack() as stack:
         engine = await stack.enter_async_context(open_engine(settings))
         await ensure_schema(engine, auto_migrate=settings.auto_migrate)
@@ -75,6 +79,7 @@ async def open_app(
         storage = SqlStorage(engine, observations)
         writer = await stack.enter_async_context(_write_together(engine, storage, observations))
         sender = await stack.enter_async_context(_webhook_sender(settings)) if webhooks else None
+        built = await stack.enter_async_context(_trackers(settings)) if trackers else {}
         core = assemble(
             storage.unit_of_work,
             clock,
@@ -89,6 +94,8 @@ async def open_app(
             session_lifetime=settings.dashboard_session,
             webhook_sender=sender,
             webhook_concurrency=settings.webhook_concurrency,
+            trackers=built,
+            state_map=settings.trackers.state_map,
         )
         yield App(settings, engine, core, measured)
 
@@ -130,3 +137,10 @@ async def _webhook_sender(settings: Settings) -> AsyncIterator[WebhookSender]:
     )
     async with httpx.AsyncClient(limits=limits) as client:
         yield HttpxWebhookSender(client, settings.webhook_timeout_s)
+
+
+def _trackers(settings: Settings) -> AbstractAsyncContextManager[dict[str, Tracker]]:
+    # Imported here: httpx is only for the commands that reach a tracker.
+    from adapters.trackers.clients import open_trackers
+
+    return open_trackers(settings.trackers)

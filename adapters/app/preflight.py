@@ -2,8 +2,8 @@
 (adapters/app/preflight_words.py has them all); and the token checks ``run`` makes at start.
 
 Each part lives in a module of its own (preflight_database, preflight_slack, preflight_discord,
-preflight_public_url); a platform's part, and its library, is imported only when it is
-configured."""
+preflight_public_url, preflight_trackers); a platform's part, and its library, is imported only
+when it is configured."""
 
 from __future__ import annotations
 
@@ -66,6 +66,10 @@ async def _checks(settings: Settings) -> list[Outcome]:
         parts.append(_told(check_public_url(settings)))
     else:
         parts.append(_told(words.not_configured(words.PUBLIC_URL, words.PUBLIC_URL_HOW)))
+    if settings.trackers.configured:
+        from adapters.app.preflight_trackers import check_trackers
+
+        parts.append(check_trackers(settings.trackers))
     return [outcome for part in await asyncio.gather(*parts) for outcome in part]
 
 

@@ -285,6 +285,29 @@ def public_url_silent(url: str, problem: str, port: int) -> Outcome:
     )
 
 
+# -- trackers ---------------------------------------------------------------------------------
+
+
+def tracker_accepted(label: str, where: str, who: str, webhook: str, poll: str) -> Outcome:
+    return passed(label, f"{where}; signed in as {who}; {webhook}; {poll}")
+
+
+def tracker_refused(label: str, where: str, problem: str) -> Outcome:
+    return failed(label, f"{where}; {problem}")
+
+
+def tracker_webhook(path: str, variable: str, secret: bool) -> str:
+    if secret:
+        return f"webhooks at <PUBLIC_URL>{path} verified with {variable}"
+    return f"no webhooks ({variable} is not set), so the poll alone moves items"
+
+
+def tracker_poll(minutes: int) -> str:
+    if minutes == 0:
+        return "no poll (TRACKER_POLL_MINUTES=0)"
+    return f"polled every {minutes} min"
+
+
 # -- `feedbackbot run` ------------------------------------------------------------------------
 
 

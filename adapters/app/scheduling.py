@@ -1,5 +1,6 @@
 """The scheduler piece of ``feedbackbot run``: reminders, and the SLA check that posts breaches
-in the triage channels, on every platform this process serves."""
+in the triage channels, on every platform this process serves; and the trackers' poll, when a
+tracker is configured."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from adapters.app.stopping import FINISH_S, StopPlan
 from adapters.scheduler.directory import PlatformDirectory
 from adapters.scheduler.scheduler import ReminderScheduler
 from adapters.scheduler.slas import JOB_ID, SLA_EVERY_S, SlaJob
+from adapters.scheduler.trackers import POLL_JOB_ID, PollJob
 from bot.slas import TriageChannels
 
 
@@ -38,6 +40,10 @@ async def scheduling(
             reach.triage(triage_channels)
         sla_job = SlaJob(app.core.slas, triage_channels)
         reminders.every(SLA_EVERY_S, sla_job.check, JOB_ID, at_once=True)
+        trackers = app.settings.trackers
+        if trackers.configured and trackers.poll_minutes > 0:
+            poll = PollJob(app.core.trackers)
+            reminders.every(trackers.poll_minutes * 60.0, poll.poll, POLL_JOB_ID)
         yield reminders
     finally:
         await reminders.stop(plan.left(FINISH_S))

@@ -94,7 +94,7 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
                 plan,
                 readiness,
                 scrape,
-                _dashboard(app),
+                _with_trackers(app, _dashboard(app)),
             )
         )
         if slack is not None:
@@ -166,6 +166,23 @@ def _dashboard(app: App) -> Callable[[web.Application], None]:
 
     secure = (app.settings.public_url or "").startswith("https://")
     return lambda web_app: add_dashboard(web_app, app.core, secure=secure)
+
+
+def _with_trackers(
+    app: App, routes: Callable[[web.Application], None]
+) -> Callable[[web.Application], None]:
+    """``routes``, and ``POST /webhooks/github`` and ``/webhooks/jira`` when a tracker is
+    configured (adapters/trackers/routes.py)."""
+    trackers = app.settings.trackers
+    if not trackers.configured:
+        return routes
+    from adapters.trackers.routes import add_tracker_webhooks
+
+    def both(web_app: web.Application) -> None:
+        add_tracker_webhooks(web_app, app.core, trackers)
+        routes(web_app)
+
+    return both
 
 
 def _readiness(app: App) -> Readiness:

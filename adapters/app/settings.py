@@ -19,6 +19,7 @@ from adapters.discord.settings import DiscordSettings, load_discord_settings
 from adapters.environment import flag, whole_number
 from adapters.scheduler.settings import ReminderSettings, load_reminder_settings
 from adapters.slack.settings import SlackSettings, load_slack_settings
+from adapters.trackers.settings import TrackerSettings, load_tracker_settings
 from bot.dashboard_access import SESSION_LIFETIME
 from bot.delivery import LEASE
 from bot.errors import ConfigError
@@ -67,6 +68,8 @@ class Settings:
     # long an endpoint has to answer one (``WEBHOOK_TIMEOUT_S``).
     webhook_concurrency: int = WEBHOOK_CONCURRENCY
     webhook_timeout_s: float = WEBHOOK_TIMEOUT_S
+    # GitHub and Jira (adapters/trackers/settings.py).
+    trackers: TrackerSettings = field(default_factory=TrackerSettings)
 
     @property
     def dashboard_url(self) -> str:
@@ -132,6 +135,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         webhook_timeout_s=whole_number(
             environ, "WEBHOOK_TIMEOUT_S", WEBHOOK_TIMEOUT_S, 1, MAX_WEBHOOK_TIMEOUT_S
         ),
+        trackers=load_tracker_settings(environ),
     )
 
 

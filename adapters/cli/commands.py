@@ -122,7 +122,9 @@ async def _dispatch(
         from adapters.cli.webhooks import run_webhooks
 
         return await run_webhooks(arguments, settings, out)
-    async with open_app(settings) as app:
+    # Only the commands that reach a tracker open its HTTP client (and import httpx).
+    reach = arguments.command in ("link", "unlink", "trackers")
+    async with open_app(settings, trackers=reach) as app:
         if arguments.command == "console":
             user = env.get("USER", "")
             name = arguments.name or (user if is_text(user) else "") or "you"
@@ -190,7 +192,7 @@ async def _run(settings: Settings, env: Mapping[str, str]) -> int:
     from adapters.metrics.directory import metrics_directory
 
     with metrics_directory(settings, env) as environ:
-        async with open_app(settings, metrics=True, webhooks=True) as app:
+        async with open_app(settings, metrics=True, webhooks=True, trackers=True) as app:
             await run_until_stopped(app, environ)
     return 0
 

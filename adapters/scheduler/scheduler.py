@@ -92,6 +92,13 @@ class ReminderScheduler:
             # ``next_run_time=None`` would add the job paused; leave it to the trigger.
             self._scheduler.add_job(self._tracked(job), trigger, id=job_id)
 
+    def every_s(self, job_id: str) -> float | None:
+        """How often the periodic job ``job_id`` runs (``every``), ``None`` when there is none."""
+        job = self._scheduler.get_job(job_id)
+        if job is None or not isinstance(job.trigger, IntervalTrigger):
+            return None
+        return float(job.trigger.interval.total_seconds())
+
     def stop_timers(self) -> None:
         """Fire no timer from now on; jobs under way go on."""
         if self._scheduler.running:
