@@ -39,3 +39,11 @@ class NotAllowed(FeedbackBotError):
 
 class DoesNotApply(FeedbackBotError):
     """The change makes no sense for that item (feedback has no priority)."""
+
+
+class TrackerFailed(FeedbackBotError):
+    """An issue tracker refused or could not be reached; what it says is one line for people."""
+
+
+class BadSignature(FeedbackBotError):
+    """An inbound webhook whose signature (or shared secret) does not verify."""

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from bot.errors import InvalidTransition
 from bot.identity import MessageRef, Person, Workspace
+from bot.issue_links import IssueLink
 
 
 class ItemKind(StrEnum):
@@ -103,6 +104,10 @@ class Item:
     # that the bot alone can tell them what became of the item (see ``bot.ports.Seal``).
     author_handle: str | None = None
     history: list[StatusChange] = field(default_factory=list)
+    # The tracker issues the item is linked to, oldest first (where ``get`` reads them).
+    links: list[IssueLink] = field(default_factory=list)
+    # The item's tracker history: moves its issues asked for that the lifecycle refused.
+    tracker_notes: list[tuple[datetime, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.kind is ItemKind.REQUEST and self.priority is None:

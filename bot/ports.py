@@ -27,6 +27,7 @@ from bot.kpis import KpiReader
 from bot.outbox import OutboxStore, Owed, Postponed, Settled
 from bot.reminders import ReminderStore, RoadmapReader
 from bot.slas import SlaStore
+from bot.trackers import IssueLinkStore
 
 
 class Clock(Protocol):
@@ -248,6 +249,8 @@ class UnitOfWork(Transaction, Protocol):
     outbox: OutboxStore
     access: AccessStore
     backlog: BacklogReader
+    # Items' links to tracker issues (issue 16).
+    links: IssueLinkStore
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

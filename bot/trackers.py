@@ -1,0 +1,611 @@
+"""Issue trackers (GitHub Issues, Jira, ...) where the work on items happens.
+
+An admin links an item to an issue (or creates one from the item); from then on the issue's
+progress moves the item along its lifecycle by itself, through the same triage use case as a
+chat command, so the requester and the voters hear exactly as when an admin moves it. What a
+tracker state means as a status is the ``StateMap``'s to say. A tracker is one adapter of the
+``Tracker`` port: another tracker (Linear, GitLab) is one more adapter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from bot.errors import (
+    ConfigError,
+    FeedbackBotError,
+    InvalidTransition,
+    ItemNotFound,
+    NotAllowed,
+    TrackerFailed,
+)
+from bot.identity import Person, Workspace
+from bot.issue_links import IssueLink, IssueRef
+from bot.items import Item, Status
+
+if TYPE_CHECKING:
+    # Only for types: ``bot.ports`` imports this module for ``IssueLinkStore``.
+    from bot.ports import Clock, Roles, UnitOfWorkFactory
+    from bot.triage import StatusChanged, TriageService
+
+log = logging.getLogger(__name__)
+
+# What the title of an issue created from an item keeps of its text's first line.
+TITLE_LENGTH = 80
+# How many links one poll reads at most, the least recently read first: every link is read
+# in turn however many there are.
+POLL_LIMIT = 500
+# How many issues one poll reads at once.
+POLL_CONCURRENCY = 8
+
+
+class UnknownIssue(FeedbackBotError):
+    """The text names no issue (nor project) of a tracker that is configured."""
+
+
+class TrackerNotConfigured(FeedbackBotError):
+    """The text names a tracker that this bot has no settings for; ``tracker`` is its name."""
+
+    def __init__(self, tracker: str) -> None:
+        super().__init__(f"{tracker} is not configured")
+        self.tracker = tracker
+
+
+@dataclass(frozen=True, slots=True)
+class IssueState:
+    """An issue as its tracker says it stands now."""
+
+    ref: IssueRef
+    open: bool
+    # GitHub "open"/"closed"; Jira the status name ("In Progress").
+    state: str
+    # GitHub state_reason ("completed", "not_planned", "reopened"); Jira the resolution's name.
+    reason: str | None = None
+    # Jira statusCategory.key: "new" | "indeterminate" | "done"; None where there is none.
+    category: str | None = None
+    title: str = ""
+
+    @property
+    def seen(self) -> str:
+        """A short token kept with the link (``IssueLink.state``): ``closed:completed``,
+        ``open``, ``In Progress``; a change of it is a change of the issue's state."""
+        return f"{self.state}:{self.reason}" if self.reason else self.state
+
+
+@dataclass(frozen=True, slots=True)
+class IssueDraft:
+    """An issue to create from an item: ``title`` is plain text, ``body`` Markdown."""
+
+    title: str
+    body: str
+
+
+class Tracker(Protocol):
+    """One issue tracker. Every method raises ``TrackerFailed`` with a one-line reason on
+    failure (refused, not found, unreachable); nothing else escapes."""
+
+    # "github" | "jira": ``IssueRef.tracker`` of its issues.
+    name: str
+    # "GitHub" | "Jira": how people call it.
+    label: str
+
+    def parse(self, text: str) -> IssueRef | None:
+        """The existing issue ``text`` names (its URL, ``owner/repo#12``, ``PROJ-12``), or
+        ``None`` when it names none of this tracker's."""
+        ...
+
+    def project(self, text: str) -> str | None:
+        """The project ``text`` names to create an issue in (``owner/repo``, ``PROJ``)."""
+        ...
+
+    async def create(self, project: str, draft: IssueDraft) -> IssueRef:
+        """Create an issue in ``project``; the new issue."""
+        ...
+
+    async def state(self, ref: IssueRef) -> IssueState:
+        """How the issue stands now."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerChange:
+    """What a tracker says happened to an issue (an inbound webhook or a poll)."""
+
+    state: IssueState
+    # "github:<X-GitHub-Delivery>", "jira:<X-Atlassian-Webhook-Identifier>"; None for polls.
+    delivery_id: str | None = None
+    # "closed", "reopened", "opened", "edited", "jira:issue_updated", "poll", "linked".
+    action: str = ""
+
+
+# Jira resolutions that mean the work will not be done.
+DECLINING_RESOLUTIONS = frozenset(
+    {
+        "won't do",
+        "wont do",
+        "won't fix",
+        "wont fix",
+        "declined",
+        "duplicate",
+        "cannot reproduce",
+        "can't reproduce",
+        "rejected",
+        "not a bug",
+        "obsolete",
+        "incomplete",
+    }
+)
+# GitHub state_reason values of a closed issue that mean the work will not be done.
+DECLINING_REASONS = frozenset({"not_planned", "duplicate"})
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.replace("\u2019", "'").lower().split())
+
+
+class StateMap:
+    """Tracker states to statuses.
+
+    Defaults: GitHub open -> planned, closed+completed -> shipped, closed+not_planned ->
+    declined, closed (no reason) -> shipped, reopened -> planned; Jira by status category
+    new -> planned, indeterminate -> planned, done -> shipped (done with a resolution named
+    like Won't Do/Won't Fix/Declined/Duplicate/Cannot Reproduce -> declined). Per-project
+    status names override them: ``{("jira", "PROJ"): {"In Pilot": in_pilot}}``, with ``"*"``
+    for every project of a tracker; a state is looked up as ``seen`` (``closed:not_planned``)
+    then as its bare state (``closed``), case-insensitively. Which default applies is told by
+    the state's shape (a status category or not), so a new tracker needs no new rule."""
+
+    def __init__(self, overrides: Mapping[tuple[str, str], Mapping[str, Status]] | None = None):
+        self._overrides = {
+            (tracker.lower(), _project_key(tracker, project)): {
+                _fold(state): status for state, status in states.items()
+            }
+            for (tracker, project), states in (overrides or {}).items()
+        }
+
+    def status_for(self, state: IssueState) -> Status | None:
+        """The status the item should have while its issue is in ``state``; ``None`` when
+        the state means no particular status."""
+        tracker = state.ref.tracker.lower()
+        for project in (_project_key(tracker, state.ref.project), "*"):
+            names = self._overrides.get((tracker, project))
+            if not names:
+                continue
+            for token in (state.seen, state.state):
+                if _fold(token) in names:
+                    return names[_fold(token)]
+        return _default_status(state)
+
+    @classmethod
+    def parse(cls, text: str) -> StateMap:
+        """``TRACKER_STATUS_MAP``: entries ``tracker:project:state=status`` separated by
+        ``;``, e.g. ``jira:PROJ:In Pilot=in_pilot; jira:*:Blocked=under_review;
+        github:*:closed:not_planned=declined``. Raises ``ConfigError`` naming the entry."""
+        overrides: dict[tuple[str, str], dict[str, Status]] = {}
+        for entry in text.split(";"):
+            if not entry.strip():
+                continue
+            left, sep, right = entry.rpartition("=")
+            parts = [part.strip() for part in left.split(":", 2)]
+            if not sep or len(parts) != 3 or not all(parts):
+                raise ConfigError(
+                    "TRACKER_STATUS_MAP",
+                    f"{entry.strip()!r} is not tracker:project:state=status "
+                    "(e.g. jira:PROJ:In Pilot=in_pilot)",
+                )
+            tracker, project, state = parts
+            try:
+                status = Status.parse(right)
+            except ValueError:
+                known = ", ".join(each.value for each in Status if each is not Status.DUPLICATE)
+                raise ConfigError(
+                    "TRACKER_STATUS_MAP",
+                    f"{right.strip()!r} in {entry.strip()!r} is not a status ({known})",
+                ) from None
+            if status is Status.DUPLICATE:
+                raise ConfigError(
+                    "TRACKER_STATUS_MAP",
+                    f"{entry.strip()!r}: a duplicate names the item it duplicates, which a "
+                    "tracker state cannot",
+                )
+            overrides.setdefault((tracker.lower(), project), {})[state] = status
+        return cls(overrides)
+
+
+def _project_key(tracker: str, project: str) -> str:
+    # Jira keys are upper case and GitHub names are case-insensitive: compare them folded.
+    return project if project == "*" else project.lower()
+
+
+def _default_status(state: IssueState) -> Status | None:
+    if state.category is not None:
+        category = state.category.lower()
+        if category == "done":
+            if state.reason and _fold(state.reason) in DECLINING_RESOLUTIONS:
+                return Status.DECLINED
+            return Status.SHIPPED
+        if category in ("new", "indeterminate"):
+            return Status.PLANNED
+        return None
+    if state.open:
+        return Status.PLANNED
+    if state.reason and state.reason.lower() in DECLINING_REASONS:
+        return Status.DECLINED
+    return Status.SHIPPED
+
+
+class _TrackerRoles:
+    """Tracker moves are authorised by the admin who linked the issue: they may triage."""
+
+    async def may_triage(self, workspace: Workspace, person: Person) -> bool:
+        return True
+
+
+TRACKER_ROLES: Roles = _TrackerRoles()
+
+
+class IssueLinkStore(Protocol):
+    """Items' links to tracker issues, and the tracker history of items (moves refused).
+    Every link belongs to one item of one workspace; one issue may be linked to many items."""
+
+    async def add(self, workspace: Workspace, number: int, ref: IssueRef, at: datetime) -> bool:
+        """Link item ``number`` to the issue; ``False`` when it was linked already (or there
+        is no such item)."""
+        ...
+
+    async def remove(
+        self, workspace: Workspace, number: int, ref: IssueRef | None
+    ) -> list[IssueRef]:
+        """Unlink the issue (every issue, with ``None``) from the item; those unlinked."""
+        ...
+
+    async def for_item(self, workspace: Workspace, number: int) -> list[IssueLink]:
+        """The item's links, oldest first."""
+        ...
+
+    async def linked(self, ref: IssueRef) -> list[tuple[Workspace, int]]:
+        """Every item (of any workspace) linked to the issue."""
+        ...
+
+    async def to_poll(self, limit: int) -> list[tuple[Workspace, int, IssueLink]]:
+        """Links of open items, the least recently read (never read first), at most
+        ``limit``."""
+        ...
+
+    async def seen(self, ref: IssueRef, state: str, at: datetime) -> None:
+        """Keep ``state`` as the issue's state last seen, read at ``at``, on its every link."""
+        ...
+
+    async def note(self, workspace: Workspace, number: int, at: datetime, text: str) -> None:
+        """Add a line to the item's tracker history (a move the lifecycle refused)."""
+        ...
+
+    async def notes(self, workspace: Workspace, number: int) -> list[tuple[datetime, str]]:
+        """The item's tracker history, oldest first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Linked:
+    """An item linked to an issue."""
+
+    # The item as it now stands, its links included.
+    item: Item
+    ref: IssueRef
+    # The issue was created by this command.
+    created: bool
+    # The status change the link made, if any.
+    moved: StatusChanged | None
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What a tracker change did to one linked item."""
+
+    workspace: Workspace
+    number: int
+    # The status the state maps to; None: nothing to do.
+    to: Status | None
+    # "moved" | "unchanged" | "refused: <why>" | "repeated"
+    outcome: str
+
+
+def tracker_person(ref: IssueRef, label: str) -> Person:
+    """Who a tracker's move is by, in the item's history: ``GitHub owner/repo#12``."""
+    return Person(f"{ref.tracker}:{ref.key}", f"{label} {ref.key}")
+
+
+def describe_state(state: IssueState) -> str:
+    """The state in words, for notes: ``closed (not planned)``, ``In Pilot``."""
+    if state.reason:
+        return f"{state.state} ({state.reason.replace('_', ' ')})"
+    return state.state
+
+
+# Text that looks like a tracker's issue or project, to name the tracker in a refusal when it
+# is not configured: the adapters alone parse it for real.
+_LOOKS_LIKE = (
+    ("github", re.compile(r"github|^[\w.-]+/[\w.-]+(#\d+)?$", re.IGNORECASE)),
+    ("jira", re.compile(r"atlassian|/browse/|^[A-Z][A-Z0-9_]+-\d+$", re.IGNORECASE)),
+)
+
+
+class TrackerService:
+    """Linking items to tracker issues, and moving them as their issues move."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        triage: TriageService,
+        trackers: Mapping[str, Tracker],
+        state_map: StateMap,
+        *,
+        item_url: Callable[[Workspace, int], str],
+        poll_limit: int = POLL_LIMIT,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._triage = triage
+        self.trackers = dict(trackers)
+        self._map = state_map
+        self._item_url = item_url
+        self._poll_limit = poll_limit
+
+    # -- linking ------------------------------------------------------------------------------
+
+    async def link(
+        self, workspace: Workspace, person: Person, roles: Roles, number: int, text: str
+    ) -> Linked:
+        """Admins only (``NotAllowed``). ``text``: an existing issue (URL, ``KEY-12``,
+        ``owner/repo#12``), or ``github owner/repo`` / ``jira PROJ`` to create one from the
+        item. Reads the issue's state and moves the item by the state map at once (GitHub
+        open -> planned), through ``TriageService.change_status``. Linking the same issue
+        twice changes nothing. ``UnknownIssue`` or ``TrackerNotConfigured`` when ``text``
+        names nothing this bot can link; ``TrackerFailed`` when the tracker refuses (nothing
+        is linked then, unless the issue was created: it stays linked)."""
+        if not await roles.may_triage(workspace, person):
+            raise NotAllowed("only admins can link items to issues")
+        item = await self._item(workspace, number)
+        tracker, found = self._resolve(text)
+        created = isinstance(found, str)
+        state: IssueState | None = None
+        if isinstance(found, str):
+            ref = await tracker.create(found, self.draft(item))
+        else:
+            ref = found
+            # Read first: an issue that cannot be read is not linked.
+            state = await tracker.state(ref)
+        async with self._uow() as uow:
+            added = await uow.links.add(workspace, number, ref, self._clock.now())
+            # TODO(merge): emit linked event: await uow.webhooks.emit([linked(item, link)])
+            await uow.commit()
+        moved: StatusChanged | None = None
+        if added:
+            if state is None:
+                try:
+                    state = await tracker.state(ref)
+                except TrackerFailed as failed:
+                    # The issue exists and stays linked; a poll reads its state later.
+                    log.warning("could not read the new issue %s: %s", ref.key, failed)
+            if state is not None:
+                for applied, changed in await self._apply(TrackerChange(state, action="linked")):
+                    if (applied.workspace, applied.number) == (workspace, number):
+                        moved = changed
+        return Linked(await self._item(workspace, number), ref, created, moved)
+
+    async def unlink(
+        self, workspace: Workspace, person: Person, roles: Roles, number: int, text: str = ""
+    ) -> list[IssueRef]:
+        """Admins only (``NotAllowed``). Unlink the issue ``text`` names (its URL or key, as
+        linked), or every issue of the item when ``text`` is empty; the issues unlinked (none
+        when it was not linked). The item keeps its status."""
+        if not await roles.may_triage(workspace, person):
+            raise NotAllowed("only admins can unlink items from issues")
+        await self._item(workspace, number)
+        text = text.strip()
+        async with self._uow() as uow:
+            ref: IssueRef | None = None
+            if text:
+                links = await uow.links.for_item(workspace, number)
+                ref = _matching(text, [link.ref for link in links]) or self._parse(text)
+            removed = await uow.links.remove(workspace, number, ref)
+            await uow.commit()
+        return removed
+
+    def draft(self, item: Item) -> IssueDraft:
+        """The issue to create from ``item``: its number and first line as the title; its
+        text quoted, who asked (never for an anonymous item), stakeholder, priority, votes and
+        a link back to it as the body."""
+        assert item.number is not None
+        first = next((line.strip() for line in item.text.splitlines() if line.strip()), "")
+        if len(first) > TITLE_LENGTH:
+            first = first[: TITLE_LENGTH - 1].rstrip() + "…"
+        quoted = "\n".join(f"> {line}" if line else ">" for line in item.text.splitlines())
+        lines = [quoted, ""]
+        if item.author is not None:
+            lines.append(f"Requested by {item.author.display_name}")
+        lines.append(f"Stakeholder: {item.stakeholder.value}")
+        if item.priority is not None:
+            lines.append(f"Priority: {item.priority.value}")
+        lines.append(f"Votes: {item.votes}")
+        url = self._item_url(item.workspace, item.number)
+        lines += ["", f"From feedbackbot: [#{item.number}]({url})"]
+        return IssueDraft(f"#{item.number} {first}", "\n".join(lines) + "\n")
+
+    # -- following the trackers ---------------------------------------------------------------
+
+    async def apply(self, change: TrackerChange) -> list[Applied]:
+        """Every item linked to ``change.state.ref`` moves to the mapped status through
+        ``TriageService.change_status`` as the tracker (``GitHub owner/repo#12`` in its
+        history), so the requester and voters hear as when an admin moves it. A delivery seen
+        before (per workspace) changes nothing; a state already seen on a link, or a status
+        equal to the item's, does nothing; a transition the lifecycle refuses is recorded in
+        the item's tracker history and logged, never raised. The state is kept on the link."""
+        return [applied for applied, _ in await self._apply(change)]
+
+    async def _apply(self, change: TrackerChange) -> list[tuple[Applied, StatusChanged | None]]:
+        ref = change.state.ref
+        async with self._uow() as uow:
+            linked = await uow.links.linked(ref)
+        applied: list[tuple[Applied, StatusChanged | None]] = []
+        by_workspace: dict[Workspace, list[int]] = {}
+        for workspace, number in linked:
+            by_workspace.setdefault(workspace, []).append(number)
+        for workspace, numbers in by_workspace.items():
+            if change.delivery_id is not None and not await self._first(
+                workspace, change.delivery_id
+            ):
+                applied += [
+                    (Applied(workspace, number, None, "repeated"), None)
+                    for number in sorted(numbers)
+                ]
+                continue
+            for number in sorted(numbers):
+                applied.append(await self._apply_to(change, workspace, number))
+        async with self._uow() as uow:
+            await uow.links.seen(ref, change.state.seen, self._clock.now())
+            await uow.commit()
+        return applied
+
+    async def poll(self) -> int:
+        """Reads the state of every link of an open item (at most ``poll_limit``, the least
+        recently read first, a few at once) and applies what changed since the state last
+        seen; a tracker that fails is logged once and skipped for the rest of this poll.
+        How many items moved."""
+        async with self._uow() as uow:
+            due = await uow.links.to_poll(self._poll_limit)
+        last_seen: dict[IssueRef, set[str | None]] = {}
+        for _, _, link in due:
+            last_seen.setdefault(link.ref, set()).add(link.state)
+        failed: set[str] = set()
+        gate = asyncio.Semaphore(POLL_CONCURRENCY)
+
+        async def read(ref: IssueRef) -> IssueState | None:
+            tracker = self.trackers.get(ref.tracker)
+            if tracker is None or ref.tracker in failed:
+                return None
+            async with gate:
+                if ref.tracker in failed:
+                    return None
+                try:
+                    return await tracker.state(ref)
+                except TrackerFailed as error:
+                    if ref.tracker not in failed:
+                        failed.add(ref.tracker)
+                        log.warning("%s could not be polled: %s", tracker.label, error)
+                    return None
+
+        refs = list(last_seen)
+        states = await asyncio.gather(*(read(ref) for ref in refs))
+        moved = 0
+        for ref, state in zip(refs, states, strict=True):
+            if state is None:
+                continue
+            if last_seen[ref] == {state.seen}:
+                async with self._uow() as uow:
+                    await uow.links.seen(ref, state.seen, self._clock.now())
+                    await uow.commit()
+                continue
+            applied = await self.apply(TrackerChange(state, action="poll"))
+            moved += sum(1 for each in applied if each.outcome == "moved")
+        return moved
+
+    async def _apply_to(
+        self, change: TrackerChange, workspace: Workspace, number: int
+    ) -> tuple[Applied, StatusChanged | None]:
+        state = change.state
+        to = self._map.status_for(state)
+        async with self._uow() as uow:
+            links = await uow.links.for_item(workspace, number)
+            item = await uow.items.get(workspace, number)
+        link = next((each for each in links if each.ref == state.ref), None)
+        if item is None or link is None:
+            return Applied(workspace, number, to, "unchanged"), None  # unlinked meanwhile
+        if link.state == state.seen or to is None or to is item.status:
+            return Applied(workspace, number, to, "unchanged"), None
+        tracker = self.trackers.get(state.ref.tracker)
+        label = tracker.label if tracker is not None else state.ref.tracker
+        try:
+            changed = await self._triage.change_status(
+                workspace,
+                tracker_person(state.ref, label),
+                TRACKER_ROLES,
+                None,
+                number,
+                to,
+                note=describe_state(state),
+            )
+        except (InvalidTransition, ItemNotFound) as refused:
+            line = f"{label} {state.ref.key} is {describe_state(state)}: not applied, {refused}"
+            log.warning("#%s in %s: %s", number, workspace, line)
+            async with self._uow() as uow:
+                await uow.links.note(workspace, number, self._clock.now(), line)
+                await uow.commit()
+            return Applied(workspace, number, to, f"refused: {refused}"), None
+        return Applied(workspace, number, to, "moved"), changed
+
+    async def _first(self, workspace: Workspace, delivery_id: str) -> bool:
+        async with self._uow() as uow:
+            first = await uow.deliveries.first_delivery(workspace, delivery_id, self._clock.now())
+            if first:
+                await uow.commit()
+            return first
+
+    # -- reading what people typed ------------------------------------------------------------
+
+    def _resolve(self, text: str) -> tuple[Tracker, IssueRef | str]:
+        """The tracker ``text`` names, with the issue it names or the project to create in."""
+        text = text.strip()
+        first, _, rest = text.partition(" ")
+        name = first.lower()
+        if name in self.trackers and rest.strip():
+            tracker = self.trackers[name]
+            project = tracker.project(rest.strip())
+            if project is None:
+                raise UnknownIssue(f"{rest.strip()} is not a {tracker.label} project")
+            return tracker, project
+        if name in {known for known, _ in _LOOKS_LIKE} and name not in self.trackers:
+            raise TrackerNotConfigured(name)
+        for tracker in self.trackers.values():
+            ref = tracker.parse(text)
+            if ref is not None:
+                return tracker, ref
+        raise self._unknown(text)
+
+    def _parse(self, text: str) -> IssueRef:
+        for tracker in self.trackers.values():
+            ref = tracker.parse(text)
+            if ref is not None:
+                return ref
+        raise self._unknown(text)
+
+    def _unknown(self, text: str) -> FeedbackBotError:
+        for name, looks in _LOOKS_LIKE:
+            if name not in self.trackers and looks.search(text):
+                return TrackerNotConfigured(name)
+        if not text:
+            return UnknownIssue("which issue? Give its URL or key")
+        return UnknownIssue(f"{text} names no issue I know")
+
+    async def _item(self, workspace: Workspace, number: int) -> Item:
+        async with self._uow() as uow:
+            item = await uow.items.get(workspace, number)
+        if item is None:
+            raise ItemNotFound(f"there is no item #{number} here")
+        return item
+
+
+def _matching(text: str, refs: list[IssueRef]) -> IssueRef | None:
+    """The linked issue ``text`` names by its key or URL, as it was linked."""
+    wanted = text.strip().rstrip("/").lower()
+    for ref in refs:
+        if wanted in (ref.key.lower(), ref.url.rstrip("/").lower()):
+            return ref
+    return None
