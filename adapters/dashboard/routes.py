@@ -39,6 +39,7 @@ from bot.errors import (
     ItemNotFound,
     NotAllowed,
     StorageError,
+    TrackerFailed,
     first_line,
 )
 from bot.identity import Person, Workspace
@@ -46,7 +47,7 @@ from bot.items import ItemKind, Priority, Stakeholder, Status
 from bot.reminders import ReminderKind
 from bot.schedules import EXAMPLES, ScheduleError
 from bot.text import MAX_TEXT_LENGTH, parse_number
-from bot.trackers import TrackerFailed
+from bot.trackers import TrackerNotConfigured, UnknownIssue
 from bot.webhooks import (
     ITEM_EVENTS,
     Attempt,
@@ -565,8 +566,11 @@ class Dashboard:
             return self._refused(request, guest, "Only admins can do this.")
         except ItemNotFound:
             return self._missing(request, guest, f"item #{number}")
-        except (TrackerFailed, InvalidTransition, DoesNotApply, _FormError) as refused:
-            return await self._item(request, guest, error=str(refused), status=409)
+        except TrackerNotConfigured as missing:
+            why = f"{views.TRACKER_LABELS.get(missing.tracker, missing.tracker)} is not configured"
+            return await self._item(request, guest, error=f"{why} on this bot.", status=409)
+        except (TrackerFailed, UnknownIssue, _FormError) as refused:
+            return await self._item(request, guest, error=first_line(refused), status=409)
         return _see_other(f"/items/{number}?{done}")
 
     async def _link(self, request: web.Request, guest: Guest) -> web.StreamResponse:
