@@ -24,6 +24,7 @@ from bot.identity import MessageRef, Platform, Workspace
 from bot.items import Item
 from bot.ports import FirstDelivery, ItemQuery, ThanksNote
 from storage.dialect import insert_ignoring_duplicates
+from storage.links import links_of, notes_of
 from storage.rows import (
     author_name_column,
     change_columns,
@@ -103,6 +104,8 @@ class SqlItemRepository:
             .order_by(status_changes.c.at, status_changes.c.id)
         )
         item.history = [to_change(change) for change in history.mappings()]
+        item.links = await links_of(self._conn, [row["id"]])
+        item.tracker_notes = (await notes_of(self._conn, [row["id"]])).get(row["id"], [])
         return item
 
     async def get_by_thanks(self, workspace: Workspace, thanks: MessageRef) -> Item | None:

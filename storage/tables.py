@@ -393,3 +393,37 @@ kpi_open_votes = Table(
 # The exact edges of a period (the part of a day at either end) are read from the rows.
 Index("ix_items_workspace_acknowledged", items.c.workspace_id, items.c.acknowledged_at)
 Index("ix_sla_breaches_workspace_deadline", sla_breaches.c.workspace_id, sla_breaches.c.deadline)
+
+
+# -- tracker links (issue 16, migration 0011) ----------------------------------------------------
+
+# One row per link of an item to a tracker issue (``key``: ``owner/repo#12``, ``PROJ-12``).
+# ``state`` is the issue's state last seen (``IssueState.seen``), ``read_at`` when it was last
+# read: a poll reads the least recently read first. Found by issue for inbound changes.
+issue_links = Table(
+    "issue_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("tracker", String(16), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("linked_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(255), nullable=True),
+    Column("read_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("item_id", "tracker", "key", name="uq_issue_links_item_id_tracker_key"),
+    Index("ix_issue_links_tracker_key", "tracker", "key"),
+    Index("ix_issue_links_read_at", "read_at"),
+)
+
+# An item's tracker history: one line per move an issue asked for that the lifecycle refused.
+issue_link_notes = Table(
+    "issue_link_notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("text", Text, nullable=False),
+    Index("ix_issue_link_notes_item_id", "item_id"),
+)

@@ -23,9 +23,11 @@ from bot.outbox import OutboxStore
 from bot.ports import DeliveryLog, ItemRepository
 from bot.reminders import ReminderStore, RoadmapReader
 from bot.slas import SlaStore
+from bot.trackers import IssueLinkStore
 from storage.access import SqlAccess
 from storage.backlog import SqlBacklog
 from storage.kpis import SqlKpis
+from storage.links import SqlLinks
 from storage.outbox import SqlOutbox
 from storage.reminders import SqlReminders
 from storage.repository import SqlItemRepository
@@ -54,6 +56,7 @@ class SqlUnitOfWork:
     outbox: OutboxStore
     access: AccessStore
     backlog: BacklogReader
+    links: IssueLinkStore
 
     def __init__(
         self,
@@ -89,6 +92,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(connection, workspaces)
         self.access = SqlAccess(connection, workspaces)
         self.backlog = SqlBacklog(connection, workspaces)
+        self.links = SqlLinks(connection, workspaces)
 
     async def __aexit__(
         self,

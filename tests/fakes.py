@@ -35,6 +35,7 @@ from bot.ports import (
 from bot.reminders import ReminderStore, RoadmapReader
 from bot.service import FeedbackService, Submission
 from bot.slas import SlaStore
+from bot.trackers import IssueLinkStore
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -303,6 +304,7 @@ class FakeUnitOfWork:
     outbox: OutboxStore
     access: AccessStore
     backlog: BacklogReader
+    links: IssueLinkStore
     staged: FakeItemRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, *, fail: bool = False) -> None:
@@ -315,6 +317,7 @@ class FakeUnitOfWork:
         self.kpis = Unreached("KPI")
         self.access = Unreached("dashboard access")
         self.backlog = Unreached("backlog")
+        self.links = Unreached("tracker link")
 
     async def __aenter__(self) -> Self:
         if self._fail:
