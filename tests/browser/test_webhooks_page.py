@@ -17,9 +17,12 @@ from tests.slack.fake_slack import FakeSlack
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[ServedBot]:
-    async with FakeSlack() as fake, served_bot(
-        fake, f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", {SEAL_VARIABLE: new_key()}
-    ) as running:
+    async with (
+        FakeSlack() as fake,
+        served_bot(
+            fake, f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", {SEAL_VARIABLE: new_key()}
+        ) as running,
+    ):
         yield running
 
 

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from adapters.webhooks.sender import HttpxWebhookSender
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sealing import FernetSeal, new_key
-from adapters.webhooks.sender import HttpxWebhookSender
 from bot.core import Core
 from bot.identity import Platform, Workspace
 from bot.webhooks import EventType
@@ -187,7 +187,9 @@ async def test_without_a_seal_key_adding_is_refused_with_how_to_fix_it(
     browser: Browser, core: Core
 ) -> None:
     await sign_in(browser, core)
-    page = await browser.post("/webhooks", {"url": "https://example.test/x", "events": "item.voted"})
+    page = await browser.post(
+        "/webhooks", {"url": "https://example.test/x", "events": "item.voted"}
+    )
     assert page.status == 400
     assert "Nothing was added: FEEDBACKBOT_SEAL_KEY:" in page.text
     assert "feedbackbot seal-key" in page.text
