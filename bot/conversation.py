@@ -25,6 +25,7 @@ from bot.errors import (
     ItemNotFound,
     NotAllowed,
     StorageError,
+    TrackerFailed,
 )
 from bot.identity import MessageRef, Person, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
@@ -38,6 +39,7 @@ from bot.schedules import ScheduleError
 from bot.service import FeedbackService, Recorded, Refused, Submission
 from bot.syntax import leading_number, leading_status, parse_qualifiers
 from bot.text import is_blank, parse_number
+from bot.trackers import TrackerNotConfigured, TrackerService, UnknownIssue
 from bot.triage import TriageService
 
 log = logging.getLogger(__name__)
@@ -165,8 +167,10 @@ class Conversation:
         *,
         access: DashboardAccess,
         dashboard_url: str,
+        trackers: TrackerService | None = None,
     ) -> None:
         self._feedback = feedback
+        self._trackers = trackers
         self._clock = clock
         self._triage = triage
         self._roadmap = roadmap
@@ -228,6 +232,13 @@ class Conversation:
             return await self.stats(speaker)
         if verb == "dashboard":
             return await self.dashboard(speaker, roles)
+        if verb in ("link", "unlink"):
+            number, rest = leading_number(rest)
+            if number is None:
+                return replies.WHICH_ITEM_TO_LINK
+            if verb == "link":
+                return await self.link(speaker, roles, number, rest)
+            return await self.unlink(speaker, roles, number, rest)
         if verb not in ("show", "status", "priority", "stakeholder"):
             return Message.of(replies.ROADMAP_USAGE)
         number, rest = leading_number(rest)
@@ -477,6 +488,29 @@ class Conversation:
         )
         return item if isinstance(item, Message) else replies.corrected(item, stakeholder.value)
 
+    # -- tracker issues -----------------------------------------------------------------------
+
+    async def link(self, speaker: Speaker, roles: Roles, number: int, issue: str) -> Message:
+        """Link an item to a tracker issue, or create one from it (admins only); the item
+        follows the issue from now on, starting with the issue's state now."""
+        if is_blank(issue):
+            return replies.which_issue(number)
+        if self._trackers is None or not self._trackers.trackers:
+            return replies.NO_TRACKERS
+        linked = await _tracked(
+            self._trackers.link(speaker.workspace, speaker.person, roles, number, issue)
+        )
+        return linked if isinstance(linked, Message) else replies.linked(linked)
+
+    async def unlink(self, speaker: Speaker, roles: Roles, number: int, issue: str = "") -> Message:
+        """Unlink one issue (or every issue) from an item (admins only); its status stays."""
+        if self._trackers is None:
+            return replies.NO_TRACKERS
+        removed = await _tracked(
+            self._trackers.unlink(speaker.workspace, speaker.person, roles, number, issue)
+        )
+        return removed if isinstance(removed, Message) else replies.unlinked(number, removed, issue)
+
     # -- the dashboard ------------------------------------------------------------------------
 
     async def dashboard(self, speaker: Speaker, roles: Roles) -> Message:
@@ -628,6 +662,19 @@ async def _triaged(change: Awaitable[T]) -> T | Message:
     except StorageError:
         log.exception("a triage change could not be stored")
         return replies.NOT_STORED
+
+
+async def _tracked(change: Awaitable[T]) -> T | Message:
+    """A link's change, or the message that says why nothing was linked: the tracker's own
+    one line, a tracker this bot is not set up for, or an issue it cannot tell."""
+    try:
+        return await _triaged(change)
+    except TrackerFailed as failed:
+        return replies.tracker_failed(failed)
+    except TrackerNotConfigured as missing:
+        return replies.tracker_not_configured(missing.tracker)
+    except UnknownIssue as unknown:
+        return replies.unknown_issue(unknown)
 
 
 async def _read(reading: Awaitable[T]) -> T | Message:

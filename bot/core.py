@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,6 +19,7 @@ from bot.roadmap import DEFAULT_GRACE, RETRY_DELAYS, RoadmapService, Sleep
 from bot.service import FeedbackService
 from bot.sla_check import SlaCheck
 from bot.slas import SlaPolicy
+from bot.trackers import StateMap, Tracker, TrackerService
 from bot.triage import TriageService
 
 
@@ -36,6 +37,8 @@ class Core:
     # Where the dashboard is reached: the start of the sign-in links given in chat.
     dashboard_url: str
     backlog: BacklogService
+    # Items linked to tracker issues, moved as their issues move (issue 16).
+    trackers: TrackerService
 
     @property
     def delivery(self) -> Delivery:
@@ -52,6 +55,7 @@ class Core:
             surface,
             access=self.access,
             dashboard_url=self.dashboard_url,
+            trackers=self.trackers,
         )
 
 
@@ -71,13 +75,17 @@ def assemble(
     observations: Observations = UNOBSERVED,
     dashboard_url: str = DEFAULT_DASHBOARD_URL,
     session_lifetime: timedelta = SESSION_LIFETIME,
+    trackers: Mapping[str, Tracker] | None = None,
+    state_map: StateMap | None = None,
 ) -> Core:
     """The use cases wired to each other: the digest lists the SLA check's open breaches.
     ``seal`` keeps (and opens) anonymous authors' handles; ``write_together`` is storage's
     faster writer of new items and thank-you notes, when it has one; ``owner`` names this
     process in its claims on owed messages, which keep other processes off them for ``lease``;
     ``observations`` hears what the use cases decide (``bot.observations``); ``dashboard_url``
-    starts the dashboard's sign-in links, whose sessions last ``session_lifetime``."""
+    starts the dashboard's sign-in links, whose sessions last ``session_lifetime``, and the
+    links back to items from the issues created in ``trackers`` (by name), whose states
+    ``state_map`` turns into statuses (the defaults without one)."""
     journal = Journal(uow, write_together, observations)
     delivery = Delivery(uow, journal, clock, seal=seal, owner=owner, lease=lease)
     feedback = FeedbackService(uow, clock, seal, delivery=delivery)
@@ -96,6 +104,28 @@ def assemble(
     triage = TriageService(feedback, uow, clock, seal=seal)
     access = DashboardAccess(uow, clock, session_lifetime=session_lifetime)
     backlog = BacklogService(uow, clock)
-    return Core(
-        feedback, triage, roadmap, slas, clock, Enrichment(uow), access, dashboard_url, backlog
+    tracking = TrackerService(
+        uow,
+        clock,
+        triage,
+        trackers or {},
+        state_map or StateMap(),
+        item_url=lambda workspace, number: item_url(dashboard_url, number),
     )
+    return Core(
+        feedback,
+        triage,
+        roadmap,
+        slas,
+        clock,
+        Enrichment(uow),
+        access,
+        dashboard_url,
+        backlog,
+        tracking,
+    )
+
+
+def item_url(dashboard_url: str, number: int) -> str:
+    """An item's page on the dashboard (its visitor signs in to the item's workspace)."""
+    return f"{dashboard_url.rstrip('/')}/items/{number}"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from bot.issue_links import IssueRef
 from bot.items import Item
 from bot.messages import Message, Part, Quote
 from bot.text import excerpt
@@ -26,6 +29,21 @@ def _status(item: Item) -> str:
     return item.status.label
 
 
+# How people call the trackers an item can be linked to (``IssueRef.tracker``).
+TRACKER_LABELS = {"github": "GitHub", "jira": "Jira", "gitlab": "GitLab", "linear": "Linear"}
+
+
+def issue_name(ref: IssueRef) -> str:
+    """``GitHub acme/infra#12``, ``Jira OPS-7``."""
+    return f"{TRACKER_LABELS.get(ref.tracker, ref.tracker)} {ref.key}"
+
+
+def issue_parts(ref: IssueRef) -> list[Part | str]:
+    """An issue's name and its page: ``GitHub acme/infra#12 (https://...)``. The key and URL
+    come from what an admin typed, so they are quoted like any typed text."""
+    return [Quote(issue_name(ref)), " (", Quote(ref.url), ")"]
+
+
 def describe_line(item: Item) -> Message:
     """``#3 request, must-have, internal · planned · 2 votes · “excerpt”``"""
     return Message.of(
@@ -36,7 +54,8 @@ def describe_line(item: Item) -> Message:
 
 
 def describe(item: Item) -> Message:
-    """The whole item: what was said, by whom (or anonymously), when, and its history."""
+    """The whole item: what was said, by whom (or anonymously), when, its history (tracker
+    moves refused too) and the tracker issues it is linked to."""
     # Display names are typed by people, so they are quoted like their text: never a ping.
     who: Part | str = "anonymous" if item.author is None else Quote(item.author.display_name)
     parts: list[Part | str] = [
@@ -46,11 +65,22 @@ def describe(item: Item) -> Message:
         who,
         f", {item.created_at:%Y-%m-%d %H:%M} UTC",
     ]
+    # The tracker's refused moves read in time among the status changes.
+    lines: list[tuple[datetime, list[Part | str]]] = []
     for change in item.history:
         moved = f"{change.from_status.label} → {change.to_status.label}"
-        parts.append(f"\n{change.at:%Y-%m-%d %H:%M} {moved}")
+        line: list[Part | str] = [f"\n{change.at:%Y-%m-%d %H:%M} {moved}"]
         if change.by:
-            parts += [" by ", Quote(change.by.display_name)]
+            line += [" by ", Quote(change.by.display_name)]
         if change.note:
-            parts += [": ", Quote(change.note)]
+            line += [": ", Quote(change.note)]
+        lines.append((change.at, line))
+    for at, note in item.tracker_notes:
+        lines.append((at, [f"\n{at:%Y-%m-%d %H:%M} ", Quote(note)]))
+    for _, line in sorted(lines, key=lambda entry: entry[0]):
+        parts += line
+    if item.links:
+        parts.append("\nLinked issues:")
+        for link in item.links:
+            parts += ["\n- ", *issue_parts(link.ref)]
     return Message.of(*parts)

@@ -10,13 +10,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.dashboard_access import LINK_LIFETIME
+from bot.errors import TrackerFailed, first_line
+from bot.issue_links import IssueRef
 from bot.items import Item, ItemKind, Status
 from bot.kpis import Kpis, format_kpis
 from bot.lists import ItemList
 from bot.messages import Message, Part, Plain, Quote
-from bot.presenting import describe_line, votes
+from bot.presenting import describe_line, issue_name, issue_parts, votes
 from bot.reminders import Reminder
 from bot.service import Recorded, VoteResult
+from bot.trackers import Linked, UnknownIssue
 from bot.triage import Told
 
 # What a form cannot open for: the whole command typed in one go.
@@ -24,11 +27,17 @@ EXAMPLE = {
     ItemKind.FEEDBACK: "/feedback <what you think>",
     ItemKind.REQUEST: "/request must-have: <what you need>",
 }
+LINK_USAGE = (
+    "/roadmap link <#n> <issue URL | KEY-12 | owner/repo#12> links an item to a tracker issue, "
+    "/roadmap link <#n> github owner/repo or /roadmap link <#n> jira PROJ creates one from it, "
+    "/roadmap unlink <#n> [issue] removes the link (admins)"
+)
 TRIAGE_USAGE = (
     "/roadmap status <#n> <status> [note]: new, under review, planned, in pilot, shipped, "
     "declined, or duplicate <#other>\n"
     "/roadmap priority <#n> must-have|good-to-have, /roadmap stakeholder <#n> internal|external\n"
-    "/roadmap show <#n>, /roadmap list [open|mine|must-have|external], /roadmap stats"
+    "/roadmap show <#n>, /roadmap list [open|mine|must-have|external], /roadmap stats\n"
+    f"{LINK_USAGE}"
 )
 ROADMAP_USAGE = (
     "/roadmap shows the roadmap update so far (only to you).\n"
@@ -37,7 +46,11 @@ ROADMAP_USAGE = (
     "/roadmap remind prompt <schedule> [saying <text>] invites people to send feedback instead\n"
     "/roadmap reminders lists this channel's reminders\n"
     "/roadmap unremind <id> removes one\n"
-    "/roadmap dashboard gives you a link (only to you) that signs you in to the web dashboard"
+    "/roadmap dashboard gives you a link (only to you) that signs you in to the web dashboard\n"
+    "/roadmap link <#n> <issue URL | KEY-12 | owner/repo#12> links an item to a GitHub or Jira "
+    "issue, which moves it along from then on; /roadmap link <#n> github owner/repo or "
+    "/roadmap link <#n> jira PROJ creates the issue from the item (admins)\n"
+    "/roadmap unlink <#n> [issue] removes the link (admins)"
 )
 NOT_ALLOWED = Message.of(
     "Sorry, only admins can triage items (status, priority, stakeholder kind). "
@@ -285,4 +298,92 @@ def form_failed(kind: ItemKind, reason: str) -> Message:
         "I could not open the form (",
         Quote(reason),
         f"). You can also type it in one go: `{EXAMPLE[kind]}`",
+    )
+
+
+# -- tracker issues ---------------------------------------------------------------------------
+
+# What to set, where feedbackbot runs, for each tracker it can link items to.
+TRACKER_SETTINGS = {
+    "github": (
+        "GitHub",
+        "GITHUB_TOKEN (a token that may read and create issues; GITHUB_API_URL too for "
+        "GitHub Enterprise Server)",
+    ),
+    "jira": (
+        "Jira",
+        "JIRA_URL with JIRA_USER and JIRA_API_TOKEN (Jira Cloud), or JIRA_URL with "
+        "JIRA_BEARER_TOKEN (Data Center)",
+    ),
+}
+WHICH_ITEM_TO_LINK = Message.of(f"Which item? Give its number, e.g. #3.\n{LINK_USAGE}")
+NO_TRACKERS = Message.of(
+    "No issue tracker is set up, so nothing was linked. To link items to GitHub issues set "
+    f"{TRACKER_SETTINGS['github'][1]}; to Jira issues set {TRACKER_SETTINGS['jira'][1]}; "
+    "then restart feedbackbot."
+)
+
+
+def which_issue(number: int) -> Message:
+    return Message.of(
+        f"Which issue? e.g. /roadmap link #{number} https://github.com/owner/repo/issues/12, "
+        f"/roadmap link #{number} PROJ-12, or /roadmap link #{number} github owner/repo to "
+        "create one."
+    )
+
+
+def linked(outcome: Linked) -> Message:
+    """What the admin reads: the issue linked (or created), and how the item moved."""
+    item = outcome.item
+    parts: list[Part | str] = [
+        f"Created {'and linked ' if outcome.created else ''}"
+        if outcome.created
+        else f"#{item.number} is linked to ",
+        *issue_parts(outcome.ref),
+        f" for #{item.number}." if outcome.created else ".",
+    ]
+    if outcome.moved is not None:
+        moved = status_changed(outcome.moved.item, outcome.moved.told)
+        parts += [" It follows the issue: ", *moved.parts]
+    else:
+        parts.append(
+            f" #{item.number} stays {item.status.label}; it follows the issue from now on."
+        )
+    return Message.of(*parts)
+
+
+def unlinked(number: int, removed: list[IssueRef], asked: str = "") -> Message:
+    if removed:
+        names = ", ".join(issue_name(ref) for ref in removed)
+        return Message.of(
+            f"#{number} is no longer linked to ",
+            Quote(names),
+            "; its status stays as it is.",
+        )
+    if asked.strip():
+        return Message.of(
+            f"#{number} is not linked to ", Quote(asked.strip()), "; nothing changed."
+        )
+    return Message.of(f"#{number} is not linked to any issue; nothing changed.")
+
+
+def tracker_failed(failed: TrackerFailed) -> Message:
+    """The tracker's own one line: what it refused, or that it could not be reached."""
+    return Message.of("Nothing was linked: ", Quote(first_line(failed)), ".")
+
+
+def tracker_not_configured(tracker: str) -> Message:
+    label, settings = TRACKER_SETTINGS.get(tracker, (tracker, f"the {tracker} settings"))
+    return Message.of(
+        f"{label} is not set up for feedbackbot, so nothing was linked. Set {settings} where "
+        "feedbackbot runs, then restart it."
+    )
+
+
+def unknown_issue(unknown: UnknownIssue) -> Message:
+    return Message.of(
+        "Nothing was linked: ",
+        Quote(str(unknown)),
+        ". Give the issue's URL, KEY-12 or owner/repo#12, or github owner/repo or jira PROJ "
+        "to create one.",
     )

@@ -405,7 +405,7 @@ class TrackerService:
     ) -> list[IssueRef]:
         """Admins only (``NotAllowed``). Unlink the issue ``text`` names (its URL or key, as
         linked), or every issue of the item when ``text`` is empty; the issues unlinked (none
-        when it was not linked). The item keeps its status."""
+        when ``text`` names no issue it is linked to). The item keeps its status."""
         if not await roles.may_triage(workspace, person):
             raise NotAllowed("only admins can unlink items from issues")
         await self._item(workspace, number)
@@ -415,6 +415,8 @@ class TrackerService:
             if text:
                 links = await uow.links.for_item(workspace, number)
                 ref = _matching(text, [link.ref for link in links]) or self._parse(text)
+                if ref is None:
+                    return []  # it names nothing this item is linked to
             removed = await uow.links.remove(workspace, number, ref)
             await uow.commit()
         return removed
@@ -579,12 +581,12 @@ class TrackerService:
                 return tracker, ref
         raise self._unknown(text)
 
-    def _parse(self, text: str) -> IssueRef:
+    def _parse(self, text: str) -> IssueRef | None:
         for tracker in self.trackers.values():
             ref = tracker.parse(text)
             if ref is not None:
                 return ref
-        raise self._unknown(text)
+        return None
 
     def _unknown(self, text: str) -> FeedbackBotError:
         for name, looks in _LOOKS_LIKE:

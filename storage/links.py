@@ -55,7 +55,9 @@ class SqlLinks:
         removed = await self._conn.execute(
             delete(issue_links)
             .where(*which)
-            .returning(issue_links.c.id, issue_links.c.tracker, issue_links.c.key, issue_links.c.url)
+            .returning(
+                issue_links.c.id, issue_links.c.tracker, issue_links.c.key, issue_links.c.url
+            )
         )
         return [IssueRef(tracker, key, url) for _, tracker, key, url in sorted(removed.all())]
 
@@ -116,7 +118,9 @@ class SqlLinks:
         item_id = await self._workspaces.item_id(workspace, number)
         if item_id is None:
             return
-        await self._conn.execute(insert(issue_link_notes).values(item_id=item_id, at=stored(at), text=text))
+        await self._conn.execute(
+            insert(issue_link_notes).values(item_id=item_id, at=stored(at), text=text)
+        )
 
     async def notes(self, workspace: Workspace, number: int) -> list[tuple[datetime, str]]:
         item_id = await self._workspaces.item_id(workspace, number)
