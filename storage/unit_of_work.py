@@ -24,6 +24,7 @@ from bot.ports import DeliveryLog, ItemRepository
 from bot.reminders import ReminderStore, RoadmapReader
 from bot.slas import SlaStore
 from bot.trackers import IssueLinkStore
+from bot.webhooks import WebhookStore
 from storage.access import SqlAccess
 from storage.backlog import SqlBacklog
 from storage.kpis import SqlKpis
@@ -32,6 +33,7 @@ from storage.outbox import SqlOutbox
 from storage.reminders import SqlReminders
 from storage.repository import SqlItemRepository
 from storage.triage import SqlTriage
+from storage.webhooks import SqlWebhooks
 from storage.workspaces import WorkspaceIds
 
 # What a database can throw at us: the driver's errors (wrapped by SQLAlchemy) and the network's.
@@ -57,6 +59,7 @@ class SqlUnitOfWork:
     access: AccessStore
     backlog: BacklogReader
     links: IssueLinkStore
+    webhooks: WebhookStore
 
     def __init__(
         self,
@@ -93,6 +96,7 @@ class SqlUnitOfWork:
         self.access = SqlAccess(connection, workspaces)
         self.backlog = SqlBacklog(connection, workspaces)
         self.links = SqlLinks(connection, workspaces)
+        self.webhooks = SqlWebhooks(connection, workspaces)
 
     async def __aexit__(
         self,
