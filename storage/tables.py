@@ -426,6 +426,7 @@ issue_link_notes = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("text", Text, nullable=False),
     Index("ix_issue_link_notes_item_id", "item_id"),
+)
 
 
 # -- outgoing webhooks (issue 16) --------------------------------------------------------------
