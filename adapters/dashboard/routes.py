@@ -44,6 +44,7 @@ from bot.errors import (
 )
 from bot.identity import Person, Workspace
 from bot.items import ItemKind, Priority, Stakeholder, Status
+from bot.presenting import TRACKER_LABELS, issue_name
 from bot.reminders import ReminderKind
 from bot.schedules import EXAMPLES, ScheduleError
 from bot.text import MAX_TEXT_LENGTH, parse_number
@@ -140,9 +141,7 @@ class Dashboard:
         )
         env = aiohttp_jinja2.get_env(app)
         env.globals.update(when=views.when, age=views.age, label=views.label, static_route=STATIC)
-        env.globals.update(
-            tracker_label=views.tracker_label, seconds=views.seconds, outcome=views.outcome
-        )
+        env.globals.update(issue_name=issue_name, seconds=views.seconds, outcome=views.outcome)
         get, post = app.router.add_get, app.router.add_post
         get("/", self._plain(self._home))
         get("/signin/{token}", self._plain(self._signin_page))
@@ -567,7 +566,7 @@ class Dashboard:
         except ItemNotFound:
             return self._missing(request, guest, f"item #{number}")
         except TrackerNotConfigured as missing:
-            why = f"{views.TRACKER_LABELS.get(missing.tracker, missing.tracker)} is not configured"
+            why = f"{TRACKER_LABELS.get(missing.tracker, missing.tracker)} is not configured"
             return await self._item(request, guest, error=f"{why} on this bot.", status=409)
         except (TrackerFailed, UnknownIssue, _FormError) as refused:
             return await self._item(request, guest, error=first_line(refused), status=409)

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from adapters.dashboard.charts import Chart, bar_chart, line_chart, stacked_bar_chart, time_unit
 from bot.backlog import BacklogFilter, Sort
 from bot.identity import Person, Platform
-from bot.issue_links import IssueLink, IssueRef
+from bot.issue_links import IssueLink
 from bot.items import ALLOWED_TRANSITIONS, Item, ItemKind, Priority, Stakeholder, Status
 from bot.kpis import ORDER, KpiCharts, Kpis, duration
 from bot.webhooks import Attempt, DeliveryState, EventType
@@ -292,15 +292,6 @@ def just_linked(item: Item, query: Mapping[str, str]) -> JustLinked | None:
     if found is None:
         return None
     return JustLinked(found, created=query.get("created") == "1", moved=query.get("moved") == "1")
-
-
-# Trackers by their names in IssueRef.tracker; one not listed shows its name capitalised.
-TRACKER_LABELS = {"github": "GitHub", "jira": "Jira"}
-
-
-def tracker_label(ref: IssueRef) -> str:
-    """An issue as people name it: ``GitHub owner/repo#12``, ``Jira PROJ-12``."""
-    return f"{TRACKER_LABELS.get(ref.tracker, ref.tracker.capitalize())} {ref.key}"
 
 
 def number_in(query: Mapping[str, str], name: str) -> int | None:
