@@ -134,18 +134,21 @@ async def test_another_workspaces_endpoint_is_not_found_and_stays(
     assert receiver.requests == []
 
 
-async def test_a_non_admin_gets_no_webhooks_page_and_cannot_add(
+async def test_a_non_admin_gets_no_webhooks_page_and_changes_nothing(
     browser: Browser, core: Core, receiver: Receiver
 ) -> None:
-    await core.webhooks.add(ACME, receiver.url())
+    ours, _ = await core.webhooks.add(ACME, receiver.url())
     backlog = await sign_in(browser, core, person=BOB, admin=False)
     assert 'href="/webhooks"' not in backlog.text
     page = await browser.get("/webhooks")
     assert page.status == 403
     assert receiver.url() not in page.text
-    refused = await browser.post("/webhooks", {"url": "https://example.test/hook"})
-    assert refused.status == 403
-    assert len(await core.webhooks.endpoints(ACME)) == 1
+    for path in ("/webhooks", f"/webhooks/{ours.id}/test", f"/webhooks/{ours.id}/remove"):
+        refused = await browser.post(path, {"url": "https://example.test/hook"})
+        assert refused.status == 403, path
+        assert "Nothing was changed" in refused.text
+    assert [e.id for e in await core.webhooks.endpoints(ACME)] == [ours.id]
+    assert receiver.requests == []
 
 
 async def test_adding_an_endpoint_needs_the_csrf_token(browser: Browser, core: Core) -> None:
