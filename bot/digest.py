@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.issue_links import IssueRef
 from bot.items import Priority, Stakeholder, Status
 from bot.messages import Message, Part, Plain, Quote
+from bot.presenting import issue_parts
 from bot.slas import Breach
 from bot.text import excerpt
 
@@ -34,6 +36,8 @@ class ItemLine:
     status: Status
     votes: int
     created_at: datetime
+    # The tracker issues the item is linked to.
+    links: tuple[IssueRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,7 @@ class StatusMove:
     text: str
     to_status: Status
     at: datetime
+    links: tuple[IssueRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +178,7 @@ def _request_line(line: ItemLine) -> list[Part]:
         Plain(f"#{line.number} “"),
         Quote(excerpt(line.text, EXCERPT)),
         Plain(f"” ({_stakes(line)})"),
+        *_issues(line.links),
     ]
 
 
@@ -181,6 +187,7 @@ def _move_line(move: StatusMove) -> list[Part]:
         Plain(f"#{move.number} “"),
         Quote(excerpt(move.text, EXCERPT)),
         Plain(f"” is now {move.to_status.label}"),
+        *_issues(move.links),
     ]
 
 
@@ -190,6 +197,7 @@ def _voted_line(line: ItemLine) -> list[Part]:
         Plain(f"#{line.number} “"),
         Quote(excerpt(line.text, EXCERPT)),
         Plain(f"” · {votes} · {line.status.label}"),
+        *_issues(line.links),
     ]
 
 
@@ -198,6 +206,7 @@ def _waiting_line(line: ItemLine, zone: ZoneInfo) -> list[Part]:
         Plain(f"#{line.number} “"),
         Quote(excerpt(line.text, EXCERPT)),
         Plain(f"” ({line.stakeholder.value}, since {_day(line.created_at, zone)})"),
+        *_issues(line.links),
     ]
 
 
@@ -208,3 +217,12 @@ def _breach_line(breach: Breach, zone: ZoneInfo) -> list[Part]:
         Quote(excerpt(breach.text, EXCERPT)),
         Plain(f"” ({priority}{breach.stakeholder.value}, due {_day(breach.deadline, zone)})"),
     ]
+
+
+def _issues(links: tuple[IssueRef, ...]) -> list[Part]:
+    """`` · GitHub acme/infra#12 (https://...)`` for each issue the item is linked to."""
+    parts: list[Part] = []
+    for ref in links:
+        parts.append(Plain(" · "))
+        parts += [Plain(p) if isinstance(p, str) else p for p in issue_parts(ref)]
+    return parts

@@ -481,6 +481,10 @@ class TrackerService:
         recently read first, a few at once) and applies what changed since the state last
         seen; a tracker that fails is logged once and skipped for the rest of this poll.
         How many items moved."""
+        return sum(1 for each in await self.poll_changes() if each.outcome == "moved")
+
+    async def poll_changes(self) -> list[Applied]:
+        """``poll``, saying what each change did to each linked item."""
         async with self._uow() as uow:
             due = await uow.links.to_poll(self._poll_limit)
         last_seen: dict[IssueRef, set[str | None]] = {}
@@ -506,7 +510,7 @@ class TrackerService:
 
         refs = list(last_seen)
         states = await asyncio.gather(*(read(ref) for ref in refs))
-        moved = 0
+        done: list[Applied] = []
         for ref, state in zip(refs, states, strict=True):
             if state is None:
                 continue
@@ -515,9 +519,8 @@ class TrackerService:
                     await uow.links.seen(ref, state.seen, self._clock.now())
                     await uow.commit()
                 continue
-            applied = await self.apply(TrackerChange(state, action="poll"))
-            moved += sum(1 for each in applied if each.outcome == "moved")
-        return moved
+            done += await self.apply(TrackerChange(state, action="poll"))
+        return done
 
     async def _apply_to(
         self, change: TrackerChange, workspace: Workspace, number: int

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, delete, insert, select, update
@@ -163,6 +163,25 @@ async def links_by_item(
     )
     for row in rows:
         found.setdefault(row.item_id, []).append(_to_link(row))
+    return found
+
+
+async def links_by_number(
+    connection: AsyncConnection, workspace_id: int, numbers: Collection[int]
+) -> dict[int, tuple[IssueRef, ...]]:
+    """The issues each of the items ``numbers`` of one workspace is linked to, oldest link
+    first: one query, for the digest's lines."""
+    found: dict[int, tuple[IssueRef, ...]] = {}
+    if not numbers:
+        return found
+    rows = await connection.execute(
+        select(items.c.number, issue_links.c.tracker, issue_links.c.key, issue_links.c.url)
+        .select_from(issue_links.join(items, items.c.id == issue_links.c.item_id))
+        .where(items.c.workspace_id == workspace_id, items.c.number.in_(sorted(numbers)))
+        .order_by(issue_links.c.linked_at, issue_links.c.id)
+    )
+    for number, tracker, key, url in rows:
+        found[number] = (*found.get(number, ()), IssueRef(tracker, key, url))
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from bot.identity import Workspace
 from bot.items import OPEN_STATUSES, ItemKind, Priority, Stakeholder, Status
 from bot.reminders import Reminder
 from storage.dialect import insert_ignoring_duplicates
+from storage.links import links_by_number
 from storage.rows import person_columns, stored, to_line, to_reminder, utc
 from storage.tables import items, reminder_occurrences, reminders, status_changes, workspaces
 from storage.workspaces import WorkspaceIds
@@ -244,6 +246,17 @@ class SqlReminders:
         waiting = await self._lines(
             select(*line_columns).where(waiting_filter).order_by(items.c.created_at).limit(limit)
         )
+        linked = await links_by_number(
+            self._conn,
+            workspace_id,
+            {line.number for line in (*new_requests, *top_voted, *waiting)}
+            | {move.number for move in moves},
+        )
+        new_requests, top_voted, waiting = (
+            [replace(line, links=linked.get(line.number, ())) for line in lines]
+            for lines in (new_requests, top_voted, waiting)
+        )
+        moves = [replace(move, links=linked.get(move.number, ())) for move in moves]
         return RoadmapFacts(
             since=start,
             until=end,

@@ -144,6 +144,10 @@ async def _dispatch(
             return await run_reminders(arguments, app.core.roadmap, app.core.clock, out)
         if arguments.command == "dashboard":
             return await _dashboard_link(arguments, app.core, out)
+        if arguments.command in ("link", "unlink", "trackers"):
+            from adapters.cli.trackers import run_trackers
+
+            return await run_trackers(arguments, app.core, out)
         if arguments.command == "export":
             # The dashboard's export, oldest first: streamed, so a million items fit in memory.
             async for chunk in app.core.backlog.export(

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TextIO
 
-from adapters.cli.usage import text_argument, workspace_argument
+from adapters.cli.usage import number_argument, text_argument, workspace_argument
 
 
 class _Version(argparse.Action):
@@ -132,6 +132,38 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         from adapters.scheduler.cli import add_reminder_actions
 
         add_reminder_actions(reminders)
+
+    link_issue = commands.add_parser(
+        "link", help="link an item to a GitHub or Jira issue, or create one from it"
+    )
+    link_issue.add_argument(
+        "--workspace", type=workspace_argument, required=True, help="the item's, as platform:id"
+    )
+    link_issue.add_argument("number", type=number_argument, metavar="N", help="the item's number")
+    link_issue.add_argument(
+        "issue",
+        type=text_argument,
+        nargs="+",
+        metavar="ISSUE",
+        help="an issue's URL, KEY-12 or owner/repo#12; or github owner/repo, jira PROJ to "
+        "create one",
+    )
+    unlink_issue = commands.add_parser("unlink", help="unlink an item from its tracker issues")
+    unlink_issue.add_argument(
+        "--workspace", type=workspace_argument, required=True, help="the item's, as platform:id"
+    )
+    unlink_issue.add_argument("number", type=number_argument, metavar="N", help="the item's number")
+    unlink_issue.add_argument(
+        "issue",
+        type=text_argument,
+        nargs="*",
+        metavar="ISSUE",
+        help="the issue to unlink (default: every issue the item is linked to)",
+    )
+    trackers = commands.add_parser("trackers", help="GitHub and Jira issues linked to items")
+    trackers.add_subparsers(dest="trackers_command", required=True, metavar="ACTION").add_parser(
+        "poll", help="read every linked issue now and move the items whose issue changed"
+    )
 
     db = commands.add_parser("db", help="database schema").add_subparsers(
         dest="db_command", required=True, metavar="ACTION"

@@ -387,6 +387,7 @@ class Dashboard:
                 "detail": detail,
                 "item": item,
                 "thanks_link": views.thanks_link(item),
+                "linked_issues": views.linked_issues(item),
                 "next_statuses": views.next_statuses(item),
                 "priorities": list(Priority),
                 "stakeholders": list(Stakeholder),

@@ -17,6 +17,7 @@ from bot.identity import Person, Platform
 from bot.issue_links import IssueLink
 from bot.items import ALLOWED_TRANSITIONS, Item, ItemKind, Priority, Stakeholder, Status
 from bot.kpis import ORDER, KpiCharts, Kpis, duration
+from bot.presenting import issue_name
 from bot.webhooks import Attempt, DeliveryState, EventType
 
 SORT_LABELS = {
@@ -143,6 +144,27 @@ def thanks_link(item: Item) -> str | None:
             f"{thanks.message_id}"
         )
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedIssue:
+    """A tracker issue as the item page lists it: ``GitHub acme/infra#12``, its page (only an
+    http(s) address is ever a link) and its state last seen."""
+
+    name: str
+    url: str | None
+    state: str | None
+
+
+def linked_issues(item: Item) -> list[LinkedIssue]:
+    return [
+        LinkedIssue(
+            issue_name(link.ref),
+            link.ref.url if link.ref.url.startswith(("https://", "http://")) else None,
+            link.state,
+        )
+        for link in item.links
+    ]
 
 
 def next_statuses(item: Item) -> list[Status]:
