@@ -21,6 +21,8 @@ from bot.sla_check import SlaCheck
 from bot.slas import SlaPolicy
 from bot.trackers import StateMap, Tracker, TrackerService
 from bot.triage import TriageService
+from bot.webhook_dispatch import CONCURRENCY, WebhookDispatch
+from bot.webhooks import WebhookSender, WebhookService
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,9 @@ class Core:
     backlog: BacklogService
     # Items linked to tracker issues, moved as their issues move (issue 16).
     trackers: TrackerService
+    # Outgoing webhooks: admins' endpoints, and (with a sender, in ``run``) their delivery.
+    webhooks: WebhookService
+    dispatch: WebhookDispatch | None = None
 
     @property
     def delivery(self) -> Delivery:
@@ -77,6 +82,8 @@ def assemble(
     session_lifetime: timedelta = SESSION_LIFETIME,
     trackers: Mapping[str, Tracker] | None = None,
     state_map: StateMap | None = None,
+    webhook_sender: WebhookSender | None = None,
+    webhook_concurrency: int = CONCURRENCY,
 ) -> Core:
     """The use cases wired to each other: the digest lists the SLA check's open breaches.
     ``seal`` keeps (and opens) anonymous authors' handles; ``write_together`` is storage's
@@ -85,7 +92,8 @@ def assemble(
     ``observations`` hears what the use cases decide (``bot.observations``); ``dashboard_url``
     starts the dashboard's sign-in links, whose sessions last ``session_lifetime``, and the
     links back to items from the issues created in ``trackers`` (by name), whose states
-    ``state_map`` turns into statuses (the defaults without one)."""
+    ``state_map`` turns into statuses (the defaults without one); ``webhook_sender`` sends
+    webhooks (tests, and the delivery in ``run``), up to ``webhook_concurrency`` at once."""
     journal = Journal(uow, write_together, observations)
     delivery = Delivery(uow, journal, clock, seal=seal, owner=owner, lease=lease)
     feedback = FeedbackService(uow, clock, seal, delivery=delivery)
@@ -112,6 +120,14 @@ def assemble(
         state_map or StateMap(),
         item_url=lambda workspace, number: item_url(dashboard_url, number),
     )
+    webhooks = WebhookService(uow, clock, seal, webhook_sender)
+    dispatch = (
+        None
+        if webhook_sender is None
+        else WebhookDispatch(
+            uow, clock, seal, webhook_sender, owner=owner, concurrency=webhook_concurrency
+        )
+    )
     return Core(
         feedback,
         triage,
@@ -123,6 +139,8 @@ def assemble(
         dashboard_url,
         backlog,
         tracking,
+        webhooks=webhooks,
+        dispatch=dispatch,
     )
 
 
