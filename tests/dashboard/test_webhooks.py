@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from adapters.webhooks.sender import HttpxWebhookSender
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sealing import FernetSeal, new_key
+from adapters.webhooks.sender import HttpxWebhookSender
 from bot.core import Core
 from bot.identity import Platform, Workspace
 from bot.webhooks import EventType
