@@ -16,8 +16,8 @@ from bot.core import Core
 from bot.identity import Platform, Workspace
 from bot.webhooks import EventType
 from tests.core import core_on
-from tests.dashboard.conftest import Browser, sign_in
-from tests.fakes import ACME, BOB, FixedClock
+from tests.dashboard.conftest import Browser, record, sign_in
+from tests.fakes import ACME, BOB, FakeChat, FixedClock
 from tests.webhooks.receiver import Receiver
 
 GLOBEX = Workspace(Platform.DISCORD, "G-GLOBEX")
@@ -197,3 +197,27 @@ async def test_without_a_seal_key_adding_is_refused_with_how_to_fix_it(
     assert "Nothing was added: FEEDBACKBOT_SEAL_KEY:" in page.text
     assert "feedbackbot seal-key" in page.text
     assert await core.webhooks.endpoints(ACME) == []
+
+
+async def test_the_deliveries_of_item_events_are_listed_with_their_outcome(
+    browser: Browser, core: Core, chat: FakeChat, receiver: Receiver
+) -> None:
+    await sign_in(browser, core)
+    _, secret, _ = await added(browser, receiver.url(), EventType.CREATED)
+    receiver.trust(secret)
+    await record(core, chat, "SSO")
+    assert core.dispatch is not None
+    await core.dispatch.run_due()
+    receiver.status = 500
+    await record(core, chat, "Dark theme")
+    await core.dispatch.run_due()
+    page = await browser.get("/webhooks")
+    rows = page.text.split("Recent deliveries", 1)[1].split("<tr>")[2:]
+    assert len(rows) == 2
+    # Newest first: #2 failed and is retried later, #1 was delivered.
+    assert 'href="/items/2"' in rows[0] and ">500<" in rows[0] and "failed, will retry" in rows[0]
+    assert 'href="/items/1"' in rows[1] and ">204<" in rows[1] and "delivered" in rows[1]
+    assert all("item.created" in row for row in rows)
+    # The endpoint had a success, and fails since the 500.
+    endpoints = page.text.split('<h2 id="endpoints-h">', 1)[1].split("</table>", 1)[0]
+    assert "never" not in endpoints and "sla-breached" in endpoints
