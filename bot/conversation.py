@@ -496,6 +496,10 @@ class Conversation:
         if is_blank(issue):
             return replies.which_issue(number)
         if self._trackers is None or not self._trackers.trackers:
+            # Refused as any triage first: only admins need to know what to set up.
+            admin = await _triaged(roles.may_triage(speaker.workspace, speaker.person))
+            if admin is not True:
+                return admin if isinstance(admin, Message) else replies.NOT_ALLOWED
             return replies.NO_TRACKERS
         linked = await _tracked(
             self._trackers.link(speaker.workspace, speaker.person, roles, number, issue)

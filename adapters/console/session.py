@@ -34,6 +34,9 @@ Commands (everything you type is what a Slack or Discord channel would receive):
                       /roadmap stakeholder <#n> internal|external
   /roadmap show <#n>, /roadmap list [open|mine|must-have|external], /roadmap stats
   /roadmap dashboard  a link that signs you in to the web dashboard (works once)
+  /roadmap link <#n> <issue URL | KEY-12 | owner/repo#12>   link an item to a
+                      GitHub or Jira issue; /roadmap link <#n> github owner/repo or
+                      jira PROJ creates one; /roadmap unlink <#n> [issue] removes it
   /as <name>          speak as someone else (to try votes)
   /help               this text
   /quit               leave (end of input works too)

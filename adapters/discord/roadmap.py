@@ -190,4 +190,30 @@ def roadmap_group(adapter: DiscordAdapter) -> app_commands.Group:
         roles = adapter.roles(interaction)
         await answer(interaction, lambda talk, speaker: talk.dashboard(speaker, roles))
 
+    @group.command(name="link", description="Link an item to a GitHub or Jira issue (admins)")
+    @app_commands.describe(
+        number="The item's number",
+        issue="The issue's URL, KEY-12 or owner/repo#12; or github owner/repo, jira PROJ to "
+        "create one",
+    )
+    async def link(
+        interaction: discord.Interaction, number: int, issue: app_commands.Range[str, 1, 500]
+    ) -> None:
+        roles = adapter.roles(interaction)
+        await answer(interaction, lambda talk, speaker: talk.link(speaker, roles, number, issue))
+
+    @group.command(name="unlink", description="Unlink an item from its tracker issues (admins)")
+    @app_commands.describe(
+        number="The item's number", issue="The issue to unlink (leave out for every one)"
+    )
+    async def unlink(
+        interaction: discord.Interaction,
+        number: int,
+        issue: app_commands.Range[str, 1, 500] | None = None,
+    ) -> None:
+        roles = adapter.roles(interaction)
+        await answer(
+            interaction, lambda talk, speaker: talk.unlink(speaker, roles, number, issue or "")
+        )
+
     return group

@@ -130,6 +130,8 @@ async def test_roadmap_is_registered_as_a_group_with_subcommands(fake: FakeDisco
         "stakeholder",
         "stats",
         "dashboard",
+        "link",
+        "unlink",
     }
 
 
@@ -358,3 +360,19 @@ async def test_dashboard_gives_a_private_link_that_signs_in_with_the_member_s_ro
     assert session.visitor.workspace == ACME and session.visitor.admin is admin
     assert session.visitor.person.user_id == user_id
     assert roadmap_bot.fake.channel_messages(ACME_CHANNEL) == []  # nothing in the channel
+
+
+async def test_link_and_unlink_are_subcommands_refused_to_members(
+    roadmap_bot: RoadmapBot,
+) -> None:
+    await roadmap_bot.bot.command("request", text="SSO for Grafana")
+    refused = await roadmap_bot.roadmap_command(
+        "link", user_id=ALICE, number=1, issue="acme/infra#12"
+    )
+    assert "only admins" in refused
+    no_tracker = await roadmap_bot.roadmap_command(
+        "link", user_id=TRIAGER, number=1, issue="acme/infra#12"
+    )
+    assert "No issue tracker is set up" in no_tracker and "GITHUB_TOKEN" in no_tracker
+    unlinked = await roadmap_bot.roadmap_command("unlink", user_id=TRIAGER, number=1)
+    assert unlinked == "#1 is not linked to any issue; nothing changed."
