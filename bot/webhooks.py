@@ -203,7 +203,7 @@ def linked(item: Item, link: IssueLink) -> Event:
     return Event(EventType.LINKED, item.workspace, link.linked_at, item, {"link": _link(link)})
 
 
-def test_event(workspace: Workspace, endpoint_id: int, at: datetime) -> Event:
+def webhook_test(workspace: Workspace, endpoint_id: int, at: datetime) -> Event:
     return Event(EventType.TEST, workspace, at, None, {"endpoint": endpoint_id})
 
 
@@ -486,7 +486,7 @@ class WebhookService:
             endpoint = await uow.webhooks.endpoint(endpoint_id)
             if endpoint is None or (workspace is not None and endpoint.workspace != workspace):
                 raise WebhookNotFound(f"there is no webhook endpoint {endpoint_id} here")
-            event = test_event(endpoint.workspace, endpoint.id, now)
+            event = webhook_test(endpoint.workspace, endpoint.id, now)
             delivery = await uow.webhooks.deliver_now(
                 endpoint, event, by=self._owner, until=now + TEST_LEASE
             )
