@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp_jinja2
 import jinja2
@@ -33,18 +33,30 @@ from bot.backlog import BacklogQuery, BadCursor
 from bot.core import Core
 from bot.dashboard_access import LinkRefused, Visitor
 from bot.errors import (
+    ConfigError,
     DoesNotApply,
     InvalidTransition,
     ItemNotFound,
     NotAllowed,
     StorageError,
+    TrackerFailed,
     first_line,
 )
 from bot.identity import Person, Workspace
 from bot.items import ItemKind, Priority, Stakeholder, Status
+from bot.presenting import TRACKER_LABELS, issue_name
 from bot.reminders import ReminderKind
 from bot.schedules import EXAMPLES, ScheduleError
 from bot.text import MAX_TEXT_LENGTH, parse_number
+from bot.trackers import TrackerNotConfigured, UnknownIssue
+from bot.webhooks import (
+    ITEM_EVENTS,
+    Attempt,
+    BadEndpoint,
+    Endpoint,
+    EventType,
+    WebhookNotFound,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +76,14 @@ HEADERS = {
 }
 # How long a reminder's fields and a note may be, beyond which a form is refused.
 MAX_FIELD = 200
+# The longest endpoint URL taken, and how many recent deliveries the webhooks page lists.
+MAX_URL = 2000
+DELIVERIES_SHOWN = 50
+# How far back among an endpoint's attempts the page looks for the test just sent.
+TESTS_LOOKED = 20
+# What an endpoint may subscribe to, in the form's order: every item event (a test event goes
+# to the endpoint tested, subscribed or not).
+SUBSCRIBABLE = [event for event in EventType if event in ITEM_EVENTS]
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -121,6 +141,7 @@ class Dashboard:
         )
         env = aiohttp_jinja2.get_env(app)
         env.globals.update(when=views.when, age=views.age, label=views.label, static_route=STATIC)
+        env.globals.update(issue_name=issue_name, seconds=views.seconds, outcome=views.outcome)
         get, post = app.router.add_get, app.router.add_post
         get("/", self._plain(self._home))
         get("/signin/{token}", self._plain(self._signin_page))
@@ -138,6 +159,12 @@ class Dashboard:
         get("/reminders", self._page(self._reminders))
         post("/reminders", self._form(self._add_reminder, admin=True))
         post("/reminders/{id}/remove", self._form(self._remove_reminder, admin=True))
+        post("/items/{number}/links", self._form(self._link, admin=True))
+        post("/items/{number}/links/remove", self._form(self._unlink, admin=True))
+        get("/webhooks", self._page(self._admin_only(self._webhooks)))
+        post("/webhooks", self._form(self._add_webhook, admin=True))
+        post("/webhooks/{id}/remove", self._form(self._remove_webhook, admin=True))
+        post("/webhooks/{id}/test", self._form(self._test_webhook, admin=True))
         app.router.add_static("/static", HERE / "static", name=STATIC, append_version=True)
 
     def _plain(
@@ -368,6 +395,8 @@ class Dashboard:
                 "done": request.query.get("done", ""),
                 "now": self._core.clock.now(),
                 "max_note": MAX_TEXT_LENGTH,
+                # What a link form did; only an issue the item is linked to is named.
+                "just_linked": views.just_linked(item, request.query),
             },
             guest=guest,
             status=status,
@@ -517,6 +546,176 @@ class Dashboard:
         ):
             return self._missing(request, guest, f"reminder #{request.match_info['id']}")
         return _see_other(f"/reminders?removed={reminder_id}")
+
+    # -- tracker links --------------------------------------------------------------------------
+
+    async def _linking(
+        self,
+        request: web.Request,
+        guest: Guest,
+        change: Callable[[int], Awaitable[str]],
+    ) -> web.StreamResponse:
+        """A link or an unlink, refused on the item's page as a triage form is: ``change``
+        gives the page's query that says what was done."""
+        number = parse_number(request.match_info["number"])
+        if number is None:
+            return self._missing(request, guest, f"item #{request.match_info['number']}")
+        try:
+            done = await change(number)
+        except NotAllowed:
+            return self._refused(request, guest, "Only admins can do this.")
+        except ItemNotFound:
+            return self._missing(request, guest, f"item #{number}")
+        except TrackerNotConfigured as missing:
+            why = f"{TRACKER_LABELS.get(missing.tracker, missing.tracker)} is not configured"
+            return await self._item(request, guest, error=f"{why} on this bot.", status=409)
+        except (TrackerFailed, UnknownIssue, _FormError) as refused:
+            return await self._item(request, guest, error=first_line(refused), status=409)
+        return _see_other(f"/items/{number}?{done}")
+
+    async def _link(self, request: web.Request, guest: Guest) -> web.StreamResponse:
+        form = await request.post()
+
+        async def change(number: int) -> str:
+            text = _text(form.get("issue"), MAX_FIELD, "The issue")
+            if not text:
+                raise _FormError(
+                    "Which issue? Give its URL, PROJ-12 or owner/repo#12; "
+                    "or github owner/repo or jira PROJ to create one."
+                )
+            linked = await self._core.trackers.link(
+                guest.workspace, guest.person, guest.roles, number, text
+            )
+            done = {"done": "linked", "issue": linked.ref.key}
+            if linked.created:
+                done["created"] = "1"
+            if linked.moved is not None:
+                done["moved"] = "1"
+            return urlencode(done)
+
+        return await self._linking(request, guest, change)
+
+    async def _unlink(self, request: web.Request, guest: Guest) -> web.StreamResponse:
+        form = await request.post()
+
+        async def change(number: int) -> str:
+            text = _text(form.get("issue"), MAX_FIELD, "The issue")
+            removed = await self._core.trackers.unlink(
+                guest.workspace, guest.person, guest.roles, number, text
+            )
+            if not removed:
+                raise _FormError(f"#{number} is not linked to {text or 'any issue'}.")
+            return urlencode({"done": "unlinked", "count": str(len(removed))})
+
+        return await self._linking(request, guest, change)
+
+    # -- webhooks -----------------------------------------------------------------------------
+
+    def _admin_only(self, page: Page) -> Page:
+        """A page for admins alone (it names where the workspace's events go): anyone else is
+        refused, as an admin's form is."""
+
+        async def handle(request: web.Request, guest: Guest) -> web.StreamResponse:
+            if not guest.visitor.admin:
+                return self._refused(request, guest, "Only admins can see this page.")
+            return await page(request, guest)
+
+        return handle
+
+    async def _webhooks(
+        self,
+        request: web.Request,
+        guest: Guest,
+        *,
+        error: str | None = None,
+        status: int = 200,
+        typed: tuple[str, frozenset[EventType]] | None = None,
+        added: tuple[Endpoint, str] | None = None,
+    ) -> web.StreamResponse:
+        endpoints = await self._core.webhooks.endpoints(guest.workspace)
+        attempts = await self._core.webhooks.deliveries(guest.workspace, None, DELIVERIES_SHOWN)
+        url, chosen = typed or ("", ITEM_EVENTS)
+        return self._render(
+            request,
+            "webhooks.html",
+            {
+                "endpoints": endpoints,
+                "attempts": attempts,
+                "events": SUBSCRIBABLE,
+                "every_event": ITEM_EVENTS,
+                "error": error,
+                "typed_url": url,
+                "chosen": chosen,
+                "added": added,
+                "tested": await self._tested(request, guest),
+                "removed": views.number_in(request.query, "removed"),
+            },
+            guest=guest,
+            status=status,
+        )
+
+    async def _tested(self, request: web.Request, guest: Guest) -> Attempt | None:
+        """The test attempt the address names (after "Send test"), when it is this workspace's."""
+        delivery_id = views.number_in(request.query, "tested")
+        endpoint_id = views.number_in(request.query, "endpoint")
+        if delivery_id is None or endpoint_id is None:
+            return None
+        recent = await self._core.webhooks.deliveries(guest.workspace, endpoint_id, TESTS_LOOKED)
+        return next(
+            (a for a in recent if a.delivery_id == delivery_id and a.type is EventType.TEST), None
+        )
+
+    async def _add_webhook(self, request: web.Request, guest: Guest) -> web.StreamResponse:
+        form = await request.post()
+        raw = form.get("url")
+        url = raw.strip() if isinstance(raw, str) else ""
+        chosen = frozenset(
+            event for event in SUBSCRIBABLE if event.value in form.getall("events", [])
+        )
+        try:
+            if not url:
+                raise _FormError("Where to? Give the endpoint's URL, https://...")
+            if len(url) > MAX_URL:
+                raise _FormError(f"The URL is over {MAX_URL:,} characters.")
+            if not chosen:
+                raise _FormError("Choose at least one event to send.")
+            endpoint, secret = await self._core.webhooks.add(guest.workspace, url, chosen)
+        except (BadEndpoint, ConfigError, _FormError) as refused:
+            return await self._webhooks(
+                request,
+                guest,
+                error=f"Nothing was added: {refused}",
+                status=400,
+                typed=(url, chosen),
+            )
+        log.info("dashboard: %s added webhook endpoint %s", guest.person.user_id, endpoint.id)
+        # The secret is shown in this answer alone (never stored where a page can read it
+        # back), so it is not a redirect: the page is not cached and a reload asks first.
+        return await self._webhooks(request, guest, added=(endpoint, secret))
+
+    async def _remove_webhook(self, request: web.Request, guest: Guest) -> web.StreamResponse:
+        endpoint_id = parse_number(request.match_info["id"])
+        if endpoint_id is None or not await self._core.webhooks.remove(
+            guest.workspace, endpoint_id
+        ):
+            return self._missing(request, guest, f"webhook endpoint #{request.match_info['id']}")
+        return _see_other(f"/webhooks?removed={endpoint_id}")
+
+    async def _test_webhook(self, request: web.Request, guest: Guest) -> web.StreamResponse:
+        endpoint_id = parse_number(request.match_info["id"])
+        missing = f"webhook endpoint #{request.match_info['id']}"
+        if endpoint_id is None:
+            return self._missing(request, guest, missing)
+        try:
+            attempt = await self._core.webhooks.test(guest.workspace, endpoint_id)
+        except WebhookNotFound:
+            return self._missing(request, guest, missing)
+        except ConfigError as refused:
+            return await self._webhooks(
+                request, guest, error=f"Nothing was sent: {refused}", status=409
+            )
+        # The page lists this attempt: the address names it, the page reads what it answered.
+        return _see_other(f"/webhooks?tested={attempt.delivery_id}&endpoint={endpoint_id}")
 
 
 class _FormError(ValueError):

@@ -14,9 +14,11 @@ from urllib.parse import urlencode
 from adapters.dashboard.charts import Chart, bar_chart, line_chart, stacked_bar_chart, time_unit
 from bot.backlog import BacklogFilter, Sort
 from bot.identity import Person, Platform
+from bot.issue_links import IssueLink
 from bot.items import ALLOWED_TRANSITIONS, Item, ItemKind, Priority, Stakeholder, Status
 from bot.kpis import ORDER, KpiCharts, Kpis, duration
 from bot.presenting import issue_name
+from bot.webhooks import Attempt, DeliveryState, EventType
 
 SORT_LABELS = {
     Sort.VOTES: "most votes",
@@ -283,3 +285,57 @@ def kpi_charts(charts: KpiCharts) -> list[Chart]:
         )
     )
     return drawn
+
+
+@dataclass(frozen=True, slots=True)
+class JustLinked:
+    """What the item page says after a link form: ``link`` is the issue just linked (None after
+    an unlink), ``created`` when the tracker made it from the item, ``moved`` when linking
+    moved the item, ``unlinked`` how many links an unlink removed."""
+
+    link: IssueLink | None = None
+    created: bool = False
+    moved: bool = False
+    unlinked: int = 0
+
+
+def just_linked(item: Item, query: Mapping[str, str]) -> JustLinked | None:
+    """Read back the query a link form redirected to. The issue is looked up among the item's
+    links rather than printed from the query, so a crafted address cannot put words on the
+    page."""
+    done = query.get("done", "")
+    if done == "unlinked":
+        count = query.get("count", "")
+        return JustLinked(unlinked=int(count) if count.isdigit() else 1)
+    if done != "linked":
+        return None
+    key = query.get("issue", "")
+    found = next((link for link in item.links if link.ref.key == key), None)
+    if found is None:
+        return None
+    return JustLinked(found, created=query.get("created") == "1", moved=query.get("moved") == "1")
+
+
+def number_in(query: Mapping[str, str], name: str) -> int | None:
+    """A positive number from the query string, or None (absent, or not one)."""
+    raw = query.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) <= 18 and int(raw) > 0 else None
+
+
+def seconds(value: float) -> str:
+    """How long an attempt took, as people read it: ``0.05 s``, ``12 ms``."""
+    if value < 1:
+        return f"{value * 1000:.0f} ms"
+    return f"{value:.1f} s"
+
+
+def outcome(attempt: Attempt) -> str:
+    """What came of an attempt, in words: delivered, to be retried, or given up."""
+    if 200 <= (attempt.status or 0) < 300:
+        return "delivered"
+    if attempt.state is DeliveryState.PENDING:
+        return "failed, will retry"
+    if attempt.state is DeliveryState.FAILED:
+        return "failed" if attempt.type is EventType.TEST else "failed, given up"
+    # Delivered on a later attempt: this one still failed.
+    return "failed, retried"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -112,12 +112,15 @@ def environment(fake: FakeSlack, database_url: str, port: int) -> dict[str, str]
 
 
 @asynccontextmanager
-async def served_bot(fake: FakeSlack, database_url: str) -> AsyncIterator[ServedBot]:
-    """The bot serving on a free port of 127.0.0.1 until the block ends.
+async def served_bot(
+    fake: FakeSlack, database_url: str, extra: Mapping[str, str] | None = None
+) -> AsyncIterator[ServedBot]:
+    """The bot serving on a free port of 127.0.0.1 until the block ends; ``extra``: more
+    settings (e.g. ``FEEDBACKBOT_SEAL_KEY``).
 
     Its clock is fixed (nothing waits for time), set to the moment the test starts: the sign-in
     links that ``feedbackbot dashboard link`` makes on the system clock are then fresh in it."""
-    environ = environment(fake, database_url, free_port())
+    environ = environment(fake, database_url, free_port()) | dict(extra or {})
     clock = FixedClock(datetime.now(UTC))
     async with open_app(load_settings(environ), clock) as app, serving(app) as served:
         base = f"http://127.0.0.1:{served.port}"

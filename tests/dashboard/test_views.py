@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from adapters.dashboard.views import age, backlog_asked, thanks_link, when
+from adapters.dashboard.views import age, backlog_asked, outcome, seconds, thanks_link, when
 from bot.backlog import BacklogFilter, Sort
 from bot.identity import MessageRef, Platform, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
+from bot.webhooks import Attempt, DeliveryState, EventType
 from tests.fakes import ADA, START
 
 ME = ADA
@@ -85,3 +86,15 @@ def test_a_thank_you_links_to_its_message_on_slack_and_discord_not_the_console()
     assert thanks_link(discord) == "https://discord.com/channels/W-1/C-1/123456789"
     assert thanks_link(item_in(Platform.CONSOLE, MessageRef("general", "console-1"))) is None
     assert thanks_link(item_in(Platform.SLACK, None)) is None
+
+
+def test_an_attempts_outcome_reads_as_people_say_it() -> None:
+    def attempt(status: int | None, state: DeliveryState, type: EventType) -> Attempt:
+        workspace = Workspace(Platform.SLACK, "W-1")
+        return Attempt(1, 1, workspace, "evt_1", type, 1, START, status, None, 0.01, state)
+
+    assert outcome(attempt(204, DeliveryState.DELIVERED, EventType.CREATED)) == "delivered"
+    assert outcome(attempt(500, DeliveryState.PENDING, EventType.CREATED)) == "failed, will retry"
+    assert outcome(attempt(None, DeliveryState.FAILED, EventType.CREATED)) == "failed, given up"
+    assert outcome(attempt(None, DeliveryState.FAILED, EventType.TEST)) == "failed"
+    assert seconds(0.0123) == "12 ms" and seconds(2.25) == "2.2 s"
