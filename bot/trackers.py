@@ -535,7 +535,14 @@ class TrackerService:
         async with self._uow() as uow:
             links = await uow.links.for_item(workspace, number)
             item = await uow.items.get(workspace, number)
-        link = next((each for each in links if each.ref == state.ref), None)
+        link = next(
+            (
+                each
+                for each in links
+                if (each.ref.tracker, each.ref.key) == (state.ref.tracker, state.ref.key)
+            ),
+            None,
+        )
         if item is None or link is None:
             return Applied(workspace, number, to, "unchanged"), None  # unlinked meanwhile
         if link.state == state.seen or to is None or to is item.status:
