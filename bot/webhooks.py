@@ -102,11 +102,8 @@ def item_payload(item: Item) -> dict[str, object]:
         "anonymous": item.anonymous,
         "author": None if item.anonymous else _person(item.author),
         "duplicate_of": item.duplicate_of,
+        "links": [_link(link) for link in item.links],
     }
-    # Items gain their tracker links with issue 16's links part; shown once they have them.
-    links: Sequence[IssueLink] | None = getattr(item, "links", None)
-    if links is not None:
-        shown["links"] = [_link(link) for link in links]
     return shown
 
 

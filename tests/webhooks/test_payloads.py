@@ -80,6 +80,7 @@ async def test_every_event_type_has_a_versioned_payload_of_the_item() -> None:
         "anonymous": False,
         "author": {"id": "U-ADA", "name": "Ada"},
         "duplicate_of": None,
+        "links": [],
     }
     assert created["timestamp"] == "2025-03-03T09:00:00Z"
 
