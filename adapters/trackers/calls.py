@@ -107,3 +107,23 @@ def message(response: httpx.Response) -> str:
     line = "; ".join(part.strip() for part in parts if part.strip())
     line = " ".join(line.split())
     return line[:200]
+
+
+def unreadable(response: httpx.Response, label: str, setting: str) -> TrackerFailed:
+    """An answer that is not what a tracker's API gives: most often ``setting`` points at
+    something else (a login page, a proxy)."""
+    return TrackerFailed(
+        f"{label} answered HTTP {response.status_code} with a body the bot cannot read; "
+        f"check {setting}"
+    )
+
+
+def answer_object(response: httpx.Response, label: str, setting: str) -> dict[str, Any]:
+    """The answer's JSON object, or ``unreadable``."""
+    try:
+        body = response.json()
+    except ValueError:
+        raise unreadable(response, label, setting) from None
+    if not isinstance(body, dict):
+        raise unreadable(response, label, setting)
+    return body

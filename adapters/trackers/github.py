@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from adapters.trackers.calls import call, message
+from adapters.trackers.calls import answer_object, call, message, unreadable
 from adapters.trackers.signatures import (
     MalformedDelivery,
     header,
@@ -19,7 +19,6 @@ from adapters.trackers.signatures import (
     text_field,
     verify,
 )
-from bot.errors import TrackerFailed
 from bot.issue_links import IssueRef
 from bot.trackers import IssueDraft, IssueState, TrackerChange
 
@@ -130,10 +129,10 @@ class GitHubTracker:
             headers=self._headers,
             json={"title": draft.title, "body": draft.body},
         )
-        issue = _issue(response)
+        issue = answer_object(response, "GitHub", "GITHUB_API_URL")
         number = issue.get("number")
         if not isinstance(number, int):
-            raise _unreadable(response)
+            raise unreadable(response, "GitHub", "GITHUB_API_URL")
         return self.ref(owner, repo, number)
 
     async def state(self, ref: IssueRef) -> IssueState:
@@ -147,11 +146,11 @@ class GitHubTracker:
             headers=self._headers,
             follow_redirects=True,  # a transferred issue answers 301 to where it went
         )
-        issue = _issue(response)
+        issue = answer_object(response, "GitHub", "GITHUB_API_URL")
         try:
             return issue_state(ref, issue)
         except MalformedDelivery:
-            raise _unreadable(response) from None
+            raise unreadable(response, "GitHub", "GITHUB_API_URL") from None
 
     async def whoami(self) -> str:
         """The login the token belongs to (``GET /user``), for ``feedbackbot check``."""
@@ -163,7 +162,7 @@ class GitHubTracker:
             explain=lambda answer: _explain(answer, "the user of GITHUB_TOKEN"),
             headers=self._headers,
         )
-        login = _issue(response).get("login")
+        login = answer_object(response, "GitHub", "GITHUB_API_URL").get("login")
         return str(login) if login else "?"
 
 
@@ -180,23 +179,6 @@ def issue_state(ref: IssueRef, issue: Mapping[str, object]) -> IssueState:
         state=str(state),
         reason=reason if isinstance(reason, str) and reason else None,
         title=title if isinstance(title, str) else "",
-    )
-
-
-def _issue(response: httpx.Response) -> dict[str, object]:
-    try:
-        body = response.json()
-    except ValueError:
-        raise _unreadable(response) from None
-    if not isinstance(body, dict):
-        raise _unreadable(response)
-    return body
-
-
-def _unreadable(response: httpx.Response) -> TrackerFailed:
-    return TrackerFailed(
-        f"GitHub answered HTTP {response.status_code} with a body the bot cannot read; "
-        "check GITHUB_API_URL"
     )
 
 

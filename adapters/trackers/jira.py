@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from adapters.trackers.calls import call, message
+from adapters.trackers.calls import answer_object, call, message, unreadable
 from adapters.trackers.signatures import (
     MalformedDelivery,
     header,
@@ -25,7 +25,7 @@ from adapters.trackers.signatures import (
     text_field,
     verify,
 )
-from bot.errors import BadSignature, TrackerFailed
+from bot.errors import BadSignature
 from bot.issue_links import IssueRef
 from bot.trackers import IssueDraft, IssueState, TrackerChange
 
@@ -116,9 +116,9 @@ class JiraTracker:
                 }
             },
         )
-        key = _body(response).get("key")
+        key = answer_object(response, "Jira", "JIRA_URL").get("key")
         if not isinstance(key, str) or not _KEY.match(key):
-            raise _unreadable(response)
+            raise unreadable(response, "Jira", "JIRA_URL")
         return self.ref(key)
 
     async def state(self, ref: IssueRef) -> IssueState:
@@ -129,14 +129,14 @@ class JiraTracker:
             params={"fields": "status,resolution,summary"},
         )
         try:
-            return issue_state(ref, _body(response))
+            return issue_state(ref, answer_object(response, "Jira", "JIRA_URL"))
         except MalformedDelivery:
-            raise _unreadable(response) from None
+            raise unreadable(response, "Jira", "JIRA_URL") from None
 
     async def whoami(self) -> str:
         """Who the credentials sign in as (``GET /rest/api/2/myself``), for ``check``."""
         response = await self._call("GET", "/rest/api/2/myself", "the signed-in user")
-        body = _body(response)
+        body = answer_object(response, "Jira", "JIRA_URL")
         name = body.get("displayName") or body.get("name") or body.get("emailAddress")
         return str(name) if name else "?"
 
@@ -214,22 +214,6 @@ def issue_state(ref: IssueRef, issue: Mapping[str, Any]) -> IssueState:
         reason=reason if isinstance(reason, str) and reason else None,
         category=category_key if isinstance(category_key, str) else None,
         title=summary if isinstance(summary, str) else "",
-    )
-
-
-def _body(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        raise _unreadable(response) from None
-    if not isinstance(body, dict):
-        raise _unreadable(response)
-    return body
-
-
-def _unreadable(response: httpx.Response) -> TrackerFailed:
-    return TrackerFailed(
-        f"Jira answered HTTP {response.status_code} with a body the bot cannot read; check JIRA_URL"
     )
 
 
