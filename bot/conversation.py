@@ -39,7 +39,8 @@ from bot.schedules import ScheduleError
 from bot.service import FeedbackService, Recorded, Refused, Submission
 from bot.syntax import leading_number, leading_status, parse_qualifiers
 from bot.text import is_blank, parse_number
-from bot.trackers import TrackerNotConfigured, TrackerService, UnknownIssue
+from bot.trackers import TrackerNotConfigured, UnknownIssue
+from bot.tracking import TrackerService
 from bot.triage import TriageService
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,9 @@ from bot.roadmap import DEFAULT_GRACE, RETRY_DELAYS, RoadmapService, Sleep
 from bot.service import FeedbackService
 from bot.sla_check import SlaCheck
 from bot.slas import SlaPolicy
-from bot.trackers import StateMap, Tracker, TrackerService
+from bot.state_map import StateMap
+from bot.trackers import Tracker
+from bot.tracking import TrackerService
 from bot.triage import TriageService
 from bot.webhook_dispatch import CONCURRENCY, WebhookDispatch
 from bot.webhooks import WebhookSender, WebhookService

@@ -19,7 +19,8 @@ from bot.messages import Message, Part, Plain, Quote
 from bot.presenting import describe_line, issue_name, issue_parts, votes
 from bot.reminders import Reminder
 from bot.service import Recorded, VoteResult
-from bot.trackers import Linked, UnknownIssue
+from bot.trackers import UnknownIssue
+from bot.tracking import Linked
 from bot.triage import Told
 
 # What a form cannot open for: the whole command typed in one go.

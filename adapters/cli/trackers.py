@@ -16,7 +16,8 @@ from bot.core import Core
 from bot.errors import TrackerFailed
 from bot.identity import Person, Workspace
 from bot.messages import Message
-from bot.trackers import Applied, TrackerNotConfigured, UnknownIssue
+from bot.trackers import TrackerNotConfigured, UnknownIssue
+from bot.tracking import Applied
 
 OPERATOR = Person("cli", "operator")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.errors import StorageError
-from bot.trackers import TrackerService
+from bot.tracking import TrackerService
 
 log = logging.getLogger(__name__)
 

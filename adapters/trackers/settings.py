@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from adapters.environment import whole_number
 from bot.errors import ConfigError, FeedbackBotError
-from bot.trackers import StateMap
+from bot.state_map import StateMap
 
 GITHUB_API = "https://api.github.com"
 STATUS_MAP_VARIABLE = "TRACKER_STATUS_MAP"

@@ -20,7 +20,8 @@ from bot.core import Core
 from bot.identity import Person, Workspace
 from bot.items import Item
 from bot.service import Recorded
-from bot.trackers import TRACKER_ROLES, StateMap
+from bot.state_map import StateMap
+from bot.tracking import TRACKER_ROLES
 from storage.tables import outbox, workspaces
 from tests.core import core_on
 from tests.fakes import ACME, START, FakeChat, FixedClock, request

@@ -11,7 +11,7 @@ from adapters.scheduler.trackers import PollJob
 from bot.identity import Person
 from bot.items import Status
 from bot.outbox import Purpose
-from bot.trackers import TRACKER_ROLES
+from bot.tracking import TRACKER_ROLES
 from storage.unit_of_work import SqlStorage
 from tests.fakes import ACME, ADA, BOB, CY
 from tests.trackers.conftest import GITHUB_SECRET, JIRA_SECRET, MORGAN, Bot

@@ -16,7 +16,8 @@ from bot.identity import Person, Platform
 from bot.issue_links import IssueRef
 from bot.items import Item, ItemKind, Priority
 from bot.service import Recorded
-from bot.trackers import IssueDraft, IssueState, StateMap
+from bot.state_map import StateMap
+from bot.trackers import IssueDraft, IssueState
 from tests.core import core_on
 from tests.fakes import ACME, ADA, FakeChat, FixedClock, submission
 

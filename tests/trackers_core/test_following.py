@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.issue_links import IssueRef
 from bot.items import Status
 from bot.presenting import describe
-from bot.trackers import StateMap, TrackerChange
+from bot.state_map import StateMap
+from bot.trackers import TrackerChange
 from tests.fakes import ACME, ADA, BOB, CY
 from tests.trackers_core.conftest import ADMIN, Admins, World, world_on
 

@@ -7,7 +7,8 @@ import pytest
 from bot.errors import ConfigError
 from bot.issue_links import IssueRef
 from bot.items import Status
-from bot.trackers import IssueState, StateMap
+from bot.state_map import StateMap
+from bot.trackers import IssueState
 
 GITHUB = IssueRef("github", "acme/infra#12", "https://github.com/acme/infra/issues/12")
 JIRA = IssueRef("jira", "OPS-7", "https://acme.atlassian.net/browse/OPS-7")
