@@ -11,7 +11,7 @@ from bot.items import Item
 from bot.observations import UNOBSERVED, Observations
 from bot.outbox import Owed, Postponed, Settled
 from bot.ports import FirstDelivery, ThanksNote, UnitOfWorkFactory, Writes, WriteTogether
-from bot.webhooks import Event
+from bot.webhook_events import Event
 
 log = logging.getLogger("bot.service")
 

@@ -28,7 +28,8 @@ from bot.outbox import OutboxStore, Owed, Postponed, Settled
 from bot.reminders import ReminderStore, RoadmapReader
 from bot.slas import SlaStore
 from bot.trackers import IssueLinkStore
-from bot.webhooks import Event, WebhookStore
+from bot.webhook_events import Event
+from bot.webhooks import WebhookStore
 
 
 class Clock(Protocol):

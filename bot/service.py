@@ -28,7 +28,7 @@ from bot.ports import (
 )
 from bot.syntax import USAGE
 from bot.text import MAX_TEXT_LENGTH, clean, excerpt, is_blank
-from bot.webhooks import created, merged, status_changed, voted
+from bot.webhook_events import created, merged, status_changed, voted
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,7 @@ from bot.trackers import (
     UnknownIssue,
 )
 from bot.triage import StatusChanged, TriageService
-from bot.webhooks import linked
+from bot.webhook_events import linked
 
 log = logging.getLogger(__name__)
 

@@ -10,52 +10,27 @@ is the event's id on every attempt. Anonymous items never carry their author.
 from __future__ import annotations
 
 import base64
-import json
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from bot.errors import ConfigError, FeedbackBotError
-from bot.identity import Person, Workspace
-from bot.issue_links import IssueLink
-from bot.items import Item, StatusChange
+from bot.identity import Workspace
 from bot.messages import Message, Quote
+from bot.webhook_events import ITEM_EVENTS, Event, EventType, webhook_test
 
 if TYPE_CHECKING:
     # Only named in annotations: ``bot.ports`` names this module's store on the unit of work.
     from bot.ports import Clock, Seal, UnitOfWorkFactory
 
-# The payload's shape; a change that could break a receiver comes with a new version.
-PAYLOAD_VERSION = 1
 SECRET_PREFIX = "whsec_"
 SEAL_KEY_VARIABLE = "FEEDBACKBOT_SEAL_KEY"
 # How long a test send may keep its delivery claimed; the sender times out well within it.
 TEST_LEASE = timedelta(minutes=1)
-
-
-class EventType(StrEnum):
-    CREATED = "item.created"
-    STATUS_CHANGED = "item.status_changed"
-    VOTED = "item.voted"
-    MERGED = "item.merged"
-    LINKED = "item.linked"
-    TEST = "webhook.test"
-
-
-# What an endpoint that names no events is subscribed to: everything that happens to items.
-ITEM_EVENTS = frozenset(
-    {
-        EventType.CREATED,
-        EventType.STATUS_CHANGED,
-        EventType.VOTED,
-        EventType.MERGED,
-        EventType.LINKED,
-    }
-)
 
 
 class WebhookNotFound(FeedbackBotError):
@@ -66,142 +41,10 @@ class BadEndpoint(FeedbackBotError):
     """An endpoint URL or event list that cannot be used."""
 
 
-def new_event_id() -> str:
-    """The event's id, also the ``webhook-id`` of each of its deliveries: unique, and the same
-    on every retry so receivers can drop repeats."""
-    return "evt_" + secrets.token_hex(12)
-
-
 def new_secret() -> str:
     """An endpoint's signing secret in the Standard Webhooks form: ``whsec_`` + base64 of
     24 random bytes."""
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
-
-
-def _moment(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _person(person: Person | None) -> dict[str, str] | None:
-    return None if person is None else {"id": person.user_id, "name": person.display_name}
-
-
-def item_payload(item: Item) -> dict[str, object]:
-    """The item as webhooks show it; ``author`` is ``None`` for an anonymous item, and nothing
-    else of it names its author."""
-    shown: dict[str, object] = {
-        "number": item.number,
-        "kind": item.kind.value,
-        "text": item.text,
-        "status": item.status.value,
-        "priority": None if item.priority is None else item.priority.value,
-        "stakeholder": item.stakeholder.value,
-        "votes": item.votes,
-        "channel": item.channel_id,
-        "created_at": _moment(item.created_at),
-        "anonymous": item.anonymous,
-        "author": None if item.anonymous else _person(item.author),
-        "duplicate_of": item.duplicate_of,
-        "links": [_link(link) for link in item.links],
-    }
-    return shown
-
-
-def _link(link: IssueLink) -> dict[str, object]:
-    return {
-        "tracker": link.ref.tracker,
-        "key": link.ref.key,
-        "url": link.ref.url,
-        "linked_at": _moment(link.linked_at),
-    }
-
-
-@dataclass(slots=True)
-class Event:
-    """One thing that happened to an item, for the endpoints subscribed to its type. Written in
-    the transaction of the change it reports; its payload is composed once the item has its
-    number (a new item's transaction gives it, as for ``Owed.thanks``). ``item`` is ``None``
-    only for a test event."""
-
-    type: EventType
-    workspace: Workspace
-    at: datetime
-    item: Item | None
-    data: dict[str, object] = field(default_factory=dict)
-    id: str = field(default_factory=new_event_id)
-
-    @property
-    def number(self) -> int | None:
-        return None if self.item is None else self.item.number
-
-    def payload(self) -> dict[str, object]:
-        return {
-            "version": PAYLOAD_VERSION,
-            "id": self.id,
-            "type": self.type.value,
-            "timestamp": _moment(self.at),
-            "workspace": {"platform": self.workspace.platform.value, "id": self.workspace.id},
-            "item": None if self.item is None else item_payload(self.item),
-            "data": self.data,
-        }
-
-    def body(self) -> str:
-        """The payload as the JSON text every delivery of the event sends."""
-        return json.dumps(self.payload(), ensure_ascii=False, separators=(",", ":"))
-
-
-def created(item: Item) -> Event:
-    return Event(EventType.CREATED, item.workspace, item.created_at, item)
-
-
-def status_changed(item: Item, change: StatusChange) -> Event:
-    # Who moved it is told, except on an anonymous item: an author who triages their own item
-    # would be named by it.
-    by = None if item.anonymous else _person(change.by)
-    return Event(
-        EventType.STATUS_CHANGED,
-        item.workspace,
-        change.at,
-        item,
-        {
-            "from": change.from_status.value,
-            "to": change.to_status.value,
-            "by": by,
-            "note": change.note,
-            "duplicate_of": change.duplicate_of,
-        },
-    )
-
-
-def voted(item: Item, votes: int, cast: bool, at: datetime | None = None) -> Event:
-    """A vote cast (``cast``) or withdrawn; ``votes`` is the count after it. Voters are never
-    named."""
-    return Event(
-        EventType.VOTED,
-        item.workspace,
-        at or datetime.now(UTC),
-        item,
-        {"votes": votes, "cast": cast},
-    )
-
-
-def merged(item: Item, kept: int, at: datetime | None = None) -> Event:
-    """``item`` became a duplicate of ``kept``, which gained its votes."""
-    return Event(
-        EventType.MERGED,
-        item.workspace,
-        at or item.status_changed_at or datetime.now(UTC),
-        item,
-        {"into": kept},
-    )
-
-
-def linked(item: Item, link: IssueLink) -> Event:
-    return Event(EventType.LINKED, item.workspace, link.linked_at, item, {"link": _link(link)})
-
-
-def webhook_test(workspace: Workspace, endpoint_id: int, at: datetime) -> Event:
-    return Event(EventType.TEST, workspace, at, None, {"endpoint": endpoint_id})
 
 
 def parse_events(text: str | None) -> frozenset[EventType] | None:

@@ -20,15 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from bot.identity import Workspace
-from bot.webhooks import (
-    Attempt,
-    DeliveryState,
-    Endpoint,
-    Event,
-    EventType,
-    Outcome,
-    WebhookDelivery,
-)
+from bot.webhook_events import Event, EventType
+from bot.webhooks import Attempt, DeliveryState, Endpoint, Outcome, WebhookDelivery
 from storage.rows import stored, utc, utc_or_none, workspace_of
 from storage.sqlite_rows import moment
 from storage.tables import webhook_attempts, webhook_deliveries, webhook_endpoints, workspaces

@@ -36,7 +36,8 @@ from bot.reminders import ReminderStore, RoadmapReader
 from bot.service import FeedbackService, Submission
 from bot.slas import SlaStore
 from bot.trackers import IssueLinkStore
-from bot.webhooks import Event, WebhookStore
+from bot.webhook_events import Event
+from bot.webhooks import WebhookStore
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 

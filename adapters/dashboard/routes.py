@@ -49,14 +49,8 @@ from bot.reminders import ReminderKind
 from bot.schedules import EXAMPLES, ScheduleError
 from bot.text import MAX_TEXT_LENGTH, parse_number
 from bot.trackers import TrackerNotConfigured, UnknownIssue
-from bot.webhooks import (
-    ITEM_EVENTS,
-    Attempt,
-    BadEndpoint,
-    Endpoint,
-    EventType,
-    WebhookNotFound,
-)
+from bot.webhook_events import ITEM_EVENTS, EventType
+from bot.webhooks import Attempt, BadEndpoint, Endpoint, WebhookNotFound
 
 log = logging.getLogger(__name__)
 

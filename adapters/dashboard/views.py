@@ -18,7 +18,8 @@ from bot.issue_links import IssueLink
 from bot.items import ALLOWED_TRANSITIONS, Item, ItemKind, Priority, Stakeholder, Status
 from bot.kpis import ORDER, KpiCharts, Kpis, duration
 from bot.presenting import issue_name
-from bot.webhooks import Attempt, DeliveryState, EventType
+from bot.webhook_events import EventType
+from bot.webhooks import Attempt, DeliveryState
 
 SORT_LABELS = {
     Sort.VOTES: "most votes",

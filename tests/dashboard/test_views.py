@@ -8,7 +8,8 @@ from adapters.dashboard.views import age, backlog_asked, outcome, seconds, thank
 from bot.backlog import BacklogFilter, Sort
 from bot.identity import MessageRef, Platform, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
-from bot.webhooks import Attempt, DeliveryState, EventType
+from bot.webhook_events import EventType
+from bot.webhooks import Attempt, DeliveryState
 from tests.fakes import ADA, START
 
 ME = ADA

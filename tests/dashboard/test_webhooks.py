@@ -14,7 +14,7 @@ from adapters.sealing import FernetSeal, new_key
 from adapters.webhooks.sender import HttpxWebhookSender
 from bot.core import Core
 from bot.identity import Platform, Workspace
-from bot.webhooks import EventType
+from bot.webhook_events import EventType
 from tests.core import core_on
 from tests.dashboard.conftest import Browser, record, sign_in
 from tests.fakes import ACME, BOB, FakeChat, FixedClock

@@ -16,7 +16,8 @@ from bot.identity import Platform
 from bot.items import Status
 from bot.outbox import Purpose
 from bot.slas import TriageChannels
-from bot.webhooks import DeliveryState, EventType, WebhookService
+from bot.webhook_events import EventType
+from bot.webhooks import DeliveryState, WebhookService
 from tests.fakes import ACME, BOB, START, FakeChat, request
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.support import Bot, bot_on, delivery_rows

@@ -13,7 +13,7 @@ from bot.identity import Person
 from bot.issue_links import IssueLink, IssueRef
 from bot.items import Status
 from bot.service import FeedbackService
-from bot.webhooks import EventType, linked, webhook_test
+from bot.webhook_events import EventType, linked, webhook_test
 from tests.fakes import (
     ACME,
     ADA,

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.identity import MessageRef
 from bot.items import Status
 from bot.service import Submission
-from bot.webhooks import DeliveryState, EventType, Outcome, SendResult, WebhookDelivery
+from bot.webhook_events import EventType
+from bot.webhooks import DeliveryState, Outcome, SendResult, WebhookDelivery
 from tests.fakes import ACME, ADA, BOB, CY, GLOBEX, START, request, submission
 from tests.scan import every_row
 from tests.webhooks.support import Bot, bot_on, count_deliveries, delivery_rows
