@@ -20,6 +20,8 @@ from bot.service import FeedbackService
 from bot.sla_check import SlaCheck
 from bot.slas import SlaPolicy
 from bot.triage import TriageService
+from bot.webhook_dispatch import CONCURRENCY, WebhookDispatch
+from bot.webhooks import WebhookSender, WebhookService
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,9 @@ class Core:
     # Where the dashboard is reached: the start of the sign-in links given in chat.
     dashboard_url: str
     backlog: BacklogService
+    # Outgoing webhooks: admins' endpoints, and (with a sender, in ``run``) their delivery.
+    webhooks: WebhookService
+    dispatch: WebhookDispatch | None = None
 
     @property
     def delivery(self) -> Delivery:
@@ -71,13 +76,17 @@ def assemble(
     observations: Observations = UNOBSERVED,
     dashboard_url: str = DEFAULT_DASHBOARD_URL,
     session_lifetime: timedelta = SESSION_LIFETIME,
+    webhook_sender: WebhookSender | None = None,
+    webhook_concurrency: int = CONCURRENCY,
 ) -> Core:
     """The use cases wired to each other: the digest lists the SLA check's open breaches.
     ``seal`` keeps (and opens) anonymous authors' handles; ``write_together`` is storage's
     faster writer of new items and thank-you notes, when it has one; ``owner`` names this
     process in its claims on owed messages, which keep other processes off them for ``lease``;
     ``observations`` hears what the use cases decide (``bot.observations``); ``dashboard_url``
-    starts the dashboard's sign-in links, whose sessions last ``session_lifetime``."""
+    starts the dashboard's sign-in links, whose sessions last ``session_lifetime``;
+    ``webhook_sender`` sends webhooks (tests, and the delivery in ``run``), up to
+    ``webhook_concurrency`` at once."""
     journal = Journal(uow, write_together, observations)
     delivery = Delivery(uow, journal, clock, seal=seal, owner=owner, lease=lease)
     feedback = FeedbackService(uow, clock, seal, delivery=delivery)
@@ -96,6 +105,24 @@ def assemble(
     triage = TriageService(feedback, uow, clock, seal=seal)
     access = DashboardAccess(uow, clock, session_lifetime=session_lifetime)
     backlog = BacklogService(uow, clock)
+    webhooks = WebhookService(uow, clock, seal, webhook_sender)
+    dispatch = (
+        None
+        if webhook_sender is None
+        else WebhookDispatch(
+            uow, clock, seal, webhook_sender, owner=owner, concurrency=webhook_concurrency
+        )
+    )
     return Core(
-        feedback, triage, roadmap, slas, clock, Enrichment(uow), access, dashboard_url, backlog
+        feedback,
+        triage,
+        roadmap,
+        slas,
+        clock,
+        Enrichment(uow),
+        access,
+        dashboard_url,
+        backlog,
+        webhooks=webhooks,
+        dispatch=dispatch,
     )

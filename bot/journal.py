@@ -11,10 +11,11 @@ from bot.items import Item
 from bot.observations import UNOBSERVED, Observations
 from bot.outbox import Owed, Postponed, Settled
 from bot.ports import FirstDelivery, ThanksNote, UnitOfWorkFactory, Writes, WriteTogether
+from bot.webhooks import Event
 
 log = logging.getLogger("bot.service")
 
-Write = Item | Owed | FirstDelivery | ThanksNote | Settled | Postponed
+Write = Item | Owed | FirstDelivery | ThanksNote | Settled | Postponed | Event
 
 
 class Journal:
@@ -50,6 +51,8 @@ class Journal:
                     writes.notes.append(write)
                 elif isinstance(write, Settled):
                     writes.settled.append(write)
+                elif isinstance(write, Event):
+                    writes.events.append(write)
                 else:
                     writes.postponed.append(write)
         await self._write_together(writes)
@@ -70,6 +73,10 @@ class Journal:
                 await uow.items.add_all(new)
             if owed:
                 await uow.outbox.add(owed)
+            # After ``add_all``: the new items' events are composed with their numbers.
+            events = writes.to_emit(firsts)
+            if events:
+                await uow.webhooks.emit(events)
             if writes.notes:
                 await uow.items.record_thanks(writes.notes)
             if writes.settled:

@@ -27,6 +27,7 @@ from bot.kpis import KpiReader
 from bot.outbox import OutboxStore, Owed, Postponed, Settled
 from bot.reminders import ReminderStore, RoadmapReader
 from bot.slas import SlaStore
+from bot.webhooks import Event, WebhookStore
 
 
 class Clock(Protocol):
@@ -68,6 +69,8 @@ class FirstDelivery:
     delivery_id: str
     at: datetime
     first: bool | None = None
+    # The webhook events of the item, emitted with it if it is stored.
+    events: list[Event] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -83,10 +86,18 @@ class Writes:
     notes: list[ThanksNote] = field(default_factory=list)
     settled: list[Settled] = field(default_factory=list)
     postponed: list[Postponed] = field(default_factory=list)
+    # Webhook events of ``new`` items (``bot.webhooks``), emitted once the items are numbered.
+    events: list[Event] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(
-            self.new or self.owed or self.once or self.notes or self.settled or self.postponed
+            self.new
+            or self.owed
+            or self.once
+            or self.notes
+            or self.settled
+            or self.postponed
+            or self.events
         )
 
     def adding(self) -> set[Workspace]:
@@ -104,6 +115,11 @@ class Writes:
             [*self.new, *(each.item for each in firsts)],
             [*self.owed, *(owed for each in firsts for owed in each.owed)],
         )
+
+    def to_emit(self, firsts: Sequence[FirstDelivery]) -> list[Event]:
+        """The webhook events to emit: ``events``, then those of the deliveries of ``once``
+        that were the first."""
+        return [*self.events, *(event for each in firsts for event in each.events)]
 
 
 class WriteTogether(Protocol):
@@ -248,6 +264,7 @@ class UnitOfWork(Transaction, Protocol):
     outbox: OutboxStore
     access: AccessStore
     backlog: BacklogReader
+    webhooks: WebhookStore
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

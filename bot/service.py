@@ -28,6 +28,7 @@ from bot.ports import (
 )
 from bot.syntax import USAGE
 from bot.text import MAX_TEXT_LENGTH, clean, excerpt, is_blank
+from bot.webhooks import created, merged, status_changed, voted
 
 log = logging.getLogger(__name__)
 
@@ -181,10 +182,12 @@ class FeedbackService:
                     return refused
                 self._journal.recorded([item])
             elif submission.delivery_id is None:
-                await self._journal(item, thanks)
+                await self._journal(item, thanks, created(item))
             else:
                 # A delivery that may repeat, claimed in the same group commit as the item.
-                once = FirstDelivery(item, [thanks], submission.delivery_id, item.created_at)
+                once = FirstDelivery(
+                    item, [thanks], submission.delivery_id, item.created_at, events=[created(item)]
+                )
                 await self._journal(once)
                 if not once.first:
                     return Refused(Refusal.REPEATED, ALREADY_RECORDED, "")
@@ -217,6 +220,7 @@ class FeedbackService:
                     )
             await uow.items.add(item)
             await uow.outbox.add([thanks])
+            await uow.webhooks.emit([created(item)])
             await uow.commit()
             return None
 
@@ -311,6 +315,13 @@ class FeedbackService:
             if not await self._first(uow, workspace, delivery_id):
                 return 0
             withdrawn = await uow.items.remove_votes(workspace, number)
+            if withdrawn:
+                item = await uow.items.get(workspace, number)
+                if item is not None:
+                    item.votes = 0
+                    event = voted(item, 0, False, self._clock.now())
+                    event.data["withdrawn"] = withdrawn
+                    await uow.webhooks.emit([event])
             await uow.commit()
             for _ in range(withdrawn):
                 self._journal.observations.voted(workspace.platform, "withdrawn")
@@ -337,11 +348,14 @@ class FeedbackService:
                 changed = await uow.items.add_vote(
                     workspace, item.number, voter.user_id, self._clock.now(), known_name(voter)
                 )
+            step = (-1 if withdraw else 1) if changed else 0
+            if changed:
+                item.votes += step
+                await uow.webhooks.emit([voted(item, item.votes, not withdraw, self._clock.now())])
             await uow.commit()
             action = ("withdrawn" if withdraw else "cast") if changed else "unchanged"
             self._journal.observations.voted(workspace.platform, action)
-            step = (-1 if withdraw else 1) if changed else 0
-            return VoteResult(item.number, changed, item.votes + step)
+            return VoteResult(item.number, changed, item.votes)
 
     async def item_for_thanks(self, workspace: Workspace, thanks: MessageRef) -> Item | None:
         """The item a thank-you message belongs to, for votes cast as reactions."""
@@ -392,13 +406,17 @@ class FeedbackService:
                     )
                 duplicate_of = kept.number
             before = item.status
-            item.change_status(
+            change = item.change_status(
                 to, self._clock.now(), by=by, note=clean(note), duplicate_of=duplicate_of
             )
             await uow.items.update(item)
+            events = [status_changed(item, change)]
             if duplicate_of is not None:
                 await uow.items.move_votes(workspace, number, duplicate_of)
                 item.votes = 0
+                events.append(merged(item, duplicate_of, change.at))
+            # Composed now: the payload shows the item as this change leaves it.
+            await uow.webhooks.emit(events)
             if news is not None:
                 owed = [self.delivery.claimed(each) for each in await news(item, uow)]
                 if owed:

@@ -48,6 +48,7 @@ from storage.sqlite_rows import (
     Prepared,
 )
 from storage.unit_of_work import DATABASE_FAILURES
+from storage.webhooks import emit_sqlite
 from storage.workspaces import find_workspace
 from storage.writer_thread import WriterThread
 from storage.writes import first_deliveries, number_items
@@ -127,6 +128,10 @@ class SqliteWriteTogether:
                         cursor.executemany(INSERT_ITEMS, prepared.item_rows(new, made))
                     if owed:
                         cursor.executemany(INSERT_OWED, prepared.owed_rows(owed, made))
+                    # The items are numbered: their events' payloads can be composed.
+                    events = writes.to_emit(firsts)
+                    if events:
+                        emit_sqlite(cursor, events, made)
                     if writes.notes:
                         cursor.executemany(SQLITE_NOTE_THANKS, prepared.note_rows(ids))
                     if writes.settled:

@@ -393,3 +393,69 @@ kpi_open_votes = Table(
 # The exact edges of a period (the part of a day at either end) are read from the rows.
 Index("ix_items_workspace_acknowledged", items.c.workspace_id, items.c.acknowledged_at)
 Index("ix_sla_breaches_workspace_deadline", sla_breaches.c.workspace_id, sla_breaches.c.deadline)
+
+
+# -- outgoing webhooks (issue 16) --------------------------------------------------------------
+
+# Where a workspace's events are sent. ``events`` is ``*`` (every item event) or the types
+# between commas (``,item.created,item.voted,``) so one LIKE tells a subscription; ``secret``
+# is the signing secret, sealed. ``failing_since``: the first failure since the last success.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("events", String(255), nullable=False),
+    Column("secret", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False, server_default=true()),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_success_at", DateTime(timezone=True), nullable=True),
+    Column("failing_since", DateTime(timezone=True), nullable=True),
+    Column("disabled_at", DateTime(timezone=True), nullable=True),
+    # What every emitted event probes: a workspace without endpoints costs this lookup alone.
+    Index("ix_webhook_endpoints_workspace", "workspace_id", "enabled"),
+)
+
+# One event owed to one endpoint (the outbox of webhooks): written in the transaction of the
+# change it reports, ``pending`` until delivered or given up (``failed``). No foreign keys here
+# nor on the attempts: removing an endpoint deletes its rows itself, and a change that emits
+# while an endpoint is removed must not fail on the check (a row left behind is never claimed:
+# claims join the endpoint).
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("endpoint_id", Integer, nullable=False),
+    Column("event_id", String(32), nullable=False),
+    Column("workspace_id", Integer, nullable=False),
+    Column("item_number", Integer, nullable=True),
+    Column("type", String(32), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("claimed_by", String(64), nullable=True),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
+    Column("state", String(16), nullable=False, server_default="pending"),
+    Column("last_status", Integer, nullable=True),
+    UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_endpoint_event"),
+    # Claims: pending deliveries by when they are due.
+    Index("ix_webhook_deliveries_due", "state", "due_at"),
+    # Order: whether an older delivery of the same item to the same endpoint is pending.
+    Index("ix_webhook_deliveries_order", "endpoint_id", "item_number", "state", "id"),
+)
+
+# Every attempt of a delivery, for ``feedbackbot webhooks deliveries``.
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("delivery_id", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("error", String(255), nullable=True),
+    Column("milliseconds", Integer, nullable=False),
+    Index("ix_webhook_attempts_delivery", "delivery_id"),
+    Index("ix_webhook_attempts_at", "at"),
+)

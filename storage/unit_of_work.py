@@ -23,6 +23,7 @@ from bot.outbox import OutboxStore
 from bot.ports import DeliveryLog, ItemRepository
 from bot.reminders import ReminderStore, RoadmapReader
 from bot.slas import SlaStore
+from bot.webhooks import WebhookStore
 from storage.access import SqlAccess
 from storage.backlog import SqlBacklog
 from storage.kpis import SqlKpis
@@ -30,6 +31,7 @@ from storage.outbox import SqlOutbox
 from storage.reminders import SqlReminders
 from storage.repository import SqlItemRepository
 from storage.triage import SqlTriage
+from storage.webhooks import SqlWebhooks
 from storage.workspaces import WorkspaceIds
 
 # What a database can throw at us: the driver's errors (wrapped by SQLAlchemy) and the network's.
@@ -54,6 +56,7 @@ class SqlUnitOfWork:
     outbox: OutboxStore
     access: AccessStore
     backlog: BacklogReader
+    webhooks: WebhookStore
 
     def __init__(
         self,
@@ -89,6 +92,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(connection, workspaces)
         self.access = SqlAccess(connection, workspaces)
         self.backlog = SqlBacklog(connection, workspaces)
+        self.webhooks = SqlWebhooks(connection, workspaces)
 
     async def __aexit__(
         self,

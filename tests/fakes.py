@@ -35,6 +35,7 @@ from bot.ports import (
 from bot.reminders import ReminderStore, RoadmapReader
 from bot.service import FeedbackService, Submission
 from bot.slas import SlaStore
+from bot.webhooks import Event, WebhookStore
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -68,6 +69,8 @@ class FakeState:
     deliveries: set[tuple[Workspace, str]] = field(default_factory=set)
     owed: dict[str, Owed] = field(default_factory=dict)
     settled: dict[str, Settled] = field(default_factory=dict)
+    # Webhook events emitted (``FakeWebhooks``), in order.
+    events: list[Event] = field(default_factory=list)
 
 
 class FakeItemRepository:
@@ -278,6 +281,22 @@ class FakeOutbox:
         return len(self.state.owed)
 
 
+class FakeWebhooks:
+    """``bot.webhooks.WebhookStore`` for the use cases' unit tests: the events emitted are
+    kept (as if every one had a subscriber); endpoints and deliveries are tested on a real
+    database."""
+
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+    async def emit(self, events: Sequence[Event]) -> int:
+        self.state.events.extend(copy.deepcopy(list(events)))
+        return len(events)
+
+    def __getattr__(self, method: str) -> Any:
+        raise AssertionError(f"these use cases need no webhook endpoints ({method})")
+
+
 class Unreached:
     """Stands for a repository the unit tests must not reach (reminders, the roadmap, SLAs,
     KPIs and dashboard access are tested on a real database): any use of it fails the test,
@@ -303,6 +322,7 @@ class FakeUnitOfWork:
     outbox: OutboxStore
     access: AccessStore
     backlog: BacklogReader
+    webhooks: WebhookStore
     staged: FakeItemRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, *, fail: bool = False) -> None:
@@ -323,6 +343,7 @@ class FakeUnitOfWork:
         self.items = self.staged
         self.deliveries = self.staged
         self.outbox = FakeOutbox(self.staged.state)
+        self.webhooks = FakeWebhooks(self.staged.state)
         return self
 
     async def __aexit__(

@@ -22,6 +22,7 @@ from storage.unit_of_work import DATABASE_FAILURES, SqlStorage
 
 if TYPE_CHECKING:
     from adapters.metrics.exposition import Metrics
+    from bot.webhooks import WebhookSender
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +56,16 @@ async def open_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 @asynccontextmanager
 async def open_app(
-    settings: Settings, clock: Clock | None = None, *, metrics: bool = False
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    metrics: bool = False,
+    webhooks: bool = False,
 ) -> AsyncIterator[App]:
     """The core on the configured database, its schema brought up to date (or refused); with
-    ``metrics`` (``run`` asks for them), counted for ``GET /metrics`` unless ``METRICS`` is off."""
+    ``metrics`` (``run`` asks for them), counted for ``GET /metrics`` unless ``METRICS`` is off;
+    with ``webhooks`` (``run``, ``webhooks test``), able to send webhooks, through one HTTP
+    client closed on the way out."""
     async with AsyncExitStack() as stack:
         engine = await stack.enter_async_context(open_engine(settings))
         await ensure_schema(engine, auto_migrate=settings.auto_migrate)
@@ -67,6 +74,7 @@ async def open_app(
         observations = _observations(measured)
         storage = SqlStorage(engine, observations)
         writer = await stack.enter_async_context(_write_together(engine, storage, observations))
+        sender = await stack.enter_async_context(_webhook_sender(settings)) if webhooks else None
         core = assemble(
             storage.unit_of_work,
             clock,
@@ -79,6 +87,8 @@ async def open_app(
             observations=observations,
             dashboard_url=settings.dashboard_url,
             session_lifetime=settings.dashboard_session,
+            webhook_sender=sender,
+            webhook_concurrency=settings.webhook_concurrency,
         )
         yield App(settings, engine, core, measured)
 
@@ -104,3 +114,19 @@ async def _write_together(
         return
     async with SqliteWriteTogether(engine, storage.known, observations) as writer:
         yield writer
+
+
+@asynccontextmanager
+async def _webhook_sender(settings: Settings) -> AsyncIterator[WebhookSender]:
+    """The webhook sender on one HTTP client (pooled up to the dispatcher's concurrency);
+    httpx and standardwebhooks are imported only by the commands that send."""
+    import httpx
+
+    from adapters.webhooks.sender import HttpxWebhookSender
+
+    limits = httpx.Limits(
+        max_connections=settings.webhook_concurrency,
+        max_keepalive_connections=settings.webhook_concurrency,
+    )
+    async with httpx.AsyncClient(limits=limits) as client:
+        yield HttpxWebhookSender(client, settings.webhook_timeout_s)

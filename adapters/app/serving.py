@@ -31,6 +31,7 @@ from adapters.app.slack_platform import (
     web_api_part,
 )
 from adapters.app.stopping import StopPlan, start_watchdog
+from adapters.app.webhook_dispatching import webhook_dispatching
 from adapters.app.workers import announce_ready, first_process_gone, worker_processes
 from adapters.slack.app import SlackAdapter
 
@@ -106,6 +107,10 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
         adapter = None if slack is None else slack.adapter
         if settings.worker > 0:
             _deliver(delivery, served)
+            # Last in, first out: webhooks stop before the platforms.
+            await stack.enter_async_context(
+                webhook_dispatching(app, [each.reach for each in served], tell=False)
+            )
             # Another worker: the HTTP server and Slack only (see adapters/app/workers.py).
             worker = Serving(
                 port, [each.name for each in served], _connections(served), adapter, plan, readiness
@@ -128,6 +133,10 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
             return PartState("running") if reminders.running else PartState("stopped", ok=False)
 
         readiness.add(SCHEDULER, scheduler)
+        # After the platforms and the scheduler, so it stops first.
+        await stack.enter_async_context(
+            webhook_dispatching(app, [each.reach for each in served], tell=True)
+        )
         platforms = [each.name for each in served] or [DASHBOARD_ALONE]
         connections = _connections(served)
         if settings.workers > 1:

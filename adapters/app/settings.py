@@ -22,6 +22,7 @@ from adapters.slack.settings import SlackSettings, load_slack_settings
 from bot.dashboard_access import SESSION_LIFETIME
 from bot.delivery import LEASE
 from bot.errors import ConfigError
+from bot.webhook_dispatch import CONCURRENCY as WEBHOOK_CONCURRENCY
 from storage.url import database_url
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -30,6 +31,9 @@ MAX_WORKERS = 64
 MAX_LEASE_S = 3600
 # A dashboard session lasts at most a month: a sign-in from chat is meant for a working day.
 MAX_SESSION_HOURS = 24 * 31
+WEBHOOK_TIMEOUT_S = 10
+MAX_WEBHOOK_CONCURRENCY = 1024
+MAX_WEBHOOK_TIMEOUT_S = 60
 # Addresses that mean "every interface": a link must name one a browser can open.
 _EVERY_INTERFACE = ("0.0.0.0", "::", "")
 
@@ -59,6 +63,10 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     # How long a dashboard session lasts once a sign-in link is used (``DASHBOARD_SESSION_HOURS``).
     dashboard_session: timedelta = SESSION_LIFETIME
+    # Outgoing webhooks: sends under way at once per process (``WEBHOOK_CONCURRENCY``), and how
+    # long an endpoint has to answer one (``WEBHOOK_TIMEOUT_S``).
+    webhook_concurrency: int = WEBHOOK_CONCURRENCY
+    webhook_timeout_s: float = WEBHOOK_TIMEOUT_S
 
     @property
     def dashboard_url(self) -> str:
@@ -117,6 +125,12 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
                 1,
                 MAX_SESSION_HOURS,
             )
+        ),
+        webhook_concurrency=whole_number(
+            environ, "WEBHOOK_CONCURRENCY", WEBHOOK_CONCURRENCY, 1, MAX_WEBHOOK_CONCURRENCY
+        ),
+        webhook_timeout_s=whole_number(
+            environ, "WEBHOOK_TIMEOUT_S", WEBHOOK_TIMEOUT_S, 1, MAX_WEBHOOK_TIMEOUT_S
         ),
     )
 

@@ -118,6 +118,10 @@ async def _dispatch(
 
             await refuse_refused_tokens(settings)
         return await _run(settings, env)
+    if arguments.command == "webhooks":
+        from adapters.cli.webhooks import run_webhooks
+
+        return await run_webhooks(arguments, settings, out)
     async with open_app(settings) as app:
         if arguments.command == "console":
             user = env.get("USER", "")
@@ -182,7 +186,7 @@ async def _run(settings: Settings, env: Mapping[str, str]) -> int:
     from adapters.metrics.directory import metrics_directory
 
     with metrics_directory(settings, env) as environ:
-        async with open_app(settings, metrics=True) as app:
+        async with open_app(settings, metrics=True, webhooks=True) as app:
             await run_until_stopped(app, environ)
     return 0
 

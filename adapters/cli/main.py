@@ -141,6 +141,39 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     downgrade = db.add_parser("downgrade", help="undo migrations down to REVISION")
     downgrade.add_argument("revision")
     db.add_parser("current", help="show the schema revision of the database")
+
+    webhooks = commands.add_parser(
+        "webhooks", help="signed outgoing webhooks: endpoints and their deliveries"
+    ).add_subparsers(dest="webhooks_command", required=True, metavar="ACTION")
+    add = webhooks.add_parser(
+        "add", help="register an endpoint (prints its id and its signing secret, once)"
+    )
+    add.add_argument(
+        "--workspace", type=workspace_argument, required=True, help="whose events, as platform:id"
+    )
+    add.add_argument("url", type=text_argument, help="where to POST them (http or https)")
+    add.add_argument(
+        "--events",
+        type=text_argument,
+        help="comma-separated: item.created, item.status_changed, item.voted, item.merged, "
+        "item.linked (default: all)",
+    )
+    listing = webhooks.add_parser("list", help="the endpoints, enabled or not")
+    listing.add_argument(
+        "--workspace", type=workspace_argument, help="only this workspace, as platform:id"
+    )
+    remove = webhooks.add_parser("remove", help="remove an endpoint and what it is still owed")
+    remove.add_argument("id", type=int, help="the endpoint's id (see list)")
+    test = webhooks.add_parser("test", help="send a signed webhook.test event now")
+    test.add_argument("id", type=int, help="the endpoint's id (see list)")
+    deliveries = webhooks.add_parser(
+        "deliveries", help="recent delivery attempts with their status codes, newest first"
+    )
+    deliveries.add_argument(
+        "--workspace", type=workspace_argument, help="only this workspace, as platform:id"
+    )
+    deliveries.add_argument("--endpoint", type=int, help="only this endpoint's")
+    deliveries.add_argument("--limit", type=int, default=50, help="how many (default: 50)")
     return parser
 
 

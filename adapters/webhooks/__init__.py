@@ -1,0 +1,1 @@
+"""Outgoing webhooks over HTTP: the signing sender (``bot.webhooks.WebhookSender``)."""
