@@ -55,6 +55,7 @@ SERVING = "the dashboard alone"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
 SECRET = re.compile(r"whsec_[A-Za-z0-9+/=]+")
+REPO_ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -74,6 +75,8 @@ class Receiver:
     refused: int = 0  # did not verify
     failed: int = 0  # answered 500 on purpose
     twice: int = 0  # received again after a 2xx
+    in_flight: int = 0
+    most_in_flight: int = 0  # requests being answered at once, at most
     delivered: dict[str, float] = field(default_factory=dict)  # webhook-id -> lag in seconds
     last_at: float = 0.0  # wall clock of the last 2xx
     # item number -> the rank of each event in the order its 2xx was given
@@ -95,7 +98,12 @@ class Receiver:
             return web.Response(status=401)
         self.requests += 1
         number = self.requests
-        await asyncio.sleep(self.latency_s)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.latency_s)
+        finally:
+            self.in_flight -= 1
         if self.fail_every and number % self.fail_every == 0:
             self.failed += 1
             return web.Response(status=500)
@@ -144,14 +152,17 @@ class Bot:
 
     env: dict[str, str]
     workdir: Path
+    profile: str | None = None  # cProfile's output file, when the bot is profiled
     process: asyncio.subprocess.Process | None = None
     warnings: int = 0
     tail: list[str] = field(default_factory=list)
     _drain: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        profiled = () if self.profile is None else ("-m", "cProfile", "-o", self.profile)
+        program = (FEEDBACKBOT,) if self.profile is None else (sys.executable, *profiled, FEEDBACKBOT)
         process = await asyncio.create_subprocess_exec(
-            FEEDBACKBOT,
+            *program,
             "run",
             env=self.env,
             cwd=self.workdir,
@@ -249,7 +260,8 @@ async def bench(arguments: argparse.Namespace) -> int:
             "PORT": str(free_port()),
             "WORKERS": "1",
             "LOG_LEVEL": "INFO",
-            **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),
+            # This checkout's code, whichever one is installed.
+            "PYTHONPATH": str(REPO_ROOT),
         }
         added = await command(env, workdir, "webhooks", "add", "--workspace", WORKSPACE, receiver_url)
         found = SECRET.search(added)
@@ -257,7 +269,7 @@ async def bench(arguments: argparse.Namespace) -> int:
             raise RuntimeError(f"no secret in what `webhooks add` printed:\n{added}")
         receiver.secret = found.group(0)
 
-        bot = Bot(env, workdir)
+        bot = Bot(env, workdir, arguments.profile)
         stack.push_async_callback(bot.stop)
         await bot.start()
         assert bot.process is not None
@@ -327,7 +339,8 @@ def report(
     print(f"out of order:        {late} events on {items_late} items")
     print(
         f"requests:            {receiver.requests:,} verified ({receiver.failed:,} answered 500 "
-        f"on purpose), {receiver.refused} that did not verify"
+        f"on purpose), {receiver.refused} that did not verify, at most "
+        f"{receiver.most_in_flight} at once"
     )
     print(f"bot CPU:             {cpu_s:.1f} s = {cpu_s / max(delivered, 1) * 1000:.2f} ms/event")
     print(f"bot log warnings:    {warnings}")
@@ -345,6 +358,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=50, help="tasks making events")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--postgres", default=POSTGRES, help="server for --database postgresql")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="run the bot under cProfile, its statistics to FILE"
+    )
     parser.add_argument(
         "--idle-limit", type=float, default=120, help="give up after this long with no delivery"
     )
