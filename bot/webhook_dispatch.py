@@ -48,8 +48,11 @@ LONGEST_WAIT_S = 3600.0
 GIVE_UP_AFTER = timedelta(hours=24)
 # An endpoint that failed every delivery for this long is turned off.
 DISABLE_AFTER = timedelta(hours=24)
-# How often failing endpoints are looked for.
+# How often failing endpoints are looked for, and old deliveries forgotten.
 DISABLE_CHECK_EVERY = timedelta(minutes=1)
+# How long settled deliveries (and their attempts) are kept for ``webhooks deliveries``.
+KEEP_SETTLED = timedelta(days=7)
+FORGET_BATCH = 1000
 CONCURRENCY = 64
 
 
@@ -254,12 +257,16 @@ class WebhookDispatch:
         return [None] * len(outcomes)
 
     async def _check_failing(self, now: datetime) -> None:
-        if self.channels is None:
-            return
+        """Once a minute: forget what was settled a week ago, and (with triage channels) turn
+        off the endpoints that failed for a day."""
         if self._checked is not None and now - self._checked < DISABLE_CHECK_EVERY:
             return
         self._checked = now
-        await self.disable_failing(now)
+        async with self._uow() as uow:
+            await uow.webhooks.forget(now - KEEP_SETTLED, FORGET_BATCH)
+            await uow.commit()
+        if self.channels is not None:
+            await self.disable_failing(now)
 
     async def disable_failing(self, now: datetime | None = None) -> list[Disabled]:
         """Turn off the endpoints that failed every delivery for a day, and owe each one's

@@ -203,7 +203,7 @@ def linked(item: Item, link: IssueLink) -> Event:
     return Event(EventType.LINKED, item.workspace, link.linked_at, item, {"link": _link(link)})
 
 
-def test_event(workspace: Workspace, endpoint_id: int, at: datetime) -> Event:
+def webhook_test(workspace: Workspace, endpoint_id: int, at: datetime) -> Event:
     return Event(EventType.TEST, workspace, at, None, {"endpoint": endpoint_id})
 
 
@@ -391,6 +391,11 @@ class WebhookStore(Protocol):
         """The latest attempts, newest first."""
         ...
 
+    async def forget(self, before: datetime, limit: int) -> int:
+        """Forget up to ``limit`` deliveries settled (delivered or given up) before ``before``,
+        with their attempts; how many."""
+        ...
+
 
 def compose_disabled(endpoint: Endpoint, since: datetime) -> Message:
     """What the triage channel hears when an endpoint is turned off."""
@@ -486,7 +491,7 @@ class WebhookService:
             endpoint = await uow.webhooks.endpoint(endpoint_id)
             if endpoint is None or (workspace is not None and endpoint.workspace != workspace):
                 raise WebhookNotFound(f"there is no webhook endpoint {endpoint_id} here")
-            event = test_event(endpoint.workspace, endpoint.id, now)
+            event = webhook_test(endpoint.workspace, endpoint.id, now)
             delivery = await uow.webhooks.deliver_now(
                 endpoint, event, by=self._owner, until=now + TEST_LEASE
             )

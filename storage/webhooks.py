@@ -493,6 +493,25 @@ class SqlWebhooks:
         rows = (await self._conn.execute(query)).mappings().all()
         return [_attempt(row) for row in rows]
 
+    async def forget(self, before: datetime, limit: int) -> int:
+        old = (
+            select(deliveries_t.c.id)
+            .where(
+                deliveries_t.c.state.in_(_SETTLED),
+                deliveries_t.c.due_at < stored(before),
+            )
+            .limit(limit)
+        )
+        ids = list((await self._conn.execute(old)).scalars())
+        if not ids:
+            return 0
+        await self._conn.execute(delete(attempts_t).where(attempts_t.c.delivery_id.in_(ids)))
+        await self._conn.execute(delete(deliveries_t).where(deliveries_t.c.id.in_(ids)))
+        return len(ids)
+
+
+_SETTLED = (DeliveryState.DELIVERED.value, DeliveryState.FAILED.value)
+
 
 def _attempt(row: RowMapping) -> Attempt:
     return Attempt(
