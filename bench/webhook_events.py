@@ -1,15 +1,16 @@
 """The load of ``bench/webhooks.py``: item events made through the bot's own use cases, in a
 process of their own, on the database a ``feedbackbot run`` delivers from.
 
-Run by ``bench.webhooks`` as ``python -m bench.webhook_events ITEMS VOTES CONCURRENCY`` with the
-bot's settings in the environment (``DATABASE_URL`` above all). Each of ``CONCURRENCY`` tasks
-takes items in turn: submits a request in the console workspace ``console:local``
-(``FeedbackService.submit``: on SQLite the group commit writes the item, its thank-you and its
-``item.created`` deliveries in one transaction) and then casts ``VOTES`` votes on it, one after
-the other, from distinct people (``FeedbackService.vote``: each vote and its ``item.voted``
-delivery in one transaction). Votes of one item are cast in order, so the receiver can tell an
-item's events apart by their vote count and see whether they arrived in that order. Prints one
-JSON line: what was made, and when the first and the last change were committed (wall clock).
+Run by ``bench.webhooks`` as ``python -m bench.webhook_events ITEMS VOTED VOTES CONCURRENCY``
+with the bot's settings in the environment (``DATABASE_URL`` above all). Each of
+``CONCURRENCY`` tasks takes items in turn and submits a request in the console workspace
+``console:local`` (``FeedbackService.submit``: on SQLite the group commit writes the item, its
+thank-you and its ``item.created`` deliveries in one transaction); ``VOTED`` of the items,
+spread evenly, then get ``VOTES`` votes, one after the other, from distinct people
+(``FeedbackService.vote``: each vote and its ``item.voted`` delivery in one transaction). Votes
+of one item are cast in order, so the receiver can tell an item's events apart by their vote
+count and see whether they arrived in that order. Prints one JSON line: what was made, and
+when the first and the last change were committed (wall clock).
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from bot.service import Refused, Submission
 WORKSPACE = Workspace(Platform.CONSOLE, "local")
 
 
-async def fire(items: int, votes: int, concurrency: int) -> dict[str, object]:
+async def fire(items: int, voted: int, votes: int, concurrency: int) -> dict[str, object]:
     made = {"items": 0, "votes": 0, "refused": 0}
     next_index = iter(range(items))
     first: list[float] = []
+    spacing = max(1, items // voted) if voted else 0
 
     async with open_app(load_settings(dict(os.environ))) as app:
         feedback = app.core.feedback
@@ -55,6 +57,8 @@ async def fire(items: int, votes: int, concurrency: int) -> dict[str, object]:
                     made["refused"] += 1
                     continue
                 made["items"] += 1
+                if not spacing or index % spacing or index // spacing >= voted:
+                    continue
                 for voter in range(votes):
                     await feedback.vote(
                         WORKSPACE, outcome.number, Person(f"console:voter{voter}", f"voter{voter}")
@@ -69,8 +73,8 @@ async def fire(items: int, votes: int, concurrency: int) -> dict[str, object]:
 
 
 def main(argv: list[str]) -> int:
-    items, votes, concurrency = (int(each) for each in argv)
-    print(json.dumps(asyncio.run(fire(items, votes, concurrency))))
+    items, voted, votes, concurrency = (int(each) for each in argv)
+    print(json.dumps(asyncio.run(fire(items, voted, votes, concurrency))))
     return 0
 
 

@@ -88,7 +88,7 @@ def assemble(
     ``observations`` hears what the use cases decide (``bot.observations``); ``dashboard_url``
     starts the dashboard's sign-in links, whose sessions last ``session_lifetime``;
     ``webhook_sender`` sends webhooks (tests, and the delivery in ``run``), up to
-    ``webhook_concurrency`` at once, each claim keeping other processes off for ``webhook_lease``."""
+    ``webhook_concurrency`` at once, each claim keeping the others off for ``webhook_lease``."""
     journal = Journal(uow, write_together, observations)
     delivery = Delivery(uow, journal, clock, seal=seal, owner=owner, lease=lease)
     feedback = FeedbackService(uow, clock, seal, delivery=delivery)

@@ -94,7 +94,8 @@ async def test_an_event_whose_send_a_sigkill_cut_is_sent_again_after_a_restart_a
 ) -> None:
     # Claims of a killed process run out after a second, not the default minute.
     env = bot_env(clean_env, tmp_path, WEBHOOK_LEASE_S="1")
-    async with HoldingReceiver() as receiver:
+    receiver = HoldingReceiver()
+    async with receiver:
         receiver.trust(await added_endpoint(env, tmp_path, receiver.url()))
         receiver.holding = True
         bot = await asyncio.create_subprocess_exec(
@@ -109,7 +110,7 @@ async def test_an_event_whose_send_a_sigkill_cut_is_sent_again_after_a_restart_a
                 "console", env=env, cwd=tmp_path, typed="/request must-have: SSO for Grafana\n"
             )
             assert "#1" in said.stdout, said
-            await receiver.wait_for(lambda r: len(r.held) == 1)
+            await receiver.wait_for(lambda _: len(receiver.held) == 1)
         finally:
             bot.send_signal(signal.SIGKILL)
             await bot.wait()
@@ -144,9 +145,9 @@ async def attempts_once(
     return attempts
 
 
-def failed(attempts: list[Attempt]) -> int:
-    """Attempts that got no answer."""
-    return sum(1 for attempt in attempts if attempt.status is None)
+def unanswered(count: int) -> Callable[[list[Attempt]], bool]:
+    """Whether ``count`` attempts got no answer."""
+    return lambda attempts: sum(1 for each in attempts if each.status is None) == count
 
 
 async def test_a_receiver_down_for_a_while_then_back_gets_every_event_once_in_order_per_item(
@@ -181,12 +182,10 @@ async def test_a_receiver_down_for_a_while_then_back_gets_every_event_once_in_or
 
         # Down for half an hour: each item's oldest event is tried, fails, and is tried again
         # after a back-off; the later events of an item wait behind it.
-        tried = 3
-        await attempts_once(core, lambda a: failed(a) == tried, "the first attempts")
-        for minutes in (1, 4, 25):
+        await attempts_once(core, unanswered(3), "the first attempts")
+        for round_, minutes in enumerate((1, 4, 25), start=2):
             clock.advance(timedelta(minutes=minutes))
-            tried += 3
-            await attempts_once(core, lambda a: failed(a) == tried, f"retries after {minutes} min")
+            await attempts_once(core, unanswered(3 * round_), f"retries after {minutes} min")
         # More happens while it is down.
         await feedback.vote(CONSOLE, 1, Person("console:dee", "dee"))
 
