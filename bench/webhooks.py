@@ -20,7 +20,9 @@ to every event (or nothing arrived for ``--idle-limit`` seconds), and prints the
 per second, the end-to-end lag (the event's ``timestamp`` to its verified receipt), how many
 were lost (never answered 2xx), delivered twice (a ``webhook-id`` received again after a 2xx)
 and out of order (an item's event received after a later event of the same item). The exit
-status is 0 when none was lost and 1 otherwise. Figures and how to read them: bench/README.md.
+status is 0 when none was lost and 1 otherwise; events still being retried when the wait ends
+(their back-off outlasted it) are counted apart, from the bot's database. Figures and how to
+read them: bench/README.md.
 """
 
 from __future__ import annotations
@@ -41,17 +43,21 @@ from collections import defaultdict
 from collections.abc import Sequence
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from cryptography.fernet import Fernet
+from sqlalchemy import func, select
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from bench.roadmap import drop_postgres_database, with_postgres_database
 from bench.slack_ack import cpu_seconds
+from storage.engine import create_engine
+from storage.tables import webhook_deliveries
+from storage.url import database_url
 from tests.processes import FEEDBACKBOT, free_port
 
 WORKSPACE = "console:local"
@@ -320,8 +326,43 @@ async def bench(arguments: argparse.Namespace) -> int:
                 break
         cpu = cpu_seconds(bot.process.pid) - cpu_before
         await bot.stop()
+        owed = await still_owed(database)
 
-    return report(arguments, receiver, fired, expected, cpu, bot.warnings)
+    return report(arguments, receiver, fired, expected, cpu, bot.warnings, owed)
+
+
+@dataclass(frozen=True)
+class Owed:
+    """Deliveries the bot's database still holds pending once the wait is over: not lost,
+    still being retried (their back-off outlasted the wait)."""
+
+    pending: int
+    most_attempts: int
+    next_try_s: float  # from now, for the latest due of them
+
+
+async def still_owed(url: str) -> Owed:
+    engine = create_engine(database_url(url))
+    try:
+        async with engine.connect() as connection:
+            found = (
+                await connection.execute(
+                    select(
+                        func.count(),
+                        func.max(webhook_deliveries.c.attempts),
+                        func.max(webhook_deliveries.c.due_at),
+                    ).where(webhook_deliveries.c.state == "pending")
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    pending, attempts, due = found
+    if not pending:
+        return Owed(0, 0, 0.0)
+    due_at = due if isinstance(due, datetime) else datetime.fromisoformat(str(due))
+    if due_at.tzinfo is None:
+        due_at = due_at.replace(tzinfo=UTC)
+    return Owed(int(pending), int(attempts or 0), due_at.timestamp() - time.time())
 
 
 def _receiver_app(receiver: Receiver) -> web.Application:
@@ -337,9 +378,10 @@ def report(
     expected: int,
     cpu_s: float,
     warnings: int,
+    owed: Owed,
 ) -> int:
     delivered = len(receiver.delivered)
-    lost = expected - delivered
+    lost = expected - delivered - owed.pending
     began = fired["first_at"]
     span = receiver.answered[-1] - began if delivered else float("nan")
     # When each share of the events had arrived: the last ones are those whose retries failed
@@ -380,6 +422,11 @@ def report(
         f"{percentile(lags, 0.99) * 1000:,.0f} / {max(lags, default=0) * 1000:,.0f} ms"
     )
     print(f"lost:                {lost}")
+    if owed.pending:
+        print(
+            f"still being retried: {owed.pending} (up to {owed.most_attempts} failed attempts; "
+            f"the last due in {owed.next_try_s:.0f} s): not arrived within --idle-limit"
+        )
     print(f"delivered twice:     {receiver.twice}")
     print(f"out of order:        {late} events on {items_late} items")
     print(
