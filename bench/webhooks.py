@@ -261,7 +261,7 @@ async def bench(arguments: argparse.Namespace) -> int:
         if arguments.database == "postgresql":
             database, name = await with_postgres_database(arguments.postgres, "webhooks")
             stack.push_async_callback(drop_postgres_database, arguments.postgres, name)
-        runner = web.AppRunner(_receiver_app(receiver), access_log=None)
+        runner = web.AppRunner(receiver_app(receiver), access_log=None)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -365,7 +365,7 @@ async def still_owed(url: str) -> Owed:
     return Owed(int(pending), int(attempts or 0), due_at.timestamp() - time.time())
 
 
-def _receiver_app(receiver: Receiver) -> web.Application:
+def receiver_app(receiver: Receiver) -> web.Application:
     app = web.Application()
     app.router.add_post("/hooks", receiver.handle)
     return app
