@@ -24,6 +24,7 @@ from bot.trackers import Tracker
 from bot.tracking import TrackerService
 from bot.triage import TriageService
 from bot.webhook_dispatch import CONCURRENCY, WebhookDispatch
+from bot.webhook_dispatch import LEASE as WEBHOOK_LEASE
 from bot.webhooks import WebhookSender, WebhookService
 
 
@@ -86,6 +87,7 @@ def assemble(
     state_map: StateMap | None = None,
     webhook_sender: WebhookSender | None = None,
     webhook_concurrency: int = CONCURRENCY,
+    webhook_lease: timedelta = WEBHOOK_LEASE,
 ) -> Core:
     """The use cases wired to each other: the digest lists the SLA check's open breaches.
     ``seal`` keeps (and opens) anonymous authors' handles; ``write_together`` is storage's
@@ -95,7 +97,8 @@ def assemble(
     starts the dashboard's sign-in links, whose sessions last ``session_lifetime``, and the
     links back to items from the issues created in ``trackers`` (by name), whose states
     ``state_map`` turns into statuses (the defaults without one); ``webhook_sender`` sends
-    webhooks (tests, and the delivery in ``run``), up to ``webhook_concurrency`` at once."""
+    webhooks (tests, and the delivery in ``run``), up to ``webhook_concurrency`` at once, each
+    claim keeping the others off for ``webhook_lease``."""
     journal = Journal(uow, write_together, observations)
     delivery = Delivery(uow, journal, clock, seal=seal, owner=owner, lease=lease)
     feedback = FeedbackService(uow, clock, seal, delivery=delivery)
@@ -127,7 +130,13 @@ def assemble(
         None
         if webhook_sender is None
         else WebhookDispatch(
-            uow, clock, seal, webhook_sender, owner=owner, concurrency=webhook_concurrency
+            uow,
+            clock,
+            seal,
+            webhook_sender,
+            owner=owner,
+            concurrency=webhook_concurrency,
+            lease=webhook_lease,
         )
     )
     return Core(

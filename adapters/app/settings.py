@@ -24,6 +24,7 @@ from bot.dashboard_access import SESSION_LIFETIME
 from bot.delivery import LEASE
 from bot.errors import ConfigError
 from bot.webhook_dispatch import CONCURRENCY as WEBHOOK_CONCURRENCY
+from bot.webhook_dispatch import LEASE as WEBHOOK_LEASE
 from storage.url import database_url
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -70,6 +71,9 @@ class Settings:
     webhook_timeout_s: float = WEBHOOK_TIMEOUT_S
     # GitHub and Jira (adapters/trackers/settings.py).
     trackers: TrackerSettings = field(default_factory=TrackerSettings)
+    # How long a process's claim on a webhook delivery keeps the others off it
+    # (``WEBHOOK_LEASE_S``): a process killed mid-send holds its deliveries this long.
+    webhook_lease: timedelta = WEBHOOK_LEASE
 
     @property
     def dashboard_url(self) -> str:
@@ -136,6 +140,11 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             environ, "WEBHOOK_TIMEOUT_S", WEBHOOK_TIMEOUT_S, 1, MAX_WEBHOOK_TIMEOUT_S
         ),
         trackers=load_tracker_settings(environ),
+        webhook_lease=timedelta(
+            seconds=whole_number(
+                environ, "WEBHOOK_LEASE_S", int(WEBHOOK_LEASE.total_seconds()), 1, MAX_LEASE_S
+            )
+        ),
     )
 
 

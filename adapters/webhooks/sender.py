@@ -9,6 +9,8 @@ endpoint's secret), made by the ``standardwebhooks`` package itself; receivers v
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
 from time import perf_counter
@@ -36,8 +38,16 @@ class HttpxWebhookSender:
     ``timeout_s``. Never raises for the endpoint's or the network's failures: the result says
     them, in one line without the secret."""
 
-    def __init__(self, client: httpx.AsyncClient, timeout_s: float = TIMEOUT_S) -> None:
-        self._client = client
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        timeout_s: float = TIMEOUT_S,
+        *,
+        more: Sequence[httpx.AsyncClient] = (),
+    ) -> None:
+        # With ``more`` clients, requests take each in turn: small pools cost far less CPU per
+        # request than one large one (see adapters/app/composition.py, WEBHOOK_POOL).
+        self._clients = itertools.cycle((client, *more))
         self._timeout = httpx.Timeout(timeout_s)
 
     async def send(
@@ -56,7 +66,7 @@ class HttpxWebhookSender:
             "user-agent": user_agent(),
         }
         try:
-            answer = await self._client.post(
+            answer = await next(self._clients).post(
                 url, content=body, headers=headers, timeout=self._timeout, follow_redirects=False
             )
         except httpx.TimeoutException:
