@@ -124,30 +124,22 @@ async def _write_together(
         yield writer
 
 
-# Connections per httpx client of the webhook sender. httpcore's pool looks at every one of its
-# connections (polling each socket) whenever a request starts or ends, so its cost per request
-# grows with its size: one client of 64 connections spent about 10 ms of CPU per request at
-# 64 requests under way, eight clients of 8 about 1 ms (bench/README.md, *Outgoing webhooks*).
-WEBHOOK_POOL = 8
-
-
 @asynccontextmanager
 async def _webhook_sender(settings: Settings) -> AsyncIterator[WebhookSender]:
-    """The webhook sender on small HTTP clients (``WEBHOOK_POOL`` connections each, as many as
-    the dispatcher's concurrency needs); httpx and standardwebhooks are imported only by the
-    commands that send."""
+    """The webhook sender on one HTTP client, pooled up to the dispatcher's concurrency; httpx
+    and standardwebhooks are imported only by the commands that send."""
     import httpx
+    from httpx_aiohttp import HttpxAiohttpClient
 
     from adapters.webhooks.sender import HttpxWebhookSender
 
-    size = min(WEBHOOK_POOL, settings.webhook_concurrency)
+    # httpx's API on aiohttp's connection pool: httpcore's pool looks at every one of its
+    # connections whenever a request starts or ends, about 10 ms of CPU per webhook with 64
+    # under way (bench/README.md, *Outgoing webhooks*).
+    size = settings.webhook_concurrency
     limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
-    async with AsyncExitStack() as stack:
-        clients = [
-            await stack.enter_async_context(httpx.AsyncClient(limits=limits))
-            for _ in range(-(-settings.webhook_concurrency // size))
-        ]
-        yield HttpxWebhookSender(clients[0], settings.webhook_timeout_s, more=clients[1:])
+    async with HttpxAiohttpClient(limits=limits) as client:
+        yield HttpxWebhookSender(client, settings.webhook_timeout_s)
 
 
 def _trackers(settings: Settings) -> AbstractAsyncContextManager[dict[str, Tracker]]:

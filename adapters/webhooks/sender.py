@@ -9,8 +9,6 @@ endpoint's secret), made by the ``standardwebhooks`` package itself; receivers v
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
 from time import perf_counter
@@ -38,16 +36,8 @@ class HttpxWebhookSender:
     ``timeout_s``. Never raises for the endpoint's or the network's failures: the result says
     them, in one line without the secret."""
 
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        timeout_s: float = TIMEOUT_S,
-        *,
-        more: Sequence[httpx.AsyncClient] = (),
-    ) -> None:
-        # With ``more`` clients, requests take each in turn: small pools cost far less CPU per
-        # request than one large one (see adapters/app/composition.py, WEBHOOK_POOL).
-        self._clients = itertools.cycle((client, *more))
+    def __init__(self, client: httpx.AsyncClient, timeout_s: float = TIMEOUT_S) -> None:
+        self._client = client
         self._timeout = httpx.Timeout(timeout_s)
 
     async def send(
@@ -66,16 +56,24 @@ class HttpxWebhookSender:
             "user-agent": user_agent(),
         }
         try:
-            answer = await next(self._clients).post(
+            answer = await self._client.post(
                 url, content=body, headers=headers, timeout=self._timeout, follow_redirects=False
             )
-        except httpx.TimeoutException:
-            return SendResult(None, "timed out", perf_counter() - began)
         except httpx.HTTPError as error:
             return SendResult(None, _reason(error), perf_counter() - began)
         return SendResult(answer.status_code, None, perf_counter() - began)
 
 
 def _reason(error: httpx.HTTPError) -> str:
+    # The transport's own error says best what happened: aiohttp's refused connection reaches
+    # httpx as a ConnectTimeout, though nothing timed out.
+    cause = error.__cause__
+    if isinstance(cause, TimeoutError) or (
+        isinstance(error, httpx.TimeoutException) and cause is None
+    ):
+        return "timed out"
+    if isinstance(cause, Exception):
+        said = str(cause).strip().splitlines()
+        return f"{type(cause).__name__}: {said[0]}" if said and said[0] else type(cause).__name__
     said = str(error).strip().splitlines()
     return f"{type(error).__name__}: {said[0]}" if said and said[0] else type(error).__name__
