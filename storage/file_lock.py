@@ -8,6 +8,7 @@ we may not write to), there is no lock file and SQLite's own locking alone keeps
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -51,3 +52,28 @@ def held(descriptor: int | None) -> Iterator[None]:
         yield
     finally:
         unlock(descriptor)
+
+
+async def take(database: str | None) -> int | None:
+    """The lock file of ``database``, opened and locked without blocking the event loop
+    (``None`` where there is none); closing the descriptor lets the lock go. A wait that is
+    cancelled lets the lock go as soon as its thread has it, so it is never left held."""
+    descriptor = open_lock_file(database)
+    if descriptor is None or fcntl is None:
+        return descriptor
+    try:
+        # Mostly free: taken at once, without a thread.
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return descriptor
+    except BlockingIOError:
+        pass
+    except OSError:
+        os.close(descriptor)
+        return None
+    waiting = asyncio.ensure_future(asyncio.to_thread(lock, descriptor))
+    try:
+        await asyncio.shield(waiting)
+    except BaseException:
+        waiting.add_done_callback(lambda _: os.close(descriptor))
+        raise
+    return descriptor

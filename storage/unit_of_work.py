@@ -5,6 +5,7 @@ Every write goes through it, except SQLite's group commits: ``storage.writes`` s
 
 from __future__ import annotations
 
+import os
 from contextlib import suppress
 from time import perf_counter
 from types import TracebackType
@@ -27,6 +28,7 @@ from bot.trackers import IssueLinkStore
 from bot.webhooks import WebhookStore
 from storage.access import SqlAccess
 from storage.backlog import SqlBacklog
+from storage.file_lock import take
 from storage.kpis import SqlKpis
 from storage.links import SqlLinks
 from storage.outbox import SqlOutbox
@@ -71,12 +73,18 @@ class SqlUnitOfWork:
         self._known = known if known is not None else {}
         self._observations = observations
         self._conn: AsyncConnection | None = None
+        self._queue: int | None = None
         self._began = 0.0
 
     async def __aenter__(self) -> Self:
         self._began = perf_counter()
         try:
             self._conn = await self._engine.connect()
+            if self._engine.dialect.name == "sqlite":
+                # Queued behind the other processes' writers in the kernel, as SQLite's group
+                # commits are (storage.sqlite_writes), rather than polling in SQLite's busy
+                # handler, whose sleeps grow to 100 ms while another process keeps writing.
+                self._queue = await take(self._engine.url.database)
             await self._conn.begin()
         except DATABASE_FAILURES as error:
             await self._close()
@@ -121,6 +129,9 @@ class SqlUnitOfWork:
         # Closing rolls back whatever was not committed; a connection already gone kept nothing.
         with suppress(*DATABASE_FAILURES):
             await conn.close()
+        if self._queue is not None:
+            queue, self._queue = self._queue, None
+            os.close(queue)  # lets the lock file go
 
 
 class SqlStorage:
