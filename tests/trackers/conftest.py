@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.trackers.clients import build_trackers
@@ -22,8 +21,8 @@ from bot.items import Item
 from bot.service import Recorded
 from bot.state_map import StateMap
 from bot.tracking import TRACKER_ROLES
-from storage.tables import outbox, workspaces
 from tests.core import core_on
+from tests.dashboard.conftest import owed
 from tests.fakes import ACME, START, FakeChat, FixedClock, request
 from tests.trackers.fake_github import FakeGitHub
 from tests.trackers.fake_jira import FakeJira
@@ -70,24 +69,7 @@ class Bot:
 
     async def owed(self, workspace: Workspace = ACME) -> list[dict[str, object]]:
         """The workspace's messages still owed (not yet delivered), oldest first."""
-        async with self.engine.connect() as connection:
-            rows = await connection.execute(
-                select(
-                    outbox.c.purpose,
-                    outbox.c.item_number,
-                    outbox.c.person_id,
-                    outbox.c.thread_message_id,
-                    outbox.c.body,
-                )
-                .join(workspaces, workspaces.c.id == outbox.c.workspace_id)
-                .where(
-                    outbox.c.done_at.is_(None),
-                    workspaces.c.platform == workspace.platform.value,
-                    workspaces.c.external_id == workspace.id,
-                )
-                .order_by(outbox.c.id)
-            )
-            return [dict(row._mapping) for row in rows]
+        return await owed(self.engine, workspace)
 
 
 def tracker_settings(github: FakeGitHub, jira: FakeJira) -> TrackerSettings:
