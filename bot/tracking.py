@@ -95,6 +95,12 @@ def describe_state(state: IssueState) -> str:
     return state.state
 
 
+def unmentioned(text: str) -> str:
+    """``text`` that notifies nobody in a tracker: GitHub's ``@name`` and Jira's ``[~name]``
+    are broken by a zero-width space, invisible to people."""
+    return text.replace("@", "@\u200b").replace("[~", "[\u200b~")
+
+
 # Text that looks like a tracker's issue or project, to name the tracker in a refusal when it
 # is not configured: the adapters alone parse it for real.
 _LOOKS_LIKE = (
@@ -195,13 +201,14 @@ class TrackerService:
         text quoted, who asked (never for an anonymous item), stakeholder, priority, votes and
         a link back to it as the body."""
         assert item.number is not None
-        first = next((line.strip() for line in item.text.splitlines() if line.strip()), "")
+        text = unmentioned(item.text)
+        first = next((line.strip() for line in text.splitlines() if line.strip()), "")
         if len(first) > TITLE_LENGTH:
             first = first[: TITLE_LENGTH - 1].rstrip() + "…"
-        quoted = "\n".join(f"> {line}" if line else ">" for line in item.text.splitlines())
+        quoted = "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
         lines = [quoted, ""]
         if item.author is not None:
-            lines.append(f"Requested by {item.author.display_name}")
+            lines.append(f"Requested by {unmentioned(item.author.display_name)}")
         lines.append(f"Stakeholder: {item.stakeholder.value}")
         if item.priority is not None:
             lines.append(f"Priority: {item.priority.value}")

@@ -191,3 +191,12 @@ async def test_links_belong_to_their_workspace(world: World) -> None:
     await world.core.trackers.link(ACME, ADMIN, Admins(), 1, ISSUE)
     async with SqlStorage(world.engine).unit_of_work() as uow:
         assert await uow.links.linked(world.github.ref(ISSUE)) == [(ACME, 1)]
+
+
+async def test_an_issue_created_from_an_item_mentions_nobody_on_the_tracker(world: World) -> None:
+    await world.item("@platform-team please add [~admin] to the SSO group")
+    await world.core.trackers.link(ACME, ADMIN, Admins(), 1, "github acme/infra")
+    ((_, draft),) = world.github.created
+    assert "@platform" not in draft.title and "@platform" not in draft.body
+    assert "[~admin]" not in draft.body
+    assert "platform-team please add" in draft.title
