@@ -43,6 +43,7 @@ from bench.roadmap import (
 from storage.engine import create_engine
 from storage.schema import migrate
 from storage.url import database_url
+from tests.processes import FEEDBACKBOT, free_port
 
 PAGE_TARGET_MS = 150.0
 EXPORT_TARGET_S = 20.0
@@ -128,14 +129,6 @@ class Result:
         )
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def bot_environment(url: str, port: int) -> dict[str, str]:
     """``feedbackbot run`` with no chat platform: the dashboard alone, on 127.0.0.1."""
     return {
@@ -150,16 +143,12 @@ def bot_environment(url: str, port: int) -> dict[str, str]:
     }
 
 
-def feedbackbot() -> str:
-    return str(Path(sys.executable).with_name("feedbackbot"))
-
-
 @contextlib.asynccontextmanager
 async def served(env: dict[str, str], cwd: Path) -> AsyncIterator[str]:
     """``feedbackbot run`` as a child process until the block ends; its address once
     ``/healthz`` answers."""
     base = env["PUBLIC_URL"]
-    process = await asyncio.create_subprocess_exec(feedbackbot(), "run", env=env, cwd=cwd)
+    process = await asyncio.create_subprocess_exec(FEEDBACKBOT, "run", env=env, cwd=cwd)
     try:
         async with httpx.AsyncClient() as client:
             for _ in range(600):
@@ -185,7 +174,7 @@ async def signed_in(env: dict[str, str], cwd: Path, base: str) -> httpx.AsyncCli
     """A client holding an admin's session cookie, signed in as a person would be: a link from
     ``feedbackbot dashboard link``, its page, its form posted."""
     link = await asyncio.create_subprocess_exec(
-        feedbackbot(),
+        FEEDBACKBOT,
         "dashboard",
         "link",
         "--workspace",
@@ -269,7 +258,7 @@ def export(env: dict[str, str], cwd: Path, form: str) -> Export:
     peak resident memory of its process (``wait4``'s rusage, of that child alone)."""
     target = cwd / f"export.{form}"
     workspace = f"{WORKSPACE.platform.value}:{WORKSPACE.id}"
-    command = [feedbackbot(), "export", "--format", form, "--workspace", workspace]
+    command = [FEEDBACKBOT, "export", "--format", form, "--workspace", workspace]
     with target.open("wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out)
