@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from bot.errors import TrackerFailed
+from bot.errors import TrackerFailed, first_line
 
 # What a status means for one tracker: the line told, given the answer.
 Explain = Callable[[httpx.Response], str | None]
@@ -44,7 +44,7 @@ async def call(
     except httpx.TimeoutException:
         raise TrackerFailed(f"{label} did not answer in time; try again later") from None
     except httpx.HTTPError as error:
-        said = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        said = first_line(error)
         raise TrackerFailed(f"{label} could not be reached ({said}); try again later") from None
     if response.is_success:
         return response

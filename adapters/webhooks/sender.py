@@ -16,6 +16,7 @@ from time import perf_counter
 import httpx
 from standardwebhooks import Webhook
 
+from bot.errors import first_line
 from bot.webhooks import SendResult
 
 TIMEOUT_S = 10.0
@@ -72,8 +73,6 @@ def _reason(error: httpx.HTTPError) -> str:
         isinstance(error, httpx.TimeoutException) and cause is None
     ):
         return "timed out"
-    if isinstance(cause, Exception):
-        said = str(cause).strip().splitlines()
-        return f"{type(cause).__name__}: {said[0]}" if said and said[0] else type(cause).__name__
-    said = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {said[0]}" if said and said[0] else type(error).__name__
+    failed: BaseException = cause if isinstance(cause, Exception) else error
+    name, said = type(failed).__name__, str(failed).strip()
+    return f"{name}: {first_line(failed)}" if said else name
