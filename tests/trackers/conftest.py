@@ -16,10 +16,12 @@ from adapters.trackers.clients import build_trackers
 from adapters.trackers.routes import GITHUB_PATH, JIRA_PATH, add_tracker_webhooks
 from adapters.trackers.settings import GitHubSettings, JiraSettings, TrackerSettings
 from bot.core import Core
+from bot.errors import TrackerFailed
 from bot.identity import Person, Workspace
 from bot.items import Item
 from bot.service import Recorded
 from bot.state_map import StateMap
+from bot.trackers import Tracker
 from bot.tracking import TRACKER_ROLES
 from tests.core import core_on
 from tests.dashboard.conftest import owed
@@ -124,3 +126,14 @@ async def bot(engine: AsyncEngine, github: FakeGitHub, jira: FakeJira) -> AsyncI
             )
         finally:
             await runner.cleanup()
+
+
+async def state_refused(tracker: Tracker, text: str) -> str:
+    """What the tracker says, in its one line, when reading the issue ``text`` names fails."""
+    ref = tracker.parse(text)
+    assert ref is not None
+    with pytest.raises(TrackerFailed) as failed:
+        await tracker.state(ref)
+    said = str(failed.value)
+    assert "\n" not in said
+    return said

@@ -12,6 +12,7 @@ import pytest
 from adapters.trackers.github import GitHubTracker
 from bot.errors import TrackerFailed
 from bot.trackers import IssueDraft
+from tests.trackers.conftest import state_refused
 from tests.trackers.fake_github import FakeGitHub
 
 TOKEN = "ghp_test"
@@ -95,13 +96,7 @@ async def test_github_enterprise_server_is_reached_under_api_v3(
 
 
 async def fails(tracker: GitHubTracker, repo: str = "acme/widgets#12") -> str:
-    ref = tracker.parse(repo)
-    assert ref is not None
-    with pytest.raises(TrackerFailed) as failed:
-        await tracker.state(ref)
-    said = str(failed.value)
-    assert "\n" not in said
-    return said
+    return await state_refused(tracker, repo)
 
 
 async def test_a_refused_token_names_the_variable(

@@ -12,6 +12,7 @@ import pytest
 from adapters.trackers.jira import JiraTracker
 from bot.errors import TrackerFailed
 from bot.trackers import IssueDraft
+from tests.trackers.conftest import state_refused
 from tests.trackers.fake_jira import FakeJira
 
 USER, TOKEN = "bot@acme.test", "atl-token"
@@ -116,13 +117,7 @@ async def test_an_unknown_issue_type_is_told_with_the_variable(
 
 
 async def fails(tracker: JiraTracker, key: str = "PROJ-12") -> str:
-    ref = tracker.parse(key)
-    assert ref is not None
-    with pytest.raises(TrackerFailed) as failed:
-        await tracker.state(ref)
-    said = str(failed.value)
-    assert "\n" not in said
-    return said
+    return await state_refused(tracker, key)
 
 
 async def test_refused_credentials_name_the_variables(
