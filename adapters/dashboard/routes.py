@@ -717,12 +717,10 @@ class _FormError(ValueError):
 
 
 def _choice(kind: type[E], raw: object, problem: str) -> E:
-    if isinstance(raw, str):
-        try:
-            return kind(raw)
-        except ValueError:
-            pass
-    raise _FormError(problem)
+    chosen = views.one_of(kind, raw)
+    if chosen is None:
+        raise _FormError(problem)
+    return chosen
 
 
 def _text(raw: object, most: int, what: str) -> str:

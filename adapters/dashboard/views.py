@@ -51,9 +51,12 @@ class BacklogAsked:
         return f"{path}?{urlencode(pairs)}" if pairs else path
 
 
-def _one(kind: type[E], raw: str | None) -> E | None:
+def one_of(kind: type[E], raw: object) -> E | None:
+    """``raw`` (a query's or a form's value) as one of ``kind``; ``None`` when it is none."""
+    if not isinstance(raw, str) or not raw:
+        return None
     try:
-        return kind(raw) if raw else None
+        return kind(raw)
     except ValueError:
         return None
 
@@ -62,13 +65,13 @@ def backlog_asked(query: Mapping[str, str], statuses: Sequence[str], me: Person)
     """Read the backlog's query string; what cannot be read is left out rather than refused,
     so an old bookmark still opens a page. ``mine`` means the visitor's own items."""
     chosen = frozenset(s for s in (_status(raw) for raw in statuses) if s is not None)
-    kind = _one(ItemKind, query.get("kind"))
-    stakeholder = _one(Stakeholder, query.get("stakeholder"))
-    priority = _one(Priority, query.get("priority"))
+    kind = one_of(ItemKind, query.get("kind"))
+    stakeholder = one_of(Stakeholder, query.get("stakeholder"))
+    priority = one_of(Priority, query.get("priority"))
     channel = (query.get("channel") or "").strip()[:MAX_CHANNEL] or None
     text = " ".join((query.get("q") or "").split())[:MAX_SEARCH] or None
     mine = query.get("mine") in ("1", "on", "yes")
-    sort = _one(Sort, query.get("sort")) or Sort.VOTES
+    sort = one_of(Sort, query.get("sort")) or Sort.VOTES
     after = query.get("after") or None
     backlog_filter = BacklogFilter(
         statuses=chosen or None,
