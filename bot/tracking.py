@@ -183,13 +183,12 @@ class TrackerService:
         when ``text`` names no issue it is linked to). The item keeps its status."""
         if not await roles.may_triage(workspace, person):
             raise NotAllowed("only admins can unlink items from issues")
-        await self._item(workspace, number)
+        item = await self._item(workspace, number)
         text = text.strip()
         async with self._uow() as uow:
             ref: IssueRef | None = None
             if text:
-                links = await uow.links.for_item(workspace, number)
-                ref = _matching(text, [link.ref for link in links]) or self._parse(text)
+                ref = _matching(text, [link.ref for link in item.links]) or self._parse(text)
                 if ref is None:
                     return []  # it names nothing this item is linked to
             removed = await uow.links.remove(workspace, number, ref)
@@ -306,12 +305,11 @@ class TrackerService:
         state = change.state
         to = self._map.status_for(state)
         async with self._uow() as uow:
-            links = await uow.links.for_item(workspace, number)
             item = await uow.items.get(workspace, number)
         link = next(
             (
                 each
-                for each in links
+                for each in (item.links if item is not None else [])
                 if (each.ref.tracker, each.ref.key) == (state.ref.tracker, state.ref.key)
             ),
             None,
