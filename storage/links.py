@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.identity import Platform, Workspace
@@ -199,7 +199,7 @@ async def notes_of(
         return found
     rows = await connection.execute(
         select(issue_link_notes.c.item_id, issue_link_notes.c.at, issue_link_notes.c.text)
-        .where(and_(issue_link_notes.c.item_id.in_(list(item_ids))))
+        .where(issue_link_notes.c.item_id.in_(list(item_ids)))
         .order_by(issue_link_notes.c.at, issue_link_notes.c.id)
     )
     for item_id, at, text in rows:
