@@ -34,6 +34,7 @@ from bot.webhooks import (
     WebhookDelivery,
     WebhookSender,
     compose_disabled,
+    send_sealed,
 )
 
 log = logging.getLogger(__name__)
@@ -202,17 +203,11 @@ class WebhookDispatch:
 
     async def _attempt(self, delivery: WebhookDelivery) -> None:
         at = self._clock.now()
-        secret = None if self._seal is None else self._seal.open(delivery.sealed_secret)
-        if secret is None:
-            result = SendResult(None, "no seal key here opens this endpoint's secret", 0.0)
-        else:
-            try:
-                result = await self.sender.send(
-                    delivery.url, secret, delivery.event_id, at, delivery.body.encode()
-                )
-            except Exception as error:  # the sender says what failed; this is a bug's net
-                log.exception("sending a webhook failed")
-                result = SendResult(None, type(error).__name__, 0.0)
+        try:
+            result = await send_sealed(self.sender, self._seal, delivery, at)
+        except Exception as error:  # the sender says what failed; this is a bug's net
+            log.exception("sending a webhook failed")
+            result = SendResult(None, type(error).__name__, 0.0)
         outcome = self._outcome(delivery, at, result)
         if not result.ok:
             self._say_failing(delivery, outcome)

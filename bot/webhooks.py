@@ -163,6 +163,17 @@ class WebhookSender(Protocol):
     ) -> SendResult: ...
 
 
+async def send_sealed(
+    sender: WebhookSender, seal: Seal | None, delivery: WebhookDelivery, at: datetime
+) -> SendResult:
+    """Send ``delivery`` at ``at``, signed with its endpoint's secret opened by ``seal``; a
+    secret no key here opens is a failed send, said as such."""
+    secret = None if seal is None else seal.open(delivery.sealed_secret)
+    if secret is None:
+        return SendResult(None, "no seal key here opens this endpoint's secret", 0.0)
+    return await sender.send(delivery.url, secret, delivery.event_id, at, delivery.body.encode())
+
+
 class WebhookStore(Protocol):
     """Endpoints and the deliveries owed to them, in the unit of work's transaction."""
 
@@ -336,13 +347,7 @@ class WebhookService:
                 endpoint, event, by=self._owner, until=now + TEST_LEASE
             )
             await uow.commit()
-        secret = seal.open(delivery.sealed_secret)
-        if secret is None:
-            result = SendResult(None, "the seal key does not open this endpoint's secret", 0.0)
-        else:
-            result = await self.sender.send(
-                endpoint.url, secret, delivery.event_id, now, delivery.body.encode()
-            )
+        result = await send_sealed(self.sender, seal, delivery, now)
         state = DeliveryState.DELIVERED if result.ok else DeliveryState.FAILED
         outcome = Outcome(delivery.id, endpoint.id, now, result, 1, state, now)
         async with self._uow() as uow:
