@@ -45,6 +45,14 @@ def _since(text: str) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+def _item_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--workspace W N``: the item a command acts on."""
+    parser.add_argument(
+        "--workspace", type=workspace_argument, required=True, help="the item's, as platform:id"
+    )
+    parser.add_argument("number", type=number_argument, metavar="N", help="the item's number")
+
+
 def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="feedbackbot",
@@ -136,10 +144,7 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     link_issue = commands.add_parser(
         "link", help="link an item to a GitHub or Jira issue, or create one from it"
     )
-    link_issue.add_argument(
-        "--workspace", type=workspace_argument, required=True, help="the item's, as platform:id"
-    )
-    link_issue.add_argument("number", type=number_argument, metavar="N", help="the item's number")
+    _item_arguments(link_issue)
     link_issue.add_argument(
         "issue",
         type=text_argument,
@@ -149,10 +154,7 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         "create one",
     )
     unlink_issue = commands.add_parser("unlink", help="unlink an item from its tracker issues")
-    unlink_issue.add_argument(
-        "--workspace", type=workspace_argument, required=True, help="the item's, as platform:id"
-    )
-    unlink_issue.add_argument("number", type=number_argument, metavar="N", help="the item's number")
+    _item_arguments(unlink_issue)
     unlink_issue.add_argument(
         "issue",
         type=text_argument,
