@@ -19,12 +19,11 @@ from adapters.cli.main import main
 from bot.items import Item
 from tests.fakes import FixedClock
 from tests.processes import free_port
-from tests.slack.conftest import ACME, SECRET
+from tests.slack.conftest import ACME, SECRET, fake_slack_settings
 from tests.slack.fake_slack import Call, FakeSlack
 from tests.slack.signed import SlackSender
 
 TEAM = "T1"
-TRIAGE = "C-TRIAGE"
 
 
 @dataclass
@@ -99,13 +98,7 @@ class ServedBot:
 def environment(fake: FakeSlack, database_url: str, port: int) -> dict[str, str]:
     """The settings ``feedbackbot run`` would read: Slack over HTTP on the fake, the dashboard on
     the same port (its links point there)."""
-    return {
-        "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": fake.api_url,
-        "SLACK_TRIAGE_CHANNEL": TRIAGE,
-        "HOST": "127.0.0.1",
+    return fake_slack_settings(fake, database_url) | {
         "PORT": str(port),
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
     }

@@ -17,11 +17,9 @@ from adapters.app.composition import App, open_app
 from adapters.app.serving import Serving, serving
 from adapters.app.settings import load_settings
 from tests.fakes import FixedClock
-from tests.slack.conftest import SECRET
+from tests.slack.conftest import SECRET, TRIAGE, fake_slack_settings
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
-
-TRIAGE = "C-TRIAGE"
 
 
 class Samples(dict[tuple[str, frozenset[tuple[str, str]]], float]):
@@ -76,12 +74,7 @@ class Bot:
 
 def environment(fake: FakeSlack, database_url: str, **more: str) -> dict[str, str]:
     return {
-        "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": fake.api_url,
-        "SLACK_TRIAGE_CHANNEL": TRIAGE,
-        "HOST": "127.0.0.1",
+        **fake_slack_settings(fake, database_url),
         "PORT": "0",
         # Every scrape reads the database afresh.
         "METRICS_CACHE_SECONDS": "0",

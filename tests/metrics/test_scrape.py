@@ -12,8 +12,8 @@ from adapters.slack.chat import SlackChat
 from bot.identity import Platform
 from bot.items import Status
 from bot.slas import TriageChannels
-from tests.metrics.conftest import TRIAGE, Bot
-from tests.slack.conftest import ACME
+from tests.metrics.conftest import Bot
+from tests.slack.conftest import ACME, TRIAGE
 
 SLACK = {"platform": "slack"}
 

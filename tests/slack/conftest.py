@@ -28,6 +28,23 @@ from tests.slack.signed import SlackSender
 SLACK_EPOCH = 1_700_000_000
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+# The triage channel of the bots that ``fake_slack_settings`` configures.
+TRIAGE = "C-TRIAGE"
+
+
+def fake_slack_settings(fake: FakeSlack, database_url: str) -> dict[str, str]:
+    """What ``feedbackbot run`` reads to serve Slack over HTTP on 127.0.0.1, against ``fake``'s
+    Web API, with ``TRIAGE`` as its triage channel (the port is the caller's to add)."""
+    return {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "SLACK_TRIAGE_CHANNEL": TRIAGE,
+        "HOST": "127.0.0.1",
+    }
+
+
 ACME = Workspace(Platform.SLACK, "T1")
 GLOBEX = Workspace(Platform.SLACK, "T2")
 

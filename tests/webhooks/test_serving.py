@@ -14,9 +14,10 @@ from bot.identity import Person, Platform, Workspace
 from bot.items import ItemKind
 from bot.service import Submission
 from storage.url import database_url
-from tests.browser.served import TRIAGE, environment
+from tests.browser.served import environment
 from tests.fakes import FixedClock
 from tests.processes import free_port
+from tests.slack.conftest import TRIAGE
 from tests.slack.conftest import fake as fake
 from tests.slack.fake_slack import FakeSlack
 from tests.webhooks.receiver import Receiver
