@@ -60,21 +60,29 @@ SQLITE_EMIT = (
 _EMIT = insert(deliveries_t)
 
 
+def _asked(events: Sequence[Event], ids: Mapping[Workspace, int]) -> list[int]:
+    """The workspaces whose endpoints the events are for (one missing from ``ids`` has none)."""
+    return sorted({ids[event.workspace] for event in events if event.workspace in ids})
+
+
 def _targets(
     endpoints: Iterable[tuple[int, int, str]], events: Sequence[Event], ids: Mapping[Workspace, int]
-) -> list[tuple[Event, int, int]]:
-    """(event, endpoint id, workspace id) for each subscribed endpoint, events in order."""
+) -> list[tuple[Event, int, int, str]]:
+    """(event, endpoint id, workspace id, payload) for each subscribed endpoint, events in
+    order; each event's payload composed once, however many endpoints take it."""
     by_workspace: dict[int, list[tuple[int, str]]] = {}
     for endpoint_id, workspace_id, column in endpoints:
         by_workspace.setdefault(workspace_id, []).append((endpoint_id, column))
-    targets: list[tuple[Event, int, int]] = []
+    targets: list[tuple[Event, int, int, str]] = []
     for event in events:
         found = ids.get(event.workspace)
         if found is None:
             continue
+        body: str | None = None
         for endpoint_id, column in by_workspace.get(found, ()):
             if subscribed(column, event.type):
-                targets.append((event, endpoint_id, found))
+                body = body or event.body()
+                targets.append((event, endpoint_id, found, body))
     return targets
 
 
@@ -86,18 +94,12 @@ def emit_sqlite(
     cursor: sqlite3.Cursor, events: Sequence[Event], ids: Mapping[Workspace, int]
 ) -> int:
     """``emit`` on the driver's cursor, inside SQLite's group commit; the items are numbered."""
-    if not events:
-        return 0
-    asked = sorted({ids[e.workspace] for e in events if e.workspace in ids})
+    asked = _asked(events, ids)
     if not asked:
         return 0
     endpoints = cursor.execute(_probe_sql(len(asked)), asked).fetchall()
-    if not endpoints:
-        return 0
     rows = []
-    bodies: dict[str, str] = {}
-    for event, endpoint_id, workspace_id in _targets(endpoints, events, ids):
-        body = bodies.get(event.id) or bodies.setdefault(event.id, event.body())
+    for event, endpoint_id, workspace_id, body in _targets(endpoints, events, ids):
         at = moment(event.at)
         rows.append(
             (endpoint_id, event.id, workspace_id, event.number, event.type.value, body, at, at)
@@ -111,9 +113,7 @@ def emit(conn: Connection, events: Sequence[Event], ids: Mapping[Workspace, int]
     """One delivery per enabled endpoint subscribed to each event, in the events' order (which
     is the order an item's deliveries are sent in); ``ids`` holds the workspaces' row ids (a
     workspace missing from it has no endpoints). How many."""
-    if not events:
-        return 0
-    asked = sorted({ids[e.workspace] for e in events if e.workspace in ids})
+    asked = _asked(events, ids)
     if not asked:
         return 0
     endpoints = conn.execute(
@@ -121,28 +121,23 @@ def emit(conn: Connection, events: Sequence[Event], ids: Mapping[Workspace, int]
             endpoints_t.c.workspace_id.in_(asked), endpoints_t.c.enabled
         )
     ).all()
-    if not endpoints:
-        return 0
-    bodies: dict[str, str] = {}
-    rows = []
-    for event, endpoint_id, workspace_id in _targets(
-        ((e.id, e.workspace_id, e.events) for e in endpoints), events, ids
-    ):
-        body = bodies.get(event.id) or bodies.setdefault(event.id, event.body())
-        rows.append(
-            {
-                "endpoint_id": endpoint_id,
-                "event_id": event.id,
-                "workspace_id": workspace_id,
-                "item_number": event.number,
-                "type": event.type.value,
-                "payload": body,
-                "created_at": stored(event.at),
-                "due_at": stored(event.at),
-                "attempts": 0,
-                "state": _PENDING,
-            }
+    rows = [
+        {
+            "endpoint_id": endpoint_id,
+            "event_id": event.id,
+            "workspace_id": workspace_id,
+            "item_number": event.number,
+            "type": event.type.value,
+            "payload": body,
+            "created_at": stored(event.at),
+            "due_at": stored(event.at),
+            "attempts": 0,
+            "state": _PENDING,
+        }
+        for event, endpoint_id, workspace_id, body in _targets(
+            ((e.id, e.workspace_id, e.events) for e in endpoints), events, ids
         )
+    ]
     if rows:
         # Executed row after row, in order: the ids keep the events' order.
         conn.execute(_EMIT, rows)
