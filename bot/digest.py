@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.issue_links import IssueRef
 from bot.items import Priority, Stakeholder, Status
+from bot.kpis import PollResult
 from bot.messages import Message, Part, Plain, Quote
 from bot.presenting import issue_parts
 from bot.slas import Breach
@@ -66,6 +67,8 @@ class RoadmapFacts:
     new_feedback: int = 0
     # Open SLA breaches (items still new past their SLA), oldest deadline first; all of them.
     breaches: list[Breach] = field(default_factory=list)
+    # The newest pulse survey occurrence posted in the workspace before ``until`` (issue 18).
+    last_poll: PollResult | None = None
 
     @property
     def quiet(self) -> bool:

@@ -42,6 +42,46 @@ class Durations:
 
 
 @dataclass(frozen=True, slots=True)
+class Csat:
+    """Answers to "Did this solve it?": how many, and how many of each answer. The CSAT is the
+    share that said *Solved it*."""
+
+    answers: int = 0
+    solved: int = 0
+    partly: int = 0
+    no: int = 0
+
+    @property
+    def share(self) -> float | None:
+        return self.solved / self.answers if self.answers else None
+
+
+@dataclass(frozen=True, slots=True)
+class PollSplit:
+    """Answers to one poll (or one kind of stakeholder's part of them). ``mean`` is the mean of
+    a 1-5 scale, or the share of yes; ``distribution`` counts each value by its label (``1`` to
+    ``5``, or ``yes`` and ``no``), every label present."""
+
+    answers: int = 0
+    mean: float | None = None
+    distribution: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """One occurrence of a pulse survey and its answers, in all and by the answerers'
+    stakeholder kind (``internal``, ``external``, both always present)."""
+
+    poll_id: int
+    channel_id: str
+    question: str
+    scale: str
+    scheduled_for: datetime
+    total: PollSplit
+    by_stakeholder: dict[str, PollSplit]
+
+
+@dataclass(frozen=True, slots=True)
 class Kpis:
     workspace: Workspace | None
     since: datetime | None
@@ -57,6 +97,14 @@ class Kpis:
     to_ship: Durations = Durations()
     sla_breaches: int = 0
     open_breaches: int = 0
+    # Answers given in the period about shipped items: in all, by the month they were given in
+    # (``2026-11``), and by the item's stakeholder kind and priority (``none`` for feedback).
+    csat: Csat = Csat()
+    csat_by_month: dict[str, Csat] = field(default_factory=dict)
+    csat_by_stakeholder: dict[str, Csat] = field(default_factory=dict)
+    csat_by_priority: dict[str, Csat] = field(default_factory=dict)
+    # Pulse survey occurrences scheduled in the period, newest first (at most 12).
+    polls: list[PollResult] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         data = asdict(self)
@@ -96,6 +144,10 @@ class KpiCharts:
     open_must_haves_by_age: list[tuple[str, int]]
     breaches_per_week: list[int]
     votes_on_open: list[tuple[str, int]]
+    # Per month of ``months``: the answers about shipped items given that month.
+    csat_per_month: list[Csat] = field(default_factory=list)
+    # The last 12 pulse survey occurrences up to ``until``, oldest first.
+    polls: list[PollResult] = field(default_factory=list)
 
 
 class KpiReader(Protocol):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bot.identity import Person
 
@@ -31,13 +32,36 @@ class Mention:
 Part = Plain | Quote | Mention
 
 
+class ButtonStyle(StrEnum):
+    PLAIN = "plain"
+    PRIMARY = "primary"
+    DANGER = "danger"
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """Something a person can press under a message. ``action`` is the core's own token,
+    handed back to the core unchanged when the button is pressed (Slack's ``value``/
+    ``action_id``, Discord's ``custom_id``: at most 100 characters); ``label`` the words the
+    core wrote."""
+
+    action: str
+    label: str
+    style: ButtonStyle = ButtonStyle.PLAIN
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     parts: tuple[Part, ...]
+    # Shown under the text, in this order (a console numbers them).
+    buttons: tuple[Button, ...] = ()
 
     @classmethod
     def of(cls, *parts: Part | str) -> Message:
         return cls(tuple(Plain(p) if isinstance(p, str) else p for p in parts))
+
+    def with_buttons(self, *buttons: Button) -> Message:
+        return Message(self.parts, (*self.buttons, *buttons))
 
     def render(
         self,

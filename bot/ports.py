@@ -27,6 +27,7 @@ from bot.kpis import KpiReader
 from bot.outbox import OutboxStore, Owed, Postponed, Settled
 from bot.reminders import ReminderStore, RoadmapReader
 from bot.slas import SlaStore
+from bot.surveys import SurveyStore
 from bot.trackers import IssueLinkStore
 from bot.webhook_events import Event
 from bot.webhooks import WebhookStore
@@ -269,6 +270,8 @@ class UnitOfWork(Transaction, Protocol):
     # Items' links to tracker issues (issue 16).
     links: IssueLinkStore
     webhooks: WebhookStore
+    # Survey answers and the polls survey reminders posted (issue 18).
+    surveys: SurveyStore
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -20,6 +20,7 @@ from bot.chat import Chat
 from bot.digest import RoadmapFacts
 from bot.identity import Person, Workspace
 from bot.schedules import Schedule
+from bot.surveys import Scale
 
 # A timer never runs at its exact time: the event loop answers it after whatever it is doing
 # (milliseconds, a second or two under load). The scheduler also arms timers only when it next
@@ -32,10 +33,14 @@ _INSTANT = timedelta(microseconds=1)
 class ReminderKind(StrEnum):
     ROADMAP = "roadmap"
     PROMPT = "prompt"
+    # A pulse survey: ``text`` is its question, ``scale`` its scale (issue 18).
+    SURVEY = "survey"
 
     @property
     def label(self) -> str:
-        return "roadmap update" if self is ReminderKind.ROADMAP else "feedback prompt"
+        return {"roadmap": "roadmap update", "prompt": "feedback prompt", "survey": "survey"}[
+            self.value
+        ]
 
 
 @dataclass(slots=True)
@@ -57,6 +62,8 @@ class Reminder:
     last_posted_for: datetime | None = None
     disabled_at: datetime | None = None
     disabled_reason: str | None = None
+    # A survey's scale; ``None`` for the other kinds.
+    scale: Scale | None = None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -155,6 +155,8 @@ reminders = Table(
     Column("last_posted_for", DateTime(timezone=True), nullable=True),
     Column("disabled_at", DateTime(timezone=True), nullable=True),
     Column("disabled_reason", String(255), nullable=True),
+    # A survey's scale (``1-5``, ``yes/no``); NULL for the other kinds (issue 18).
+    Column("scale", String(16), nullable=True),
     Index("ix_reminders_workspace_channel", "workspace_id", "channel_id"),
 )
 
@@ -492,4 +494,62 @@ webhook_attempts = Table(
     Column("milliseconds", Integer, nullable=False),
     Index("ix_webhook_attempts_delivery", "delivery_id"),
     Index("ix_webhook_attempts_at", "at"),
+)
+
+
+# -- surveys (issue 18) -------------------------------------------------------------------------
+
+# What the people who wanted a shipped item answered to "Did this solve it?": one row per
+# person per item, a later answer replacing the earlier. ``respondent`` is the user id, or
+# ``requester`` for an anonymous item's requester, whose ``user_id`` is then NULL: nothing
+# kept ties the answer to them. ``answered_at`` is when the answer now kept was given.
+survey_answers = Table(
+    "survey_answers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("respondent", String(64), nullable=False),
+    Column("user_id", String(64), nullable=True),
+    # ``requester`` or ``voter``.
+    Column("role", String(16), nullable=False),
+    # ``solved``, ``partly`` or ``no``.
+    Column("answer", String(16), nullable=False),
+    Column("comment", Text, nullable=True),
+    Column("answered_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("item_id", "respondent", name="uq_survey_answers_item_id_respondent"),
+    Index("ix_survey_answers_workspace_answered", "workspace_id", "answered_at"),
+)
+
+# One row per posted occurrence of a survey reminder: the question as it was asked, so its
+# results outlive the reminder. Created by the process that claimed the occurrence.
+survey_polls = Table(
+    "survey_polls",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("reminder_id", ForeignKey("reminders.id", ondelete="SET NULL"), nullable=True),
+    Column("channel_id", String(64), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("scale", String(16), nullable=False),
+    Column("scheduled_for", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint(
+        "reminder_id", "scheduled_for", name="uq_survey_polls_reminder_id_scheduled_for"
+    ),
+    Index("ix_survey_polls_workspace_scheduled", "workspace_id", "scheduled_for"),
+)
+
+# One answer per person per poll, a later click replacing the earlier. ``value``: 1 to 5, or
+# 1 (yes) and 0 (no). ``stakeholder`` is the answerer's kind, as the platform showed them.
+survey_poll_answers = Table(
+    "survey_poll_answers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("poll_id", ForeignKey("survey_polls.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("stakeholder", String(16), nullable=False),
+    Column("value", Integer, nullable=False),
+    Column("answered_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("poll_id", "user_id", name="uq_survey_poll_answers_poll_id_user_id"),
 )
