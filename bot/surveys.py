@@ -115,10 +115,13 @@ class ExportedAnswer:
 
 @dataclass(frozen=True, slots=True)
 class ShipAction:
-    """A press on a shipped item's question; ``answer`` ``None``: "Add a comment"."""
+    """A press on a shipped item's question; ``answer`` ``None``: "Add a comment".
+    ``workspace_id`` is the item's workspace, carried because a press in a direct message may
+    not say which workspace it belongs to (Discord's DMs have no guild)."""
 
     number: int
     answer: ShipAnswer | None
+    workspace_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +130,9 @@ class PollAction:
     value: int
 
 
-def ship_action(number: int, answer: ShipAnswer | None) -> str:
-    return f"{ACTION_PREFIX}csat:{number}:{answer.value if answer else 'comment'}"
+def ship_action(workspace: Workspace, number: int, answer: ShipAnswer | None) -> str:
+    choice = answer.value if answer else "comment"
+    return f"{ACTION_PREFIX}csat:{number}:{choice}:{workspace.id}"
 
 
 def poll_action(poll_id: int, value: int) -> str:
@@ -137,17 +141,17 @@ def poll_action(poll_id: int, value: int) -> str:
 
 def parse_action(token: str) -> ShipAction | PollAction | None:
     """The press a token stands for; ``None`` for anything the core did not write."""
-    prefix, kind, ref, value = [*token.split(":"), "", "", ""][:4]
+    prefix, kind, ref, value, workspace_id = [*token.split(":", 4), "", "", "", ""][:5]
     if f"{prefix}:" != ACTION_PREFIX or not ref.isascii() or not ref.isdigit() or len(ref) > 12:
         return None
     if kind == "csat":
         if value == "comment":
-            return ShipAction(int(ref), None)
+            return ShipAction(int(ref), None, workspace_id)
         try:
-            return ShipAction(int(ref), ShipAnswer(value))
+            return ShipAction(int(ref), ShipAnswer(value), workspace_id)
         except ValueError:
             return None
-    if kind == "pulse" and value in ("0", "1", "2", "3", "4", "5"):
+    if kind == "pulse" and value in ("0", "1", "2", "3", "4", "5") and not workspace_id:
         return PollAction(int(ref), int(value))
     return None
 
