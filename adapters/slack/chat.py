@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.slack.blocks import message_blocks
 from adapters.slack.formatting import render
 from adapters.slack.web_api import WebApiError, call
 from bot.identity import MessageRef, Person
@@ -39,6 +40,14 @@ UNAVAILABLE = frozenset(
 
 def slack_error(error: SlackApiError) -> str:
     return str(error.response.get("error", "unknown_error"))
+
+
+def content(message: Message) -> dict[str, Any]:
+    """The arguments that show ``message``: its text, and blocks when it has buttons (its
+    text then stays as the notification's fallback)."""
+    text = render(message)
+    blocks = message_blocks(message, text)
+    return {"text": text} if blocks is None else {"text": text, "blocks": blocks}
 
 
 # The metadata event that carries an owed message's marker, unseen by people, so a post whose
@@ -89,13 +98,13 @@ class SlackChat:
     async def post(
         self, channel_id: str, message: Message, *, marker: str | None = None
     ) -> MessageRef:
-        return await self._post(marker, channel=channel_id, text=render(message))
+        return await self._post(marker, channel=channel_id, **content(message))
 
     async def reply_in_thread(
         self, channel_id: str, thread: MessageRef, message: Message, *, marker: str | None = None
     ) -> MessageRef:
         return await self._post(
-            marker, channel=channel_id, thread_ts=thread.message_id, text=render(message)
+            marker, channel=channel_id, thread_ts=thread.message_id, **content(message)
         )
 
     async def find_posted(
@@ -138,17 +147,17 @@ class SlackChat:
         """A message in the person's DM with the bot (``chat.postMessage`` to a user id opens
         it). Failures carry Slack's error code only: the person may be an anonymous author."""
         try:
-            await self._post_message({"channel": person.user_id, "text": render(message)})
+            await self._post_message({"channel": person.user_id, **content(message)})
         except WebApiError as error:
             raise _chat_failure(error, None) from None
 
     async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
         """Through the response URL, else as an ephemeral message, else as a DM; raises the
         last failure when none of them took it."""
-        text = render(message)
+        shown = content(message)
         # A response URL expires (30 minutes, five uses): a form left open outlives it.
         if self._response_url is not None and await respond_privately(
-            self._client, self._response_url, text
+            self._client, self._response_url, shown["text"], shown.get("blocks")
         ):
             return
         passing: WebApiError | None = None
@@ -157,7 +166,7 @@ class SlackChat:
                 await call(
                     self._client,
                     "chat.postEphemeral",
-                    {"channel": channel_id, "user": person.user_id, "text": text},
+                    {"channel": channel_id, "user": person.user_id, **shown},
                     rate_limit_retries=0,
                 )
                 return
@@ -165,7 +174,7 @@ class SlackChat:
                 log.info("ephemeral message failed (%s); sending a DM", error.code)
                 passing = error if error.passing else None
         try:
-            await self._post_message({"channel": person.user_id, "text": text})
+            await self._post_message({"channel": person.user_id, **shown})
         except WebApiError as error:
             # A DM that fails for good after an ephemeral message failed for now: try again.
             raise _chat_failure(
@@ -261,12 +270,20 @@ def _chat_failure(error: WebApiError, channel: object) -> ChatFailed:
     return ChatFailed(error.code)
 
 
-async def respond_privately(client: AsyncWebClient, response_url: str, text: str) -> bool:
-    """An ephemeral answer through a command's response URL, on the Web API client's HTTP
-    session (Bolt's own ``respond`` opens a new connection each time); whether Slack took it."""
+async def respond_privately(
+    client: AsyncWebClient,
+    response_url: str,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+) -> bool:
+    """An ephemeral answer through a command's (or a pressed button's) response URL, on the
+    Web API client's HTTP session (Bolt's own ``respond`` opens a new connection each time),
+    never replacing the message the button was on; whether Slack took it."""
     webhook = AsyncWebhookClient(response_url, session=client.session)
     try:
-        response = await webhook.send(text=text, response_type="ephemeral", replace_original=False)
+        response = await webhook.send(
+            text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+        )
     except (aiohttp.ClientError, TimeoutError) as error:
         log.error("response URL failed: %s", error)
         return False

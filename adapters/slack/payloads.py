@@ -137,3 +137,52 @@ def read_submitter(body: Mapping[str, Any]) -> SubmitterPayload | None:
         ignored("form submission", "user")
         return None
     return SubmitterPayload(user_id, name_of(user.get("name")) or name_of(user.get("username")))
+
+
+@dataclass(frozen=True, slots=True)
+class ActionPayload:
+    """A press on a button (``block_actions``, Slack's interaction payload reference).
+    ``user_team`` is the person's own team as the payload says it (an ``E...`` id on
+    Enterprise Grid); ``channel_id`` is empty for a surface without a channel; ``org_wide``
+    says the app is installed across an Enterprise Grid and the payload names no workspace."""
+
+    action: str
+    user_id: str
+    user_name: str | None
+    user_team: str | None
+    channel_id: str
+    response_url: str | None
+    trigger_id: str | None
+    org_wide: bool
+
+
+def read_action(body: Mapping[str, Any]) -> ActionPayload | None:
+    """The first action of a ``block_actions`` payload (a button press carries one), or
+    ``None`` when it lacks the button's ``action_id`` or who pressed it."""
+    actions = body.get("actions")
+    first = _mapping(actions[0]) if isinstance(actions, list) and actions else {}
+    user = _mapping(body.get("user"))
+    action, user_id = text_of(first.get("action_id")), id_of(user.get("id"))
+    if action is None or user_id is None:
+        ignored("button press", "action_id or user")
+        return None
+    channel = id_of(_mapping(body.get("channel")).get("id")) or id_of(
+        _mapping(body.get("container")).get("channel_id")
+    )
+    return ActionPayload(
+        action=action,
+        user_id=user_id,
+        user_name=name_of(user.get("name")) or name_of(user.get("username")),
+        user_team=id_of(user.get("team_id")),
+        channel_id=channel or "",
+        response_url=url_of(body.get("response_url")),
+        trigger_id=id_of(body.get("trigger_id")),
+        org_wide=names_no_workspace(body),
+    )
+
+
+def names_no_workspace(body: Mapping[str, Any]) -> bool:
+    """Whether an interaction comes from an org-wide install with no ``team``: Slack then says
+    only the person's own team (or enterprise), not the workspace the button was in."""
+    installed = body.get("is_enterprise_install")
+    return body.get("team") is None and (installed is True or installed == "true")
