@@ -667,9 +667,7 @@ class Conversation:
             if workspace is None:
                 return OTHER_WORKSPACE
             if pressed.answer is None:
-                refused = await self._surveys.may_comment(
-                    workspace, speaker.person, pressed.number
-                )
+                refused = await self._surveys.may_comment(workspace, speaker.person, pressed.number)
                 if refused is not None:
                     return refused
                 return CommentForm(action, COMMENT_TITLE, COMMENT_LABEL, COMMENT_PLACEHOLDER)

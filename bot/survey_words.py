@@ -33,9 +33,7 @@ def ask_shipped(message: Message, item: Item) -> Message:
         for answer, label in ANSWER_LABELS.items()
     ]
     buttons.append(Button(ship_action(item.workspace, item.number, None), ADD_COMMENT))
-    asked = Message(
-        (*message.parts, *Message.of(f"\n{QUESTION} One click tells the team.").parts)
-    )
+    asked = Message((*message.parts, *Message.of(f"\n{QUESTION} One click tells the team.").parts))
     return asked.with_buttons(*buttons)
 
 
@@ -195,9 +193,7 @@ def _answer_label(scale: Scale, value: int) -> str:
 def poll_answered(poll: Poll, value: int, before: int | None) -> Message:
     label = _answer_label(poll.scale, value)
     if before == value:
-        return Message.of(
-            f"Your answer {label} is counted already; press another to change it."
-        )
+        return Message.of(f"Your answer {label} is counted already; press another to change it.")
     if before is None:
         return Message.of(f"Thanks, your answer {label} is counted; press another to change it.")
     was = _answer_label(poll.scale, before)
@@ -221,4 +217,3 @@ SURVEY_EXAMPLE = (
     "schedule, e.g. /roadmap remind survey every month on the 1st at 10:00 How well does the "
     "platform team support you?"
 )
-

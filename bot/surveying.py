@@ -132,7 +132,9 @@ class SurveyService:
         await self._deliver(owed)
         return words.comment_kept(number, kept.answer)
 
-    async def may_comment(self, workspace: Workspace, person: Person, number: int) -> Message | None:
+    async def may_comment(
+        self, workspace: Workspace, person: Person, number: int
+    ) -> Message | None:
         """``None`` when ``person`` may add a comment about item ``number`` now (they were
         asked and have answered); otherwise the private reply saying why not."""
         async with self._uow() as uow:
@@ -170,11 +172,11 @@ class SurveyService:
         deliver at once; ``None`` when this process knows no triage channel there."""
         outlet = None if self.channels is None else self.channels.outlet(item.workspace)
         if outlet is None:
-            log.info("no triage channel to tell of a No about #%s in %s", item.number, item.workspace)
+            log.info(
+                "no triage channel to tell of a No about #%s in %s", item.number, item.workspace
+            )
             return None
-        owed = Owed(
-            item.workspace, Purpose.POST, self._clock.now(), channel_id=outlet.channel_id
-        )
+        owed = Owed(item.workspace, Purpose.POST, self._clock.now(), channel_id=outlet.channel_id)
         owed.message = message
         owed.item_number = item.number
         return self._delivery.claimed(owed)
@@ -190,7 +192,12 @@ class SurveyService:
     # -- pulse surveys ------------------------------------------------------------------------
 
     async def answer_poll(
-        self, workspace: Workspace, person: Person, stakeholder: Stakeholder, poll_id: int, value: int
+        self,
+        workspace: Workspace,
+        person: Person,
+        stakeholder: Stakeholder,
+        poll_id: int,
+        value: int,
     ) -> Message:
         """Keep ``person``'s answer to the poll (replacing theirs); the private reply. A poll of
         another workspace, or a value off its scale, keeps nothing. ``StorageError``
@@ -210,4 +217,3 @@ class SurveyService:
             )
             await uow.commit()
         return words.poll_answered(poll, value, before)
-

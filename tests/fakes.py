@@ -427,7 +427,11 @@ class FakeReminders:
 
     async def claim(self, reminder_id: int, scheduled_for: datetime, at: datetime) -> bool:
         kept = self.state.reminders.get(reminder_id)
-        if kept is None or not kept.active or (reminder_id, scheduled_for) in self.state.occurrences:
+        if (
+            kept is None
+            or not kept.active
+            or (reminder_id, scheduled_for) in self.state.occurrences
+        ):
             return False
         if kept.last_claimed_for is not None and kept.last_claimed_for >= scheduled_for:
             return False

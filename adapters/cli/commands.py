@@ -40,12 +40,19 @@ def check_arguments(arguments: argparse.Namespace) -> None:
         arguments.command == "reminders"
         and arguments.reminders_command == "add"
         and arguments.text
-        and arguments.kind != ReminderKind.PROMPT.value
+        and arguments.kind == ReminderKind.ROADMAP.value
     ):
         raise UsageError(
-            "reminders add: --text goes with --kind prompt (a feedback prompt's own words; "
-            "a roadmap update has none)"
+            "reminders add: --text goes with --kind prompt (a feedback prompt's own words) "
+            "or --kind survey (its question); a roadmap update has none"
         )
+    if (
+        arguments.command == "reminders"
+        and arguments.reminders_command == "add"
+        and arguments.scale
+        and arguments.kind != ReminderKind.SURVEY.value
+    ):
+        raise UsageError("reminders add: --scale goes with --kind survey")
 
 
 def run_command(

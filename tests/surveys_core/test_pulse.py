@@ -24,7 +24,9 @@ async def added(s: Surveys, text: str) -> str:
 
 async def posted_survey(s: Surveys, scale: str = "") -> tuple[str, Message]:
     """A monthly survey added and its first occurrence posted; (channel, message)."""
-    said = await added(s, f"survey {scale} every month on the 1st at 10:00 {ASK}".replace("  ", " "))
+    said = await added(
+        s, f"survey {scale} every month on the 1st at 10:00 {ASK}".replace("  ", " ")
+    )
     assert said.startswith("Added: #1 survey")
     s.clock.set(FIRST)
     assert await s.core.roadmap.fire(1, Directory(s.chat)) is FireOutcome.POSTED
@@ -47,7 +49,9 @@ async def test_a_yes_no_survey_with_a_zone_and_saying() -> None:
     said = await added(
         s, "survey yes/no every monday at 09:00 in Europe/Berlin saying Did the deploy go well?"
     )
-    assert "survey (yes/no) “Did the deploy go well?”, every monday at 09:00 (Europe/Berlin)" in said
+    assert (
+        "survey (yes/no) “Did the deploy go well?”, every monday at 09:00 (Europe/Berlin)" in said
+    )
     (reminder,) = s.uow.state.reminders.values()
     assert reminder.scale is Scale.YES_NO and reminder.time_zone == "Europe/Berlin"
 

@@ -27,7 +27,9 @@ async def test_the_requester_and_each_voter_are_asked_whether_it_solved_their_pr
     await s.vote(1, CY)
     await s.ship()
     for person in (ADA, BOB, CY):
-        sent = [text for user, text in s.chat.direct if "shipped" in text and user == person.user_id]
+        sent = [
+            text for user, text in s.chat.direct if "shipped" in text and user == person.user_id
+        ]
         assert len(sent) == 1 and sent[0].endswith("Did this solve it? One click tells the team.")
         buttons = s.buttons_to(person)
         assert [b.label for b in buttons] == ANSWERS
@@ -248,7 +250,13 @@ async def test_an_item_not_shipped_takes_no_answer() -> None:
 
 async def test_a_token_the_core_did_not_write_is_answered_not_raised() -> None:
     s = surveys()
-    for token in ("fb:csat:1:maybe:T-ACME", "fb:", "fb:pulse:x:1", "other:thing", "fb:csat:9:no:T-ACME"):
+    for token in (
+        "fb:csat:1:maybe:T-ACME",
+        "fb:",
+        "fb:pulse:x:1",
+        "other:thing",
+        "fb:csat:9:no:T-ACME",
+    ):
         answer = await s.press(ADA, token)
         assert isinstance(answer, Message) and answer.plain
 
