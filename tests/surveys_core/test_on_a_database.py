@@ -97,7 +97,12 @@ async def test_a_survey_fired_by_two_processes_posts_one_poll_answered_by_severa
     outcomes = await asyncio.gather(
         core.roadmap.fire(1, Directory(chat)), other.roadmap.fire(1, Directory(other_chat))
     )
-    assert sorted(outcomes) == sorted([FireOutcome.POSTED, FireOutcome.CLAIMED_ELSEWHERE])
+    # The second sees the claim, or the occurrence already claimed when it reads the reminder.
+    assert outcomes.count(FireOutcome.POSTED) == 1
+    assert {*outcomes} - {FireOutcome.POSTED} <= {
+        FireOutcome.CLAIMED_ELSEWHERE,
+        FireOutcome.NOT_DUE,
+    }
     ((_, post),) = chat.posted_messages + other_chat.posted_messages
     assert [b.label for b in post.buttons] == ["Yes", "No"]
     assert await count(engine, survey_polls) == 1
