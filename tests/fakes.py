@@ -26,6 +26,7 @@ from bot.outbox import OutboxStore, Owed, Postponed, Settled
 from bot.ports import (
     ChannelUnavailable,
     ChatFailed,
+    Deletion,
     DeliveryLog,
     FirstDelivery,
     ItemQuery,
@@ -215,6 +216,13 @@ class FakeItemRepository:
 
     async def voter_ids(self, workspace: Workspace, number: int) -> list[str]:
         return list(self.state.votes.get((workspace, number), {}))
+
+    async def delete(self, workspace: Workspace, number: int) -> Deletion | None:
+        item = self._items(workspace).pop(number, None)
+        if item is None:
+            return None
+        voters = self.state.votes.pop((workspace, number), {})
+        return Deletion(number, votes=len(voters), status_changes=len(item.history))
 
     # Defined last: inside the class body, ``list`` names this method from here on.
     async def search(self, workspace: Workspace, query: ItemQuery) -> list[Item]:
