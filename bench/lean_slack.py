@@ -11,7 +11,7 @@ as little work per request as HTTP allows:
 - ``POST /api/auth.test`` — the bot's identity (``UBOT``/``BBOT`` in team ``T1``, as in
   ``FakeSlack``);
 - ``POST /api/chat.postMessage`` (a JSON body, as slack_sdk sends it, or a form) — records the
-  channel, text, ``thread_ts`` and ``metadata``, answers a fresh ``ts``;
+  channel, text, ``thread_ts``, ``metadata`` and ``blocks``, answers a fresh ``ts``;
   ``channel_not_found``/``no_text`` like ``FakeSlack``;
 - ``conversations.history`` and ``conversations.replies`` — what was posted, newest first and
   oldest first as Slack orders them, within ``oldest``/``latest`` (``inclusive``), ``limit`` and
@@ -146,6 +146,7 @@ class PostedMessage:
     ts: str = ""
     thread_ts: str | None = None
     metadata: Any = None
+    blocks: Any = None  # Block Kit, for a message with buttons
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,9 +452,17 @@ class LeanSlack:
             where = self._channels.setdefault(channel, _Channel())
         if metadata:
             message["metadata"] = metadata
+        blocks = arguments.get("blocks")
+        if isinstance(blocks, str):  # a form sends it as JSON text
+            try:
+                blocks = json.loads(blocks)
+            except ValueError:
+                blocks = None
+        if blocks:
+            message["blocks"] = blocks
         where.micros.append(micros)  # ts only grows, so the lists stay sorted
         where.messages.append(message)
-        return PostedMessage(channel, text, True, ts, thread_ts, metadata)
+        return PostedMessage(channel, text, True, ts, thread_ts, metadata, blocks)
 
     def _post_ephemeral(self, arguments: dict[str, Any]) -> bytes:
         channel, user = str(arguments.get("channel") or ""), str(arguments.get("user") or "")

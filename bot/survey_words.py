@@ -126,6 +126,16 @@ def given_back(refusal: Message, comment: str) -> Message:
     return Message.of(*refusal.parts, " Here is what you wrote: “", Quote(comment), "”")
 
 
+def comment_form_failed(reason: str) -> Message:
+    """The comment form could not be opened (Slack's ``views.open`` refused, or the press was
+    answered after its trigger expired): say so, and how to try again."""
+    return Message.of(
+        "I could not open the comment form (",
+        Quote(reason),
+        f"). Press {ADD_COMMENT} again to write your comment.",
+    )
+
+
 def comment_not_kept(comment: str) -> Message:
     return Message.of(
         "Sorry, I could not keep your comment just now (the database did not answer). "

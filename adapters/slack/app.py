@@ -11,13 +11,15 @@ is asked after, and the stored author corrected by ``bot.enrichment``.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
@@ -31,6 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.background import BackgroundWork, EarlyOrLate
 from adapters.log_context import handling
+from adapters.slack.blocks import COMMENT_CALLBACK_ID, comment_view, is_core_action, read_comment
 from adapters.slack.chat import SlackChat, respond_privately, slack_error
 from adapters.slack.formatting import emoji_name, mentioned_users, readable, render, unescape
 from adapters.slack.identity import BotIdentity, SlackIdentity
@@ -38,8 +41,11 @@ from adapters.slack.inbound import described
 from adapters.slack.modal import CALLBACK_ID, build_view, read_submission
 from adapters.slack.observed import ObservedApp, ObservedRateLimitRetries
 from adapters.slack.payloads import (
+    ActionPayload,
     id_of,
     ignored,
+    names_no_workspace,
+    read_action,
     read_command,
     read_reaction,
     read_submitter,
@@ -65,8 +71,14 @@ from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import ItemKind, Stakeholder
 from bot.messages import Message
 from bot.observations import UNOBSERVED, Observations
+from bot.ports import ChatFailed
 from bot.service import Recorded, Refused
+from bot.survey_words import comment_form_failed
+from bot.surveys import ACTION_PREFIX
 from bot.text import clean, is_blank
+
+if TYPE_CHECKING:
+    from bot.conversation import CommentForm
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +95,9 @@ def slack_surface(settings: SlackSettings) -> Surface:
 # How long a command waits for its item to be stored before answering Slack without it; well
 # inside Slack's 3 s, which include the network both ways.
 ACK_BUDGET_S = 1.5
+# How long a button's press waits for Slack to say who pressed it (users.info) when the payload
+# cannot tell a colleague from a partner: inside the acknowledgement's budget.
+PRESS_LOOKUP_S = 1.0
 # How long a stopping server still lets stored items finish being thanked once the stop's own
 # wait for them (adapters/app/stopping.py, FINISH_S) is over: a last moment, not a deadline.
 DRAIN_S = 0.5
@@ -264,6 +279,8 @@ class SlackAdapter:
             app.command(command)(self.on_command)
         app.command(ROADMAP)(self.on_roadmap)
         app.view(CALLBACK_ID)(self.on_modal)
+        app.action(re.compile(f"^{re.escape(ACTION_PREFIX)}"))(self.on_action)
+        app.view(COMMENT_CALLBACK_ID)(self.on_comment)
         app.event("reaction_added")(self.on_reaction)
         app.event("reaction_removed")(self.on_reaction)
         return app
@@ -453,6 +470,182 @@ class SlackAdapter:
         )
         await self._enrich(asker, speaker, outcome)
 
+    # -- the core's buttons and the comment form ----------------------------------------------
+
+    async def on_action(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        pressed = read_action(body)
+        where = None if pressed is None else self._interacted_in(body, context)
+        if pressed is None or where is None or not is_core_action(pressed.action):
+            await ack()
+            return
+        kept: EarlyOrLate[bool] = EarlyOrLate()
+        about = handling(Platform.SLACK.value, where[0].id, "button", event_id=pressed.trigger_id)
+        with about:
+            self._work.start(self._press(pressed, *where, kept))
+        # The answer is kept before Slack hears back when the database answers in time, so a
+        # press Slack shows as done is a kept one; a slow database is not waited out past
+        # Slack's 3 s: the private answer then says, later, whether it was kept.
+        await kept.wait(self._ack_budget_s)
+        await ack()
+
+    async def _press(
+        self,
+        pressed: ActionPayload,
+        workspace: Workspace,
+        installer: Organisation,
+        kept: EarlyOrLate[bool],
+    ) -> None:
+        try:
+            member = await self._presser(
+                pressed.user_id, pressed.user_name, pressed.user_team, installer
+            )
+            speaker = self._interacting(
+                workspace, installer, pressed.channel_id, member, pressed.response_url
+            )
+            answer = await self._conversation.press(speaker, pressed.action)
+        finally:
+            kept.give(True)
+        if isinstance(answer, Message):
+            await self._tell(speaker, answer)
+        else:
+            await self._open_comment_form(pressed, speaker, answer)
+
+    async def _open_comment_form(
+        self, pressed: ActionPayload, speaker: Speaker, form: CommentForm
+    ) -> None:
+        view = comment_view(form.action, form.title, form.label, form.placeholder)
+        try:
+            if pressed.trigger_id is None:
+                reason = "Slack sent no trigger_id"
+            else:
+                # A trigger_id lives 3 s from the press.
+                await self.client.views_open(trigger_id=pressed.trigger_id, view=view)
+                return
+        except SlackApiError as error:
+            reason = slack_error(error)
+            log.warning("views.open failed for a comment form: %s", reason)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            reason = "Slack did not answer"
+            log.warning("views.open failed for a comment form: %s", type(error).__name__)
+        await self._tell(speaker, comment_form_failed(reason))
+
+    async def on_comment(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        typed = read_comment(view)
+        submitter = read_submitter(body)
+        where = self._interacted_in(body, context)
+        if typed is None or submitter is None or where is None:
+            await ack(response_action="errors", errors={"comment": render(replies.NOT_STORED)})
+            return
+        kept: EarlyOrLate[bool] = EarlyOrLate()
+        about = handling(
+            Platform.SLACK.value,
+            where[0].id,
+            "comment form",
+            event_id=id_of(body.get("trigger_id")),
+        )
+        with about:
+            self._work.start(
+                self._comment(
+                    typed.action,
+                    typed.text,
+                    submitter.user_id,
+                    submitter.user_name,
+                    _user_team(body),
+                    *where,
+                    kept,
+                )
+            )
+        await kept.wait(self._ack_budget_s)
+        await ack()  # closes the form; the answer comes as a direct message
+
+    async def _comment(
+        self,
+        action: str,
+        text: str,
+        user_id: str,
+        user_name: str | None,
+        user_team: str | None,
+        workspace: Workspace,
+        installer: Organisation,
+        kept: EarlyOrLate[bool],
+    ) -> None:
+        try:
+            member = await self._presser(user_id, user_name, user_team, installer)
+            # A form has no channel: the answer goes by direct message.
+            speaker = self._interacting(workspace, installer, "", member, None)
+            answer = await self._conversation.comment(speaker, action, text)
+        finally:
+            kept.give(True)
+        await self._tell(speaker, answer)
+
+    async def _tell(self, speaker: Speaker, answer: Message) -> None:
+        """The answer to a press or a comment, shown to that person alone."""
+        chat = SlackChat(self.client, speaker.reply_url)
+        try:
+            await chat.post_private(speaker.channel_id, speaker.person, answer)
+        except ChatFailed as failure:
+            log.warning("could not answer a button privately: %s", failure.reason)
+
+    def _interacted_in(
+        self, body: dict[str, Any], context: AsyncBoltContext
+    ) -> tuple[Workspace, Organisation] | None:
+        """The workspace a button or form belongs to, and the installing organisation. An
+        org-wide install's interactions may name no team (``team`` null): Slack then says only
+        the person's own team or enterprise, so the workspace is left for the core to take
+        from what was pressed (an empty id)."""
+        if names_no_workspace(body):
+            installer = self.installer("", id_of(context.enterprise_id))
+            return Workspace(Platform.SLACK, "", installer.enterprise_id), installer
+        filed = self.filed_in(id_of(context.team_id))
+        if filed is None:
+            ignored("interaction", "a team")
+        return filed
+
+    async def _presser(
+        self, user_id: str, user_name: str | None, user_team: str | None, installer: Organisation
+    ) -> Member:
+        """Who pressed, for the kind of stakeholder their answer counts as: remembered, or
+        told by the payload when they are of the installing workspace, else asked of Slack
+        (briefly: a colleague from another workspace of the grid and a partner look alike)."""
+        remembered = self._people.remembered(user_id)
+        if remembered is not None:
+            return remembered
+        grid = user_team is not None and user_team.startswith("E")
+        said = Member(
+            Person(user_id, user_name or user_id),
+            None if grid else user_team,
+            user_team if grid else None,
+        )
+        if said.team_id is not None and said.team_id == installer.team_id:
+            return said
+        try:
+            async with asyncio.timeout(min(PRESS_LOOKUP_S, self._users_info_timeout_s)):
+                found = await self._people.look_up(user_id)
+        except TimeoutError:
+            found = None
+        return found or said
+
+    def _interacting(
+        self,
+        workspace: Workspace,
+        installer: Organisation,
+        channel_id: str,
+        member: Member,
+        reply_url: str | None,
+    ) -> Speaker:
+        return Speaker(
+            workspace,
+            channel_id,
+            member.person,
+            self._stakeholder(channel_id, member.stakeholder_in(installer)),
+            reply_url,
+            direct=channel_id.startswith("D"),
+        )
+
     # -- reactions ----------------------------------------------------------------------------
 
     async def on_reaction(
@@ -540,6 +733,11 @@ class SlackAdapter:
             command_delivery(said.trigger_id, request),
             said.trigger_id,
         )
+
+
+def _user_team(body: dict[str, Any]) -> str | None:
+    user = body.get("user")
+    return id_of(user.get("team_id")) if isinstance(user, dict) else None
 
 
 # What conversations.replies answers for a message that is not there (any more).

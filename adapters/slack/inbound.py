@@ -136,6 +136,10 @@ def unreadable(body: Mapping[str, Any]) -> str | None:
             return key
     if "actions" in body and not (_objects(body["actions"]) and body["actions"]):
         return "actions"  # Bolt reads ``actions[0]``
+    if body.get("type") == "block_actions" and not isinstance(
+        body["actions"][0].get("action_id") if body.get("actions") else None, str
+    ):
+        return "actions[0].action_id"  # Bolt matches it as a string, unchecked
     if "response_urls" in body and not _objects(body["response_urls"]):
         return "response_urls"
     if body.get("authorizations") is not None and not _objects(body["authorizations"]):

@@ -279,3 +279,110 @@ class SlackSender:
             "enterprise": enterprise,
         }
         return await self.interaction(payload)
+
+    async def block_actions(
+        self,
+        action_id: str,
+        *,
+        label: str = "Button",
+        user_id: str = "U1",
+        user_name: str = "alice",
+        user_team_id: str | None = None,
+        team_id: str | None = "T1",
+        channel_id: str = "C1",
+        message_ts: str = DEFAULT_MESSAGE_TS,
+        response_url: str | None = None,
+        trigger_id: str | None = None,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+    ) -> httpx.Response:
+        """A button pressed on one of the bot's messages, as Slack's block_actions payload
+        reference and bolt-python's tests/scenario_tests_async/test_block_actions.py show it:
+        ``team`` is the workspace the message is in (in a Slack Connect channel the
+        installing one; Java Bolt's issue 1041), ``user.team_id`` the person's own team (an
+        ``E...`` id on Enterprise Grid), and an org-wide install's payload has ``team`` null
+        and ``is_enterprise_install`` true. A channel id starting with D is a direct
+        message."""
+        payload = self.block_actions_payload(
+            action_id,
+            label=label,
+            user_id=user_id,
+            user_name=user_name,
+            user_team_id=user_team_id,
+            team_id=team_id,
+            channel_id=channel_id,
+            message_ts=message_ts,
+            response_url=response_url,
+            trigger_id=trigger_id,
+            enterprise_id=enterprise_id,
+            org_wide=org_wide,
+        )
+        return await self.interaction(payload)
+
+    def block_actions_payload(
+        self,
+        action_id: str,
+        *,
+        label: str = "Button",
+        user_id: str = "U1",
+        user_name: str = "alice",
+        user_team_id: str | None = None,
+        team_id: str | None = "T1",
+        channel_id: str = "C1",
+        message_ts: str = DEFAULT_MESSAGE_TS,
+        response_url: str | None = None,
+        trigger_id: str | None = None,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+    ) -> dict[str, Any]:
+        """The payload ``block_actions`` sends (for a test that sends it twice, or alters it)."""
+        team: dict[str, Any] | None = None
+        if not org_wide and team_id is not None:
+            team = {"id": team_id, "domain": "acme"}
+            if enterprise_id is not None:
+                team |= {"enterprise_id": enterprise_id, "enterprise_name": "Grid"}
+        channel_name = "directmessage" if channel_id.startswith("D") else "general"
+        return {
+            "type": "block_actions",
+            "user": {
+                "id": user_id,
+                "username": user_name,
+                "name": user_name,
+                "team_id": user_team_id or team_id or enterprise_id,
+            },
+            "api_app_id": "A1",
+            "token": VERIFICATION_TOKEN,
+            "container": {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel_id,
+                "is_ephemeral": False,
+            },
+            "trigger_id": trigger_id or new_trigger_id(),
+            "team": team,
+            "enterprise": None if enterprise_id is None else {"id": enterprise_id, "name": "Grid"},
+            "is_enterprise_install": org_wide,
+            "channel": {"id": channel_id, "name": channel_name},
+            "message": {
+                "type": "message",
+                "user": "UBOT",
+                "ts": message_ts,
+                "bot_id": "BBOT",
+                "app_id": "A1",
+                "text": "feedbackbot",
+                "team": team_id,
+                "blocks": [],
+            },
+            "state": {"values": {}},
+            "response_url": response_url or self.response_url,
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "b1",
+                    "text": {"type": "plain_text", "text": label, "emoji": True},
+                    "value": action_id,
+                    "type": "button",
+                    "action_ts": f"{self.now()}.000300",
+                }
+            ],
+        }
