@@ -462,6 +462,19 @@ async def test_a_press_in_an_org_wide_install_is_filed_in_the_items_workspace(
     assert await shipped.shipped_answers() == [(ALICE, ALICE, "requester", "solved", None)]
 
 
+async def test_a_survey_press_in_an_org_wide_install_counts_in_the_surveys_workspace(
+    bot: SurveyBot,
+) -> None:
+    survey = await posted_survey(bot)
+
+    said = await bot.press(
+        survey["4"], channel_id="C1", org_wide=True, enterprise_id="E-ACME", user_team_id="E-ACME"
+    )
+
+    assert "counted" in said
+    assert await bot.poll_answers() == [(ALICE, "internal", 4)]
+
+
 # -- what Slack must never see go wrong -----------------------------------------------------------
 
 
