@@ -30,7 +30,7 @@ from tests.fakes import FixedClock
 from tests.processes import free_port, running
 from tests.slack.conftest import ACME
 from tests.slack.fake_slack import APP_ID, BOT_USER_ID, FakeSlack
-from tests.slack.signed import DEFAULT_TRIGGER_ID, VERIFICATION_TOKEN
+from tests.slack.signed import DEFAULT_TRIGGER_ID, VERIFICATION_TOKEN, SlackSender
 
 BOT_TOKEN = "xoxb-test"
 APP_TOKEN = "xapp-1-A1-1234-socketmode"
@@ -271,3 +271,20 @@ async def test_an_envelope_bolt_cannot_read_is_acknowledged_and_the_bot_goes_on(
     assert ack == {"envelope_id": envelope_id}
     assert [item.text for item in await bot.items()] == ["still listening"]
     assert not any(record.exc_info for record in caplog.records)
+
+
+async def test_a_button_pressed_over_socket_mode_is_acknowledged_and_answered_privately(
+    bot: SocketBot,
+) -> None:
+    # A survey that is gone: the core says so, privately, through the press's response URL.
+    press = SlackSender("http://unused", "unused").block_actions_payload(
+        "fb:pulse:999:4", channel_id="C1", response_url=bot.fake.response_url("pressed")
+    )
+
+    envelope_id = await bot.fake.push("interactive", press)
+
+    ack = await bot.fake.wait_for_ack(envelope_id)
+    ((name, answer),) = await bot.fake.wait_for_responses()
+    assert ack == {"envelope_id": envelope_id}
+    assert name == "pressed" and answer["response_type"] == "ephemeral"
+    assert "survey is gone" in answer["text"]

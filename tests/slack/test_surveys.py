@@ -556,3 +556,17 @@ async def test_a_comment_form_slack_would_not_open_is_said_privately(shipped: Su
 
     assert "could not open the comment form (expired_trigger_id)" in said
     assert "Add a comment" in said  # how to try again
+
+
+async def test_a_comment_form_that_is_not_the_bots_stays_open_saying_nothing_was_kept(
+    bot: SurveyBot,
+) -> None:
+    submitted = await bot.slack.view_submission(
+        callback_id="feedbackbot_comment",
+        private_metadata="not a token",
+        values={"comment": {"value": {"type": "plain_text_input", "value": "kept?"}}},
+    )
+
+    answer = submitted.json()
+    assert answer["response_action"] == "errors" and "nothing" in answer["errors"]["comment"]
+    assert await bot.shipped_answers() == []
