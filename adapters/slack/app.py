@@ -33,7 +33,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.background import BackgroundWork, EarlyOrLate
 from adapters.log_context import handling
-from adapters.slack.blocks import COMMENT_CALLBACK_ID, comment_view, is_core_action, read_comment
+from adapters.slack.blocks import (
+    COMMENT_BLOCK,
+    COMMENT_CALLBACK_ID,
+    comment_view,
+    is_core_action,
+    read_comment,
+)
 from adapters.slack.chat import SlackChat, respond_privately, slack_error
 from adapters.slack.formatting import emoji_name, mentioned_users, readable, render, unescape
 from adapters.slack.identity import BotIdentity, SlackIdentity
@@ -42,6 +48,7 @@ from adapters.slack.modal import CALLBACK_ID, build_view, read_submission
 from adapters.slack.observed import ObservedApp, ObservedRateLimitRetries
 from adapters.slack.payloads import (
     ActionPayload,
+    SubmitterPayload,
     id_of,
     ignored,
     names_no_workspace,
@@ -538,7 +545,7 @@ class SlackAdapter:
         submitter = read_submitter(body)
         where = self._interacted_in(body, context)
         if typed is None or submitter is None or where is None:
-            await ack(response_action="errors", errors={"comment": render(replies.NOT_STORED)})
+            await ack(response_action="errors", errors={COMMENT_BLOCK: render(replies.NOT_STORED)})
             return
         kept: EarlyOrLate[bool] = EarlyOrLate()
         about = handling(
@@ -548,17 +555,7 @@ class SlackAdapter:
             event_id=id_of(body.get("trigger_id")),
         )
         with about:
-            self._work.start(
-                self._comment(
-                    typed.action,
-                    typed.text,
-                    submitter.user_id,
-                    submitter.user_name,
-                    _user_team(body),
-                    *where,
-                    kept,
-                )
-            )
+            self._work.start(self._comment(typed.action, typed.text, submitter, *where, kept))
         await kept.wait(self._ack_budget_s)
         await ack()  # closes the form; the answer comes as a direct message
 
@@ -566,15 +563,16 @@ class SlackAdapter:
         self,
         action: str,
         text: str,
-        user_id: str,
-        user_name: str | None,
-        user_team: str | None,
+        submitter: SubmitterPayload,
         workspace: Workspace,
         installer: Organisation,
         kept: EarlyOrLate[bool],
     ) -> None:
         try:
-            member = await self._presser(user_id, user_name, user_team, installer)
+            # A comment is not counted by kind of stakeholder: Slack need not be asked.
+            member = self._people.remembered(submitter.user_id) or _said(
+                submitter.user_id, submitter.user_name, submitter.team_id
+            )
             # A form has no channel: the answer goes by direct message.
             speaker = self._interacting(workspace, installer, "", member, None)
             answer = await self._conversation.comment(speaker, action, text)
@@ -614,12 +612,7 @@ class SlackAdapter:
         remembered = self._people.remembered(user_id)
         if remembered is not None:
             return remembered
-        grid = user_team is not None and user_team.startswith("E")
-        said = Member(
-            Person(user_id, user_name or user_id),
-            None if grid else user_team,
-            user_team if grid else None,
-        )
+        said = _said(user_id, user_name, user_team)
         if said.team_id is not None and said.team_id == installer.team_id:
             return said
         try:
@@ -735,9 +728,15 @@ class SlackAdapter:
         )
 
 
-def _user_team(body: dict[str, Any]) -> str | None:
-    user = body.get("user")
-    return id_of(user.get("team_id")) if isinstance(user, dict) else None
+def _said(user_id: str, user_name: str | None, user_team: str | None) -> Member:
+    """Who someone is as an interaction's payload says: its ``user.team_id`` is their team,
+    or on Enterprise Grid their enterprise (an ``E...`` id)."""
+    grid = user_team is not None and user_team.startswith("E")
+    return Member(
+        Person(user_id, user_name or user_id),
+        None if grid else user_team,
+        user_team if grid else None,
+    )
 
 
 # What conversations.replies answers for a message that is not there (any more).

@@ -27,7 +27,8 @@ INPUT_MAX = 3000
 ACTION_MAX = 255
 
 COMMENT_CALLBACK_ID = "feedbackbot_comment"
-_COMMENT_BLOCK = "comment"
+# The form's one input block, which an ``errors`` answer names.
+COMMENT_BLOCK = "comment"
 _COMMENT_ELEMENT = "value"
 
 _STYLES = {ButtonStyle.PRIMARY: "primary", ButtonStyle.DANGER: "danger"}
@@ -109,7 +110,7 @@ def comment_view(action: str, title: str, label: str, placeholder: str) -> dict[
         "blocks": [
             {
                 "type": "input",
-                "block_id": _COMMENT_BLOCK,
+                "block_id": COMMENT_BLOCK,
                 "label": {"type": "plain_text", "text": label[:2000]},
                 "element": {
                     "type": "plain_text_input",
@@ -130,7 +131,7 @@ def read_comment(view: Mapping[str, Any]) -> CommentSubmission | None:
         ignored("comment form", "its token")
         return None
     values = _field(view.get("state"), "values")
-    text = _field(_field(values, _COMMENT_BLOCK), _COMMENT_ELEMENT).get("value")
+    text = _field(_field(values, COMMENT_BLOCK), _COMMENT_ELEMENT).get("value")
     # An emptied optional field comes back as null.
     return CommentSubmission(action, text if isinstance(text, str) else "")
 

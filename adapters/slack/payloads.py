@@ -44,10 +44,12 @@ class ReactionPayload:
 
 @dataclass(frozen=True, slots=True)
 class SubmitterPayload:
-    """Who submitted a view (``view_submission``'s ``user``)."""
+    """Who submitted a view (``view_submission``'s ``user``); ``team_id`` is their own team
+    as the payload says it (an ``E...`` id on Enterprise Grid)."""
 
     user_id: str
     user_name: str | None
+    team_id: str | None = None
 
 
 def text_of(value: object) -> str | None:
@@ -136,7 +138,11 @@ def read_submitter(body: Mapping[str, Any]) -> SubmitterPayload | None:
     if user_id is None:
         ignored("form submission", "user")
         return None
-    return SubmitterPayload(user_id, name_of(user.get("name")) or name_of(user.get("username")))
+    return SubmitterPayload(
+        user_id,
+        name_of(user.get("name")) or name_of(user.get("username")),
+        id_of(user.get("team_id")),
+    )
 
 
 @dataclass(frozen=True, slots=True)
