@@ -464,8 +464,7 @@ class DiscordAdapter:
                 # to be deferred while the core took its time.
                 await chat.post_private(speaker.channel_id, speaker.person, FORM_TOO_LATE)
             else:
-                form = comment_form(answer.action, answer.title, answer.label, answer.placeholder)
-                await self._open_form(interaction, form)
+                await self._open_form(interaction, comment_form(answer))
 
     async def on_comment(self, interaction: discord.Interaction, action: str, text: str) -> None:
         """The comment typed into a form a press opened; the core's answer, privately."""

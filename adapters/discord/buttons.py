@@ -16,8 +16,9 @@ import discord
 
 from adapters.discord.formatting import chunks, render
 from adapters.discord.modal import TEXT_ID
+from bot.conversation import CommentForm
 from bot.messages import ButtonStyle, Message
-from bot.text import MAX_TEXT_LENGTH
+from bot.surveying import MAX_COMMENT_LENGTH
 
 # Discord's limits (docs/components/reference): an action row holds at most 5 buttons, a
 # message at most 5 action rows; a label is at most 80 characters.
@@ -69,18 +70,19 @@ def pieces(message: Message) -> list[tuple[str, dict[str, Any]]]:
     return [(part, with_view(message) if index == last else {}) for index, part in enumerate(parts)]
 
 
-def comment_form(action: str, title: str, label: str, placeholder: str) -> discord.ui.Modal:
-    """A form with one paragraph for a comment; its ``custom_id`` is ``action``, handed back
-    to the core with the text when it is submitted."""
-    modal = discord.ui.Modal(title=title[:TITLE_LIMIT], custom_id=action)
+def comment_form(form: CommentForm) -> discord.ui.Modal:
+    """The form the core asked for: one paragraph for a comment, no longer than the core keeps
+    (Discord stops the typing there, so nothing typed is refused). Its ``custom_id`` is the
+    button's token, handed back to the core with the text when it is submitted."""
+    modal = discord.ui.Modal(title=form.title[:TITLE_LIMIT], custom_id=form.action)
     modal.add_item(
         discord.ui.Label(
-            text=label[:FIELD_LABEL_LIMIT],
+            text=form.label[:FIELD_LABEL_LIMIT],
             component=discord.ui.TextInput(
                 custom_id=TEXT_ID,
                 style=discord.TextStyle.paragraph,
-                placeholder=placeholder[:PLACEHOLDER_LIMIT] or None,
-                max_length=MAX_TEXT_LENGTH,
+                placeholder=form.placeholder[:PLACEHOLDER_LIMIT] or None,
+                max_length=MAX_COMMENT_LENGTH,
                 required=True,
             ),
         )

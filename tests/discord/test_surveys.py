@@ -26,6 +26,7 @@ from bot.core import Core
 from bot.identity import Platform
 from bot.roadmap import FireOutcome
 from bot.slas import TriageChannels
+from bot.surveying import MAX_COMMENT_LENGTH
 from storage import tables
 from tests.core import core_on
 from tests.discord.conftest import (
@@ -265,6 +266,7 @@ async def test_add_a_comment_opens_a_form_whose_text_is_kept_and_told_to_triage(
     assert form["custom_id"] == asked.button("Add a comment")["custom_id"]
     (label,) = form["components"]
     assert label["type"] == 18 and label["component"]["style"] == 2  # one paragraph
+    assert label["component"]["max_length"] == MAX_COMMENT_LENGTH
     handled = survey_bot.adapter.interactions.count
     submitted = await fake.submit_form(
         form["custom_id"],
