@@ -491,11 +491,11 @@ class DiscordAdapter:
             try:
                 await chat.defer()
             except discord.HTTPException as error:
-                log.error("could not defer a slow press: %s", error)
+                log.error("could not defer a slow press or comment: %s", error)
         try:
             return await task
         except Exception:
-            log.exception("the core failed to answer a press")
+            log.exception("the core failed to answer a press or a comment")
             return None
 
     async def _open_form(self, interaction: discord.Interaction, form: discord.ui.Modal) -> None:

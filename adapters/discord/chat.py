@@ -48,6 +48,9 @@ MAX_RATELIMIT_WAIT = 30.0
 # (those alone sleep 25 s; its HTTP session waits 5 minutes for an answer).
 POST_DEADLINE = 20.0
 
+# Discord's "Interaction has already been acknowledged" (its JSON error codes).
+ALREADY_ACKNOWLEDGED = 40060
+
 # What the client allows by default: nothing pings. A message that names people passes
 # ``mentioning`` instead, which allows those users and no one else.
 NO_PINGS = discord.AllowedMentions.none()
@@ -227,6 +230,11 @@ class InteractionChat:
             try:
                 await self._private(parts)
             except discord.HTTPException as error:
+                if error.code == ALREADY_ACKNOWLEDGED:
+                    # A delivery of the interaction repeated after a reconnect: the first
+                    # one was answered.
+                    log.info("an interaction was answered already: %s", error)
+                    return
                 log.error("could not answer an interaction privately: %s", error)
 
     async def _private(self, parts: list[tuple[str, dict[str, Any]]]) -> None:

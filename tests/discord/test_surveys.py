@@ -7,6 +7,7 @@ restart; payloads that are not what Discord sends are ignored without a tracebac
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -250,6 +251,7 @@ async def test_a_repeated_delivery_of_a_press_counts_once_without_a_traceback(
     # The one answer Discord took for that interaction; the replay's was refused.
     assert "team will hear" in survey_bot.answer_to(pressed)
     assert tracebacks(caplog.records) == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_add_a_comment_opens_a_form_whose_text_is_kept_and_told_to_triage(
