@@ -242,7 +242,7 @@ def _poll_line(poll: PollResult, zone: ZoneInfo) -> list[Part]:
             for kind, split in poll.by_stakeholder.items()
             if split.answers
         )
-        result = f"{mean} from {answers} ({kinds})"
+        result = f"{mean} from {answers}" + (f" ({kinds})" if kinds else "")
     return [
         Plain(f"\nLast pulse survey ({_day(poll.scheduled_for, zone)}): “"),
         Quote(excerpt(poll.question, EXCERPT)),

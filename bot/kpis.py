@@ -312,9 +312,9 @@ def poll_figures(poll: PollResult) -> str:
         mean = f"mean {mean}"
     answers = "1 answer" if total.answers == 1 else f"{total.answers} answers"
     spread = ", ".join(f"{label}: {count}" for label, count in total.distribution.items())
-    kinds = "; ".join(
+    kinds = ", ".join(
         f"{kind} {poll_mean(poll, split)} from {split.answers}"
         for kind, split in poll.by_stakeholder.items()
         if split.answers
     )
-    return f"{mean} from {answers} ({spread}); {kinds}"
+    return f"{mean} from {answers} ({spread})" + (f"; {kinds}" if kinds else "")
