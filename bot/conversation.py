@@ -35,8 +35,22 @@ from bot.ports import Chat, Clock, DirectChat, Roles
 from bot.presenting import describe
 from bot.reminders import ReminderKind
 from bot.roadmap import RoadmapService
-from bot.schedules import ScheduleError
+from bot.schedules import ScheduleError, parse_schedule
 from bot.service import FeedbackService, Recorded, Refused, Submission
+from bot.survey_words import (
+    COMMENT_LABEL,
+    COMMENT_PLACEHOLDER,
+    COMMENT_TITLE,
+    NO_QUESTION,
+    NOT_KEPT,
+    OTHER_WORKSPACE,
+    UNKNOWN_BUTTON,
+    comment_not_kept,
+    given_back,
+)
+from bot.survey_words import WENT_WRONG as PRESS_WENT_WRONG
+from bot.surveying import SurveyService
+from bot.surveys import PollAction, Scale, ShipAction, parse_action
 from bot.syntax import leading_number, leading_status, parse_qualifiers
 from bot.text import is_blank, parse_number
 from bot.trackers import TrackerNotConfigured, UnknownIssue
@@ -101,6 +115,20 @@ class Waiting(Protocol):
     def give(self, message: Message) -> bool:
         """Answer with ``message``; ``False`` when it is too late and it was not shown."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class CommentForm:
+    """Open a form for a comment; its text goes to ``Conversation.comment`` with ``action``."""
+
+    # The token to hand back unchanged (at most 100 characters).
+    action: str
+    # The form's title (at most 24 characters: Slack's limit).
+    title: str
+    # The text field's label (at most 45 characters: Discord's limit).
+    label: str
+    # At most 100 characters.
+    placeholder: str
 
 
 class Meaning(StrEnum):
@@ -169,9 +197,11 @@ class Conversation:
         access: DashboardAccess,
         dashboard_url: str,
         trackers: TrackerService | None = None,
+        surveys: SurveyService | None = None,
     ) -> None:
         self._feedback = feedback
         self._trackers = trackers
+        self._surveys = surveys
         self._clock = clock
         self._triage = triage
         self._roadmap = roadmap
@@ -274,10 +304,35 @@ class Conversation:
     async def _remind_said(self, speaker: Speaker, rest: str) -> Message:
         kind = ReminderKind.ROADMAP
         first, _, after = rest.partition(" ")
+        if first.lower() == "survey":
+            return await self._survey_said(speaker, after)
         if first.lower() in ("prompt", "feedback"):
             kind, rest = ReminderKind.PROMPT, after
         schedule, _, text = rest.partition(" saying ")
         return await self.remind(speaker, schedule, kind, text)
+
+    async def _survey_said(self, speaker: Speaker, rest: str) -> Message:
+        """``survey [1-5|yes/no] <schedule> [saying] <question>``: the schedule is the longest
+        run of leading words that reads as one, the question the rest."""
+        scale = Scale.FIVE
+        first, _, after = rest.partition(" ")
+        chosen = _SCALES.get(first.lower())
+        if chosen is not None:
+            scale, rest = chosen, after
+        said = rest.split(" ")
+        for end in range(len(said), 0, -1):
+            try:
+                parse_schedule(" ".join(said[:end]))
+            except ScheduleError:
+                continue
+            schedule, question = " ".join(said[:end]), " ".join(said[end:])
+            if question.lower().startswith("saying "):
+                question = question[len("saying ") :]
+            if is_blank(question):
+                return Message.of(NO_QUESTION)
+            return await self.remind(speaker, schedule, ReminderKind.SURVEY, question, scale=scale)
+        # No leading words read as a schedule: the whole says why.
+        return await self.remind(speaker, rest, ReminderKind.SURVEY, "", scale=scale)
 
     # -- recording ----------------------------------------------------------------------------
 
@@ -546,8 +601,11 @@ class Conversation:
         schedule: str,
         kind: ReminderKind = ReminderKind.ROADMAP,
         text: str = "",
+        *,
+        scale: Scale | None = None,
     ) -> Message:
-        """Post the roadmap update (or a feedback prompt) in this channel on a schedule."""
+        """Post the roadmap update (or a feedback prompt, or a survey's question with
+        ``scale``) in this channel on a schedule."""
         if not schedule.strip():
             return replies.WHEN
         try:
@@ -558,6 +616,7 @@ class Conversation:
                 kind=kind,
                 text=text,
                 created_by=speaker.person,
+                scale=scale,
             )
         except ScheduleError as error:
             return replies.schedule_refused(error)
@@ -581,6 +640,63 @@ class Conversation:
         if isinstance(removed, Message):
             return removed
         return replies.reminder_removed(reminder_id, removed)
+
+    # -- buttons ------------------------------------------------------------------------------
+
+    async def press(self, speaker: Speaker, action: str) -> Message | CommentForm:
+        """Someone pressed one of the core's buttons (``action``: its token). The answer is
+        stored (a later press replaces it; the same press again changes nothing) and the
+        returned Message is shown to that person alone (privately). "Add a comment" returns a
+        ``CommentForm`` for the adapter to open. Never raises: a token it cannot read, an item
+        or poll of another workspace, a person who was not asked, a database failure: each is
+        a Message saying so. A press in a direct message whose platform does not say the
+        workspace passes one with an empty id; a shipped item's token then says which."""
+        pressed = parse_action(action)
+        if pressed is None or self._surveys is None:
+            return UNKNOWN_BUTTON
+        try:
+            if isinstance(pressed, PollAction):
+                return await self._surveys.answer_poll(
+                    speaker.workspace,
+                    speaker.person,
+                    speaker.stakeholder,
+                    pressed.poll_id,
+                    pressed.value,
+                )
+            workspace = _pressed_in(speaker.workspace, pressed)
+            if workspace is None:
+                return OTHER_WORKSPACE
+            if pressed.answer is None:
+                refused = await self._surveys.may_comment(workspace, speaker.person, pressed.number)
+                if refused is not None:
+                    return refused
+                return CommentForm(action, COMMENT_TITLE, COMMENT_LABEL, COMMENT_PLACEHOLDER)
+            return await self._surveys.answer_shipped(
+                workspace, speaker.person, pressed.number, pressed.answer
+            )
+        except StorageError:
+            log.exception("a survey answer could not be kept")
+            return NOT_KEPT
+        except Exception:
+            log.exception("a press of %r failed", action)
+            return PRESS_WENT_WRONG
+
+    async def comment(self, speaker: Speaker, action: str, text: str) -> Message:
+        """The text typed into the ``CommentForm`` opened for ``action``; the private answer.
+        When it could not be kept, the answer says why and gives the text back."""
+        pressed = parse_action(action)
+        if not isinstance(pressed, ShipAction) or self._surveys is None:
+            return given_back(UNKNOWN_BUTTON, text)
+        workspace = _pressed_in(speaker.workspace, pressed)
+        if workspace is None:
+            return given_back(OTHER_WORKSPACE, text)
+        try:
+            return await self._surveys.comment_shipped(
+                workspace, speaker.person, pressed.number, text
+            )
+        except Exception:
+            log.exception("a survey comment could not be kept")
+            return comment_not_kept(text)
 
     # -- reactions ----------------------------------------------------------------------------
 
@@ -647,6 +763,18 @@ class Conversation:
             delivery_id=reaction.delivery_id,
         )
         await self._feedback.capture(submission, reaction.person, chat, found.thread)
+
+
+_SCALES = {"1-5": Scale.FIVE, "yes/no": Scale.YES_NO, "yes-no": Scale.YES_NO}
+
+
+def _pressed_in(pressed: Workspace, action: ShipAction) -> Workspace | None:
+    """The workspace a press on a shipped item's question belongs to: the one the platform
+    said, or (a direct message that does not say) the one the token carries; ``None`` when
+    the two differ."""
+    if not pressed.id:
+        return Workspace(pressed.platform, action.workspace_id) if action.workspace_id else None
+    return pressed if pressed.id == action.workspace_id else None
 
 
 def _item_list(text: str) -> ItemList | None:

@@ -20,6 +20,7 @@ from bot.service import FeedbackService
 from bot.sla_check import SlaCheck
 from bot.slas import SlaPolicy
 from bot.state_map import StateMap
+from bot.surveying import SurveyService
 from bot.trackers import Tracker
 from bot.tracking import TrackerService
 from bot.triage import TriageService
@@ -46,6 +47,9 @@ class Core:
     trackers: TrackerService
     # Outgoing webhooks: admins' endpoints, and (with a sender, in ``run``) their delivery.
     webhooks: WebhookService
+    # "Did this solve it?" and pulse surveys' answers (issue 18); the composition root sets
+    # its ``channels`` (the triage channels) where a platform is served.
+    surveys: SurveyService
     dispatch: WebhookDispatch | None = None
 
     @property
@@ -64,6 +68,7 @@ class Core:
             access=self.access,
             dashboard_url=self.dashboard_url,
             trackers=self.trackers,
+            surveys=self.surveys,
         )
 
 
@@ -151,6 +156,7 @@ def assemble(
         backlog,
         tracking,
         webhooks=webhooks,
+        surveys=SurveyService(uow, clock, delivery, seal=seal),
         dispatch=dispatch,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.items import Item
+from bot.surveys import ExportedAnswer
 
 FIELDS = (
     "workspace",
@@ -53,4 +54,42 @@ def export_row(item: Item) -> dict[str, ExportValue]:
         "created_at": _when(item.created_at),
         "acknowledged_at": _when(item.acknowledged_at),
         "status_changed_at": _when(item.status_changed_at),
+    }
+
+
+# -- survey answers (issue 18): ``feedbackbot export --what answers`` ----------------------------
+
+ANSWER_FIELDS = (
+    "workspace",
+    "survey",
+    "number",
+    "poll_id",
+    "question",
+    "scheduled_for",
+    "user_id",
+    "role",
+    "stakeholder",
+    "answer",
+    "comment",
+    "answered_at",
+)
+
+
+def answer_row(answer: ExportedAnswer) -> dict[str, ExportValue]:
+    """``survey`` ``shipped`` fills ``number`` and ``role`` (``stakeholder`` is the item's);
+    ``pulse`` fills ``poll_id``, ``question`` and ``scheduled_for`` (``stakeholder`` is the
+    answerer's). ``user_id`` is empty for every answer about an anonymous item."""
+    return {
+        "workspace": str(answer.workspace),
+        "survey": answer.survey,
+        "number": answer.number,
+        "poll_id": answer.poll_id,
+        "question": answer.question,
+        "scheduled_for": _when(answer.scheduled_for),
+        "user_id": answer.user_id,
+        "role": answer.role,
+        "stakeholder": answer.stakeholder,
+        "answer": answer.answer,
+        "comment": answer.comment,
+        "answered_at": _when(answer.answered_at),
     }

@@ -61,6 +61,23 @@ class ThanksNote:
     message: MessageRef | None
 
 
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """What deleting item ``number`` removed with it, row by row (issue 18)."""
+
+    number: int
+    votes: int = 0
+    status_changes: int = 0
+    sla_breaches: int = 0
+    survey_answers: int = 0
+    tracker_links: int = 0
+    tracker_notes: int = 0
+    owed_messages: int = 0
+    webhook_deliveries: int = 0
+    # The items merged into it as duplicates: kept, still pointing at its number.
+    duplicates: tuple[int, ...] = ()
+
+
 @dataclass(slots=True)
 class FirstDelivery:
     """A new item from a delivery its platform may repeat (a retried or replayed request):
@@ -221,6 +238,14 @@ class ItemRepository(Protocol):
 
     async def voter_ids(self, workspace: Workspace, number: int) -> list[str]:
         """The platform ids of the people who vote for that item, to tell them its outcome."""
+        ...
+
+    async def delete(self, workspace: Workspace, number: int) -> Deletion | None:
+        """Delete the item and everything kept about it: its votes, status history, SLA
+        breach, survey answers, tracker links and notes, the messages owed about it (sent or
+        not) and its webhook deliveries. The KPI figures and open counts then read as if it had
+        never been; its number is never handed out again. ``None`` when there is no such item
+        (issue 18)."""
         ...
 
 

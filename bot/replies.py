@@ -17,8 +17,11 @@ from bot.kpis import Kpis, kpis_message
 from bot.lists import ItemList
 from bot.messages import Message, Part, Plain, Quote
 from bot.presenting import describe_line, issue_name, issue_parts, votes
-from bot.reminders import Reminder
+from bot.reminders import Reminder, ReminderKind
 from bot.service import Recorded, VoteResult
+from bot.survey_words import SURVEY_EXAMPLE
+from bot.surveys import Scale
+from bot.text import excerpt
 from bot.trackers import UnknownIssue
 from bot.tracking import Linked
 from bot.triage import Told
@@ -45,6 +48,7 @@ ROADMAP_USAGE = (
     "/roadmap remind <schedule> posts it in this channel on a schedule, e.g. "
     "/roadmap remind every monday at 09:00 in Europe/Berlin\n"
     "/roadmap remind prompt <schedule> [saying <text>] invites people to send feedback instead\n"
+    f"{SURVEY_EXAMPLE}; people answer with one click\n"
     "/roadmap reminders lists this channel's reminders\n"
     "/roadmap unremind <id> removes one\n"
     "/roadmap dashboard gives you a link (only to you) that signs you in to the web dashboard\n"
@@ -237,14 +241,18 @@ def stats(kpis: Kpis) -> Message:
 
 
 def _reminder_parts(reminder: Reminder, now: datetime) -> list[Part | str]:
-    where = f"#{reminder.id} {reminder.kind.label}, {reminder.schedule.text}"
-    where += f" ({reminder.time_zone})"
+    what: list[Part | str] = [f"#{reminder.id} {reminder.kind.label}"]
+    if reminder.kind is ReminderKind.SURVEY:
+        # A survey shows its scale and question: the question is what people will be asked.
+        scale = (reminder.scale or Scale.FIVE).value
+        what = [f"#{reminder.id} survey ({scale}) “", Quote(excerpt(reminder.text, 80)), "”"]
+    where = f", {reminder.schedule.text} ({reminder.time_zone})"
     if not reminder.active:
         # The reason carries the platform's own words, quoted like anything it sent.
         when = _when(reminder.disabled_at, reminder.zone)
-        return [f"{where}; DISABLED on {when}: ", Quote(reminder.disabled_reason or "")]
+        return [*what, f"{where}; DISABLED on {when}: ", Quote(reminder.disabled_reason or "")]
     upcoming = reminder.next_at(now)
-    return [f"{where}; next: {_when(upcoming, reminder.zone) if upcoming else 'never'}"]
+    return [*what, f"{where}; next: {_when(upcoming, reminder.zone) if upcoming else 'never'}"]
 
 
 def describe_reminder(reminder: Reminder, now: datetime) -> str:

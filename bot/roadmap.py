@@ -23,6 +23,8 @@ from bot.ports import ChannelUnavailable, ChatFailed, Clock, TryLater, UnitOfWor
 from bot.reminders import ChatDirectory, Outlet, Reminder, ReminderKind
 from bot.schedules import ScheduleError, parse_schedule, zone_named
 from bot.slas import Breach
+from bot.survey_words import NO_QUESTION, poll_post
+from bot.surveys import Poll, Scale
 from bot.text import MAX_TEXT_LENGTH, clean, is_blank
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,15 @@ DEFAULT_PROMPT = (
     "/feedback <what you think>, or ask for something with /request <what you need> (start with "
     "must-have: if it cannot wait). Every message is read, and anonymous works too."
 )
+
+
+class NoQuestion(ScheduleError):
+    """A survey reminder without its question."""
+
+    def __init__(self) -> None:
+        # Not a schedule's problem: said without a schedule's examples.
+        Exception.__init__(self, NO_QUESTION)
+        self.problem = NO_QUESTION
 
 
 class FireOutcome(StrEnum):
@@ -154,16 +165,22 @@ class RoadmapService:
         text: str = "",
         time_zone: str | None = None,
         created_by: Person | None = None,
+        scale: Scale | None = None,
     ) -> Reminder:
         """Add a reminder to a channel. ``schedule`` may end in ``in <Zone>``; otherwise
         ``time_zone``, otherwise the default zone. A schedule that cannot be read raises
-        ``ScheduleError`` with an example that works."""
+        ``ScheduleError`` with an example that works. A survey's ``text`` is its question
+        (required, ``NoQuestion`` otherwise) and ``scale`` its scale (1-5 by default); the
+        other kinds have no scale."""
         parsed, named_zone = parse_schedule(schedule)
         zone = named_zone or time_zone or self.default_zone
         zone_named(zone)
         text = clean(text)
+        what = "survey's question" if kind is ReminderKind.SURVEY else "prompt's text"
         if len(text) > MAX_TEXT_LENGTH:
-            raise ScheduleError(f"The prompt's text is over {MAX_TEXT_LENGTH:,} characters")
+            raise ScheduleError(f"The {what} is over {MAX_TEXT_LENGTH:,} characters")
+        if kind is ReminderKind.SURVEY and is_blank(text):
+            raise NoQuestion()
         reminder = Reminder(
             workspace=workspace,
             channel_id=channel_id,
@@ -173,6 +190,7 @@ class RoadmapService:
             created_at=self._clock.now(),
             created_by=created_by,
             text="" if is_blank(text) else text,
+            scale=(scale or Scale.FIVE) if kind is ReminderKind.SURVEY else None,
         )
         async with self._uow() as uow:
             reminder = await uow.reminders.add(reminder)
@@ -262,12 +280,32 @@ class RoadmapService:
         return outcome
 
     async def _compose(self, reminder: Reminder, occurrence: datetime, outlet: Outlet) -> Message:
+        if reminder.kind is ReminderKind.SURVEY:
+            return await self._poll(reminder, occurrence)
         if reminder.kind is ReminderKind.PROMPT:
             return Message.of(Quote(reminder.text)) if reminder.text else Message.of(DEFAULT_PROMPT)
         since = reminder.last_posted_for or reminder.created_at
         return await self.digest(
             reminder.workspace, since, occurrence, outlet.max_length, reminder.zone
         )
+
+    async def _poll(self, reminder: Reminder, occurrence: datetime) -> Message:
+        """A survey's occurrence: its poll is kept (once, however often this is tried), so
+        its buttons name it, then posted with them."""
+        async with self._uow() as uow:
+            poll = await uow.surveys.open_poll(
+                Poll(
+                    reminder.workspace,
+                    reminder.channel_id,
+                    reminder.text,
+                    reminder.scale or Scale.FIVE,
+                    occurrence,
+                    self._clock.now(),
+                    reminder_id=reminder.id,
+                )
+            )
+            await uow.commit()
+        return poll_post(poll)
 
     async def _post(
         self, reminder: Reminder, outlet: Outlet, message: Message

@@ -19,6 +19,7 @@ from bot.outbox import Owed
 from bot.ports import (
     Chat,
     Clock,
+    Deletion,
     FirstDelivery,
     ItemQuery,
     Seal,
@@ -26,6 +27,7 @@ from bot.ports import (
     UnitOfWorkFactory,
     WriteTogether,
 )
+from bot.surveys import ExportedAnswer
 from bot.syntax import USAGE
 from bot.text import MAX_TEXT_LENGTH, clean, excerpt, is_blank
 from bot.webhook_events import created, merged, status_changed, voted
@@ -377,6 +379,29 @@ class FeedbackService:
             for each in workspaces:
                 async for item in uow.items.export(each):
                     yield item
+
+    async def export_answers(
+        self, workspace: Workspace | None = None
+    ) -> AsyncIterator[ExportedAnswer]:
+        """Every survey answer of one workspace, or of every workspace one after the other:
+        shipped items' (by item, then answer time), then pulse surveys' (by poll, then answer
+        time). No answer about an anonymous item carries a user id."""
+        async with self._uow() as uow:
+            workspaces = [workspace] if workspace else await uow.items.workspaces()
+            for each in workspaces:
+                async for answer in uow.surveys.export(each):
+                    yield answer
+
+    async def delete(self, workspace: Workspace, number: int) -> Deletion:
+        """Delete item ``number`` and everything kept about it, for good (an operator's
+        command: it asks nothing). The KPIs then read as if it had never been; its number is
+        not handed out again. ``ItemNotFound`` when there is no such item."""
+        async with self._uow() as uow:
+            deleted = await uow.items.delete(workspace, number)
+            if deleted is None:
+                raise ItemNotFound(f"there is no item #{number} in {workspace}")
+            await uow.commit()
+        return deleted
 
     async def change_status(
         self,

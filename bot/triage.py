@@ -5,7 +5,8 @@ merge duplicates, and correct priorities and stakeholder kinds; anyone else is r
 ``NotAllowed`` and nothing changes. Every status change is told to the requester, in the thread
 of the item's thank-you and by direct message; the news is owed (``bot.outbox``) in the
 change's own transaction, and a message that cannot be delivered never blocks the change.
-Voters hear when an item ships or is declined.
+Voters hear when an item ships or is declined. When it ships, the requester's and the voters'
+direct messages ask "Did this solve it?" with buttons (``bot.surveying``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.news import OUTCOMES, compose_outcome, compose_update
 from bot.outbox import Owed, Purpose
 from bot.ports import Clock, DirectChat, Roles, Seal, UnitOfWork, UnitOfWorkFactory
 from bot.service import FeedbackService, News
+from bot.survey_words import ask_shipped
 from bot.text import clean
 
 log = logging.getLogger(__name__)
@@ -175,13 +177,13 @@ class TriageService:
                 told.append((Heard.THREAD, self._owed(item, Purpose.THREAD, update, item.thanks)))
             requester = self._requester(item)
             if requester is not None:
-                update = compose_update(item, note, by, thread=False)
+                update = self._asking(item, compose_update(item, note, by, thread=False))
                 # An anonymous author is written to through the sealed handle alone.
                 direct = self._owed(item, Purpose.DIRECT, update).to_author(item)
                 told.append((Heard.REQUESTER, direct))
             if item.status in OUTCOMES:
                 assert item.number is not None
-                outcome = compose_outcome(item, note)
+                outcome = self._asking(item, compose_outcome(item, note))
                 for voter in await uow.items.voter_ids(item.workspace, item.number):
                     if requester is None or voter != requester.user_id:
                         direct = self._owed(item, Purpose.DIRECT, outcome)
@@ -190,6 +192,12 @@ class TriageService:
             return [owed for _, owed in told]
 
         return news
+
+    @staticmethod
+    def _asking(item: Item, news: Message) -> Message:
+        """A shipped item's news, to the people who wanted it, asks whether it solved their
+        problem (``bot.surveying`` keeps the answers)."""
+        return ask_shipped(news, item) if item.status is Status.SHIPPED else news
 
     def _owed(
         self, item: Item, purpose: Purpose, message: Message, thread: MessageRef | None = None

@@ -47,6 +47,7 @@ class SqlReminders:
                     schedule=reminder.schedule.text,
                     time_zone=reminder.time_zone,
                     text=reminder.text,
+                    scale=None if reminder.scale is None else reminder.scale.value,
                     **person_columns("created_by", reminder.created_by),
                     created_at=stored(reminder.created_at),
                 )

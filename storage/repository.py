@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.identity import MessageRef, Platform, Workspace
 from bot.items import Item
-from bot.ports import FirstDelivery, ItemQuery, ThanksNote
+from bot.ports import Deletion, FirstDelivery, ItemQuery, ThanksNote
+from storage.deletion import delete_item
 from storage.dialect import insert_ignoring_duplicates
 from storage.links import links_of, notes_of
 from storage.rows import (
@@ -332,6 +333,13 @@ class SqlItemRepository:
             select(votes.c.voter_id).where(votes.c.item_id == item_id).order_by(votes.c.id)
         )
         return [voter for (voter,) in rows]
+
+    async def delete(self, workspace: Workspace, number: int) -> Deletion | None:
+        item_id = await self._workspaces.item_id(workspace, number)
+        workspace_id = await self._workspaces.find(workspace)
+        if item_id is None or workspace_id is None:
+            return None
+        return await delete_item(self._conn, workspace_id, item_id, number)
 
     async def _count_vote(self, item_id: int, delta: int) -> None:
         await self._conn.execute(

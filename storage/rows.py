@@ -17,6 +17,7 @@ from bot.items import Item, ItemKind, Priority, Stakeholder, Status, StatusChang
 from bot.reminders import Reminder, ReminderKind
 from bot.schedules import parse_schedule
 from bot.slas import Breach
+from bot.surveys import Scale
 
 # Stored values to the core's enums by a dict: calling the enum costs several times more, which
 # shows on an export of a million items.
@@ -188,6 +189,7 @@ def to_reminder(row: RowMapping) -> Reminder:
         last_posted_for=utc_or_none(row["last_posted_for"]),
         disabled_at=utc_or_none(row["disabled_at"]),
         disabled_reason=row["disabled_reason"],
+        scale=None if row["scale"] is None else Scale(row["scale"]),
     )
 
 

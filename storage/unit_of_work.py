@@ -24,6 +24,7 @@ from bot.outbox import OutboxStore
 from bot.ports import DeliveryLog, ItemRepository
 from bot.reminders import ReminderStore, RoadmapReader
 from bot.slas import SlaStore
+from bot.surveys import SurveyStore
 from bot.trackers import IssueLinkStore
 from bot.webhooks import WebhookStore
 from storage.access import SqlAccess
@@ -34,6 +35,7 @@ from storage.links import SqlLinks
 from storage.outbox import SqlOutbox
 from storage.reminders import SqlReminders
 from storage.repository import SqlItemRepository
+from storage.surveys import SqlSurveyStore
 from storage.triage import SqlTriage
 from storage.webhooks import SqlWebhooks
 from storage.workspaces import WorkspaceIds
@@ -62,6 +64,7 @@ class SqlUnitOfWork:
     backlog: BacklogReader
     links: IssueLinkStore
     webhooks: WebhookStore
+    surveys: SurveyStore
 
     def __init__(
         self,
@@ -105,6 +108,7 @@ class SqlUnitOfWork:
         self.backlog = SqlBacklog(connection, workspaces)
         self.links = SqlLinks(connection, workspaces)
         self.webhooks = SqlWebhooks(connection, workspaces)
+        self.surveys = SqlSurveyStore(connection, workspaces)
 
     async def __aexit__(
         self,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
@@ -26,15 +26,17 @@ from bot.outbox import OutboxStore, Owed, Postponed, Settled
 from bot.ports import (
     ChannelUnavailable,
     ChatFailed,
+    Deletion,
     DeliveryLog,
     FirstDelivery,
     ItemQuery,
     ItemRepository,
     ThanksNote,
 )
-from bot.reminders import ReminderStore, RoadmapReader
+from bot.reminders import Reminder, ReminderStore, RoadmapReader
 from bot.service import FeedbackService, Submission
 from bot.slas import SlaStore
+from bot.surveys import ExportedAnswer, Poll, PollAnswer, ShippedAnswer, SurveyStore
 from bot.trackers import IssueLinkStore
 from bot.webhook_events import Event
 from bot.webhooks import WebhookStore
@@ -73,6 +75,14 @@ class FakeState:
     settled: dict[str, Settled] = field(default_factory=dict)
     # Webhook events emitted (``FakeWebhooks``), in order.
     events: list[Event] = field(default_factory=list)
+    # Survey answers (``FakeSurveys``): by (workspace, number, respondent), and polls' by
+    # (poll id, user id).
+    shipped_answers: dict[tuple[Workspace, int, str], ShippedAnswer] = field(default_factory=dict)
+    polls: dict[int, Poll] = field(default_factory=dict)
+    poll_answers: dict[tuple[int, str], PollAnswer] = field(default_factory=dict)
+    # Reminders (``FakeReminders``, where a test keeps them in memory) and claimed occurrences.
+    reminders: dict[int, Reminder] = field(default_factory=dict)
+    occurrences: set[tuple[int, datetime]] = field(default_factory=set)
 
 
 class FakeItemRepository:
@@ -207,6 +217,13 @@ class FakeItemRepository:
     async def voter_ids(self, workspace: Workspace, number: int) -> list[str]:
         return list(self.state.votes.get((workspace, number), {}))
 
+    async def delete(self, workspace: Workspace, number: int) -> Deletion | None:
+        item = self._items(workspace).pop(number, None)
+        if item is None:
+            return None
+        voters = self.state.votes.pop((workspace, number), {})
+        return Deletion(number, votes=len(voters), status_changes=len(item.history))
+
     # Defined last: inside the class body, ``list`` names this method from here on.
     async def search(self, workspace: Workspace, query: ItemQuery) -> list[Item]:
         found = [
@@ -299,6 +316,155 @@ class FakeWebhooks:
         raise AssertionError(f"these use cases need no webhook endpoints ({method})")
 
 
+class FakeSurveys:
+    """``bot.surveys.SurveyStore`` in memory, with the port's rules: one answer per person
+    per item and per poll, a later one replacing the earlier (keeping the comment unless it
+    brings one), one poll per reminder occurrence."""
+
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+    async def answer_shipped(self, answer: ShippedAnswer) -> ShippedAnswer | None:
+        key = (answer.workspace, answer.number, answer.respondent)
+        before = self.state.shipped_answers.get(key)
+        comment = answer.comment if answer.comment is not None else (before and before.comment)
+        self.state.shipped_answers[key] = replace(answer, comment=comment or None)
+        return before
+
+    async def shipped_answer(
+        self, workspace: Workspace, number: int, respondent: str
+    ) -> ShippedAnswer | None:
+        return self.state.shipped_answers.get((workspace, number, respondent))
+
+    async def comment_shipped(
+        self, workspace: Workspace, number: int, respondent: str, comment: str
+    ) -> ShippedAnswer | None:
+        key = (workspace, number, respondent)
+        before = self.state.shipped_answers.get(key)
+        if before is None:
+            return None
+        self.state.shipped_answers[key] = replace(before, comment=comment)
+        return self.state.shipped_answers[key]
+
+    async def open_poll(self, poll: Poll) -> Poll:
+        for kept in self.state.polls.values():
+            if kept.reminder_id == poll.reminder_id and kept.scheduled_for == poll.scheduled_for:
+                return kept
+        opened = replace(poll, id=len(self.state.polls) + 1)
+        self.state.polls[len(self.state.polls) + 1] = opened
+        return opened
+
+    async def poll(self, poll_id: int) -> Poll | None:
+        return self.state.polls.get(poll_id)
+
+    async def answer_poll(self, answer: PollAnswer) -> int | None:
+        before = self.state.poll_answers.get((answer.poll_id, answer.user_id))
+        self.state.poll_answers[(answer.poll_id, answer.user_id)] = answer
+        return None if before is None else before.value
+
+    async def export(self, workspace: Workspace) -> AsyncIterator[ExportedAnswer]:
+        for answer in sorted(
+            (a for a in self.state.shipped_answers.values() if a.workspace == workspace),
+            key=lambda a: (a.number, a.answered_at),
+        ):
+            yield ExportedAnswer(
+                workspace,
+                "shipped",
+                answer.answer.value,
+                answer.answered_at,
+                answer.user_id,
+                role=answer.role.value,
+                number=answer.number,
+                comment=answer.comment,
+            )
+        for key in sorted(self.state.poll_answers, key=lambda k: (k[0], k[1])):
+            given = self.state.poll_answers[key]
+            poll = self.state.polls[given.poll_id]
+            if poll.workspace == workspace:
+                yield ExportedAnswer(
+                    workspace,
+                    "pulse",
+                    poll.scale.label(given.value),
+                    given.answered_at,
+                    given.user_id,
+                    stakeholder=given.stakeholder.value,
+                    poll_id=poll.id,
+                    question=poll.question,
+                    scheduled_for=poll.scheduled_for,
+                )
+
+
+class FakeReminders:
+    """``bot.reminders.ReminderStore`` in memory, for the use cases' unit tests that a real
+    database cannot serve yet (``FakeUnitOfWorkFactory.keeps_reminders``): one claim per
+    occurrence, a newer claim closing the older ones."""
+
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+    async def add(self, reminder: Reminder) -> Reminder:
+        kept = replace(reminder, id=len(self.state.reminders) + 1)
+        self.state.reminders[kept.id or 0] = kept
+        return replace(kept)
+
+    async def get(self, reminder_id: int) -> Reminder | None:
+        kept = self.state.reminders.get(reminder_id)
+        return None if kept is None else replace(kept)
+
+    async def in_workspace(
+        self, workspace: Workspace, channel_id: str | None = None
+    ) -> list[Reminder]:
+        return [
+            replace(r)
+            for r in self.state.reminders.values()
+            if r.workspace == workspace and channel_id in (None, r.channel_id)
+        ]
+
+    async def everywhere(self) -> list[Reminder]:
+        return [replace(r) for r in self.state.reminders.values()]
+
+    async def active(self) -> list[Reminder]:
+        return [replace(r) for r in self.state.reminders.values() if r.active]
+
+    async def remove(self, workspace: Workspace, reminder_id: int) -> bool:
+        kept = self.state.reminders.get(reminder_id)
+        if kept is None or kept.workspace != workspace:
+            return False
+        del self.state.reminders[reminder_id]
+        return True
+
+    async def claim(self, reminder_id: int, scheduled_for: datetime, at: datetime) -> bool:
+        kept = self.state.reminders.get(reminder_id)
+        if (
+            kept is None
+            or not kept.active
+            or (reminder_id, scheduled_for) in self.state.occurrences
+        ):
+            return False
+        if kept.last_claimed_for is not None and kept.last_claimed_for >= scheduled_for:
+            return False
+        self.state.occurrences.add((reminder_id, scheduled_for))
+        kept.last_claimed_for = scheduled_for
+        return True
+
+    async def record_outcome(
+        self, reminder_id: int, scheduled_for: datetime, at: datetime, outcome: str, posted: bool
+    ) -> None:
+        kept = self.state.reminders.get(reminder_id)
+        if kept is not None and posted:
+            kept.last_posted_for = scheduled_for
+
+    async def disable(self, reminder_id: int, reason: str, at: datetime) -> None:
+        kept = self.state.reminders.get(reminder_id)
+        if kept is not None:
+            kept.disabled_at, kept.disabled_reason = at, reason
+
+    async def prune_occurrences(self, before: datetime) -> int:
+        old = {each for each in self.state.occurrences if each[1] < before}
+        self.state.occurrences -= old
+        return len(old)
+
+
 class Unreached:
     """Stands for a repository the unit tests must not reach (reminders, the roadmap, SLAs,
     KPIs and dashboard access are tested on a real database): any use of it fails the test,
@@ -326,6 +492,7 @@ class FakeUnitOfWork:
     backlog: BacklogReader
     links: IssueLinkStore
     webhooks: WebhookStore
+    surveys: SurveyStore
     staged: FakeItemRepository
 
     def __init__(self, factory: FakeUnitOfWorkFactory, *, fail: bool = False) -> None:
@@ -348,6 +515,9 @@ class FakeUnitOfWork:
         self.deliveries = self.staged
         self.outbox = FakeOutbox(self.staged.state)
         self.webhooks = FakeWebhooks(self.staged.state)
+        self.surveys = FakeSurveys(self.staged.state)
+        if self._factory.keeps_reminders:
+            self.reminders = FakeReminders(self.staged.state)
         return self
 
     async def __aexit__(
@@ -379,6 +549,8 @@ class FakeUnitOfWorkFactory:
         self.unreachable = False
         self.fail_after: int | None = None
         self.fail_on_commit = False
+        # Reminders kept in memory (``FakeReminders``) instead of refused as unreached.
+        self.keeps_reminders = False
 
     def __call__(self) -> FakeUnitOfWork:
         fail = self.unreachable or (
@@ -419,6 +591,9 @@ class FakeChat:
         self.direct: list[tuple[str, str]] = []
         self.unavailable: set[str] = set()
         self.closed_dms: set[str] = set()
+        # The messages themselves (buttons included), as ``posted`` and ``direct`` are.
+        self.posted_messages: list[tuple[str, Message]] = []
+        self.direct_messages: list[tuple[str, Message]] = []
         self.marked: dict[tuple[str, str], MessageRef] = {}
         # Raised by every channel post while set (a passing failure, say).
         self.failing: ChatFailed | None = None
@@ -438,6 +613,7 @@ class FakeChat:
             raise self.failing
         self._next_id += 1
         self.posted.append((channel_id, message.plain))
+        self.posted_messages.append((channel_id, message))
         return self._mark(channel_id, marker, MessageRef(channel_id, f"msg-{self._next_id}"))
 
     def _mark(self, channel_id: str, marker: str | None, ref: MessageRef) -> MessageRef:
@@ -477,6 +653,7 @@ class FakeChat:
         if person.user_id in self.closed_dms:
             raise ChatFailed("cannot_dm_user")
         self.direct.append((person.user_id, message.plain))
+        self.direct_messages.append((person.user_id, message))
 
 
 # -- builders shared by the unit tests ---------------------------------------------------------

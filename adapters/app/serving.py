@@ -34,6 +34,7 @@ from adapters.app.stopping import StopPlan, start_watchdog
 from adapters.app.webhook_dispatching import webhook_dispatching
 from adapters.app.workers import announce_ready, first_process_gone, worker_processes
 from adapters.slack.app import SlackAdapter
+from bot.slas import TriageChannels
 
 log = logging.getLogger("feedbackbot")
 
@@ -107,6 +108,7 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
         adapter = None if slack is None else slack.adapter
         if settings.worker > 0:
             _deliver(delivery, served)
+            _tell_surveys(app, served)
             # Last in, first out: webhooks stop before the platforms.
             await stack.enter_async_context(
                 webhook_dispatching(app, [each.reach for each in served], tell=False)
@@ -125,6 +127,7 @@ async def serving(app: App, environ: Mapping[str, str] | None = None) -> AsyncIt
                 await stack.enter_async_context(discord_platform(app, settings.discord, link))
             )
         _deliver(delivery, served)
+        _tell_surveys(app, served)
         reminders = await stack.enter_async_context(
             scheduling(app, [each.reach for each in served], plan)
         )
@@ -209,6 +212,16 @@ def _deliver(delivery: Delivering, served: list[Served]) -> None:
     for each in served:
         delivery.serve(each.reach)
     delivery.start()
+
+
+def _tell_surveys(app: App, served: list[Served]) -> None:
+    """A survey answered No in this process owes its workspace's triage channel a line: the
+    survey answers learn the triage channels of the platforms served here (every process,
+    since any may take the press)."""
+    channels = TriageChannels()
+    for each in served:
+        each.reach.triage(channels)
+    app.core.surveys.channels = channels
 
 
 def _connections(served: list[Served]) -> list[asyncio.Task[None]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import json
 import os
 import sys
@@ -28,9 +29,11 @@ from bot.backlog import BacklogFilter, Sort
 from bot.core import Core
 from bot.dashboard_access import LINK_LIFETIME, signin_url
 from bot.errors import ConfigError, FeedbackBotError
+from bot.export import ANSWER_FIELDS, answer_row
 from bot.identity import Person, Platform, Workspace
 from bot.items import Stakeholder
 from bot.kpis import format_kpis
+from bot.ports import Deletion
 from bot.reminders import ReminderKind
 
 
@@ -40,12 +43,19 @@ def check_arguments(arguments: argparse.Namespace) -> None:
         arguments.command == "reminders"
         and arguments.reminders_command == "add"
         and arguments.text
-        and arguments.kind != ReminderKind.PROMPT.value
+        and arguments.kind == ReminderKind.ROADMAP.value
     ):
         raise UsageError(
-            "reminders add: --text goes with --kind prompt (a feedback prompt's own words; "
-            "a roadmap update has none)"
+            "reminders add: --text goes with --kind prompt (a feedback prompt's own words) "
+            "or --kind survey (its question); a roadmap update has none"
         )
+    if (
+        arguments.command == "reminders"
+        and arguments.reminders_command == "add"
+        and arguments.scale
+        and arguments.kind != ReminderKind.SURVEY.value
+    ):
+        raise UsageError("reminders add: --scale goes with --kind survey")
 
 
 def run_command(
@@ -154,6 +164,13 @@ async def _dispatch(
             from adapters.cli.trackers import run_trackers
 
             return await run_trackers(arguments, app.core, out)
+        if arguments.command == "export" and arguments.what == "answers":
+            await _export_answers(app.core, arguments.workspace, arguments.format, out)
+            return 0
+        if arguments.command == "delete":
+            deleted = await app.core.feedback.delete(arguments.workspace, arguments.number)
+            print(deleted_line(arguments.workspace, deleted), file=out)
+            return 0
         if arguments.command == "export":
             # The dashboard's export, oldest first: streamed, so a million items fit in memory.
             async for chunk in app.core.backlog.export(
@@ -162,6 +179,56 @@ async def _dispatch(
                 out.write(chunk.decode())
             return 0
     raise AssertionError(f"no command {arguments.command!r}")
+
+
+async def _export_answers(
+    core: Core, workspace: Workspace | None, format: str, out: TextIO
+) -> None:
+    """Every survey answer, as CSV (a header, then a line each) or one JSON array (an object a
+    line), written as read."""
+    if format == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(ANSWER_FIELDS)
+        async for answer in core.feedback.export_answers(workspace):
+            writer.writerow(answer_row(answer).values())
+        return
+    separator = "\n"
+    out.write("[")
+    async for answer in core.feedback.export_answers(workspace):
+        out.write(separator + json.dumps(answer_row(answer), ensure_ascii=False))
+        separator = ",\n"
+    out.write("\n]\n")
+
+
+def deleted_line(workspace: Workspace, deleted: Deletion) -> str:
+    """What ``feedbackbot delete`` removed, in one line (and the duplicates it left)."""
+    counts = [
+        (deleted.votes, "vote"),
+        (deleted.status_changes, "status change"),
+        (deleted.sla_breaches, "SLA breach"),
+        (deleted.survey_answers, "survey answer"),
+        (deleted.tracker_links, "tracker link"),
+        (deleted.tracker_notes, "tracker note"),
+        (deleted.owed_messages, "owed message"),
+        (deleted.webhook_deliveries, "webhook delivery"),
+    ]
+    removed = [_counted(count, noun) for count, noun in counts if count]
+    line = f"Deleted #{deleted.number} of {workspace}"
+    line += f" with its {_listed(removed)}." if removed else "; nothing else was kept about it."
+    if deleted.duplicates:
+        merged = ", ".join(f"#{number}" for number in deleted.duplicates)
+        line += f" Kept the items merged into it as duplicates: {merged}."
+    return line
+
+
+def _counted(count: int, noun: str) -> str:
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun[:-1] + 'ies' if noun.endswith('ery') else noun + 's'}"
+
+
+def _listed(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 async def _dashboard_link(arguments: argparse.Namespace, core: Core, out: TextIO) -> int:

@@ -88,8 +88,14 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         help="register /feedback and /request with Discord (in DISCORD_GUILD_IDS, or globally)",
     )
 
-    export = commands.add_parser("export", help="write every item to stdout")
+    export = commands.add_parser("export", help="write every item (or survey answer) to stdout")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument(
+        "--what",
+        choices=("items", "answers"),
+        default="items",
+        help="items (default), or survey answers (no user id for anonymous items)",
+    )
     export.add_argument(
         "--workspace", type=workspace_argument, help="only this workspace, as platform:id"
     )
@@ -162,6 +168,11 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         metavar="ISSUE",
         help="the issue to unlink (default: every issue the item is linked to)",
     )
+    delete = commands.add_parser(
+        "delete",
+        help="delete an item and everything kept about it, for good (asks nothing)",
+    )
+    _item_arguments(delete)
     trackers = commands.add_parser("trackers", help="GitHub and Jira issues linked to items")
     trackers.add_subparsers(dest="trackers_command", required=True, metavar="ACTION").add_parser(
         "poll", help="read every linked issue now and move the items whose issue changed"

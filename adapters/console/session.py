@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
 from adapters.console.chat import ConsoleChat, render
-from bot.conversation import Conversation, Speaker, Surface
+from bot.conversation import CommentForm, Conversation, Speaker, Surface
 from bot.identity import Person, Workspace
 from bot.items import ItemKind, Stakeholder
+from bot.messages import Message
 from bot.syntax import USAGE
 
 HELP = f"""\
@@ -28,6 +29,10 @@ Commands (everything you type is what a Slack or Discord channel would receive):
   /roadmap            the roadmap update so far; /roadmap remind <schedule> posts it
                       on a schedule (e.g. every monday at 09:00 in Europe/Berlin),
                       /roadmap reminders lists them, /roadmap unremind <id> removes one
+  /roadmap remind survey [1-5|yes/no] <schedule> <question>   a pulse survey
+                      asked on a schedule (e.g. every month on the 1st at 10:00)
+  <number>            press that button of the last message shown with buttons
+                      ([1] Solved it  [2] Partly ...), as the person you speak as
   /roadmap status <#n> <status> [note]   triage (everyone may, in the console):
                       new, under review, planned, in pilot, shipped, declined,
                       or duplicate <#other>; /roadmap priority <#n> must-have|good-to-have,
@@ -174,6 +179,9 @@ class ConsoleSession:
         """Answer one entry; ``False`` when the person has left."""
         if not entry.strip():
             return True
+        if entry.strip().isdigit():
+            await self._press(int(entry.strip()))
+            return True
         if not entry.startswith("/"):
             self._chat.say("I only listen to commands here. Type /help to see them.")
             return True
@@ -194,6 +202,34 @@ class ConsoleSession:
             else:
                 self._chat.say(render(reply.message))
         return True
+
+    async def _press(self, number: int) -> None:
+        """Press button ``number`` of the last message shown with buttons, as the person
+        typing; a comment form asks for one line."""
+        buttons = self._chat.buttons
+        if not buttons:
+            self._chat.say("There is nothing to press: no message with buttons was shown yet.")
+            return
+        if not 1 <= number <= len(buttons):
+            self._chat.say(f"Press a number from 1 to {len(buttons)}.")
+            return
+        seat = self._seat
+        action = buttons[number - 1].action
+        pressed = await self._conversation.press(seat.speaker, action)
+        answer = await self._comment(pressed) if isinstance(pressed, CommentForm) else pressed
+        if answer is not None:
+            await self._chat.post_private(seat.channel_id, seat.person, answer)
+
+    async def _comment(self, form: CommentForm) -> Message | None:
+        self._chat.say(f"{form.title} {form.label} (one line; an empty line adds nothing):")
+        if self._interactive:
+            self._chat.prompt("comment> ")
+        line = await self._next_line()
+        if isinstance(line, Unreadable) or not line.strip():
+            self._chat.say("No comment was added.")
+            return None
+        text = line.rstrip("\r\n")
+        return await self._conversation.comment(self._seat.speaker, form.action, text)
 
     def _as(self, argument: str) -> bool:
         name = " ".join(argument.split())

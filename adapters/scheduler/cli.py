@@ -13,6 +13,7 @@ from bot.reminders import ReminderKind
 from bot.replies import describe_reminder
 from bot.roadmap import RoadmapService
 from bot.schedules import EXAMPLES
+from bot.surveys import Scale
 
 
 def add_reminder_actions(parser: argparse.ArgumentParser) -> None:
@@ -29,9 +30,16 @@ def add_reminder_actions(parser: argparse.ArgumentParser) -> None:
         "--kind",
         choices=[kind.value for kind in ReminderKind],
         default=ReminderKind.ROADMAP.value,
-        help="a roadmap update (default) or a feedback prompt",
+        help="a roadmap update (default), a feedback prompt, or a pulse survey",
     )
-    add.add_argument("--text", default="", help="a feedback prompt's own words")
+    add.add_argument(
+        "--text", default="", help="a feedback prompt's own words; a survey's question"
+    )
+    add.add_argument(
+        "--scale",
+        choices=[scale.value for scale in Scale],
+        help="a survey's scale (default 1-5)",
+    )
     add.add_argument("--timezone", help="an IANA time zone (default: REMINDER_TIMEZONE or UTC)")
     add.add_argument("schedule", nargs="+", help='e.g. "every monday at 09:00"')
     listing = reminders.add_parser("list", help="list reminders with their next time")
@@ -54,6 +62,7 @@ async def run_reminders(
             kind=ReminderKind(arguments.kind),
             text=arguments.text,
             time_zone=arguments.timezone,
+            scale=Scale(arguments.scale) if arguments.scale else None,
         )
         show(f"added {reminder.workspace}: {describe_reminder(reminder, clock.now())}", out)
         return 0
