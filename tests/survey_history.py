@@ -1,33 +1,26 @@
-"""Survey answers and polls written straight into a database, for checking the KPIs, the digest
-and the pages against a history whose answers are known.
-
-The rows are written with SQLAlchemy Core into the tables of migration 0013, as the survey
-store keeps them: one answer per person per item and per poll, a later one replacing the
-earlier (``answered_at`` then being the later moment)."""
+"""Survey answers and polls kept through the survey store (``SqlSurveyStore``, each in a unit
+of work of its own), for checking the KPIs, the digest and the pages against a history whose
+answers are known: one answer per person per item and per poll, a later one replacing the
+earlier."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.identity import Workspace
 from bot.items import Stakeholder
-from bot.surveys import ANONYMOUS_REQUESTER, Role, Scale, ShipAnswer
-from storage.tables import items, survey_answers, survey_poll_answers, survey_polls, workspaces
-
-
-async def _workspace_id(conn: AsyncConnection, workspace: Workspace) -> int:
-    workspace_id: int = (
-        await conn.execute(
-            select(workspaces.c.id).where(
-                workspaces.c.platform == workspace.platform.value,
-                workspaces.c.external_id == workspace.id,
-            )
-        )
-    ).scalar_one()
-    return workspace_id
+from bot.surveys import (
+    ANONYMOUS_REQUESTER,
+    Poll,
+    PollAnswer,
+    Role,
+    Scale,
+    ShipAnswer,
+    ShippedAnswer,
+)
+from storage.unit_of_work import SqlStorage
 
 
 async def answer_shipped(
@@ -43,37 +36,21 @@ async def answer_shipped(
 ) -> None:
     """``respondent``'s answer about item ``number`` (which must exist), replacing theirs;
     ``ANONYMOUS_REQUESTER`` answers for an anonymous item's requester, with no user id."""
-    async with engine.begin() as conn:
-        workspace_id = await _workspace_id(conn, workspace)
-        item_id = (
-            await conn.execute(
-                select(items.c.id).where(
-                    items.c.workspace_id == workspace_id, items.c.number == number
-                )
-            )
-        ).scalar_one()
-        values = {"answer": answer.value, "answered_at": at}
-        if comment is not None:
-            values["comment"] = comment
-        replaced = await conn.execute(
-            update(survey_answers)
-            .where(survey_answers.c.item_id == item_id, survey_answers.c.respondent == respondent)
-            .values(**values)
-        )
-        if replaced.rowcount:
-            return
-        anonymous = respondent == ANONYMOUS_REQUESTER
-        await conn.execute(
-            survey_answers.insert().values(
-                workspace_id=workspace_id,
-                item_id=item_id,
+    anonymous = respondent == ANONYMOUS_REQUESTER
+    async with SqlStorage(engine).unit_of_work() as uow:
+        await uow.surveys.answer_shipped(
+            ShippedAnswer(
+                workspace=workspace,
+                number=number,
                 respondent=respondent,
                 user_id=None if anonymous else respondent,
-                role=Role.REQUESTER.value if anonymous else role.value,
+                role=Role.REQUESTER if anonymous else role,
+                answer=answer,
+                answered_at=at,
                 comment=comment,
-                **values,
             )
         )
+        await uow.commit()
 
 
 async def open_poll(
@@ -85,22 +62,13 @@ async def open_poll(
     channel_id: str = "C-PULSE",
 ) -> int:
     """A posted occurrence of a pulse survey (of no reminder still kept); its id."""
-    async with engine.begin() as conn:
-        poll_id: int = (
-            await conn.execute(
-                survey_polls.insert()
-                .values(
-                    workspace_id=await _workspace_id(conn, workspace),
-                    channel_id=channel_id,
-                    question=question,
-                    scale=scale.value,
-                    scheduled_for=scheduled_for,
-                    created_at=scheduled_for,
-                )
-                .returning(survey_polls.c.id)
-            )
-        ).scalar_one()
-    return poll_id
+    async with SqlStorage(engine).unit_of_work() as uow:
+        poll = await uow.surveys.open_poll(
+            Poll(workspace, channel_id, question, scale, scheduled_for, created_at=scheduled_for)
+        )
+        await uow.commit()
+    assert poll.id is not None
+    return poll.id
 
 
 async def answer_poll(
@@ -112,17 +80,6 @@ async def answer_poll(
     stakeholder: Stakeholder = Stakeholder.INTERNAL,
 ) -> None:
     """``user_id``'s answer to the poll, replacing theirs."""
-    async with engine.begin() as conn:
-        values = {"value": value, "answered_at": at, "stakeholder": stakeholder.value}
-        replaced = await conn.execute(
-            update(survey_poll_answers)
-            .where(
-                survey_poll_answers.c.poll_id == poll_id,
-                survey_poll_answers.c.user_id == user_id,
-            )
-            .values(**values)
-        )
-        if not replaced.rowcount:
-            await conn.execute(
-                survey_poll_answers.insert().values(poll_id=poll_id, user_id=user_id, **values)
-            )
+    async with SqlStorage(engine).unit_of_work() as uow:
+        await uow.surveys.answer_poll(PollAnswer(poll_id, user_id, stakeholder, value, at))
+        await uow.commit()
