@@ -1,7 +1,8 @@
 """The surveys' KPIs on SQLite and PostgreSQL, checked against a seeded history whose answers
-are known: CSAT in all, per month, per stakeholder kind and priority; each pulse survey
-occurrence's mean and distribution, in all and by internal and external answerers; the
-chart series; and the digest's last survey."""
+are known (kept through the survey store): CSAT in all, per month, per stakeholder kind and
+priority; each pulse survey occurrence's mean and distribution, in all and by internal and
+external answerers; the chart series; the digest's last survey; and, end to end, what people
+pressed through the core in ``/roadmap stats`` and the digest."""
 
 from __future__ import annotations
 
@@ -11,13 +12,21 @@ from typing import cast
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.conversation import Speaker
+from bot.identity import Person
 from bot.items import ItemKind, Priority, Stakeholder, Status
 from bot.kpis import Csat, PollResult, PollSplit
-from bot.surveys import ANONYMOUS_REQUESTER, Role, Scale, ShipAnswer
+from bot.messages import Message
+from bot.roadmap import FireOutcome
+from bot.service import Recorded
+from bot.surveys import ANONYMOUS_REQUESTER, Role, Scale, ShipAnswer, ship_action
 from storage.unit_of_work import SqlStorage
+from tests.core import core_on
+from tests.fakes import ADA, BOB, CY, GENERAL, FakeChat, FixedClock, request
 from tests.storage.test_kpi_figures import charts, kpis
 from tests.storage.test_triage import ACME, GLOBEX, MONDAY, Replica, replica
 from tests.survey_history import answer_poll, answer_shipped, open_poll
+from tests.surveys_core.harness import SURFACE, Admins, Directory
 
 SOLVED, PARTLY, NO = ShipAnswer.SOLVED, ShipAnswer.PARTLY, ShipAnswer.NO
 INTERNAL, EXTERNAL = Stakeholder.INTERNAL, Stakeholder.EXTERNAL
@@ -300,3 +309,52 @@ async def test_the_digest_facts_hold_the_newest_survey_posted_before_their_end(
     assert later.last_poll is not None and later.last_poll.poll_id == polls["yes_no"]
     assert before.last_poll is None  # posted at the very end: not before it
     assert globex.last_poll is not None and globex.last_poll.question == "Globex's own"
+
+
+# -- end to end: what people pressed, in /roadmap stats and the digest ---------------------------
+
+
+async def test_roadmap_stats_and_the_digest_give_what_people_pressed(engine: AsyncEngine) -> None:
+    clock, chat = FixedClock(), FakeChat()
+    core = core_on(engine, clock)
+    conversation = core.conversation(SURFACE)
+    admin = Speaker(ACME, GENERAL, Person("U-ADMIN", "Morgan"))
+
+    async def roadmap(text: str) -> str:
+        return (await conversation.roadmap(admin, text, chat, Admins())).plain
+
+    async def press(person: Person, action: str, kind: Stakeholder = INTERNAL) -> None:
+        answer = await conversation.press(Speaker(ACME, "D-DM", person, kind), action)
+        assert isinstance(answer, Message), answer
+
+    recorded = await core.feedback.submit_and_thank(request("Faster CI runners"), chat)
+    assert isinstance(recorded, Recorded)
+    await core.feedback.vote(ACME, 1, BOB)
+    await roadmap("status #1 planned")
+    await roadmap("status #1 shipped")
+    await press(ADA, ship_action(ACME, 1, SOLVED))
+    await press(BOB, ship_action(ACME, 1, NO))
+    await press(BOB, ship_action(ACME, 1, NO))  # a repeated delivery
+    await roadmap(f"remind survey every month on the 1st at 10:00 {QUESTION}")
+    clock.set(APRIL + 10 * HOUR)
+    assert await core.roadmap.fire(1, Directory(chat)) is FireOutcome.POSTED
+    ((_, post),) = [(channel, m) for channel, m in chat.posted_messages if m.buttons]
+    button = {b.label: b.action for b in post.buttons}
+    await press(ADA, button["5"])
+    await press(BOB, button["3"], EXTERNAL)
+    await press(CY, button["4"])
+    await press(BOB, button["2"], EXTERNAL)  # changed
+    clock.set(APRIL + 2 * DAY)
+
+    stats = await roadmap("stats")
+    assert "CSAT: 50% solved it, of 2 answers (solved it 1, partly 0, no 1)" in stats
+    assert "CSAT by month: 2025-03 50% of 2" in stats
+    assert stats.splitlines()[-1] == (
+        f"• 2025-04-01 10:00 UTC “{QUESTION}” (1-5): mean 3.7 from 3 answers "
+        "(1: 0, 2: 1, 3: 0, 4: 1, 5: 1); internal 4.5 from 2, external 2.0 from 1"
+    )
+    digest = await roadmap("")
+    assert digest.splitlines()[-1] == (
+        f"Last pulse survey (Tue 01 Apr): “{QUESTION}” mean 3.7 of 5 from 3 answers "
+        "(internal 4.5, external 2.0)."
+    )
