@@ -5,7 +5,8 @@ A digest lists new requests (must-haves first), status changes that matter to st
 waiting for triage, the SLA breaches not yet handled (an item past its SLA and still new is
 listed in every digest until it is triaged), and how many items came from internal and external
 stakeholders. A quiet period says so in one line. Long lists end with "and N more", and the
-whole digest is cut to the platform's size, never posted too long.
+whole digest is cut to the platform's size, never posted too long. The last line, quiet or
+not, gives the result of the newest pulse survey posted, when the workspace runs one.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.issue_links import IssueRef
 from bot.items import Priority, Stakeholder, Status
-from bot.kpis import PollResult
+from bot.kpis import PollResult, poll_mean
 from bot.messages import Message, Part, Plain, Quote
 from bot.presenting import issue_parts
 from bot.slas import Breach
@@ -112,11 +113,13 @@ def _day(moment: datetime, zone: ZoneInfo) -> str:
 def compose_digest(facts: RoadmapFacts, zone: ZoneInfo, max_length: int) -> Message:
     """The digest as one message no longer than ``max_length`` (quotes counted double)."""
     period = f"{_day(facts.since, zone)} to {_day(facts.until, zone)}"
+    survey = _poll_line(facts.last_poll, zone) if facts.last_poll else []
     if facts.quiet:
-        return Message.of(
+        quiet = Message.of(
             f"Roadmap update, {period}: a quiet period, with no new feedback or requests and "
             "no status changes."
         )
+        return Message((*quiet.parts, *survey))
     sections = [
         _Section(
             "New requests",
@@ -154,7 +157,8 @@ def compose_digest(facts: RoadmapFacts, zone: ZoneInfo, max_length: int) -> Mess
             f"\n{total} new item{'s' if total != 1 else ''} "
             f"({facts.new_requests_total} request{'s' if facts.new_requests_total != 1 else ''}, "
             f"{facts.new_feedback} feedback): {internal} internal, {external} external."
-        )
+        ),
+        *survey,
     ]
     for section in sections:
         section.shown = len(section.lines)
@@ -219,6 +223,30 @@ def _breach_line(breach: Breach, zone: ZoneInfo) -> list[Part]:
         Plain(f"#{breach.number} “"),
         Quote(excerpt(breach.text, EXCERPT)),
         Plain(f"” ({priority}{breach.stakeholder.value}, due {_day(breach.deadline, zone)})"),
+    ]
+
+
+def _poll_line(poll: PollResult, zone: ZoneInfo) -> list[Part]:
+    """``Last pulse survey (Mon 01 Dec): “…” mean 4.2 of 5 from 12 answers (internal 4.5,
+    external 3.5).``"""
+    total = poll.total
+    if not total.answers:
+        result = "no answers yet"
+    else:
+        mean = poll_mean(poll, total)
+        if poll.scale == "1-5":
+            mean = f"mean {mean} of 5"
+        answers = "1 answer" if total.answers == 1 else f"{total.answers} answers"
+        kinds = ", ".join(
+            f"{kind} {poll_mean(poll, split)}"
+            for kind, split in poll.by_stakeholder.items()
+            if split.answers
+        )
+        result = f"{mean} from {answers}" + (f" ({kinds})" if kinds else "")
+    return [
+        Plain(f"\nLast pulse survey ({_day(poll.scheduled_for, zone)}): “"),
+        Quote(excerpt(poll.question, EXCERPT)),
+        Plain(f"” {result}."),
     ]
 
 

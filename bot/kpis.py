@@ -13,6 +13,12 @@ each of 0 to 24 ms is its own bucket, every other bucket spans at most 4% above 
 and a time stands for the geometric middle of its bucket, which is within 2% of it. Percentiles
 interpolate between the two nearest of those (like PostgreSQL's ``percentile_cont``), so a
 median or 90th percentile is within 2% (and half a millisecond) of the exact one.
+
+Surveys (issue 18): the CSAT is the share of *Solved it* among the answers to "Did this solve
+it?" given in the period (an answer counts in the period it was last given in, once per person
+per item), in all, by month and by the item's stakeholder kind and priority. A pulse survey's
+occurrences are those scheduled in the period, each with the mean of its answers (the share of
+yes on a yes/no scale) and how many gave each value, in all and by the answerers' kind.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from datetime import date, datetime
 from typing import Protocol
 
 from bot.identity import Workspace
+from bot.messages import Message, Part, Plain, Quote
+from bot.text import excerpt
 
 ORDER = {
     "status": ("new", "under_review", "planned", "in_pilot", "shipped", "declined", "duplicate"),
@@ -30,6 +38,10 @@ ORDER = {
     "kind": ("feedback", "request"),
     "platform": ("slack", "discord", "console"),
 }
+# The pulse survey occurrences a KPI read gives, newest first.
+POLLS_SHOWN = 12
+# How much of a survey's question the KPIs and the digest quote.
+QUESTION_EXCERPT = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +123,17 @@ class Kpis:
         data["workspace"] = str(self.workspace) if self.workspace else None
         data["since"] = self.since.isoformat() if self.since else None
         data["until"] = self.until.isoformat()
+        data["csat"] = _csat_json(self.csat)
+        for name in ("csat_by_month", "csat_by_stakeholder", "csat_by_priority"):
+            data[name] = {key: _csat_json(csat) for key, csat in getattr(self, name).items()}
+        data["polls"] = [
+            {**asdict(poll), "scheduled_for": poll.scheduled_for.isoformat()} for poll in self.polls
+        ]
         return data
+
+
+def _csat_json(csat: Csat) -> dict[str, object]:
+    return {**asdict(csat), "share": csat.share}
 
 
 # The series of ``KpiCharts``, in the order they are shown.
@@ -194,6 +216,12 @@ def _counts(label: str, counts: dict[str, int]) -> str:
 
 def format_kpis(kpis: Kpis) -> str:
     """The KPIs as a few plain lines, the same in a chat and in a terminal."""
+    return kpis_message(kpis).plain
+
+
+def kpis_message(kpis: Kpis) -> Message:
+    """The KPIs as a message: ``format_kpis``'s lines, a survey's question (typed by a person)
+    kept a ``Quote`` for the platform to escape."""
     scope = str(kpis.workspace) if kpis.workspace else "all workspaces"
     period = f"since {kpis.since:%Y-%m-%d %H:%M} UTC" if kpis.since else "all time"
     lines = [
@@ -219,4 +247,74 @@ def format_kpis(kpis: Kpis) -> str:
     lines.append(
         f"SLA breaches: {kpis.sla_breaches} in the period, {kpis.open_breaches} still new now"
     )
-    return "\n".join(lines)
+    lines += _csat_lines(kpis)
+    parts: list[Part] = [Plain("\n".join(lines))]
+    if not kpis.polls:
+        parts.append(Plain("\npulse surveys: none"))
+    else:
+        parts.append(Plain("\npulse surveys, newest first:"))
+        for poll in kpis.polls:
+            parts += [Plain("\n• "), *poll_parts(poll), Plain(f": {poll_figures(poll)}")]
+    return Message(tuple(parts))
+
+
+def percent(share: float | None) -> str:
+    return "-" if share is None else f"{share * 100:.0f}%"
+
+
+def _of(csat: Csat) -> str:
+    return f"{percent(csat.share)} of {csat.answers}"
+
+
+def _csat_lines(kpis: Kpis) -> list[str]:
+    """CSAT in all, then per month, stakeholder kind and priority."""
+    csat = kpis.csat
+    if not csat.answers:
+        return ["CSAT: no answers yet"]
+    answers = "1 answer" if csat.answers == 1 else f"{csat.answers} answers"
+    lines = [
+        f"CSAT: {percent(csat.share)} solved it, of {answers} "
+        f"(solved it {csat.solved}, partly {csat.partly}, no {csat.no})"
+    ]
+    for label, by in (
+        ("month", kpis.csat_by_month),
+        ("stakeholder", kpis.csat_by_stakeholder),
+        ("priority", kpis.csat_by_priority),
+    ):
+        shown = ", ".join(f"{key} {_of(value)}" for key, value in by.items())
+        lines.append(f"CSAT by {label}: {shown or 'none'}")
+    return lines
+
+
+def poll_parts(poll: PollResult) -> list[Part]:
+    """``2025-12-01 10:00 UTC “How well…” (1-5)``: which occurrence of which survey."""
+    return [
+        Plain(f"{poll.scheduled_for:%Y-%m-%d %H:%M} UTC “"),
+        Quote(excerpt(poll.question, QUESTION_EXCERPT)),
+        Plain(f"” ({poll.scale})"),
+    ]
+
+
+def poll_mean(poll: PollResult, split: PollSplit) -> str:
+    """``4.2``, or ``75% yes``."""
+    if split.mean is None:
+        return "-"
+    return f"{split.mean:.1f}" if poll.scale == "1-5" else f"{percent(split.mean)} yes"
+
+
+def poll_figures(poll: PollResult) -> str:
+    """``mean 4.2 from 12 answers (1: 0, ...); internal 4.5 from 8, external 3.5 from 4``."""
+    total = poll.total
+    if not total.answers:
+        return "no answers"
+    mean = poll_mean(poll, total)
+    if poll.scale == "1-5":
+        mean = f"mean {mean}"
+    answers = "1 answer" if total.answers == 1 else f"{total.answers} answers"
+    spread = ", ".join(f"{label}: {count}" for label, count in total.distribution.items())
+    kinds = ", ".join(
+        f"{kind} {poll_mean(poll, split)} from {split.answers}"
+        for kind, split in poll.by_stakeholder.items()
+        if split.answers
+    )
+    return f"{mean} from {answers} ({spread})" + (f"; {kinds}" if kinds else "")

@@ -13,7 +13,7 @@ from bot.dashboard_access import LINK_LIFETIME
 from bot.errors import TrackerFailed, first_line
 from bot.issue_links import IssueRef
 from bot.items import Item, ItemKind, Status
-from bot.kpis import Kpis, format_kpis
+from bot.kpis import Kpis, kpis_message
 from bot.lists import ItemList
 from bot.messages import Message, Part, Plain, Quote
 from bot.presenting import describe_line, issue_name, issue_parts, votes
@@ -237,7 +237,7 @@ def corrected(item: Item, value: str) -> Message:
 
 
 def stats(kpis: Kpis) -> Message:
-    return Message.of(format_kpis(kpis))
+    return kpis_message(kpis)
 
 
 def _reminder_parts(reminder: Reminder, now: datetime) -> list[Part | str]:

@@ -57,3 +57,10 @@ def milliseconds_sql(dialect: Dialect, start: str, end: str) -> str:
     if is_postgres(dialect):
         return f"GREATEST(0, CAST(round(extract(epoch FROM ({end}) - ({start})) * 1000) AS bigint))"
     return f"max(0, CAST(round((julianday({end}) - julianday({start})) * 86400000.0) AS INTEGER))"
+
+
+def utc_month_label(dialect: Dialect, moment: Any) -> ColumnElement[str]:
+    """``2026-11``: the UTC month of the moment column ``moment``."""
+    if is_postgres(dialect):
+        return func.to_char(func.timezone("UTC", moment), "YYYY-MM")
+    return func.strftime("%Y-%m", moment)

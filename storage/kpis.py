@@ -12,6 +12,10 @@ precise the times are.
 
 ``rebuild_kept_figures`` counts every kept figure again from the rows, for a bulk load that
 went around the triggers (bench/roadmap.py).
+
+The surveys' figures (issue 18) are counted in SQL from their own tables, grouped, on the
+indexes on the answer's and the poll's moment: there is one answer per person per shipped
+item and per poll, far fewer than items, so no kept figures are needed for them.
 """
 
 from __future__ import annotations
@@ -36,15 +40,27 @@ from bot.kpis import (
     AGE_LIMITS_DAYS,
     DURATION_SERIES,
     ITEM_SERIES,
+    ORDER,
+    POLLS_SHOWN,
     VOTE_BUCKETS,
     VOTE_LIMITS,
+    Csat,
     Durations,
     KpiCharts,
     Kpis,
+    PollResult,
+    PollSplit,
     bucket_of,
 )
-from storage.dialect import milliseconds_between, milliseconds_sql, utc_day, utc_month
-from storage.rows import stored
+from bot.surveys import Scale, ShipAnswer
+from storage.dialect import (
+    milliseconds_between,
+    milliseconds_sql,
+    utc_day,
+    utc_month,
+    utc_month_label,
+)
+from storage.rows import stored, utc
 from storage.tables import (
     items,
     kpi_events,
@@ -52,6 +68,9 @@ from storage.tables import (
     kpi_open_votes,
     sla_breaches,
     status_changes,
+    survey_answers,
+    survey_poll_answers,
+    survey_polls,
     workspaces,
 )
 from storage.workspaces import WorkspaceIds
@@ -236,6 +255,7 @@ class SqlKpis:
                 )
             )
         ).scalar_one()
+        csat = await _csat_groups(self._conn, ids, since, until)
         return Kpis(
             workspace,
             since,
@@ -251,6 +271,11 @@ class SqlKpis:
             to_ship=durations(histograms[_SHIP]),
             sla_breaches=breaches,
             open_breaches=open_breaches,
+            csat=_csat_by(csat, 4, ["all"]).get("all", Csat()),
+            csat_by_month=_csat_by(csat, 0, sorted({key[0] for key in csat})),
+            csat_by_stakeholder=_csat_by(csat, 1, ORDER["stakeholder"]),
+            csat_by_priority=_csat_by(csat, 2, ORDER["priority"]),
+            polls=await poll_results(self._conn, ids, since, until),
         )
 
     async def charts(
@@ -291,6 +316,12 @@ class SqlKpis:
             )
         ):
             votes[bucket_of(voted, VOTE_LIMITS)] += count
+        csat_per_month = [Csat()] * months
+        if months:
+            csat = await _csat_groups(self._conn, [workspace_id], _midnight(month_starts[0]), until)
+            labels = [f"{month:%Y-%m}" for month in month_starts]
+            csat_per_month = [_csat_by(csat, 0, labels).get(label, Csat()) for label in labels]
+        polls = await poll_results(self._conn, [workspace_id], None, until)
         return KpiCharts(
             week_starts,
             per_week,
@@ -299,6 +330,8 @@ class SqlKpis:
             list(zip(AGE_BUCKETS, ages, strict=True)),
             breaches,
             [(label, votes[index]) for index, label in enumerate(VOTE_BUCKETS)],
+            csat_per_month,
+            polls[::-1],
         )
 
     # -- reading the kept figures -----------------------------------------------------------
@@ -532,6 +565,128 @@ class SqlKpis:
         ]
         row = (await self._conn.execute(select(*counts))).one()
         return [int(count) for count in row]
+
+
+# -- surveys (issue 18) -------------------------------------------------------------------------
+
+# (month ``2026-11``, item's stakeholder, item's priority or ``none``, answer, ``all``)
+# -> answers; the last part groups them all together.
+_CsatGroups = Counter[tuple[str, str, str, str, str]]
+
+
+async def _csat_groups(
+    conn: AsyncConnection, ids: list[int], since: datetime | None, until: datetime
+) -> _CsatGroups:
+    """The answers about shipped items given in ``[since, until)``, counted by the month they
+    were given in and the item's stakeholder kind and priority."""
+    month = utc_month_label(conn.dialect, survey_answers.c.answered_at)
+    priority = func.coalesce(items.c.priority, "none")
+    period = [survey_answers.c.workspace_id.in_(ids), survey_answers.c.answered_at < stored(until)]
+    if since is not None:
+        period.append(survey_answers.c.answered_at >= stored(since))
+    rows = await conn.execute(
+        select(month, items.c.stakeholder, priority, survey_answers.c.answer, func.count())
+        .select_from(survey_answers.join(items, items.c.id == survey_answers.c.item_id))
+        .where(*period)
+        .group_by(month, items.c.stakeholder, priority, survey_answers.c.answer)
+    )
+    groups: _CsatGroups = Counter()
+    for *key, count in rows:
+        groups[(key[0], key[1], key[2], key[3], "all")] += int(count)
+    return groups
+
+
+def _csat(answers: Counter[str]) -> Csat:
+    return Csat(
+        answers=sum(answers.values()),
+        solved=answers[ShipAnswer.SOLVED.value],
+        partly=answers[ShipAnswer.PARTLY.value],
+        no=answers[ShipAnswer.NO.value],
+    )
+
+
+def _csat_by(groups: _CsatGroups, position: int, order: Sequence[str]) -> dict[str, Csat]:
+    """The answers by one part of the key (0 month, 1 stakeholder, 2 priority, 4 all), those
+    with answers only: the known values in ``order``, then any others."""
+    answers: dict[str, Counter[str]] = {}
+    for key, count in groups.items():
+        answers.setdefault(key[position], Counter())[key[3]] += count
+    keys = [key for key in order if key in answers] + sorted(set(answers) - set(order))
+    return {key: _csat(answers[key]) for key in keys}
+
+
+def _split(scale: Scale, values: Counter[int]) -> PollSplit:
+    """A poll's answers (value -> how many); values outside its scale are not counted."""
+    counted = {value: values[value] for value in scale.values}
+    answers = sum(counted.values())
+    mean = sum(value * n for value, n in counted.items()) / answers if answers else None
+    return PollSplit(answers, mean, {scale.label(value): n for value, n in counted.items()})
+
+
+async def poll_results(
+    conn: AsyncConnection,
+    ids: list[int],
+    since: datetime | None,
+    until: datetime,
+    limit: int = POLLS_SHOWN,
+) -> list[PollResult]:
+    """The pulse survey occurrences of the workspaces ``ids`` scheduled in ``[since, until)``,
+    newest first, at most ``limit``, each with its answers in all and by the answerers'
+    stakeholder kind."""
+    period = [survey_polls.c.workspace_id.in_(ids), survey_polls.c.scheduled_for < stored(until)]
+    if since is not None:
+        period.append(survey_polls.c.scheduled_for >= stored(since))
+    polls = (
+        await conn.execute(
+            select(
+                survey_polls.c.id,
+                survey_polls.c.channel_id,
+                survey_polls.c.question,
+                survey_polls.c.scale,
+                survey_polls.c.scheduled_for,
+            )
+            .where(*period)
+            .order_by(survey_polls.c.scheduled_for.desc(), survey_polls.c.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    if not polls:
+        return []
+    counted: dict[int, dict[str, Counter[int]]] = {
+        poll.id: {kind: Counter() for kind in ORDER["stakeholder"]} for poll in polls
+    }
+    rows = await conn.execute(
+        select(
+            survey_poll_answers.c.poll_id,
+            survey_poll_answers.c.stakeholder,
+            survey_poll_answers.c.value,
+            func.count(),
+        )
+        .where(survey_poll_answers.c.poll_id.in_(list(counted)))
+        .group_by(
+            survey_poll_answers.c.poll_id,
+            survey_poll_answers.c.stakeholder,
+            survey_poll_answers.c.value,
+        )
+    )
+    for poll_id, stakeholder, value, count in rows:
+        counted[poll_id].setdefault(stakeholder, Counter())[int(value)] += int(count)
+    results = []
+    for poll_id, channel_id, question, scale_value, scheduled_for in polls:
+        scale = Scale(scale_value)
+        by_kind = counted[poll_id]
+        results.append(
+            PollResult(
+                poll_id=poll_id,
+                channel_id=channel_id,
+                question=question,
+                scale=scale.value,
+                scheduled_for=utc(scheduled_for),
+                total=_split(scale, sum(by_kind.values(), Counter[int]())),
+                by_stakeholder={kind: _split(scale, values) for kind, values in by_kind.items()},
+            )
+        )
+    return results
 
 
 # -- rebuilding the kept figures from the rows --------------------------------------------------

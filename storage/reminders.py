@@ -14,6 +14,7 @@ from bot.identity import Workspace
 from bot.items import OPEN_STATUSES, ItemKind, Priority, Stakeholder, Status
 from bot.reminders import Reminder
 from storage.dialect import insert_ignoring_duplicates
+from storage.kpis import poll_results
 from storage.links import links_by_number
 from storage.rows import person_columns, stored, to_line, to_reminder, utc
 from storage.tables import items, reminder_occurrences, reminders, status_changes, workspaces
@@ -258,6 +259,7 @@ class SqlReminders:
             for lines in (new_requests, top_voted, waiting)
         )
         moves = [replace(move, links=linked.get(move.number, ())) for move in moves]
+        last_poll = await poll_results(self._conn, [workspace_id], None, end, limit=1)
         return RoadmapFacts(
             since=start,
             until=end,
@@ -270,6 +272,7 @@ class SqlReminders:
             waiting_total=waiting_total,
             new_items=new_items,
             new_feedback=by_kind.get(ItemKind.FEEDBACK, 0),
+            last_poll=last_poll[0] if last_poll else None,
         )
 
     async def _lines(self, query: Any) -> list[ItemLine]:

@@ -221,14 +221,16 @@ def line_chart(
     *,
     unit: str = "",
     scale: float = 1.0,
+    ticks: Sequence[float] = (),
 ) -> Chart:
     """One line per series over the labels; ``None`` is a gap (nothing happened there).
-    Values are divided by ``scale`` and shown in ``unit`` (hours for seconds/3600)."""
+    Values are divided by ``scale`` and shown in ``unit`` (hours for seconds/3600). ``ticks``
+    fixes the axis (a scale of 1 to 5, a share up to 100%), which otherwise fits the values."""
     chart_id = _slug(title)
     names = list(series)
     scaled = {name: [None if v is None else v / scale for v in series[name]] for name in names}
     known = [v for values in scaled.values() for v in values if v is not None]
-    ticks = nice_ticks(max(known, default=0.0), whole=False)
+    ticks = list(ticks) or nice_ticks(max(known, default=0.0), whole=False)
     frame = _Frame(len(labels), ticks[-1])
 
     def tick_text(value: float) -> str:

@@ -44,6 +44,7 @@ from bot.errors import (
 )
 from bot.identity import Person, Workspace
 from bot.items import ItemKind, Priority, Stakeholder, Status
+from bot.kpis import percent
 from bot.presenting import TRACKER_LABELS, issue_name
 from bot.reminders import ReminderKind
 from bot.schedules import EXAMPLES, ScheduleError
@@ -407,6 +408,9 @@ class Dashboard:
                 "figures": views.kpi_figures(kpis),
                 "durations": views.kpi_durations(kpis),
                 "charts": views.kpi_charts(charts),
+                "csat_share": percent(kpis.csat.share),
+                "csat_tables": views.csat_tables(kpis),
+                "polls": views.poll_lines(kpis),
             },
             guest=guest,
         )

@@ -5,7 +5,7 @@ the KPI charts. No HTTP here, so all of it is plain to test."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeVar
@@ -16,7 +16,17 @@ from bot.backlog import BacklogFilter, Sort
 from bot.identity import Person, Platform
 from bot.issue_links import IssueLink
 from bot.items import ALLOWED_TRANSITIONS, Item, ItemKind, Priority, Stakeholder, Status
-from bot.kpis import ORDER, KpiCharts, Kpis, duration
+from bot.kpis import (
+    ORDER,
+    Csat,
+    KpiCharts,
+    Kpis,
+    PollResult,
+    PollSplit,
+    duration,
+    percent,
+    poll_mean,
+)
 from bot.presenting import issue_name
 from bot.webhook_events import EventType
 from bot.webhooks import Attempt, DeliveryState
@@ -288,7 +298,124 @@ def kpi_charts(charts: KpiCharts) -> list[Chart]:
             [count for _, count in charts.votes_on_open],
         )
     )
+    drawn.append(_csat_chart(months, charts.csat_per_month))
+    drawn += _poll_charts(charts.polls)
     return drawn
+
+
+PERCENT_TICKS = (0.0, 25.0, 50.0, 75.0, 100.0)
+FIVE_TICKS = (0.0, 1.0, 2.0, 3.0, 4.0, 5.0)
+
+
+def _in_percent(share: float | None) -> float | None:
+    return None if share is None else round(share * 100, 1)
+
+
+def _with_answers(chart: Chart, answers: Sequence[int]) -> Chart:
+    """The chart's table with a column of how many answers each point stands for."""
+    rows = [[*row, f"{count:,}"] for row, count in zip(chart.rows, answers, strict=True)]
+    return replace(chart, columns=[*chart.columns, "answers"], rows=rows)
+
+
+def _csat_chart(months: list[str], per_month: list[Csat]) -> Chart:
+    chart = line_chart(
+        "CSAT per month",
+        "The share of “Solved it” among the answers to “Did this solve it?” given each "
+        "month, from the people who wanted the items shipped.",
+        months,
+        {"CSAT": [_in_percent(csat.share) for csat in per_month]},
+        unit="%",
+        ticks=PERCENT_TICKS,
+    )
+    return _with_answers(chart, [csat.answers for csat in per_month])
+
+
+def _occurrences(polls: Sequence[PollResult]) -> list[str]:
+    """Each occurrence by its day (``Dec 1``), with its time when two share a day."""
+    days = [f"{poll.scheduled_for:%b} {poll.scheduled_for.day}" for poll in polls]
+    return [
+        f"{day} {poll.scheduled_for:%H:%M}" if days.count(day) > 1 else day
+        for day, poll in zip(days, polls, strict=True)
+    ]
+
+
+def _poll_charts(polls: Sequence[PollResult]) -> list[Chart]:
+    """One chart per scale the pulse surveys used (a 1-5 one when there were none): each
+    occurrence's mean (the share of yes), in all and by internal and external answerers."""
+    drawn = []
+    for scale in ("1-5", "yes/no"):
+        shown = [poll for poll in polls if poll.scale == scale]
+        if not shown and (scale != "1-5" or polls):
+            continue
+        five = scale == "1-5"
+
+        def mean(split: PollSplit, five: bool = five) -> float | None:
+            if split.mean is None:
+                return None
+            return round(split.mean, 2) if five else _in_percent(split.mean)
+
+        series = {"all": [mean(poll.total) for poll in shown]}
+        for kind in ORDER["stakeholder"]:
+            series[kind] = [mean(poll.by_stakeholder.get(kind, PollSplit())) for poll in shown]
+        what = (
+            "The mean answer (1 to 5)" if five else "The share of yes"
+        ) + " to each pulse survey posted, in all and from internal and external stakeholders."
+        chart = line_chart(
+            f"Pulse surveys ({scale})",
+            what,
+            _occurrences(shown),
+            series,
+            unit="" if five else "%",
+            ticks=FIVE_TICKS if five else PERCENT_TICKS,
+        )
+        drawn.append(_with_answers(chart, [poll.total.answers for poll in shown]))
+    return drawn
+
+
+@dataclass(frozen=True, slots=True)
+class CsatLine:
+    """One row of a CSAT table: its name, the share that said *Solved it*, the answers."""
+
+    name: str
+    share: str
+    csat: Csat
+
+
+def csat_tables(kpis: Kpis) -> list[tuple[str, list[CsatLine]]]:
+    """The CSAT by month, stakeholder kind and priority, as ``/roadmap stats`` gives them."""
+    return [
+        (name, [CsatLine(label(key), percent(csat.share), csat) for key, csat in by.items()])
+        for name, by in (
+            ("month", kpis.csat_by_month),
+            ("stakeholder", kpis.csat_by_stakeholder),
+            ("priority", kpis.csat_by_priority),
+        )
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class PollLine:
+    """One pulse survey occurrence as the KPI page lists it."""
+
+    poll: PollResult
+    mean: str
+    by_stakeholder: list[tuple[str, str, int]]
+    distribution: str
+
+
+def poll_lines(kpis: Kpis) -> list[PollLine]:
+    return [
+        PollLine(
+            poll,
+            poll_mean(poll, poll.total),
+            [
+                (kind, poll_mean(poll, split), split.answers)
+                for kind, split in poll.by_stakeholder.items()
+            ],
+            ", ".join(f"{value}: {count}" for value, count in poll.total.distribution.items()),
+        )
+        for poll in kpis.polls
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,15 +8,22 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractContextManager
 from functools import partial
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 import aiohttp
 import discord
 import yarl
 from discord import app_commands
 
-from adapters.discord.chat import MAX_RATELIMIT_WAIT, NO_PINGS, ChannelChat, InteractionChat
-from adapters.discord.formatting import MESSAGE_LIMIT, chunks, render, same_emoji
+from adapters.discord.buttons import comment_form, pieces
+from adapters.discord.chat import (
+    MAX_RATELIMIT_WAIT,
+    NO_PINGS,
+    Answer,
+    ChannelChat,
+    InteractionChat,
+)
+from adapters.discord.formatting import MESSAGE_LIMIT, same_emoji
 from adapters.discord.modal import FormChoices, build_form, submitted_text
 from adapters.discord.observed import answered, arrived
 from adapters.discord.payloads import routable
@@ -30,9 +37,11 @@ from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import ItemKind, Priority, Stakeholder
 from bot.messages import Message
 from bot.observations import UNOBSERVED, Observations
+from bot.surveys import ACTION_PREFIX
 from bot.text import MAX_TEXT_LENGTH
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Discord wants the first answer to an interaction within 3 s. The work normally takes a few
 # milliseconds and is answered with the thank-you itself; when it is not done after this long
@@ -287,9 +296,13 @@ class DiscordAdapter:
             answered(interaction)
             answer = await self._roadmap_answer(interaction, ask)
             try:
-                for part in chunks(render(answer)):
+                for part, buttons in pieces(answer):
                     await interaction.followup.send(
-                        part, ephemeral=True, allowed_mentions=NO_PINGS, suppress_embeds=True
+                        part,
+                        ephemeral=True,
+                        allowed_mentions=NO_PINGS,
+                        suppress_embeds=True,
+                        **buttons,
                     )
             except discord.HTTPException as error:
                 log.error("could not answer /roadmap: %s", error)
@@ -384,13 +397,24 @@ class DiscordAdapter:
             await self._record(interaction, Ask(kind, text or "", priority, anonymous))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Form submissions; commands reach ``on_command`` through the command tree."""
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        if not routable(interaction):
+        """Presses of the core's buttons, the comment forms they open, and the forms of
+        ``/feedback`` and ``/request``; commands reach ``on_command`` through the command
+        tree. Each is read from the interaction alone (see adapters/discord/buttons.py)."""
+        kind = interaction.type
+        if kind not in (PRESSED, SUBMITTED) or not routable(interaction):
             return
         data: dict[str, Any] = dict(interaction.data or {})
-        choices = FormChoices.parse(str(data.get("custom_id", "")))
+        custom_id = data.get("custom_id")
+        if not isinstance(custom_id, str):
+            log.info("ignored a component or form whose custom id is not text")
+            return
+        if custom_id.startswith(ACTION_PREFIX):
+            if kind is PRESSED:
+                await self.on_press(interaction, custom_id)
+            else:
+                await self.on_comment(interaction, custom_id, submitted_text(data))
+            return
+        choices = FormChoices.parse(custom_id) if kind is SUBMITTED else None
         if choices is None:
             return
         ask = Ask(choices.kind, submitted_text(data), choices.priority, choices.anonymous)
@@ -416,6 +440,88 @@ class DiscordAdapter:
             except discord.HTTPException as error:
                 log.error("could not defer a slow interaction: %s", error)
         await work
+
+    # -- the core's buttons -------------------------------------------------------------------
+
+    async def on_press(self, interaction: discord.Interaction, action: str) -> None:
+        """One of the core's buttons pressed: the answer is shown to the presser alone, or the
+        comment form opens. A replayed delivery presses again, which the core counts once."""
+        assert self._conversation is not None, "this adapter only registers commands"
+        conversation = self._conversation
+        with self._handling(interaction, "button"):
+            speaker = self._presser(interaction)
+            if speaker is None:
+                log.info("ignored a press that names nobody or no channel")
+                return
+            chat = InteractionChat.private(interaction)
+            answer = await self._in_time(chat, conversation.press(speaker, action))
+            if answer is None:
+                answer = replies.WENT_WRONG
+            if isinstance(answer, Message):
+                await chat.post_private(speaker.channel_id, speaker.person, answer)
+            elif chat.answer is not Answer.NONE:
+                # Discord opens a form only as the first answer to a press, and this one had
+                # to be deferred while the core took its time.
+                await chat.post_private(speaker.channel_id, speaker.person, FORM_TOO_LATE)
+            else:
+                await self._open_form(interaction, comment_form(answer))
+
+    async def on_comment(self, interaction: discord.Interaction, action: str, text: str) -> None:
+        """The comment typed into a form a press opened; the core's answer, privately."""
+        assert self._conversation is not None, "this adapter only registers commands"
+        conversation = self._conversation
+        with self._handling(interaction, "comment form"):
+            speaker = self._presser(interaction)
+            if speaker is None:
+                log.info("ignored a comment that names nobody or no channel")
+                return
+            chat = InteractionChat.private(interaction)
+            answer = await self._in_time(chat, conversation.comment(speaker, action, text))
+            if answer is None:
+                answer = replies.text_back(replies.WENT_WRONG, text)
+            await chat.post_private(speaker.channel_id, speaker.person, answer)
+
+    async def _in_time(self, chat: InteractionChat, work: Awaitable[T]) -> T | None:
+        """``work``'s outcome, deferring the interaction (privately) when it is not done
+        within ``defer_after``: Discord wants a first answer within 3 s. ``None`` when it
+        failed, which the core's entry points promise never to do (so it is logged as a bug)."""
+        task = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({task}, timeout=self._defer_after)
+        if not done:
+            try:
+                await chat.defer()
+            except discord.HTTPException as error:
+                log.error("could not defer a slow press or comment: %s", error)
+        try:
+            return await task
+        except Exception:
+            log.exception("the core failed to answer a press or a comment")
+            return None
+
+    async def _open_form(self, interaction: discord.Interaction, form: discord.ui.Modal) -> None:
+        try:
+            await interaction.response.send_modal(form)
+            answered(interaction)
+        except discord.HTTPException as error:
+            answered(interaction, ok=False)
+            # Discord no longer takes an answer to this press (a replayed delivery, or one
+            # answered after its 3 s): nobody is waiting for this form.
+            log.info("could not open the comment form: %s", error)
+
+    def _presser(self, interaction: discord.Interaction) -> Speaker | None:
+        """Who pressed, and where. A press in a direct message has no server: its workspace
+        is left empty and the core takes it from the button's token."""
+        user = _user_of(interaction)
+        if user is None or interaction.channel_id is None:
+            return None
+        guild = interaction.guild_id
+        return Speaker(
+            Workspace(Platform.DISCORD, "" if guild is None else str(guild)),
+            str(interaction.channel_id),
+            _person(user),
+            self.stakeholder(user),
+            direct=guild is None,
+        )
 
     def stakeholder(self, user: discord.User | discord.Member) -> Stakeholder:
         """External when the member has one of the configured roles (by name or id)."""
@@ -623,6 +729,14 @@ class DiscordAdapter:
             log.error(
                 "the Discord connection ended with an error", exc_info=self._connection.exception()
             )
+
+
+PRESSED = discord.InteractionType.component
+SUBMITTED = discord.InteractionType.modal_submit
+# Said when a press that should open a form took too long for Discord to let it open.
+FORM_TOO_LATE = Message.of(
+    "Discord gave up waiting for the comment form to open; press the button again."
+)
 
 
 # What discord.py raises for an interaction that does not match the commands as they were

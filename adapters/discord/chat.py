@@ -23,12 +23,13 @@ import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
 
-from adapters.discord.formatting import chunks, render
+from adapters.discord.buttons import pieces, with_view
+from adapters.discord.formatting import render
 from adapters.discord.observed import answered
 from bot.identity import MessageRef, Person
 from bot.messages import Mention, Message
@@ -46,6 +47,9 @@ MAX_RATELIMIT_WAIT = 30.0
 # How long one post may take, rate-limit waits and discord.py's own retries of 5xx included
 # (those alone sleep 25 s; its HTTP session waits 5 minutes for an answer).
 POST_DEADLINE = 20.0
+
+# Discord's "Interaction has already been acknowledged" (its JSON error codes).
+ALREADY_ACKNOWLEDGED = 40060
 
 # What the client allows by default: nothing pings. A message that names people passes
 # ``mentioning`` instead, which allows those users and no one else.
@@ -154,6 +158,13 @@ class InteractionChat:
         self._lock = asyncio.Lock()
         self.answer = Answer.NONE
 
+    @classmethod
+    def private(cls, interaction: discord.Interaction) -> InteractionChat:
+        """The chat of an interaction answered only privately (a press of the core's
+        buttons): deferred, it thinks where only the person sees it, as for an anonymous
+        item."""
+        return cls(interaction, anonymous=True)
+
     async def defer(self) -> None:
         async with self._lock:
             if self.answer is not Answer.NONE:
@@ -177,23 +188,27 @@ class InteractionChat:
         content, allowed = render(message), mentioning(message)
         async with self._lock:
             message_id = await deliver(
-                self._answer(content, allowed), POST_DEADLINE, interaction_failure
+                self._answer(content, allowed, with_view(message)),
+                POST_DEADLINE,
+                interaction_failure,
             )
         if message_id is None:
             raise ChatFailed("Discord did not say which message carries the response")
         return MessageRef(channel_id, str(message_id))
 
-    async def _answer(self, content: str, allowed: discord.AllowedMentions) -> int | None:
+    async def _answer(
+        self, content: str, allowed: discord.AllowedMentions, buttons: dict[str, Any]
+    ) -> int | None:
         if self.answer is Answer.NONE:
             callback = await self._interaction.response.send_message(
-                content, allowed_mentions=allowed, suppress_embeds=True
+                content, allowed_mentions=allowed, suppress_embeds=True, **buttons
             )
             answered(self._interaction)
             self.answer = Answer.DONE
             return callback.message_id
         if self.answer is Answer.DEFERRED_PUBLIC:
             edited = await self._interaction.edit_original_response(
-                content=content, allowed_mentions=allowed
+                content=content, allowed_mentions=allowed, **buttons
             )
             self.answer = Answer.DONE
             return edited.id
@@ -210,23 +225,30 @@ class InteractionChat:
         return await find_posted(self._interaction.client, channel_id, marker, since, thread)
 
     async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
-        parts = chunks(render(message))
+        parts = pieces(message)
         async with self._lock:
             try:
                 await self._private(parts)
             except discord.HTTPException as error:
+                if error.code == ALREADY_ACKNOWLEDGED:
+                    # A delivery of the interaction repeated after a reconnect: the first
+                    # one was answered.
+                    log.info("an interaction was answered already: %s", error)
+                    return
                 log.error("could not answer an interaction privately: %s", error)
 
-    async def _private(self, parts: list[str]) -> None:
+    async def _private(self, parts: list[tuple[str, dict[str, Any]]]) -> None:
         interaction = self._interaction
-        first, rest = parts[0], parts[1:]
+        (first, buttons), rest = parts[0], parts[1:]
         if self.answer is Answer.NONE:
             await interaction.response.send_message(
-                first, ephemeral=True, allowed_mentions=NO_PINGS, suppress_embeds=True
+                first, ephemeral=True, allowed_mentions=NO_PINGS, suppress_embeds=True, **buttons
             )
             answered(interaction)
         elif self.answer is Answer.DEFERRED_PRIVATE:
-            await interaction.edit_original_response(content=first, allowed_mentions=NO_PINGS)
+            await interaction.edit_original_response(
+                content=first, allowed_mentions=NO_PINGS, **buttons
+            )
         else:
             if self.answer is Answer.DEFERRED_PUBLIC:
                 # The public "thinking" placeholder cannot turn private; it goes, and the
@@ -234,9 +256,9 @@ class InteractionChat:
                 await interaction.delete_original_response()
             rest = parts
         self.answer = Answer.DONE
-        for part in rest:
+        for part, buttons in rest:
             await interaction.followup.send(
-                part, ephemeral=True, allowed_mentions=NO_PINGS, suppress_embeds=True
+                part, ephemeral=True, allowed_mentions=NO_PINGS, suppress_embeds=True, **buttons
             )
 
     async def reply_in_thread(
@@ -302,8 +324,8 @@ class ChannelChat:
     async def post_private(self, channel_id: str, person: Person, message: Message) -> None:
         try:
             dm = await self._client.create_dm(discord.Object(int(person.user_id)))
-            for part in chunks(render(message)):
-                await dm.send(part, allowed_mentions=NO_PINGS, suppress_embeds=True)
+            for part, buttons in pieces(message):
+                await dm.send(part, allowed_mentions=NO_PINGS, suppress_embeds=True, **buttons)
         except discord.HTTPException as error:
             # People can close their DMs to server members; there is no other private way.
             log.info("could not send a direct message: %s", error)
@@ -324,6 +346,7 @@ async def post_in_channel(
         suppress_embeds=True,
         # discord.py sends a nonce with ``enforce_nonce`` (see the module's docstring).
         nonce=nonce(marker),
+        **with_view(message),
     )
     sent = await deliver(posting, deadline)
     return MessageRef(channel_id, str(sent.id))
@@ -349,6 +372,7 @@ async def reply_in_channel(
         allowed_mentions=mentioning(message),
         suppress_embeds=True,
         nonce=nonce(marker),
+        **with_view(message),
     )
     sent = await deliver(posting, deadline)
     return MessageRef(channel_id, str(sent.id))
@@ -385,8 +409,8 @@ async def direct_message(client: discord.Client, person: Person, message: Messag
 
     async def send() -> None:
         dm = await client.create_dm(discord.Object(int(person.user_id)))
-        for part in chunks(render(message)):
-            await dm.send(part, allowed_mentions=NO_PINGS, suppress_embeds=True)
+        for part, buttons in pieces(message):
+            await dm.send(part, allowed_mentions=NO_PINGS, suppress_embeds=True, **buttons)
 
     def refused(error: discord.HTTPException) -> ChatFailed:
         said = f"{error.status} {error.code}"

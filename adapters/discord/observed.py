@@ -28,9 +28,12 @@ class _Arrival:
 
 
 def command_of(interaction: discord.Interaction) -> str:
-    """``/feedback``, ``/request``, ``/roadmap``, ``form`` (a modal's submission) or ``other``."""
+    """``/feedback``, ``/request``, ``/roadmap``, ``form`` (a modal's submission), ``button``
+    (a component pressed) or ``other``."""
     if interaction.type is discord.InteractionType.modal_submit:
         return "form"
+    if interaction.type is discord.InteractionType.component:
+        return "button"
     if interaction.type is discord.InteractionType.application_command:
         data: Mapping[str, Any] = interaction.data or {}
         name = data.get("name")

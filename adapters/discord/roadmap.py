@@ -17,6 +17,7 @@ from bot.items import Priority, Stakeholder, Status
 from bot.lists import ItemList
 from bot.reminders import Outlet, ReminderKind
 from bot.slas import TriageChannels
+from bot.surveys import Scale
 
 if TYPE_CHECKING:
     from adapters.discord.app import DiscordAdapter
@@ -27,7 +28,8 @@ StatusChoice = Literal[
 FilterChoice = Literal["open", "mine", "must-have", "external"]
 PriorityChoice = Literal["must-have", "good-to-have"]
 StakeholderChoice = Literal["internal", "external"]
-KindChoice = Literal["roadmap", "prompt"]
+KindChoice = Literal["roadmap", "prompt", "survey"]
+ScaleChoice = Literal["1-5", "yes/no"]
 
 
 class InteractionRoles:
@@ -95,18 +97,25 @@ def roadmap_group(adapter: DiscordAdapter) -> app_commands.Group:
     @group.command(name="remind", description="Post roadmap updates in this channel on a schedule")
     @app_commands.describe(
         schedule="e.g. every monday at 09:00 in Europe/Berlin, or a cron expression",
-        kind="roadmap update (the default) or a feedback prompt",
-        text="What a feedback prompt says (leave out for the default)",
+        kind="roadmap update (the default), a feedback prompt, or a pulse survey",
+        text="What a feedback prompt says (leave out for the default), or a survey's question",
+        scale="A survey's answers: 1-5 (the default) or yes/no",
     )
     async def remind(
         interaction: discord.Interaction,
         schedule: app_commands.Range[str, 1, 200],
         kind: KindChoice = "roadmap",
         text: app_commands.Range[str, 1, 1000] | None = None,
+        scale: ScaleChoice | None = None,
     ) -> None:
+        # discord.py passes an option's value as sent, choice or not: one that is not a scale
+        # (which Discord's clients never send) leaves the default.
+        chosen = Scale(scale) if scale in (Scale.FIVE.value, Scale.YES_NO.value) else None
         await answer(
             interaction,
-            lambda talk, speaker: talk.remind(speaker, schedule, ReminderKind(kind), text or ""),
+            lambda talk, speaker: talk.remind(
+                speaker, schedule, ReminderKind(kind), text or "", scale=chosen
+            ),
         )
 
     @group.command(name="reminders", description="This channel's reminders and their next time")

@@ -66,7 +66,11 @@ class CountedDiscordAdapter(DiscordAdapter):
             await super().on_command(interaction, kind, text, priority, anonymous)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        if interaction.type is not discord.InteractionType.modal_submit:
+        # Commands are counted where the command tree hands them over.
+        if interaction.type not in (
+            discord.InteractionType.modal_submit,
+            discord.InteractionType.component,
+        ):
             await super().on_interaction(interaction)
             return
         async with self.interactions.counting():

@@ -94,10 +94,22 @@ class StoredMessage:
     message_reference: JsonDict | None = None
     allowed_mentions: JsonDict | None = None
     interaction_id: str | None = None
+    # Action rows of buttons, as sent (Discord's "components").
+    components: list[JsonDict] = field(default_factory=list)
 
     @property
     def ephemeral(self) -> bool:
         return bool(self.flags & EPHEMERAL)
+
+    @property
+    def buttons(self) -> list[JsonDict]:
+        """Every button under the message, in order, row by row."""
+        return [button for row in self.components for button in row.get("components", [])]
+
+    def button(self, label: str) -> JsonDict:
+        """The button with that label (the test fails when there is none)."""
+        (found,) = [b for b in self.buttons if b.get("label") == label]
+        return found
 
 
 @dataclass
@@ -157,6 +169,43 @@ class Place:
     owners: dict[str, str] | None = None
     channel_type: int = 1
     channel: bool = True
+
+
+# The bot's own DM with someone: no server, the guild install's owner "0" (Discord's
+# "Authorizing Integration Owners Object"), a DM channel (type 1).
+DM = Place(context=BOT_DM, owners={"0": "0"}, channel_type=1)
+
+# Button styles Discord knows (docs/components/reference, "Button Styles"): primary,
+# secondary, success, danger, link, premium.
+BUTTON_STYLES = frozenset({1, 2, 3, 4, 5, 6})
+
+
+def components_valid(components: object) -> bool:
+    """Whether ``components`` (of a message or an interaction response) are action rows as
+    Discord accepts them: at most 5 rows of at most 5 buttons, each with a style, a label of
+    at most 80 characters and a ``custom_id`` of 1-100 characters (a link button, style 5,
+    has a ``url`` instead)."""
+    if components is None:
+        return True
+    if not isinstance(components, list) or len(components) > 5:
+        return False
+    for row in components:
+        if not isinstance(row, dict) or row.get("type") != 1:
+            return False
+        buttons = row.get("components")
+        if not isinstance(buttons, list) or not 1 <= len(buttons) <= 5:
+            return False
+        for button in buttons:
+            if not isinstance(button, dict) or button.get("type") != 2:
+                return False
+            if button.get("style") not in BUTTON_STYLES or len(str(button.get("label", ""))) > 80:
+                return False
+            custom_id = button.get("custom_id")
+            if button.get("style") != 5 and not (
+                isinstance(custom_id, str) and 1 <= len(custom_id) <= 100
+            ):
+                return False
+    return True
 
 
 @dataclass
@@ -439,8 +488,10 @@ class FakeDiscord:
         channel_id: str,
         user_id: str,
         place: Place | None = None,
+        message_id: str | None = None,
     ) -> Dispatched:
-        """Someone submits a form: its text input sits in a label, as current clients send."""
+        """Someone submits a form: its text input sits in a label, as current clients send.
+        A form opened by a button (``message_id``) carries the message the button is under."""
         data = {
             "custom_id": custom_id,
             "components": [
@@ -451,9 +502,35 @@ class FakeDiscord:
                 }
             ],
         }
-        return await self.dispatch(
-            "INTERACTION_CREATE", self._interaction(5, data, guild_id, channel_id, user_id, place)
-        )
+        payload = self._interaction(5, data, guild_id, channel_id, user_id, place)
+        if message_id is not None:
+            payload["message"] = self._render(self.messages[message_id])
+        return await self.dispatch("INTERACTION_CREATE", payload)
+
+    async def press(
+        self,
+        message_id: str,
+        custom_id: str,
+        *,
+        user_id: str,
+        guild_id: str | None = None,
+    ) -> Dispatched:
+        """Someone presses the button ``custom_id`` under the stored message: a Message
+        Component interaction (type 3) whose ``data`` is Discord's "Message Component Data
+        Structure" (``custom_id``, ``component_type`` 2 for a button) and whose ``message`` is
+        the message the button is attached to. In a server (``guild_id``) it carries the
+        member; in the bot's DM no guild and the ``user``, with ``context`` 1 and the guild
+        install's owner "0" (docs/interactions/receiving-and-responding)."""
+        message = self.messages[message_id]
+        data = {"custom_id": custom_id, "component_type": 2}
+        place = None if guild_id is not None else DM
+        payload = self._interaction(3, data, guild_id or "", message.channel_id, user_id, place)
+        payload["message"] = self._render(message)
+        return await self.dispatch("INTERACTION_CREATE", payload)
+
+    async def replay(self, dispatched: Dispatched) -> Dispatched:
+        """The same event delivered again (as after a resume): same payload, same sequence."""
+        return await self.dispatch(dispatched.event, dispatched.data, seq=dispatched.seq)
 
     async def react(
         self,
@@ -902,6 +979,7 @@ class FakeDiscord:
             body.get("message_reference"),
             body.get("allowed_mentions"),
             interaction_id,
+            list(body.get("components") or []),
         )
         self.messages[message.id] = message
         return message
@@ -928,9 +1006,16 @@ class FakeDiscord:
             "pinned": False,
             "type": 19 if message.message_reference else 0,
             "flags": message.flags,
-            "components": [],
+            "components": message.components,
             **({"webhook_id": APPLICATION_ID} if message.interaction_id else {}),
         }
+
+    def _interaction_type(self, interaction_id: str) -> int:
+        for dispatched in reversed(self.dispatched):
+            if dispatched.data.get("id") == interaction_id:
+                kind = dispatched.data.get("type")
+                return kind if isinstance(kind, int) else 2
+        return 2
 
     def _interaction_channel(self, interaction_id: str) -> str:
         for dispatched in reversed(self.dispatched):
@@ -947,10 +1032,12 @@ class FakeDiscord:
         if token in self._originals:
             return 400, {"code": 40060, "message": "Interaction has already been acknowledged."}
         kind, data = int(r.json.get("type", 0)), r.json.get("data") or {}
+        if kind in (4, 5, 7) and not components_valid(data.get("components")):
+            return 400, {"code": 50035, "message": "Invalid Form Body"}
         answer: JsonDict = {
             "interaction": {
                 "id": interaction_id,
-                "type": 2,
+                "type": self._interaction_type(interaction_id),
                 "response_message_loading": kind == 5,
                 "response_message_ephemeral": bool(int(data.get("flags") or 0) & EPHEMERAL),
             }
@@ -974,6 +1061,8 @@ class FakeDiscord:
             return 404, {"code": 10008, "message": "Unknown Message"}
         if "content" in r.json:
             message.content = str(r.json["content"] or "")
+        if "components" in r.json:
+            message.components = list(r.json["components"] or [])
         message.allowed_mentions = r.json.get("allowed_mentions", message.allowed_mentions)
         return 200, self._render(message)
 
@@ -985,6 +1074,8 @@ class FakeDiscord:
         return 204, None
 
     def _followup(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
+        if not components_valid(r.json.get("components")):
+            return 400, {"code": 50035, "message": "Invalid Form Body"}
         token = m.group(2)
         interaction_id = next((i for i, t in self._tokens.items() if t == token), "")
         channel = self._interaction_channel(interaction_id)
@@ -1015,6 +1106,8 @@ class FakeDiscord:
     def _post_message(self, r: Request, m: re.Match[str]) -> tuple[int, Any]:
         if not r.json.get("content"):
             return 400, {"code": 50006, "message": "Cannot send an empty message"}
+        if not components_valid(r.json.get("components")):
+            return 400, {"code": 50035, "message": "Invalid Form Body"}
         channel_id, nonce = m.group(1), r.json.get("nonce")
         if nonce is not None and len(str(nonce)) > 25:
             return 400, {"code": 50035, "message": "Invalid Form Body"}

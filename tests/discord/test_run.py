@@ -191,3 +191,61 @@ def test_sync_without_a_token_names_the_variable(tmp_path: Path) -> None:
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
     result = run_cli("discord", "sync", env=env, cwd=tmp_path)
     assert result.status == 2 and "DISCORD_TOKEN" in result.stderr
+
+
+async def test_run_asks_whether_a_shipped_item_solved_it_and_tells_triage_of_a_no(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """The survey's pieces as ``run`` composes them: the shipped DM's buttons, a press in the
+    DM answered privately, the *No* line in ``DISCORD_TRIAGE_CHANNEL``, the answer exported."""
+    triager, triage_channel = "344444444444444444", "255555555555555555"
+    fake.add_member(ACME_GUILD, triager, "tess", permissions=1 << 5)  # Manage Server
+    fake.guilds[ACME_GUILD].channels[triage_channel] = "triage"
+    env = discord_env(
+        fake,
+        tmp_path,
+        PORT=str(free_port()),
+        DISCORD_TRIAGE_CHANNEL=f"{ACME_GUILD}:{triage_channel}",
+    )
+    dm = f"7{ALICE[1:]}"
+    async with running(env, tmp_path, b"serving Discord"):
+        await fake.wait_until(fake.ready.is_set)
+        await fake.command(
+            "request",
+            guild_id=ACME_GUILD,
+            channel_id=ACME_CHANNEL,
+            user_id=ALICE,
+            options={"text": "dark mode"},
+        )
+        await fake.wait_for("POST", CALLBACK)  # the thank-you: #1 is stored
+        for count, status in enumerate(("planned", "shipped"), start=1):
+            await fake.command(
+                "roadmap",
+                guild_id=ACME_GUILD,
+                channel_id=ACME_CHANNEL,
+                user_id=triager,
+                options={"number": 1, "status": status},
+                subcommand="status",
+            )
+            await fake.wait_for("POST", rf"/channels/{dm}/messages", count=count)
+        asked = fake.channel_messages(dm)[-1]
+        pressed = await fake.press(asked.id, asked.button("No")["custom_id"], user_id=ALICE)
+        await fake.wait_for("POST", rf"/channels/{triage_channel}/messages")
+        await fake.wait_until(
+            lambda: any(m.interaction_id == pressed.data["id"] for m in fake.messages.values())
+        )
+    (answer,) = [m for m in fake.messages.values() if m.interaction_id == pressed.data["id"]]
+    assert answer.ephemeral and "team will hear" in answer.content
+    (line,) = fake.channel_messages(triage_channel)
+    assert "#1" in line.content and "dark mode" in line.content
+    exported = await asyncio.to_thread(
+        run_cli, "export", "--what", "answers", "--format", "json", env=env, cwd=tmp_path
+    )
+    assert exported.status == 0, exported.stderr
+    (row,) = json.loads(exported.stdout)
+    assert (row["survey"], row["number"], row["user_id"], row["answer"]) == (
+        "shipped",
+        1,
+        ALICE,
+        "no",
+    )

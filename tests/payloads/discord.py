@@ -118,6 +118,92 @@ def _command(place: Place, name: str, options: list[JsonDict]) -> JsonDict:
     return _interaction(place, 2, {"id": "1", "name": name, "type": 1, "options": options})
 
 
+def _question(place: Place, channel_id: str) -> JsonDict:
+    # docs/resources/message, "Message Object": the bot's message the buttons are under, with
+    # its action row (docs/components/reference, "Action Row" and "Button").
+    tokens = [(f"fb:csat:1:{answer}:{place.guild_id}", answer) for answer in ("solved", "no")]
+    return {
+        "id": place.message_id,
+        "channel_id": channel_id,
+        "author": {**_user(place.application_id), "username": "feedbackbot", "bot": True},
+        "content": "#1 shipped. Did this solve it?",
+        "timestamp": TIMESTAMP,
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "type": 0,
+        "flags": 0,
+        "components": [
+            {
+                "type": 1,
+                "id": 1,
+                "components": [
+                    {"type": 2, "id": 2 + i, "style": 2, "label": label, "custom_id": token}
+                    for i, (token, label) in enumerate(tokens)
+                ],
+            }
+        ],
+    }
+
+
+def _pressed(place: Place) -> JsonDict:
+    # docs/interactions/receiving-and-responding, "Message Component Data Structure" (a
+    # button: ``component_type`` 2); ``message`` is the message the button is under.
+    token = f"fb:csat:1:solved:{place.guild_id}"
+    payload = _interaction(place, 3, {"custom_id": token, "component_type": 2})
+    payload["message"] = _question(place, place.channel_id)
+    return payload
+
+
+def _pressed_in_dm(place: Place) -> JsonDict:
+    # The same press in the bot's DM: no guild, ``user`` instead of ``member``, ``context`` 1
+    # (BOT_DM), and the guild install's owner "0" ("Authorizing Integration Owners Object").
+    payload = {
+        key: value
+        for key, value in _pressed(place).items()
+        if key not in ("guild_id", "guild", "member", "guild_locale")
+    }
+    payload.update(
+        user=_user(place.user_id),
+        context=1,
+        authorizing_integration_owners={"0": "0"},
+        channel={
+            "id": place.channel_id,
+            "type": 1,
+            "last_message_id": None,
+            "flags": 0,
+            "recipients": [_user(place.user_id)],
+        },
+    )
+    return payload
+
+
+def _commented(place: Place) -> JsonDict:
+    # A comment form opened by a button, submitted: "Modal Submit Data Structure" with the
+    # form's ``custom_id`` (the button's token) and ``message`` (the button's message).
+    payload = _interaction(
+        place,
+        5,
+        {
+            "custom_id": f"fb:csat:1:comment:{place.guild_id}",
+            "components": [
+                {
+                    "type": 18,
+                    "id": 1,
+                    "component": {"type": 4, "id": 2, "custom_id": "text", "value": "Half of it"},
+                }
+            ],
+        },
+    )
+    payload["message"] = _question(place, place.channel_id)
+    return payload
+
+
 def _reaction(place: Place, *, burst: bool, added: bool) -> JsonDict:
     # docs/events/gateway-events, "Message Reaction Add/Remove" (``burst`` for super
     # reactions, ``member``, ``message_author_id`` and ``burst_colors`` on add only).
@@ -218,6 +304,9 @@ def discord_shapes(place: Place) -> list[DiscordShape]:
                 },
             ),
         ),
+        DiscordShape("button pressed", "INTERACTION_CREATE", _pressed(place)),
+        DiscordShape("button pressed in a DM", "INTERACTION_CREATE", _pressed_in_dm(place)),
+        DiscordShape("comment form submitted", "INTERACTION_CREATE", _commented(place)),
         DiscordShape(
             "reaction added", "MESSAGE_REACTION_ADD", _reaction(place, burst=False, added=True)
         ),
