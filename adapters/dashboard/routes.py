@@ -48,6 +48,7 @@ from bot.kpis import percent
 from bot.presenting import TRACKER_LABELS, issue_name
 from bot.reminders import ReminderKind
 from bot.schedules import EXAMPLES, ScheduleError
+from bot.surveys import Scale
 from bot.text import MAX_TEXT_LENGTH, parse_number
 from bot.trackers import TrackerNotConfigured, UnknownIssue
 from bot.webhook_events import ITEM_EVENTS, EventType
@@ -74,6 +75,8 @@ MAX_FIELD = 200
 # The longest endpoint URL taken, and how many recent deliveries the webhooks page lists.
 MAX_URL = 2000
 DELIVERIES_SHOWN = 50
+# The fields of the form that adds a reminder.
+REMINDER_FIELDS = ("channel", "schedule", "kind", "scale", "text")
 # How far back among an endpoint's attempts the page looks for the test just sent.
 TESTS_LOOKED = 20
 # What an endpoint may subscribe to, in the form's order: every item event (a test event goes
@@ -432,9 +435,10 @@ class Dashboard:
             {
                 "reminders": [(r, r.next_at(now)) for r in found],
                 "kinds": list(ReminderKind),
+                "scales": list(Scale),
                 "examples": EXAMPLES,
                 "error": error,
-                "typed": typed or dict.fromkeys(("channel", "schedule", "kind", "text"), ""),
+                "typed": typed or dict.fromkeys(REMINDER_FIELDS, ""),
                 "added": request.query.get("added", ""),
                 "removed": request.query.get("removed", ""),
                 "default_zone": self._core.roadmap.default_zone,
@@ -517,19 +521,27 @@ class Dashboard:
         form = await request.post()
         typed = {
             name: value if isinstance(value := form.get(name), str) else ""
-            for name in ("channel", "schedule", "kind", "text")
+            for name in REMINDER_FIELDS
         }
         try:
             channel = _text(typed["channel"], MAX_FIELD, "The channel")
             schedule = _text(typed["schedule"], MAX_FIELD, "The schedule")
             kind = _choice(ReminderKind, typed["kind"] or "roadmap", "Choose what to post.")
+            scale = _choice(Scale, typed["scale"] or "1-5", "Choose a survey's scale.")
             text = _text(typed["text"], MAX_TEXT_LENGTH, "The prompt's text")
             if not channel:
                 raise _FormError("Which channel? Give its id.")
             if not schedule:
                 raise _FormError("When? Give a schedule, e.g. every monday at 09:00.")
             reminder = await self._core.roadmap.add_reminder(
-                guest.workspace, channel, schedule, kind=kind, text=text, created_by=guest.person
+                guest.workspace,
+                channel,
+                schedule,
+                kind=kind,
+                text=text,
+                created_by=guest.person,
+                # The other kinds have no scale; the form sends one always.
+                scale=scale if kind is ReminderKind.SURVEY else None,
             )
         except (ScheduleError, _FormError) as refused:
             return await self._reminders(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core import Core
 from bot.identity import Platform, Workspace
 from bot.reminders import ReminderKind
+from bot.surveys import Scale
 from tests.dashboard.conftest import MORGAN, Browser, sign_in
 from tests.fakes import ACME, BOB
 
@@ -46,6 +47,39 @@ async def test_an_admin_adds_a_reminder(browser: Browser, core: Core) -> None:
     assert added.created_by == MORGAN
     listed = await browser.get(page.headers["Location"])
     assert f"Reminder #{added.id} is added." in listed.text
+
+
+async def test_an_admin_adds_a_yes_no_survey(browser: Browser, core: Core) -> None:
+    await sign_in(browser, core)
+    page = await browser.post(
+        "/reminders",
+        {
+            "channel": "C-PULSE",
+            "schedule": "every friday at 16:00",
+            "kind": "survey",
+            "scale": "yes/no",
+            "text": "Did this week's deploys go well?",
+        },
+    )
+    assert page.status == 303
+    [added] = await core.roadmap.reminders(ACME)
+    assert (added.kind, added.scale) == (ReminderKind.SURVEY, Scale.YES_NO)
+    assert added.text == "Did this week's deploys go well?"
+    listed = await browser.get(page.headers["Location"])
+    assert "survey (yes/no)" in listed.text
+
+
+async def test_a_prompt_added_with_the_forms_default_scale_has_none(
+    browser: Browser, core: Core
+) -> None:
+    await sign_in(browser, core)
+    page = await browser.post(
+        "/reminders",
+        {"channel": "C-ASK", "schedule": "every day at 12:00", "kind": "prompt", "scale": "1-5"},
+    )
+    assert page.status == 303
+    [added] = await core.roadmap.reminders(ACME)
+    assert (added.kind, added.scale) == (ReminderKind.PROMPT, None)
 
 
 async def test_a_schedule_that_cannot_be_read_is_refused_with_an_example(
