@@ -1,10 +1,12 @@
 """Exactly once, for real: two ``feedbackbot run`` processes on one PostgreSQL database and a
-reminder due every minute. Each occurrence must reach Slack once. Takes about three minutes,
+survey reminder due every minute. Each occurrence must reach Slack once, as one poll, and
+people answering through either process are counted once each. Takes about three minutes,
 since the minutes are real."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import signal
 import subprocess
@@ -23,6 +25,7 @@ from tests.postgres import connected
 from tests.processes import FEEDBACKBOT, free_port
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import FakeSlack
+from tests.slack.signed import SlackSender
 
 OCCURRENCES = 3
 
@@ -58,14 +61,14 @@ async def test_two_replicas_post_every_occurrence_once(
         added = await asyncio.to_thread(
             run_cli,
             *("reminders", "add", "--workspace", "slack:T1", "--channel", "C-ROADMAP"),
-            *("--kind", "prompt", "--text", "Tell us how it goes", "cron * * * * *"),
+            *("--kind", "survey", "--scale", "yes/no", "--text", "Did it go well?"),
+            "cron * * * * *",
             env=env,
             cwd=tmp_path,
         )
         assert added.status == 0, added.stderr
-        replicas = [
-            await Replica.serving({**env, "PORT": str(free_port())}, tmp_path) for _ in "ab"
-        ]
+        ports = [free_port(), free_port()]
+        replicas = [await Replica.serving({**env, "PORT": str(port)}, tmp_path) for port in ports]
         try:
             # Up to a minute to the first occurrence, then one a minute.
             await fake.wait_for("chat.postMessage", OCCURRENCES, timeout=60 * (OCCURRENCES + 1))
@@ -76,15 +79,51 @@ async def test_two_replicas_post_every_occurrence_once(
             async with asyncio.timeout(60):
                 for replica in replicas:
                     await replica.fired_for(newest)
+            # Three people answer the first poll through either process; one changes her mind.
+            yes, no = buttons(fake.calls_to("chat.postMessage")[0].args)
+            senders = [SlackSender(f"http://127.0.0.1:{port}", SECRET) for port in ports]
+            for sender, action, user in (
+                (senders[0], yes, "U-ANN"),
+                (senders[1], no, "U-BEN"),
+                (senders[1], yes, "U-CAT"),
+                (senders[0], no, "U-ANN"),
+                (senders[1], no, "U-ANN"),
+            ):
+                pressed = await sender.block_actions(action, user_id=user, channel_id="C-ROADMAP")
+                assert pressed.status_code == 200
         finally:
             codes = [await replica.stopped() for replica in replicas]
     posts = fake.calls_to("chat.postMessage")
     assert codes == [0, 0]
     assert {call.args["channel"] for call in posts} == {"C-ROADMAP"}
-    assert {call.args["text"] for call in posts} == {"Tell us how it goes"}
+    assert all("Did it go well?" in call.args["text"] for call in posts)
     assert len(posts) in (OCCURRENCES, OCCURRENCES + 1)  # the next minute may have begun
-    # Every post is a different occurrence: the database holds one claim for each.
+    # Every post is a different occurrence: the database holds one claim and one poll for each.
     assert await posted_claims(postgres_url) == (len(posts), len(posts))
+    async with connected(postgres_url) as connection:
+        assert await connection.fetchval("SELECT count(*) FROM survey_polls") == len(posts)
+        answers = await connection.fetch(
+            "SELECT user_id, value FROM survey_poll_answers ORDER BY user_id"
+        )
+    assert [(row["user_id"], row["value"]) for row in answers] == [
+        ("U-ANN", 0),
+        ("U-BEN", 0),
+        ("U-CAT", 1),
+    ]
+
+
+def buttons(posted: dict[str, object]) -> list[str]:
+    """The action ids of a post's buttons, in order (Yes, No)."""
+    blocks = posted["blocks"]
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    assert isinstance(blocks, list)
+    return [
+        element["action_id"]
+        for block in blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
 
 
 @dataclass
