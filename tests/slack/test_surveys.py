@@ -221,6 +221,26 @@ async def test_a_shipped_item_asks_its_requester_and_its_voter_with_buttons(
         assert list(shipped.question_to(person)) == ["Solved it", "Partly", "No", "Add a comment"]
 
 
+async def test_a_question_slack_could_not_take_is_sent_later_with_its_buttons(
+    bot: SurveyBot,
+) -> None:
+    thanks = await bot.request("must-have: SSO for the admin console")
+    await bot.slack.reaction(True, user=BOB, ts=thanks)
+    await bot.slack.command("/roadmap", "status 1 planned", user_id=CAROL)
+    await bot.deliver()
+    with bot.fake.server_error("chat.postMessage"):
+        await bot.slack.command("/roadmap", "status 1 shipped", user_id=CAROL)
+        await bot.adapter.settled()
+    assert not [c for c in bot.dms(ALICE) + bot.dms(BOB) if c.args.get("blocks")]
+
+    await bot.deliver()  # the outbox's next round, Slack answering again
+
+    for person in (ALICE, BOB):
+        assert list(bot.question_to(person)) == ["Solved it", "Partly", "No", "Add a comment"]
+    said = await bot.press(bot.question_to(BOB)["Partly"], user_id=BOB)
+    assert "Partly" in said
+
+
 async def test_a_press_is_kept_and_answered_to_the_presser_alone(shipped: SurveyBot) -> None:
     said = await shipped.press(shipped.question_to(ALICE)["Solved it"])
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.identity import MessageRef, Person, Platform, Workspace
-from bot.messages import Mention, Message, Quote
+from bot.messages import Button, ButtonStyle, Mention, Message, Quote
 from bot.outbox import Owed, Postponed, Purpose, Settled
 from storage.unit_of_work import SqlStorage
 from tests.fakes import START
@@ -51,6 +51,19 @@ async def test_an_owed_message_comes_back_whole(engine: AsyncEngine) -> None:
     (claimed,) = await claim(storage, "p1")
     assert (claimed.key, claimed.message, claimed.thread) == (kept.key, kept.message, kept.thread)
     assert claimed.workspace == ACME and claimed.purpose is Purpose.THREAD
+
+
+async def test_an_owed_message_keeps_its_buttons(engine: AsyncEngine) -> None:
+    storage = SqlStorage(engine)
+    kept = owed("Did this solve it?")
+    kept.message = Message.of("Did this solve it?").with_buttons(
+        Button("fb:csat:1:solved:T-ACME", "Solved it", ButtonStyle.PRIMARY),
+        Button("fb:csat:1:no:T-ACME", "No", ButtonStyle.DANGER),
+        Button("fb:csat:1:comment:T-ACME", "Add a comment"),
+    )
+    await keep(storage, kept)
+    (claimed,) = await claim(storage, "p1")
+    assert claimed.message == kept.message
 
 
 async def test_a_message_is_claimed_by_one_process_until_its_lease_ends(
