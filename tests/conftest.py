@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -44,20 +47,77 @@ async def _admin(sql: str) -> None:
         await connection.execute(sql)
 
 
+def _postgres_named(name: str) -> str:
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(False)
+
+
+async def _migrated(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
+class MigratedTemplates:
+    """One database of each kind migrated to the newest schema, once per run, and copied for
+    every test that wants a migrated database: a copy costs a few milliseconds, where the
+    migrations cost 0.15 s (SQLite) to 0.3 s (PostgreSQL) a test."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._sqlite: Path | None = None
+        self.postgres: str | None = None
+
+    async def sqlite_copy(self, path: Path) -> None:
+        if self._sqlite is None:
+            template = self._folder / "template.db"
+            await _migrated(f"sqlite+aiosqlite:///{template}")
+            # Everything in the main file, so that copying it alone copies the database.
+            with sqlite3.connect(template) as connection:
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._sqlite = template
+        shutil.copyfile(self._sqlite, path)
+
+    async def postgres_copy(self, name: str) -> None:
+        if self.postgres is None:
+            template = f"feedbackbot_template_{uuid.uuid4().hex[:12]}"
+            await _admin(f'CREATE DATABASE "{template}"')
+            self.postgres = template
+            await _migrated(database_url(_postgres_named(template)))
+        await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.postgres}"')
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedTemplates]:
+    templates = MigratedTemplates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    if templates.postgres is not None:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{templates.postgres}" WITH (FORCE)'))
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def database_url_for_test(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_templates: MigratedTemplates
 ) -> AsyncIterator[str]:
-    """A fresh, empty database of each kind, with its async URL."""
+    """A fresh database of each kind, with its async URL: migrated to the newest schema when
+    the test asks for ``engine``, empty otherwise."""
+    migrated = "engine" in request.fixturenames
     if request.param == "sqlite":
-        yield database_url(f"sqlite:///{tmp_path / 'feedbackbot.db'}")
+        path = tmp_path / "feedbackbot.db"
+        if migrated:
+            await migrated_templates.sqlite_copy(path)
+        yield database_url(f"sqlite:///{path}")
         return
     if not POSTGRES_URL:
         pytest.skip(_MISSING)
     name = f"feedbackbot_test_{uuid.uuid4().hex[:12]}"
-    await _admin(f'CREATE DATABASE "{name}"')
+    if migrated:
+        await migrated_templates.postgres_copy(name)
+    else:
+        await _admin(f'CREATE DATABASE "{name}"')
     try:
-        yield database_url(make_url(POSTGRES_URL).set(database=name).render_as_string(False))
+        yield database_url(_postgres_named(name))
     finally:
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -73,8 +133,7 @@ async def empty_engine(database_url_for_test: str) -> AsyncIterator[AsyncEngine]
 
 @pytest.fixture
 async def engine(empty_engine: AsyncEngine) -> AsyncEngine:
-    """A database migrated to the newest schema."""
-    await migrate(empty_engine)
+    """A database migrated to the newest schema (``database_url_for_test`` copied it so)."""
     return empty_engine
 
 
@@ -84,10 +143,12 @@ def sqlite_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def sqlite_engine(sqlite_path: Path) -> AsyncIterator[AsyncEngine]:
+async def sqlite_engine(
+    sqlite_path: Path, migrated_templates: MigratedTemplates
+) -> AsyncIterator[AsyncEngine]:
     """A migrated SQLite database of the test's own, for tests that need no other kind."""
+    await migrated_templates.sqlite_copy(sqlite_path)
     engine = create_engine(f"sqlite+aiosqlite:///{sqlite_path}")
-    await migrate(engine)
     try:
         yield engine
     finally:
