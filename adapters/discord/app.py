@@ -37,6 +37,7 @@ from bot.identity import MessageRef, Person, Platform, Workspace
 from bot.items import ItemKind, Priority, Stakeholder
 from bot.messages import Message
 from bot.observations import UNOBSERVED, Observations
+from bot.survey_words import comment_form_failed
 from bot.surveys import ACTION_PREFIX
 from bot.text import MAX_TEXT_LENGTH
 
@@ -733,10 +734,8 @@ class DiscordAdapter:
 
 PRESSED = discord.InteractionType.component
 SUBMITTED = discord.InteractionType.modal_submit
-# Said when a press that should open a form took too long for Discord to let it open.
-FORM_TOO_LATE = Message.of(
-    "Discord gave up waiting for the comment form to open; press the button again."
-)
+# Why a press that should open a form could not: it took too long for Discord to let it open.
+FORM_TOO_LATE = comment_form_failed("Discord stopped waiting for it")
 
 
 # What discord.py raises for an interaction that does not match the commands as they were

@@ -350,7 +350,7 @@ async def test_a_comment_form_that_could_not_open_in_time_asks_to_press_again(
     asked = slow_bot.question_to(GINA)
     await slow_bot.press(asked, "No", GINA)
     opened = await slow_bot.press(asked, "Add a comment", GINA)
-    assert "press the button again" in slow_bot.answer_to(opened)
+    assert "could not open the comment form" in slow_bot.answer_to(opened)
     assert not [c for c in slow_bot.fake.callbacks() if c.json["type"] == 9]
 
 
