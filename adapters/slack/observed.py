@@ -26,13 +26,15 @@ _EVENTS = frozenset({"reaction_added", "reaction_removed"})
 
 def command_of(body: dict[str, Any]) -> str:
     """What a request asks, as a bounded label: the slash command, ``form`` (a modal's
-    submission), the event's type, or ``other``."""
+    submission), ``button`` (a press of a message's button), the event's type, or ``other``."""
     command = body.get("command")
     if isinstance(command, str):
         return command if command in _COMMANDS else "other"
     kind = body.get("type")
     if kind == "view_submission":
         return "form"
+    if kind == "block_actions":
+        return "button"
     if kind == "event_callback":
         event = body.get("event")
         event_type = event.get("type") if isinstance(event, dict) else None

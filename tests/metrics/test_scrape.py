@@ -79,6 +79,15 @@ async def test_votes_and_status_changes_are_counted(bot: Bot) -> None:
     )
 
 
+async def test_a_press_of_a_button_is_counted_as_one(bot: Bot) -> None:
+    await bot.slack.block_actions("fb:pulse:999:4", user_id="U2", channel_id="C1")
+
+    samples = await bot.scrape()
+
+    assert samples.value("feedbackbot_requests_total", **SLACK, command="button") == 1
+    assert samples.value("feedbackbot_acks_total", **SLACK, command="button", outcome="ok") == 1
+
+
 async def test_a_failed_thank_you_is_counted_by_its_error_code(bot: Bot) -> None:
     bot.fake.fail("chat.postMessage", "channel_not_found")
     await bot.slack.command("/feedback", "nobody hears this in the channel")
