@@ -1,6 +1,6 @@
 """Exactly once, for real: two ``feedbackbot run`` processes on one PostgreSQL database and a
 survey reminder due every minute. Each occurrence must reach Slack once, as one poll, and
-people answering through either process are counted once each. Takes about three minutes,
+people answering through either process are counted once each. Takes about two minutes,
 since the minutes are real."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SlackSender
 
-OCCURRENCES = 3
+OCCURRENCES = 2
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
