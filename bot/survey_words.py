@@ -187,10 +187,9 @@ def poll_post(poll: Poll) -> Message:
     message = Message.of(
         "Pulse survey: “", Quote(poll.question), f"”\n{how} Only you see your answer."
     )
-    labels = POLL_LABELS.get(poll.scale, {})
     return message.with_buttons(
         *(
-            Button(poll_action(poll.id, value), labels.get(value, poll.scale.label(value)))
+            Button(poll_action(poll.id, value), _answer_label(poll.scale, value))
             for value in poll.scale.values
         )
     )

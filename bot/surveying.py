@@ -79,9 +79,8 @@ class SurveyService:
             asked = await self._asked(uow, workspace, person, number)
             if isinstance(asked, Message):
                 return asked
-            before = await uow.surveys.shipped_answer(workspace, number, asked.respondent)
-            if before is not None and before.answer is answer:
-                return words.shipped_answered(number, answer, answer)
+            # The store keeps the same answer again as it was first given, and says what it
+            # replaced: no read of the answer before.
             replaced = await uow.surveys.answer_shipped(
                 ShippedAnswer(
                     workspace,

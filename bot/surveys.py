@@ -162,8 +162,9 @@ class SurveyStore(Protocol):
 
     async def answer_shipped(self, answer: ShippedAnswer) -> ShippedAnswer | None:
         """Keep ``answer`` as its respondent's answer about the item, replacing the earlier one
-        (its comment is kept unless ``answer`` brings one); the answer it replaced, ``None``
-        when it is the first. The item must exist (the caller read it)."""
+        (its comment is kept unless ``answer`` brings one; the same answer again keeps when it
+        was first given); the answer it replaced, ``None`` when it is the first. The item must
+        exist (the caller read it)."""
         ...
 
     async def shipped_answer(

@@ -328,7 +328,11 @@ class FakeSurveys:
         key = (answer.workspace, answer.number, answer.respondent)
         before = self.state.shipped_answers.get(key)
         comment = answer.comment if answer.comment is not None else (before and before.comment)
-        self.state.shipped_answers[key] = replace(answer, comment=comment or None)
+        # The same answer again was given when it was first given.
+        kept = before.answered_at if before and before.answer is answer.answer else None
+        self.state.shipped_answers[key] = replace(
+            answer, comment=comment or None, answered_at=kept or answer.answered_at
+        )
         return before
 
     async def shipped_answer(

@@ -149,8 +149,7 @@ def read_submitter(body: Mapping[str, Any]) -> SubmitterPayload | None:
 class ActionPayload:
     """A press on a button (``block_actions``, Slack's interaction payload reference).
     ``user_team`` is the person's own team as the payload says it (an ``E...`` id on
-    Enterprise Grid); ``channel_id`` is empty for a surface without a channel; ``org_wide``
-    says the app is installed across an Enterprise Grid and the payload names no workspace."""
+    Enterprise Grid); ``channel_id`` is empty for a surface without a channel."""
 
     action: str
     user_id: str
@@ -159,7 +158,6 @@ class ActionPayload:
     channel_id: str
     response_url: str | None
     trigger_id: str | None
-    org_wide: bool
 
 
 def read_action(body: Mapping[str, Any]) -> ActionPayload | None:
@@ -183,7 +181,6 @@ def read_action(body: Mapping[str, Any]) -> ActionPayload | None:
         channel_id=channel or "",
         response_url=url_of(body.get("response_url")),
         trigger_id=id_of(body.get("trigger_id")),
-        org_wide=names_no_workspace(body),
     )
 
 
