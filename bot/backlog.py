@@ -6,18 +6,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import csv
-import io
 import json
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.errors import FeedbackBotError
-from bot.export import FIELDS, ExportRow
+from bot.export import FIELDS, ExportFormat, ExportRow, encoder
 from bot.identity import Person, Workspace
 from bot.items import Item, ItemKind, Priority, Stakeholder, Status
 from bot.text import excerpt
@@ -34,8 +32,6 @@ SHIPPED_WINDOW = timedelta(days=30)
 # about 3 µs an item), so an export of a million items never keeps others (SQLite's one
 # writer) waiting for long, and its 250 transactions cost little.
 EXPORT_BATCH = 4000
-
-ExportFormat = Literal["csv", "json"]
 
 
 class Sort(StrEnum):
@@ -284,7 +280,7 @@ class BacklogService:
         UTF-8 chunks: every field of ``bot.export.export_row``. ``workspace`` ``None`` (for
         operators) exports every workspace, one after the other. Streamed: memory stays flat
         however many items there are, and items are read in short transactions."""
-        encode = _csv_encoder() if format == "csv" else _json_encoder()
+        encode = encoder(format, FIELDS)
         yield encode(None)
         if workspace is None:
             async with self._uow() as uow:
@@ -317,49 +313,3 @@ class BacklogService:
                 if reading.done() and not reading.cancelled():
                     reading.exception()
         yield encode([])
-
-
-# An encoder turns ``None`` into the opening, a batch of export rows into their text, and an
-# empty batch into the closing.
-Encoder = Callable[[list[ExportRow] | None], bytes]
-
-
-def _csv_encoder() -> Encoder:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-
-    def encode(batch: list[ExportRow] | None) -> bytes:
-        if batch is None:
-            writer.writerow(FIELDS)
-        else:
-            writer.writerows(batch)
-        chunk = buffer.getvalue().encode()
-        buffer.seek(0)
-        buffer.truncate()
-        return chunk
-
-    return encode
-
-
-def _json_encoder() -> Encoder:
-    # orjson: the standard library's encoder cost about 4.5 µs an item, a quarter of the time
-    # budget of exporting a million items; orjson writes the same JSON (UTF-8, compact) in a
-    # fraction of that.
-    import orjson
-
-    first = True
-
-    def encode(batch: list[ExportRow] | None) -> bytes:
-        nonlocal first
-        if batch is None:
-            return b"["
-        if not batch:
-            return b"\n]\n"
-        separator = b"\n" if first else b",\n"
-        first = False
-        dumps = orjson.dumps
-        return separator + b",\n".join(
-            [dumps(dict(zip(FIELDS, row, strict=True))) for row in batch]
-        )
-
-    return encode

@@ -1,8 +1,13 @@
-"""The export row: every field of an item, flat, the same for CSV and JSON."""
+"""The export rows (every field of an item, flat; every survey answer), the same for CSV and
+JSON, and the encoders that write them in either."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Callable
 from datetime import datetime
+from typing import Literal
 
 from bot.items import Item
 from bot.surveys import ExportedAnswer
@@ -75,21 +80,77 @@ ANSWER_FIELDS = (
 )
 
 
-def answer_row(answer: ExportedAnswer) -> dict[str, ExportValue]:
-    """``survey`` ``shipped`` fills ``number`` and ``role`` (``stakeholder`` is the item's);
-    ``pulse`` fills ``poll_id``, ``question`` and ``scheduled_for`` (``stakeholder`` is the
-    answerer's). ``user_id`` is empty for every answer about an anonymous item."""
-    return {
-        "workspace": str(answer.workspace),
-        "survey": answer.survey,
-        "number": answer.number,
-        "poll_id": answer.poll_id,
-        "question": answer.question,
-        "scheduled_for": _when(answer.scheduled_for),
-        "user_id": answer.user_id,
-        "role": answer.role,
-        "stakeholder": answer.stakeholder,
-        "answer": answer.answer,
-        "comment": answer.comment,
-        "answered_at": _when(answer.answered_at),
-    }
+def answer_row(answer: ExportedAnswer) -> ExportRow:
+    """One answer's export values in ``ANSWER_FIELDS`` order. ``survey`` ``shipped`` fills
+    ``number`` and ``role`` (``stakeholder`` is the item's); ``pulse`` fills ``poll_id``,
+    ``question`` and ``scheduled_for`` (``stakeholder`` is the answerer's). ``user_id`` is
+    empty for every answer about an anonymous item."""
+    return (
+        str(answer.workspace),
+        answer.survey,
+        answer.number,
+        answer.poll_id,
+        answer.question,
+        _when(answer.scheduled_for),
+        answer.user_id,
+        answer.role,
+        answer.stakeholder,
+        answer.answer,
+        answer.comment,
+        _when(answer.answered_at),
+    )
+
+
+# -- the encoders -------------------------------------------------------------------------------
+
+ExportFormat = Literal["csv", "json"]
+# An encoder turns ``None`` into the opening, a batch of export rows into their text, and an
+# empty batch into the closing.
+Encoder = Callable[[list[ExportRow] | None], bytes]
+
+
+def encoder(format: str, fields: tuple[str, ...]) -> Encoder:
+    """Rows of ``fields`` as CSV (a header, then a line a row) or one JSON array (an object a
+    line), in UTF-8 chunks as they are given."""
+    return _csv_encoder(fields) if format == "csv" else _json_encoder(fields)
+
+
+def _csv_encoder(fields: tuple[str, ...]) -> Encoder:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+
+    def encode(batch: list[ExportRow] | None) -> bytes:
+        if batch is None:
+            writer.writerow(fields)
+        else:
+            writer.writerows(batch)
+        chunk = buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+        return chunk
+
+    return encode
+
+
+def _json_encoder(fields: tuple[str, ...]) -> Encoder:
+    # orjson: the standard library's encoder cost about 4.5 µs an item, a quarter of the time
+    # budget of exporting a million items; orjson writes the same JSON (UTF-8, compact) in a
+    # fraction of that.
+    import orjson
+
+    first = True
+
+    def encode(batch: list[ExportRow] | None) -> bytes:
+        nonlocal first
+        if batch is None:
+            return b"["
+        if not batch:
+            return b"\n]\n"
+        separator = b"\n" if first else b",\n"
+        first = False
+        dumps = orjson.dumps
+        return separator + b",\n".join(
+            [dumps(dict(zip(fields, row, strict=True))) for row in batch]
+        )
+
+    return encode

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
 import os
 import sys
@@ -29,7 +28,7 @@ from bot.backlog import BacklogFilter, Sort
 from bot.core import Core
 from bot.dashboard_access import LINK_LIFETIME, signin_url
 from bot.errors import ConfigError, FeedbackBotError
-from bot.export import ANSWER_FIELDS, answer_row
+from bot.export import ANSWER_FIELDS, answer_row, encoder
 from bot.identity import Person, Platform, Workspace
 from bot.items import Stakeholder
 from bot.kpis import format_kpis
@@ -184,20 +183,12 @@ async def _dispatch(
 async def _export_answers(
     core: Core, workspace: Workspace | None, format: str, out: TextIO
 ) -> None:
-    """Every survey answer, as CSV (a header, then a line each) or one JSON array (an object a
-    line), written as read."""
-    if format == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(ANSWER_FIELDS)
-        async for answer in core.feedback.export_answers(workspace):
-            writer.writerow(answer_row(answer).values())
-        return
-    separator = "\n"
-    out.write("[")
+    """Every survey answer, in the items export's CSV or JSON, written as read."""
+    encode = encoder(format, ANSWER_FIELDS)
+    out.write(encode(None).decode())
     async for answer in core.feedback.export_answers(workspace):
-        out.write(separator + json.dumps(answer_row(answer), ensure_ascii=False))
-        separator = ",\n"
-    out.write("\n]\n")
+        out.write(encode([answer_row(answer)]).decode())
+    out.write(encode([]).decode())
 
 
 def deleted_line(workspace: Workspace, deleted: Deletion) -> str:
