@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.issue_links import IssueRef
 from bot.items import Priority, Stakeholder, Status
-from bot.kpis import PollResult, poll_mean
+from bot.kpis import PollResult, answers_counted, poll_mean
 from bot.messages import Message, Part, Plain, Quote
 from bot.presenting import issue_parts
 from bot.slas import Breach
@@ -236,7 +236,7 @@ def _poll_line(poll: PollResult, zone: ZoneInfo) -> list[Part]:
         mean = poll_mean(poll, total)
         if poll.scale == "1-5":
             mean = f"mean {mean} of 5"
-        answers = "1 answer" if total.answers == 1 else f"{total.answers} answers"
+        answers = answers_counted(total.answers)
         kinds = ", ".join(
             f"{kind} {poll_mean(poll, split)}"
             for kind, split in poll.by_stakeholder.items()

@@ -258,6 +258,11 @@ def kpis_message(kpis: Kpis) -> Message:
     return Message(tuple(parts))
 
 
+def answers_counted(count: int) -> str:
+    """``1 answer``, ``12 answers``."""
+    return "1 answer" if count == 1 else f"{count} answers"
+
+
 def percent(share: float | None) -> str:
     return "-" if share is None else f"{share * 100:.0f}%"
 
@@ -271,7 +276,7 @@ def _csat_lines(kpis: Kpis) -> list[str]:
     csat = kpis.csat
     if not csat.answers:
         return ["CSAT: no answers yet"]
-    answers = "1 answer" if csat.answers == 1 else f"{csat.answers} answers"
+    answers = answers_counted(csat.answers)
     lines = [
         f"CSAT: {percent(csat.share)} solved it, of {answers} "
         f"(solved it {csat.solved}, partly {csat.partly}, no {csat.no})"
@@ -310,7 +315,7 @@ def poll_figures(poll: PollResult) -> str:
     mean = poll_mean(poll, total)
     if poll.scale == "1-5":
         mean = f"mean {mean}"
-    answers = "1 answer" if total.answers == 1 else f"{total.answers} answers"
+    answers = answers_counted(total.answers)
     spread = ", ".join(f"{label}: {count}" for label, count in total.distribution.items())
     kinds = ", ".join(
         f"{kind} {poll_mean(poll, split)} from {split.answers}"

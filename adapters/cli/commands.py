@@ -38,23 +38,14 @@ from bot.reminders import ReminderKind
 
 def check_arguments(arguments: argparse.Namespace) -> None:
     """What argparse cannot check alone, before anything is opened."""
-    if (
-        arguments.command == "reminders"
-        and arguments.reminders_command == "add"
-        and arguments.text
-        and arguments.kind == ReminderKind.ROADMAP.value
-    ):
-        raise UsageError(
-            "reminders add: --text goes with --kind prompt (a feedback prompt's own words) "
-            "or --kind survey (its question); a roadmap update has none"
-        )
-    if (
-        arguments.command == "reminders"
-        and arguments.reminders_command == "add"
-        and arguments.scale
-        and arguments.kind != ReminderKind.SURVEY.value
-    ):
-        raise UsageError("reminders add: --scale goes with --kind survey")
+    if arguments.command == "reminders" and arguments.reminders_command == "add":
+        if arguments.text and arguments.kind == ReminderKind.ROADMAP.value:
+            raise UsageError(
+                "reminders add: --text goes with --kind prompt (a feedback prompt's own words) "
+                "or --kind survey (its question); a roadmap update has none"
+            )
+        if arguments.scale and arguments.kind != ReminderKind.SURVEY.value:
+            raise UsageError("reminders add: --scale goes with --kind survey")
 
 
 def run_command(
