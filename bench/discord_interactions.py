@@ -37,6 +37,7 @@ import discord
 import yarl
 from discord import app_commands
 
+from bench.latency import percentile_ms
 from tests.discord.fake_discord import FakeDiscord, Request
 from tests.processes import FEEDBACKBOT
 
@@ -191,10 +192,7 @@ class Round:
     deferred: int = 0
 
     def percentile_ms(self, p: float) -> float:
-        if not self.latencies:
-            return math.nan
-        ordered = sorted(self.latencies)
-        return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1] * 1000
+        return percentile_ms(self.latencies, p)
 
     @property
     def per_second(self) -> float:

@@ -53,6 +53,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bench.latency import percentile_ms
 from bench.lean_client import LeanClient
 from bench.lean_slack import LeanSlack, LeanSlackTimeout
 from bench.roadmap import drop_postgres_database, with_postgres_database
@@ -321,11 +322,7 @@ class Round:
     lost: list[str] = field(default_factory=list)
 
     def percentile_ms(self, p: float) -> float:
-        if not self.latencies:
-            return math.nan
-        ordered = sorted(self.latencies)
-        rank = max(1, math.ceil(p / 100 * len(ordered)))  # nearest rank
-        return ordered[rank - 1] * 1000
+        return percentile_ms(self.latencies, p)
 
     @property
     def acks_per_second(self) -> float:
@@ -380,8 +377,30 @@ async def send_commands(
     concurrency: int,
 ) -> Round:
     """Send the signed ``/feedback`` commands ``bodies``, at most ``concurrency`` at a time."""
-    verifier = SignatureVerifier(SIGNING_SECRET)
     result = Round(server.name, concurrency, len(bodies))
+
+    def answered(text: str) -> None:
+        result.confirmed_in_ack += "Recorded as #" in text
+
+    result.acks_seconds = await send_signed(
+        post, server.url, bodies, concurrency, result.latencies, result.failures, answered
+    )
+    return result
+
+
+async def send_signed(
+    post: Post,
+    url: str,
+    bodies: Sequence[bytes],
+    concurrency: int,
+    latencies: list[float],
+    failures: list[str],
+    answered: Callable[[str], None] = lambda text: None,
+) -> float:
+    """Send the requests ``bodies`` to ``url``, each signed as Slack signs its own, at most
+    ``concurrency`` at a time: the latency of each one answered 200 goes to ``latencies``
+    (and its text to ``answered``), what failed to ``failures``; how long it all took."""
+    verifier = SignatureVerifier(SIGNING_SECRET)
     gate = asyncio.Semaphore(concurrency)
 
     async def one(index: int, body: bytes) -> None:
@@ -389,21 +408,20 @@ async def send_commands(
             headers = signed_headers(verifier, body)
             sent = time.perf_counter()
             try:
-                status, text = await post(server.url, body, headers)
+                status, text = await post(url, body, headers)
             except (OSError, TimeoutError, aiohttp.ClientError, httpx.HTTPError) as error:
-                result.failures.append(f"#{index}: {type(error).__name__}: {error}")
+                failures.append(f"#{index}: {type(error).__name__}: {error}")
                 return
             elapsed = time.perf_counter() - sent
         if status == 200:
-            result.latencies.append(elapsed)
-            result.confirmed_in_ack += "Recorded as #" in text
+            latencies.append(elapsed)
+            answered(text)
         else:
-            result.failures.append(f"#{index}: HTTP {status} {text[:80]!r}")
+            failures.append(f"#{index}: HTTP {status} {text[:80]!r}")
 
     started = time.perf_counter()
     await asyncio.gather(*(one(index, body) for index, body in enumerate(bodies)))
-    result.acks_seconds = time.perf_counter() - started
-    return result
+    return time.perf_counter() - started
 
 
 async def bot_round(

@@ -32,7 +32,6 @@ import os
 import platform
 import sys
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
@@ -41,10 +40,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
 from adapters.slack.app import ACK_BUDGET_S
+from bench.latency import percentile_ms
 from bench.lean_slack import LeanSlack, LeanSlackTimeout, PostedMessage
 from bench.roadmap import drop_postgres_database, with_postgres_database
 from bench.slack_ack import (
@@ -54,7 +53,7 @@ from bench.slack_ack import (
     bot_env,
     cpu_seconds,
     load_client,
-    signed_headers,
+    send_signed,
     started_bot,
 )
 from bot.identity import Platform, Workspace
@@ -90,10 +89,7 @@ class Presses:
     seconds: float = 0.0  # first press sent -> last acknowledgement
 
     def percentile_ms(self, p: float) -> float:
-        if not self.latencies:
-            return math.nan
-        ordered = sorted(self.latencies)
-        return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1] * 1000
+        return percentile_ms(self.latencies, p)
 
     @property
     def within_limit(self) -> int:
@@ -192,28 +188,10 @@ def press_bodies(
 
 async def press_all(post: Post, bot: Server, bodies: Sequence[bytes], concurrency: int) -> Presses:
     """Send the signed presses ``bodies``, at most ``concurrency`` at a time."""
-    verifier = SignatureVerifier(SIGNING_SECRET)
     result = Presses(len(bodies))
-    gate = asyncio.Semaphore(concurrency)
-
-    async def one(index: int, body: bytes) -> None:
-        async with gate:
-            headers = signed_headers(verifier, body)
-            sent = time.perf_counter()
-            try:
-                status, text = await post(bot.url, body, headers)
-            except (OSError, TimeoutError) as error:
-                result.failures.append(f"#{index}: {type(error).__name__}: {error}")
-                return
-            elapsed = time.perf_counter() - sent
-        if status == 200:
-            result.latencies.append(elapsed)
-        else:
-            result.failures.append(f"#{index}: HTTP {status} {text[:80]!r}")
-
-    started = time.perf_counter()
-    await asyncio.gather(*(one(index, body) for index, body in enumerate(bodies)))
-    result.seconds = time.perf_counter() - started
+    result.seconds = await send_signed(
+        post, bot.url, bodies, concurrency, result.latencies, result.failures
+    )
     return result
 
 
