@@ -26,6 +26,7 @@ from bot.ports import Deletion, FirstDelivery, ItemQuery, ThanksNote
 from storage.deletion import delete_item
 from storage.dialect import insert_ignoring_duplicates
 from storage.links import links_of, notes_of
+from storage.paging import keyset_pages
 from storage.rows import (
     author_name_column,
     change_columns,
@@ -195,25 +196,9 @@ class SqlItemRepository:
         workspace_id = await self._workspaces.find(workspace)
         if workspace_id is None:
             return
-        after = 0
-        while True:
-            rows = (
-                (
-                    await self._conn.execute(
-                        self._in(workspace_id)
-                        .where(items.c.number > after)
-                        .order_by(items.c.number)
-                        .limit(EXPORT_PAGE)
-                    )
-                )
-                .mappings()
-                .all()
-            )
-            for row in rows:
-                yield to_item(row, workspace)
-            if len(rows) < EXPORT_PAGE:
-                return
-            after = rows[-1]["number"]
+        pages = keyset_pages(self._conn, self._in(workspace_id), (items.c.number,), EXPORT_PAGE)
+        async for row in pages:
+            yield to_item(row._mapping, workspace)
 
     # -- votes ------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Row, insert, select, tuple_, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.identity import Platform, Workspace
@@ -29,6 +29,7 @@ from bot.surveys import (
     ShippedAnswer,
 )
 from storage.dialect import insert_ignoring_duplicates
+from storage.paging import keyset_pages
 from storage.rows import stored, utc
 from storage.tables import (
     items,
@@ -242,7 +243,7 @@ class SqlSurveyStore:
             .where(survey_answers.c.workspace_id == workspace_id)
         )
         shipped_key = (items.c.number, survey_answers.c.answered_at, survey_answers.c.id)
-        async for row in self._pages(shipped, shipped_key):
+        async for row in keyset_pages(self._conn, shipped, shipped_key, EXPORT_PAGE):
             # An anonymous item (no author kept) exports no one's id: not its requester's, and
             # not its voters', whose ids next to its answers could tell who cared about it.
             anonymous = row.author_id is None
@@ -281,7 +282,7 @@ class SqlSurveyStore:
             survey_poll_answers.c.answered_at,
             survey_poll_answers.c.id,
         )
-        async for row in self._pages(pulse, pulse_key):
+        async for row in keyset_pages(self._conn, pulse, pulse_key, EXPORT_PAGE):
             yield ExportedAnswer(
                 workspace=workspace,
                 survey="pulse",
@@ -293,20 +294,6 @@ class SqlSurveyStore:
                 question=row.question,
                 scheduled_for=utc(row.scheduled_for),
             )
-
-    async def _pages(self, query: Any, key: tuple[Any, ...]) -> AsyncIterator[Row[Any]]:
-        """The rows of ``query`` in ``key`` order, a page at a time, each page read from the
-        last key of the one before."""
-        after: tuple[Any, ...] | None = None
-        while True:
-            page = query if after is None else query.where(tuple_(*key) > tuple_(*after))
-            rows = (await self._conn.execute(page.order_by(*key).limit(EXPORT_PAGE))).all()
-            for row in rows:
-                yield row
-            if len(rows) < EXPORT_PAGE:
-                return
-            last = rows[-1]._mapping
-            after = tuple(last[column] for column in key)
 
 
 _ANSWER_COLUMNS = (
